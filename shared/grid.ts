@@ -1,0 +1,105 @@
+/**
+ * The search: expand a spec into the grid of regularization configs times folds. Pure and deterministic.
+ */
+import { createHash } from 'node:crypto';
+import { SpecError } from './errors';
+import { hasDropout, hasPenalty, lambdaValues, type RegType, type SweepSpec } from './spec';
+
+/** One point of the regularization grid. Fields that do not apply to the type are 0. */
+export interface RegConfig {
+  readonly type: RegType;
+  /** Penalty strength lambda (0 when the type has no L1/L2 term). */
+  readonly lambda: number;
+  /** Dropout rate p, the probability of dropping a unit (0 when the type has no dropout). */
+  readonly dropoutRate: number;
+  /** Weight of the L1 term: 1 for l1, 0 for l2, the spec's l1Ratio for elasticnet, 0 otherwise. */
+  readonly l1Ratio: number;
+}
+
+/** One item of the manifest: one config on one fold. */
+export interface TrialItem {
+  readonly trialId: string;
+  readonly configId: string;
+  readonly fold: number;
+  readonly seed: number;
+  readonly reg: RegConfig;
+}
+
+/** Canonical text of a config, the input of its hash and a readable label. */
+export function configKey(c: RegConfig): string {
+  return `${c.type}|lambda=${c.lambda}|dropout=${c.dropoutRate}|l1Ratio=${c.l1Ratio}`;
+}
+
+function hash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** Stable id of a config: a slug such as `l2-3f9a0c1b2d`. */
+export function configId(c: RegConfig): string {
+  return `${c.type.replace('+', '-')}-${hash(configKey(c), 10)}`;
+}
+
+/** Stable id of a trial: hash of (config, fold, seed), so a rerun finds the same record. */
+export function trialId(c: RegConfig, fold: number, seed: number): string {
+  return `t-${hash(`${configKey(c)}|fold=${fold}|seed=${seed}`, 16)}`;
+}
+
+/** Short human label: `l2+dropout λ=0.1 p=0.3`. */
+export function configLabel(c: RegConfig): string {
+  const parts: string[] = [c.type];
+  if (hasPenalty(c.type)) parts.push(`λ=${c.lambda}`);
+  if (c.type.startsWith('elasticnet')) parts.push(`l1Ratio=${c.l1Ratio}`);
+  if (hasDropout(c.type)) parts.push(`p=${c.dropoutRate}`);
+  return parts.join(' ');
+}
+
+/** The distinct regularization configs of a spec, in spec order. */
+export function expandConfigs(spec: SweepSpec): RegConfig[] {
+  const lambdas = lambdaValues(spec);
+  const rates = [...new Set(spec.search.dropout ?? [])];
+  const ratios = [...new Set(Array.isArray(spec.search.l1Ratio) ? spec.search.l1Ratio : [spec.search.l1Ratio])];
+  const out: RegConfig[] = [];
+  for (const type of spec.search.types) {
+    const penalty = hasPenalty(type);
+    const dropout = hasDropout(type);
+    const l1s = type.startsWith('elasticnet') ? ratios : [type.startsWith('l1') ? 1 : 0];
+    for (const lambda of penalty ? lambdas : [0]) {
+      for (const l1Ratio of penalty ? l1s : [0]) {
+        for (const dropoutRate of dropout ? rates : [0]) {
+          out.push({ type, lambda, dropoutRate, l1Ratio });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The number of folds a spec runs each config on. */
+export const foldCount = (spec: SweepSpec) => spec.validation.folds;
+
+/** The seed of a trial: the spec's seed offset by the fold, the same for every config (a paired comparison). */
+export const trialSeed = (spec: SweepSpec, fold: number) => spec.validation.seed + fold;
+
+/**
+ * Expand the grid: every config times every fold. Refuses a grid over `limits.maxTrials` with its size.
+ */
+export function expandGrid(spec: SweepSpec): TrialItem[] {
+  const configs = expandConfigs(spec);
+  const folds = foldCount(spec);
+  const size = configs.length * folds;
+  if (size === 0) throw new SpecError('invalid spec: search: the grid is empty');
+  if (size > spec.limits.maxTrials) {
+    throw new SpecError(
+      `grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}`,
+    );
+  }
+  const items: TrialItem[] = [];
+  for (const reg of configs) {
+    const cid = configId(reg);
+    for (let fold = 0; fold < folds; fold++) {
+      const seed = trialSeed(spec, fold);
+      items.push({ trialId: trialId(reg, fold, seed), configId: cid, fold, seed, reg });
+    }
+  }
+  return items;
+}
