@@ -161,9 +161,21 @@ export function normalizeRegType(s: string): RegType | undefined {
 export const hasPenalty = (t: RegType) => t.startsWith('l1') || t.startsWith('l2') || t.startsWith('elasticnet');
 export const hasDropout = (t: RegType) => t.endsWith('dropout');
 
+/**
+ * A union's issue says only "Invalid input"; report the issues of the branch whose shape matched (the one
+ * with no type error at its own root), with their full paths.
+ */
+function flattenUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== 'invalid_union' || i.errors.length === 0) return [i];
+    const branch = i.errors.find((b) => !b.some((e) => e.path.length === 0 && e.code === 'invalid_type')) ?? i.errors[0];
+    return flattenUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }) as z.core.$ZodIssue));
+  });
+}
+
 /** Format zod issues as `path: message; path: message`. */
 function formatIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
+  return flattenUnions(error.issues)
     .slice(0, 5)
     .map((i) => {
       const path = i.path.reduce<string>(

@@ -1,0 +1,76 @@
+/**
+ * The trial record: what one trial writes to sweeps/<sweepId>/trials/<trialId>.json, validated on read so a
+ * partial or corrupt object is never counted as a result.
+ */
+import { z } from 'zod';
+import { REG_TYPES } from './spec';
+
+const num = z.number();
+/** JSON turns NaN and Infinity into null; metrics that can be undefined are nullable. */
+const metric = z.number().nullable();
+
+export const RegConfigSchema = z.object({
+  type: z.enum(REG_TYPES),
+  lambda: num,
+  dropoutRate: num,
+  l1Ratio: num,
+});
+
+export const MetricsSchema = z.object({
+  loss: metric,
+  r2: metric.optional(),
+  accuracy: metric.optional(),
+});
+
+const common = {
+  schemaVersion: z.literal(1),
+  sweepId: z.string().optional(),
+  trialId: z.string(),
+  configId: z.string(),
+  fold: z.number().int(),
+  seed: z.number().int(),
+  reg: RegConfigSchema,
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: num,
+};
+
+export const SucceededTrialSchema = z.object({
+  ...common,
+  status: z.literal('succeeded'),
+  backend: z.string(),
+  task: z.enum(['regression', 'classification']),
+  rows: z.object({ train: z.number().int(), validation: z.number().int() }),
+  epochsRun: z.number().int(),
+  bestEpoch: z.number().int(),
+  train: MetricsSchema,
+  validation: MetricsSchema.nullable(),
+  /** validation loss - train loss (null without validation rows). */
+  gap: metric,
+  objective: metric,
+  sparsity: num,
+  features: z.array(z.string()),
+  selectedFeatures: z.array(z.string()),
+  curves: z.object({ trainLoss: z.array(metric), valLoss: z.array(metric) }),
+  /** Linear models: coefficients in standardized units, keyed by feature name, in feature order. */
+  coefficients: z.record(z.string(), num).optional(),
+  intercept: num.optional(),
+});
+
+export const FailedTrialSchema = z.object({
+  ...common,
+  status: z.literal('failed'),
+  error: z.object({ name: z.string(), message: z.string() }),
+  attempts: z.number().int().optional(),
+});
+
+export const TrialRecordSchema = z.discriminatedUnion('status', [SucceededTrialSchema, FailedTrialSchema]);
+export type SucceededTrial = z.infer<typeof SucceededTrialSchema>;
+export type FailedTrial = z.infer<typeof FailedTrialSchema>;
+export type TrialRecord = z.infer<typeof TrialRecordSchema>;
+
+/** The record, or undefined when the value is not a complete, valid trial record. */
+export function asTrialRecord(value: unknown): TrialRecord | undefined {
+  const r = TrialRecordSchema.safeParse(value);
+  return r.success ? r.data : undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * One trial: one regularization config trained on one fold's training rows, evaluated on its validation
+ * rows, summarised as a TrialRecord. Features are standardized with the training rows' statistics only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { fitStandardizer, selectTargets, standardizeRows, type Dataset, type Standardizer } from './data';
+import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from './grid';
+import { disposeModel, type Model } from './model';
+import type { FailedTrial, SucceededTrial } from './records';
+import type { ModelSpec, TrainingSpec } from './spec';
+import { linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
+import { errorMessage } from './errors';
+
+export interface TrialSettings {
+  readonly model: ModelSpec;
+  readonly training: TrainingSpec;
+}
+
+export interface TrialInput {
+  readonly dataset: Dataset;
+  readonly settings: TrialSettings;
+  readonly reg: RegConfig;
+  /** Row indices of the dataset to train on. */
+  readonly trainRows: readonly number[];
+  /** Row indices to validate on (may be empty: no validation metrics, no early stopping). */
+  readonly validationRows: readonly number[];
+  readonly fold: number;
+  readonly seed: number;
+  readonly backend: string;
+  readonly sweepId?: string;
+  /** Override the epochs of settings.training (refit trains for the epochs selection found). */
+  readonly epochs?: number;
+  /** Override early-stopping patience (refit: 0). */
+  readonly patience?: number;
+}
+
+/** Standardized tensors' inputs for a train/evaluation split, and the standardizer (train rows only). */
+export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows: readonly number[]): { data: TrainData; standardizer: Standardizer } {
+  const standardizer = fitStandardizer(ds.x, trainRows);
+  return {
+    standardizer,
+    data: {
+      xTrain: standardizeRows(standardizer, ds.x, trainRows),
+      yTrain: selectTargets(ds.y, trainRows),
+      xVal: evalRows.length ? standardizeRows(standardizer, ds.x, evalRows) : undefined,
+      yVal: evalRows.length ? selectTargets(ds.y, evalRows) : undefined,
+      features: ds.features.length,
+    },
+  };
+}
+
+/** Train the trial's model; the caller owns (and disposes) the returned model. */
+export function fitTrial(input: TrialInput): { result: TrainResult; standardizer: Standardizer } {
+  const { dataset: ds, settings, reg } = input;
+  const { data, standardizer } = prepareData(ds, input.trainRows, input.validationRows);
+  const result = train(data, {
+    task: ds.task,
+    classes: ds.classes,
+    hidden: settings.model.hidden,
+    activation: settings.model.activation,
+    epochs: input.epochs ?? settings.training.epochs,
+    batchSize: settings.training.batchSize,
+    learningRate: settings.training.learningRate,
+    optimizer: settings.training.optimizer,
+    patience: input.patience ?? settings.training.patience,
+    reg,
+    seed: input.seed,
+  });
+  return { result, standardizer };
+}
+
+const finiteOrNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+
+/** The record of a trained model. */
+export function buildRecord(input: TrialInput, result: TrainResult, startedAt: Date): SucceededTrial {
+  const ds = input.dataset;
+  const { sparsity: sp, selectedFeatures } = sparsity(result.model, ds.features);
+  const linear = linearCoefficients(result.model);
+  const finishedAt = new Date();
+  const metrics = (m: TrainResult['train']) => ({
+    loss: finiteOrNull(m.loss),
+    ...(m.r2 !== undefined ? { r2: finiteOrNull(m.r2) } : {}),
+    ...(m.accuracy !== undefined ? { accuracy: finiteOrNull(m.accuracy) } : {}),
+  });
+  return {
+    schemaVersion: 1,
+    ...(input.sweepId ? { sweepId: input.sweepId } : {}),
+    trialId: makeTrialId(input.reg, input.fold, input.seed),
+    configId: makeConfigId(input.reg),
+    fold: input.fold,
+    seed: input.seed,
+    reg: input.reg,
+    status: 'succeeded',
+    backend: input.backend,
+    task: ds.task,
+    rows: { train: input.trainRows.length, validation: input.validationRows.length },
+    epochsRun: result.epochsRun,
+    bestEpoch: result.bestEpoch,
+    train: metrics(result.train),
+    validation: result.validation ? metrics(result.validation) : null,
+    gap: result.validation ? finiteOrNull(result.validation.loss - result.train.loss) : null,
+    objective: finiteOrNull(result.objective),
+    sparsity: sp,
+    features: ds.features,
+    selectedFeatures,
+    curves: { trainLoss: result.curves.trainLoss.map(finiteOrNull), valLoss: result.curves.valLoss.map(finiteOrNull) },
+    ...(linear
+      ? { coefficients: Object.fromEntries(ds.features.map((f, i) => [f, linear.coefficients[i]])), intercept: linear.intercept }
+      : {}),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+}
+
+/** Run one trial end to end and return its record; no tensor outlives the call. */
+export function runTrial(input: TrialInput): SucceededTrial {
+  const startedAt = new Date();
+  const before = tf.memory().numTensors;
+  const { result } = fitTrial(input);
+  try {
+    return buildRecord(input, result, startedAt);
+  } finally {
+    disposeModel(result.model);
+    const leaked = tf.memory().numTensors - before;
+    if (leaked > 0) throw new Error(`internal: trial leaked ${leaked} tensors`);
+  }
+}
+
+/** The record of a trial that failed. */
+export function failedRecord(input: Omit<TrialInput, 'dataset' | 'settings' | 'trainRows' | 'validationRows' | 'backend'>, error: unknown, startedAt: Date, attempts?: number): FailedTrial {
+  const finishedAt = new Date();
+  return {
+    schemaVersion: 1,
+    ...(input.sweepId ? { sweepId: input.sweepId } : {}),
+    trialId: makeTrialId(input.reg, input.fold, input.seed),
+    configId: makeConfigId(input.reg),
+    fold: input.fold,
+    seed: input.seed,
+    reg: input.reg,
+    status: 'failed',
+    error: { name: error instanceof Error ? error.name : 'Error', message: errorMessage(error) },
+    ...(attempts !== undefined ? { attempts } : {}),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  };
+}
+
+export type { Model };

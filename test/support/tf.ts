@@ -1,0 +1,19 @@
+import * as path from 'node:path';
+import { initBackend } from '../../shared/backend';
+import { fitStandardizer, readDatasetFile, selectTargets, standardizeRows, type Dataset } from '../../shared/data';
+
+export const DATA_DIR = path.join(__dirname, '..', '..', 'examples', 'data');
+
+/** Initialise the TensorFlow.js backend the way the app does (tfjs-node if present, else wasm). */
+export const ready = () => initBackend();
+
+/** A dataset from examples/data, standardized over all its rows (population std). */
+export async function standardized(file: string, target: string, task: Dataset['task'] = 'regression') {
+  const ds = await readDatasetFile(path.join(DATA_DIR, file), { target, task });
+  const rows = ds.y.map((_, i) => i);
+  const z = standardizeRows(fitStandardizer(ds.x, rows), ds.x, rows);
+  const y = selectTargets(ds.y, rows);
+  const d = ds.features.length;
+  const X = rows.map((i) => Array.from(z.subarray(i * d, (i + 1) * d)));
+  return { ds, z, y, X, d, n: rows.length };
+}
