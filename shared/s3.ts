@@ -1,0 +1,226 @@
+/**
+ * The ONE module over @aws-sdk/client-s3. Everything else reads and writes S3 through ObjectStore.
+ *
+ * Checksums: the SDK's default (`WHEN_SUPPORTED`) sends uploads as aws-chunked bodies with a trailing
+ * CRC32; s3rver (the local server) stores that framing verbatim. `WHEN_REQUIRED` keeps bodies plain, which
+ * real S3 accepts just as well, so the same client configuration works locally and in the cloud.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+
+export interface S3ClientOptions {
+  /** e.g. `http://127.0.0.1:4568` for the local server; unset for real S3. */
+  endpoint?: string;
+  region?: string;
+}
+
+/** Credentials for a local endpoint when the environment has none: s3rver's built-in key pair. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export function createS3Client(opts: S3ClientOptions = {}): S3Client {
+  const config: S3ClientConfig = {
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+  if (opts.region) config.region = opts.region;
+  if (opts.endpoint) {
+    config.endpoint = opts.endpoint;
+    config.forcePathStyle = true;
+    config.region ??= 'us-east-1';
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } =
+      process.env;
+    // Explicit credentials: with a local endpoint the default provider chain must never go looking (IMDS, SSO).
+    config.credentials =
+      accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : LOCAL_CREDENTIALS;
+  }
+  return new S3Client(config);
+}
+
+/** An object exists but its content is not what the reader expects (e.g. invalid JSON). */
+export class CorruptObjectError extends Error {
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'CorruptObjectError';
+  }
+}
+
+/**
+ * An S3 call failed for a reason other than not-found. The message names the operation and the object; `name`
+ * (and `$metadata`, `$fault`, `$retryable`, `Code`) are copied from the SDK error so retry logic still recognises
+ * transient errors (`SlowDown`, `InternalError`, `TimeoutError`, ...). The original is `cause`.
+ */
+export class S3OperationError extends Error {
+  readonly $metadata?: unknown;
+  readonly $fault?: unknown;
+  readonly $retryable?: unknown;
+  readonly Code?: unknown;
+  constructor(
+    readonly operation: string,
+    readonly uri: string,
+    cause: unknown,
+  ) {
+    super(`S3 ${operation} ${uri} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const c = (cause ?? {}) as Record<string, unknown>;
+    this.name = typeof c.name === 'string' && c.name ? c.name : 'S3OperationError';
+    this.$metadata = c.$metadata;
+    this.$fault = c.$fault;
+    this.$retryable = c.$retryable;
+    this.Code = c.Code;
+  }
+}
+
+/** The object does not exist. A missing bucket is NOT "not found": it is a configuration error and propagates. */
+function isNotFound(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  if (err.name === 'NoSuchBucket' || err.Code === 'NoSuchBucket') return false;
+  return (
+    err.name === 'NoSuchKey' || err.Code === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404
+  );
+}
+
+export class ObjectStore {
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  uri(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  private wrap(operation: string, key: string, e: unknown): S3OperationError {
+    return new S3OperationError(operation, this.uri(key), e);
+  }
+
+  /** The object's bytes and ETag, or undefined when it does not exist. */
+  async getBytes(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
+      return { body, etag: res.ETag ?? '' };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw this.wrap('GetObject', key, e);
+    }
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    const got = await this.getBytes(key);
+    return got && Buffer.from(got.body.buffer, got.body.byteOffset, got.body.byteLength).toString('utf8');
+  }
+
+  /** The parsed JSON, or undefined when the object does not exist; invalid JSON throws CorruptObjectError. */
+  async getJson(key: string): Promise<unknown | undefined> {
+    const text = await this.getText(key);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new CorruptObjectError(
+        `corrupt object ${this.uri(key)}: invalid JSON (${e instanceof Error ? e.message : String(e)})`,
+        key,
+        { cause: e },
+      );
+    }
+  }
+
+  async putBytes(key: string, body: Uint8Array, contentType = 'application/octet-stream'): Promise<void> {
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ContentLength: body.byteLength,
+        }),
+      );
+    } catch (e) {
+      throw this.wrap('PutObject', key, e);
+    }
+  }
+
+  async putText(key: string, text: string, contentType = 'text/plain; charset=utf-8'): Promise<void> {
+    await this.putBytes(key, Buffer.from(text, 'utf8'), contentType);
+  }
+
+  /** One PutObject, so the object is written whole (S3 never shows a partial object). */
+  async putJson(key: string, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    if (text === undefined) throw new TypeError(`putJson ${this.uri(key)}: value is not JSON-serializable`);
+    await this.putText(key, text, 'application/json');
+  }
+
+  async head(key: string): Promise<{ etag: string; size: number } | undefined> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw this.wrap('HeadObject', key, e);
+    }
+  }
+
+  /** Every key under the prefix (all pages), in S3's order (lexicographic). */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      let res;
+      try {
+        res = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+      } catch (e) {
+        throw this.wrap('ListObjectsV2', prefix, e);
+      }
+      for (const o of res.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      if (res.IsTruncated && !token) {
+        throw this.wrap('ListObjectsV2', prefix, new Error('truncated page without NextContinuationToken'));
+      }
+    } while (token);
+    return keys;
+  }
+
+  /** Deletes every object under the prefix (DeleteObjects in batches of 1000). Returns how many were deleted. */
+  async deletePrefix(prefix: string): Promise<number> {
+    const keys = await this.listKeys(prefix);
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      let res;
+      try {
+        res = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+      } catch (e) {
+        throw this.wrap('DeleteObjects', prefix, e);
+      }
+      const errors = res.Errors ?? [];
+      if (errors.length > 0) {
+        const first = errors[0];
+        throw this.wrap(
+          'DeleteObjects',
+          prefix,
+          new Error(`${errors.length} object(s) not deleted, first ${first.Key}: ${first.Code} ${first.Message}`),
+        );
+      }
+    }
+    return keys.length;
+  }
+}
