@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { aggregateSweep, createCaches, loadManifest, planSweep, refitBest, runTrialStep, type BestRecord } from '../../shared/pipeline';
+import { bestKey, leaderboardKey, manifestKey, specKey, trialKey } from '../../shared/layout';
+import type { Leaderboard } from '../../shared/selection';
+import type { TrialRecord } from '../../shared/records';
+import { configId, trialId, type RegConfig } from '../../shared/grid';
+import { useLocalS3 } from '../support/s3';
+import { DATA_DIR, ready } from '../support/tf';
+
+const s3 = useLocalS3('regsweep-pipeline');
+const DATASET = 'datasets/diabetes.csv';
+
+const specFor = (sweepId: string, extra: Record<string, unknown> = {}) => ({
+  sweepId,
+  dataset: { source: `s3://regsweep-pipeline/${DATASET}`, target: 'progression', task: 'regression' },
+  model: { hidden: [8] },
+  training: { epochs: 25, batchSize: 32, learningRate: 0.05, patience: 5 },
+  validation: { folds: 3, testFraction: 0.2, seed: 7 },
+  search: { types: ['none', 'l2', 'l1'], lambda: [1, 300] },
+  ...extra,
+});
+
+async function runAll(sweepId: string, filter: (i: number) => boolean = () => true) {
+  const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
+  const items = await loadManifest(s3.store, sweepId);
+  const out = [];
+  for (const [i, item] of items.entries()) if (filter(i)) out.push(await runTrialStep(item, deps));
+  return out;
+}
+
+beforeAll(async () => {
+  await ready();
+  await s3.store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
+});
+
+describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
+  let board: Leaderboard;
+  let best: BestRecord;
+
+  beforeAll(async () => {
+    const plan = await planSweep(s3.store, { spec: specFor('diabetes-small') });
+    expect(plan).toEqual({ sweepId: 'diabetes-small', bucket: 'regsweep-pipeline', manifestKey: manifestKey('diabetes-small'), trialCount: 5 * 3 });
+    await runAll('diabetes-small');
+    const agg = await aggregateSweep(s3.store, 'diabetes-small');
+    expect(agg.trials).toEqual({ planned: 15, succeeded: 15, failed: 0, missing: 0 });
+    await refitBest(s3.store, 'diabetes-small', { backend: tf.getBackend() });
+    board = (await s3.store.getJson(leaderboardKey('diabetes-small'))) as Leaderboard;
+    best = (await s3.store.getJson(bestKey('diabetes-small'))) as BestRecord;
+  });
+
+  it('writes the validated spec and a manifest of self-contained items', async () => {
+    const spec = (await s3.store.getJson(specKey('diabetes-small'))) as { training: { optimizer: string } };
+    expect(spec.training.optimizer).toBe('adam'); // defaults filled in
+    const items = await loadManifest(s3.store, 'diabetes-small');
+    expect(items).toHaveLength(15);
+    expect(new Set(items.map((i) => i.trialId)).size).toBe(15);
+    for (const i of items) expect(i.sweepId).toBe('diabetes-small');
+  });
+
+  it('writes one complete record per trial, with backend, curves and linear-free MLP fields', async () => {
+    const items = await loadManifest(s3.store, 'diabetes-small');
+    const rec = (await s3.store.getJson(trialKey('diabetes-small', items[0].trialId))) as TrialRecord;
+    expect(rec.status).toBe('succeeded');
+    if (rec.status !== 'succeeded') return;
+    expect(rec.backend).toBe(tf.getBackend());
+    expect(rec.curves.trainLoss.length).toBe(rec.epochsRun);
+    expect(rec.rows.train + rec.rows.validation).toBe(354); // 442 rows minus 88 test rows
+    expect(rec.coefficients).toBeUndefined(); // hidden layer: not a linear model
+  });
+
+  it('ranks configs by mean validation loss and, under min, picks the lowest', () => {
+    expect(board.configs).toHaveLength(5);
+    const means = board.configs.map((c) => c.meanValLoss);
+    expect(means).toEqual([...means].sort((a, b) => a - b));
+    expect(board.best.configId).toBe(board.configs[0].configId);
+    for (const c of board.configs) {
+      expect(c.stdErr).toBeGreaterThan(0);
+      expect(c.meanGap).toBeCloseTo(c.meanValLoss - c.meanTrainLoss, 6);
+    }
+  });
+
+  it('refits on all non-test rows, tests once, and the saved model loads back and predicts what refit evaluated', async () => {
+    expect(best.config.configId).toBe(board.best.configId);
+    expect(best.rows).toEqual({ train: 354, test: 88 });
+    expect(best.test.loss).toBeGreaterThan(0);
+    expect(best.test.r2).toBeGreaterThan(0.2);
+
+    const modelJson = (await s3.store.getJson(`sweeps/diabetes-small/best/model.json`)) as tf.io.ModelJSON;
+    const weights = (await s3.store.getBytes(`sweeps/diabetes-small/best/weights.bin`))!.body;
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
+    );
+    // Rebuild the test rows exactly as refit did (same split, train-only standardization from best.json).
+    const { readDatasetFile, planSplits } = await import('../../shared/data');
+    const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
+    const plan = planSplits(ds, { folds: 3, holdout: 0.2, testFraction: 0.2, seed: 7 });
+    const { mean, std } = best.standardizer;
+    const x = tf.tensor2d(plan.test.map((r) => ds.x[r].map((v, j) => (v - mean[j]) / std[j])));
+    const pred = model.predict(x) as tf.Tensor;
+    const p = pred.dataSync();
+    const mse = plan.test.reduce((s, r, i) => s + (p[i] - ds.y[r]) ** 2, 0) / plan.test.length;
+    tf.dispose([x, pred]);
+    model.dispose();
+    expect(mse).toBeCloseTo(best.test.loss, 1);
+    expect(Math.abs(mse - best.test.loss) / best.test.loss).toBeLessThan(1e-4);
+  });
+});
+
+describe('one-standard-error', () => {
+  it('picks the most regularized config within one standard error of the best', async () => {
+    await planSweep(s3.store, { spec: specFor('diabetes-1se', { selection: { rule: 'one-standard-error' }, search: { types: ['l2'], lambda: [0.1, 10, 100, 1000, 20000] } }) });
+    await runAll('diabetes-1se');
+    await aggregateSweep(s3.store, 'diabetes-1se');
+    const board = (await s3.store.getJson(leaderboardKey('diabetes-1se'))) as Leaderboard;
+
+    const top = board.configs[0];
+    const within = board.configs.filter((c) => c.meanValLoss <= top.meanValLoss + top.stdErr);
+    const maxLambda = Math.max(...within.map((c) => c.reg.lambda));
+    expect(board.best.reg.lambda).toBe(maxLambda);
+    expect(board.best.meanValLoss).toBeLessThanOrEqual(top.meanValLoss + top.stdErr);
+    // the strongest penalty (20000) underfits and is outside the band
+    expect(board.configs.find((c) => c.reg.lambda === 20000)!.meanValLoss).toBeGreaterThan(top.meanValLoss + top.stdErr);
+  });
+});
+
+describe('resume', () => {
+  it('runs half the trials, then all: only the missing ones train', async () => {
+    await planSweep(s3.store, { spec: specFor('diabetes-resume') });
+    const first = await runAll('diabetes-resume', (i) => i % 2 === 0);
+    expect(first.every((s) => !s.skipped)).toBe(true);
+    const items = await loadManifest(s3.store, 'diabetes-resume');
+    const before = (await s3.store.getJson(trialKey('diabetes-resume', items[0].trialId))) as TrialRecord;
+
+    const second = await runAll('diabetes-resume');
+
+    expect(second.filter((s) => s.skipped).map((s) => s.trialId)).toEqual(first.map((s) => s.trialId));
+    expect(second.filter((s) => !s.skipped)).toHaveLength(items.length - first.length);
+    const after = (await s3.store.getJson(trialKey('diabetes-resume', items[0].trialId))) as TrialRecord;
+    expect(after.finishedAt).toBe(before.finishedAt); // not retrained
+  });
+
+  it('re-planning the same sweepId with the same spec is allowed, with another spec refused', async () => {
+    await expect(planSweep(s3.store, { spec: specFor('diabetes-resume') })).resolves.toMatchObject({ trialCount: 15 });
+    await expect(planSweep(s3.store, { spec: specFor('diabetes-resume', { search: { types: ['l2'], lambda: [5] } }) })).rejects.toThrow(
+      /sweep diabetes-resume already exists with a different spec/,
+    );
+  });
+});
+
+describe('failures', () => {
+  it('a failing trial writes a failed record with the error, rethrows, and aggregate counts failed and missing trials', async () => {
+    await planSweep(s3.store, { spec: specFor('diabetes-fail', { search: { types: ['none', 'l2'], lambda: [1, 10] } }) });
+    const items = await loadManifest(s3.store, 'diabetes-fail');
+    const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
+    // a real failure inside the trial: an item whose fold does not exist
+    const broken = { ...items[0], fold: 9, trialId: trialId(items[0].reg, 9, items[0].seed) };
+    await expect(runTrialStep(broken, deps)).rejects.toThrow(/fold 9 does not exist/);
+    const failedRec = (await s3.store.getJson(trialKey('diabetes-fail', broken.trialId))) as TrialRecord;
+    expect(failedRec).toMatchObject({ status: 'failed', error: { name: 'SpecError' }, attempts: 1 });
+
+    // run all but the last item; make the first item's record a failure, leave the last one missing
+    for (const item of items.slice(0, -1)) await runTrialStep(item, deps);
+    await s3.store.putJson(trialKey('diabetes-fail', items[0].trialId), { ...failedRec, trialId: items[0].trialId, fold: items[0].fold });
+    await s3.store.putText(trialKey('diabetes-fail', items[1].trialId), '{"status": "succ'); // a partial object
+
+    const agg = await aggregateSweep(s3.store, 'diabetes-fail');
+    const board = (await s3.store.getJson(leaderboardKey('diabetes-fail'))) as Leaderboard;
+
+    expect(agg.trials).toEqual({ planned: 9, succeeded: 6, failed: 1, missing: 2 });
+    expect(agg.corrupt).toBe(1);
+    expect(board.missingTrialIds).toEqual([items[1].trialId, items[8].trialId]);
+    expect(board.failedTrials.map((f) => f.trialId)).toEqual([items[0].trialId]);
+    expect(board.incomplete.map((c) => c.configId).sort()).toEqual([items[0].configId, items[8].configId].sort());
+    expect(board.configs.map((c) => c.configId)).toEqual([items[3].configId]); // the one complete config
+    expect(agg.best.configId).toBe(items[3].configId);
+  });
+
+  it('the trial id must match its config, fold and seed', async () => {
+    const items = await loadManifest(s3.store, 'diabetes-small');
+    const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
+    await expect(runTrialStep({ ...items[0], seed: 999 }, deps)).rejects.toThrow(/does not match its config, fold and seed/);
+  });
+});
+
+describe('aggregating more than 1,000 records (paginated listing)', () => {
+  it('reads every record', async () => {
+    const sweepId = 'many-records';
+    const n = 1050;
+    const regs: RegConfig[] = Array.from({ length: n / 3 }, (_, i) => ({ type: 'l2', lambda: i + 1, dropoutRate: 0, l1Ratio: 0 }));
+    const items = regs.flatMap((reg) => [0, 1, 2].map((fold) => ({ sweepId, trialId: trialId(reg, fold, 1 + fold), configId: configId(reg), fold, seed: 1 + fold, reg })));
+    await s3.store.putJson(specKey(sweepId), { ...specFor(sweepId), search: { types: ['l2'], lambda: regs.map((r) => r.lambda) }, limits: { maxTrials: 5000 } });
+    await s3.store.putJson(manifestKey(sweepId), items);
+    const now = new Date().toISOString();
+    const record = (i: (typeof items)[number]) => ({
+      schemaVersion: 1, sweepId, trialId: i.trialId, configId: i.configId, fold: i.fold, seed: i.seed, reg: i.reg, status: 'succeeded',
+      backend: 'cpu', task: 'regression', rows: { train: 10, validation: 5 }, epochsRun: 1, bestEpoch: 1,
+      train: { loss: 1, r2: 0.5 }, validation: { loss: 1000 - i.reg.lambda + i.fold, r2: 0.4 }, gap: 0, objective: 1, sparsity: 0,
+      features: ['a'], selectedFeatures: ['a'], curves: { trainLoss: [1], valLoss: [1] }, startedAt: now, finishedAt: now, durationMs: 1,
+    });
+    for (let i = 0; i < items.length; i += 50) await Promise.all(items.slice(i, i + 50).map((it) => s3.store.putJson(trialKey(sweepId, it.trialId), record(it))));
+
+    const agg = await aggregateSweep(s3.store, sweepId);
+
+    expect(agg.trials).toEqual({ planned: n, succeeded: n, failed: 0, missing: 0 });
+    expect(agg.best.reg.lambda).toBe(n / 3); // lowest validation loss: the largest lambda
+  });
+});
+
+describe('bad input', () => {
+  it.each<[string, () => Promise<unknown>, RegExp]>([
+    ['a bad spec', () => planSweep(s3.store, { spec: { ...specFor('bad-spec'), search: { types: ['l5'] } } }), /search.types\[0\]: unknown regularization "l5"/],
+    ['a missing dataset key', () => planSweep(s3.store, { spec: { ...specFor('no-data'), dataset: { source: 's3://regsweep-pipeline/datasets/nope.csv', target: 'y', task: 'regression' } } }), /dataset s3:\/\/regsweep-pipeline\/datasets\/nope.csv not found/],
+    ['a dataset in another bucket', () => planSweep(s3.store, { spec: { ...specFor('other'), dataset: { source: 's3://someone-else/datasets/x.csv', target: 'y', task: 'regression' } } }), /is in bucket "someone-else"/],
+    ['a local path', () => planSweep(s3.store, { spec: { ...specFor('local'), dataset: { source: 'examples/data/diabetes.csv', target: 'y', task: 'regression' } } }), /must be an s3:\/\/ URI here/],
+    ['a bad CSV in S3', async () => {
+      await s3.store.putText('datasets/bad.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n1,1,1\n2,2,2\n3,3,3\n4,4,4\n');
+      return planSweep(s3.store, { spec: { ...specFor('bad-csv'), dataset: { source: 's3://regsweep-pipeline/datasets/bad.csv', target: 'y', task: 'regression' } } });
+    }, /bad.csv row 2 \(line 3\), column "b": not a number: "oops"/],
+    ['an unsafe sweepId', () => planSweep(s3.store, { spec: specFor('ok'), sweepId: '../escape' }), /unsafe sweepId "..\/escape"/],
+  ])('%s fails with an error naming the problem', async (_name, act, message) => {
+    await expect(act()).rejects.toThrow(message);
+  });
+});
