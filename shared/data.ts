@@ -588,3 +588,24 @@ export function standardizeRows(s: Standardizer, x: number[][], rows: readonly n
 export function selectTargets(y: number[], rows: readonly number[]): Float32Array {
   return Float32Array.from(rows, (r) => y[r]);
 }
+
+/**
+ * One random holdout of `fraction` of all rows for validation (stratified for classification), for training a
+ * single config outside a sweep; fraction 0 trains on every row. A `split` column, if present, decides instead
+ * (train rows train, validation rows validate, test rows are left out).
+ */
+export function holdoutSplit(ds: Dataset, fraction: number, seed: number): Fold {
+  const all = Array.from({ length: ds.y.length }, (_, i) => i);
+  if (ds.split) {
+    const split = ds.split;
+    return { train: all.filter((i) => split[i] === 'train'), validation: fraction === 0 ? [] : all.filter((i) => split[i] === 'validation') };
+  }
+  if (fraction === 0) return { train: all, validation: [] };
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdout must be in [0, 1), got ${fraction}`);
+  const labels = ds.task === 'classification' ? ds.y : undefined;
+  const { taken, rest } = draw(all, Math.max(1, Math.round(fraction * all.length)), labels, MIN_TRAIN, createRng(seed));
+  if (rest.length < MIN_TRAIN || taken.length < MIN_VALIDATION) {
+    throw new DatasetError(`${ds.name}: too few rows for a holdout of ${fraction}: ${all.length} rows`);
+  }
+  return { train: sorted(rest), validation: sorted(taken) };
+}

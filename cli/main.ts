@@ -1,0 +1,48 @@
+/**
+ * The `regsweep` command. Bad input (a UserInputError or a usage error): one line on stderr, exit 2. A
+ * command that fails for another reason (a sweep that fails): its cause on stderr, exit 1. No stack traces
+ * unless REGSWEEP_DEBUG=1.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserInputError } from '../shared/errors';
+import { registerTrain } from './train';
+
+export function buildProgram(): Command {
+  const program = new Command('regsweep')
+    .description('hyperparameter search for regularization: none, L1, L2, elastic net, dropout')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `regsweep: ${s}` : s) });
+  registerTrain(program);
+  for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed its one-line error
+    }
+    const debug = process.env.REGSWEEP_DEBUG === '1';
+    if (isUserInputError(e)) {
+      process.stderr.write(`regsweep: error: ${e.message}\n`);
+      if (debug) process.stderr.write(`${e.stack}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`regsweep: failed: ${err?.name && err.name !== 'Error' ? `${err.name}: ` : ''}${err?.message ?? String(e)}\n`);
+    if (debug) process.stderr.write(`${err?.stack}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.env.REGSWEEP_CLI_ENTRY === '1') {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

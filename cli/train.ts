@@ -1,0 +1,130 @@
+/** `regsweep train`: one config on a local file, printed as a trial record. */
+import * as path from 'node:path';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { initBackend } from '../shared/backend';
+import { holdoutSplit, readDatasetFile } from '../shared/data';
+import { UsageError } from '../shared/errors';
+import { configLabel, type RegConfig } from '../shared/grid';
+import type { SucceededTrial } from '../shared/records';
+import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/spec';
+import { buildRecord, fitTrial, type TrialInput } from '../shared/trial';
+import { disposeModel } from '../shared/model';
+import { choice, hiddenLayers, integer, number, regType } from './args';
+import { fmt } from './format';
+
+interface TrainFlags {
+  data: string;
+  target: string;
+  task: Task;
+  reg: RegType;
+  lambda?: number;
+  dropout?: number;
+  l1Ratio: number;
+  hidden: number[];
+  activation: 'relu' | 'tanh' | 'sigmoid' | 'elu';
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'adam' | 'sgd';
+  patience: number;
+  seed: number;
+  holdout: number;
+  features?: string;
+  json?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train one regularization config on a local CSV/JSONL file and print its trial record')
+    .requiredOption('--data <file>', 'dataset file (.csv with a header row, or .jsonl)')
+    .requiredOption('--target <column>', 'target column')
+    .option('--task <task>', 'regression or classification', choice('--task', ['regression', 'classification'] as const), 'regression')
+    .option('--reg <type>', 'none, l1, l2, elasticnet, dropout, l1+dropout, l2+dropout, elasticnet+dropout', regType, 'none')
+    .option('--lambda <x>', 'penalty strength lambda (for l1, l2, elasticnet)', number('--lambda', (n) => n >= 0, 'a number >= 0'))
+    .option('--dropout <p>', 'dropout rate p in [0, 1) (for dropout types)', number('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'))
+    .option('--l1-ratio <r>', 'weight of the L1 term for elasticnet, in (0, 1)', number('--l1-ratio', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.5)
+    .option('--hidden <sizes>', 'hidden layer sizes, e.g. 64,64; "" for a linear model', hiddenLayers, [64, 64])
+    .option('--activation <name>', 'relu, tanh, sigmoid or elu', choice('--activation', ['relu', 'tanh', 'sigmoid', 'elu'] as const), 'relu')
+    .option('--epochs <n>', 'maximum epochs', integer('--epochs', 1, 100000), 200)
+    .option('--batch-size <n>', 'minibatch size', integer('--batch-size', 1, 1_000_000), 32)
+    .option('--learning-rate <x>', 'learning rate', number('--learning-rate', (n) => n > 0, 'a number > 0'), 0.001)
+    .option('--optimizer <name>', 'adam or sgd', choice('--optimizer', ['adam', 'sgd'] as const), 'adam')
+    .option('--patience <n>', 'early-stopping patience in epochs (0: off)', integer('--patience', 0, 100000), 20)
+    .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 31 - 1), 42)
+    .option('--holdout <f>', 'fraction of rows held out for validation; 0 trains on every row', number('--holdout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.2)
+    .option('--features <list>', 'comma-separated feature columns (default: all but the target)')
+    .option('--json', 'print the trial record alone as JSON on stdout')
+    .action(async (flags: TrainFlags) => {
+      const record = await trainOne(flags);
+      if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
+      else process.stdout.write(describeRecord(record) + '\n');
+    });
+}
+
+function regFromFlags(f: TrainFlags): RegConfig {
+  if (hasPenalty(f.reg) && f.lambda === undefined) throw new UsageError(`--reg ${f.reg} needs --lambda`);
+  if (hasDropout(f.reg) && f.dropout === undefined) throw new UsageError(`--reg ${f.reg} needs --dropout`);
+  if (!hasPenalty(f.reg) && f.lambda !== undefined) throw new UsageError(`--lambda does not apply to --reg ${f.reg}`);
+  if (!hasDropout(f.reg) && f.dropout !== undefined) throw new UsageError(`--dropout does not apply to --reg ${f.reg}`);
+  return {
+    type: f.reg,
+    lambda: hasPenalty(f.reg) ? f.lambda! : 0,
+    dropoutRate: hasDropout(f.reg) ? f.dropout! : 0,
+    l1Ratio: f.reg.startsWith('l1') ? 1 : f.reg.startsWith('elasticnet') ? f.l1Ratio : 0,
+  };
+}
+
+async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
+  const reg = regFromFlags(f);
+  const features = f.features?.split(',').map((s) => s.trim()).filter(Boolean);
+  const dataset = await readDatasetFile(f.data, { name: path.basename(f.data), target: f.target, task: f.task, features });
+  const split = holdoutSplit(dataset, f.holdout, f.seed);
+  const { name: backend } = await initBackend({ log: (line) => process.stderr.write(line + '\n') });
+  const input: TrialInput = {
+    dataset,
+    settings: {
+      model: { hidden: f.hidden, activation: f.activation },
+      training: { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, optimizer: f.optimizer, patience: f.patience },
+    },
+    reg,
+    trainRows: split.train,
+    validationRows: split.validation,
+    fold: 0,
+    seed: f.seed,
+    backend,
+  };
+  const started = new Date();
+  const { result } = fitTrial(input);
+  try {
+    return buildRecord(input, result, started);
+  } finally {
+    disposeModel(result.model);
+  }
+}
+
+function describeRecord(r: SucceededTrial): string {
+  const lines = [
+    `config      ${configLabel(r.reg)}`,
+    `backend     ${r.backend}`,
+    `rows        ${r.rows.train} train, ${r.rows.validation} validation`,
+    `epochs      ${r.epochsRun} run, best ${r.bestEpoch}`,
+  ];
+  const metric = r.task === 'regression' ? 'R²' : 'accuracy';
+  const pick = (m: SucceededTrial['train'] | null) => (m ? (r.task === 'regression' ? m.r2 : m.accuracy) : undefined);
+  const table = new Table({ head: ['', 'loss', metric], style: { head: [], border: [], compact: true } });
+  table.push(['train', fmt(r.train.loss), fmt(pick(r.train))]);
+  if (r.validation) table.push(['validation', fmt(r.validation.loss), fmt(pick(r.validation))]);
+  lines.push(table.toString());
+  if (r.gap !== null) lines.push(`gap         ${fmt(r.gap)} (validation - train loss)`);
+  lines.push(`sparsity    ${(r.sparsity * 100).toFixed(1)}% of weights exactly zero; ${r.selectedFeatures.length}/${r.features.length} features selected`);
+  if (r.coefficients) {
+    const coef = new Table({ head: ['feature', 'coefficient (standardized)'], style: { head: [], border: [], compact: true } });
+    for (const [k, v] of Object.entries(r.coefficients)) coef.push([k, fmt(v)]);
+    coef.push(['(intercept)', fmt(r.intercept)]);
+    lines.push(coef.toString());
+  }
+  lines.push(`duration    ${r.durationMs} ms`);
+  return lines.join('\n');
+}
