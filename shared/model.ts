@@ -1,11 +1,14 @@
 /**
  * The model: an MLP (dense layers with an activation) or, with no hidden layer, a linear model. Its
- * parameters are plain tf.Variables so training can apply the penalties, the proximal L1 step and inverted
- * dropout exactly as DESIGN.md states them; `toLayersModel` turns the trained weights into a standard
- * tf.LayersModel for saving and serving (dropout is the identity at inference, so predictions agree).
+ * parameters are plain tensors so training can apply the penalties, the proximal L1 step and inverted dropout
+ * exactly as DESIGN.md states them; `toLayersModel` turns the trained weights into a standard tf.LayersModel for
+ * saving and serving (dropout is the identity at inference, so predictions agree).
+ *
+ * During training the parameters live in ONE flat vector (kernels first, then biases, layer by layer), so the
+ * optimizer updates them with a handful of ops instead of a handful per tensor (see bench/README.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from './random';
+import { createRng, deriveSeed, type Rng } from './random';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu';
 
@@ -21,34 +24,88 @@ export interface ModelConfig {
   readonly outputBias?: number;
 }
 
-export interface Model {
+/** Parameters of a model as tensors: kernels (penalized) and biases (never penalized), layer by layer. */
+export interface Params {
   readonly config: ModelConfig;
-  /** Kernels (weight matrices), penalized; layer i maps sizes[i] -> sizes[i+1]. */
-  readonly kernels: tf.Variable[];
-  /** Biases, never penalized. */
-  readonly biases: tf.Variable[];
+  readonly kernels: readonly tf.Tensor2D[];
+  readonly biases: readonly tf.Tensor1D[];
 }
 
-/** A fresh model: Glorot-uniform kernels from the seed, zero biases (output bias as configured). */
-export function createModel(config: ModelConfig): Model {
+/** A trained model: its parameters as variables. */
+export interface Model extends Params {
+  readonly kernels: tf.Variable<tf.Rank.R2>[];
+  readonly biases: tf.Variable<tf.Rank.R1>[];
+}
+
+/** Where each parameter sits in the flat vector: all kernels, then all biases. */
+export interface ParamLayout {
+  readonly kernels: { readonly offset: number; readonly shape: [number, number] }[];
+  readonly biases: { readonly offset: number; readonly size: number }[];
+  /** Number of kernel entries (the penalized part, at the front). */
+  readonly kernelSize: number;
+  readonly size: number;
+}
+
+export function paramLayout(config: ModelConfig): ParamLayout {
   const sizes = [config.inputs, ...config.hidden, config.outputs];
-  const kernels: tf.Variable[] = [];
-  const biases: tf.Variable[] = [];
+  const kernels: ParamLayout['kernels'] = [];
+  const biases: ParamLayout['biases'] = [];
+  let offset = 0;
   for (let i = 0; i < sizes.length - 1; i++) {
-    const [fanIn, fanOut] = [sizes[i], sizes[i + 1]];
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
-    const last = i === sizes.length - 2;
-    kernels.push(tf.tidy(() => tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', deriveSeed(config.seed, 1000 + i)))));
-    biases.push(tf.tidy(() => tf.variable(tf.fill([fanOut], last ? (config.outputBias ?? 0) : 0))));
+    kernels.push({ offset, shape: [sizes[i], sizes[i + 1]] });
+    offset += sizes[i] * sizes[i + 1];
   }
-  return { config, kernels, biases };
+  const kernelSize = offset;
+  for (let i = 1; i < sizes.length; i++) {
+    biases.push({ offset, size: sizes[i] });
+    offset += sizes[i];
+  }
+  return { kernels, biases, kernelSize, size: offset };
+}
+
+/** Fresh parameters: Glorot-uniform kernels from the seed, zero biases (output bias as configured). */
+export function initialParams(config: ModelConfig): Float32Array {
+  const layout = paramLayout(config);
+  const flat = new Float32Array(layout.size);
+  layout.kernels.forEach(({ offset, shape: [fanIn, fanOut] }, i) => {
+    const rng = createRng(deriveSeed(config.seed, 1000 + i));
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    for (let j = 0; j < fanIn * fanOut; j++) flat[offset + j] = (2 * rng() - 1) * limit;
+  });
+  const out = layout.biases[layout.biases.length - 1];
+  flat.fill(config.outputBias ?? 0, out.offset, out.offset + out.size);
+  return flat;
+}
+
+/** Views of a flat parameter vector as kernels and biases (tensors owned by the current tidy scope). */
+export function paramViews(config: ModelConfig, layout: ParamLayout, flat: tf.Tensor1D): Params {
+  return {
+    config,
+    kernels: layout.kernels.map(({ offset, shape }) => tf.slice(flat, offset, shape[0] * shape[1]).reshape(shape) as tf.Tensor2D),
+    biases: layout.biases.map(({ offset, size }) => tf.slice(flat, offset, size)),
+  };
+}
+
+/** A model whose variables hold the given flat parameters. */
+export function modelFromFlat(config: ModelConfig, flat: Float32Array): Model {
+  const layout = paramLayout(config);
+  return {
+    config,
+    kernels: layout.kernels.map(({ offset, shape }) => tf.tidy(() => tf.variable(tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape), true))),
+    biases: layout.biases.map(({ offset, size }) => tf.tidy(() => tf.variable(tf.tensor1d(flat.subarray(offset, offset + size)), true))),
+  };
+}
+
+/** A fresh model (see initialParams). */
+export function createModel(config: ModelConfig): Model {
+  return modelFromFlat(config, initialParams(config));
 }
 
 export function disposeModel(model: Model): void {
   for (const v of [...model.kernels, ...model.biases]) v.dispose();
 }
 
-function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
+export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
   switch (a) {
     case 'relu':
       return tf.relu(x);
@@ -62,54 +119,91 @@ function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
 }
 
 /**
- * Inverted dropout: each unit is dropped with probability `rate`, survivors are scaled by 1/(1-rate), so
- * the expected output equals the input. `seed` fixes the mask.
+ * The derivative of the activation, written in terms of its output A (all four are): relu' = [A > 0],
+ * tanh' = 1 - A^2, sigmoid' = A (1 - A), elu' = 1 where A > 0 else A + 1.
  */
+export function activationGrad(a: tf.Tensor2D, kind: Activation): tf.Tensor2D {
+  switch (kind) {
+    case 'relu':
+      return tf.step(a);
+    case 'tanh':
+      return tf.sub(1, tf.square(a)) as tf.Tensor2D;
+    case 'sigmoid':
+      return tf.mul(a, tf.sub(1, a)) as tf.Tensor2D;
+    case 'elu':
+      return tf.where(tf.greater(a, 0), tf.onesLike(a), tf.add(a, 1)) as tf.Tensor2D;
+  }
+}
+
+/**
+ * An inverted-dropout mask: each entry is 0 with probability `rate`, else 1/(1-rate), so that x * mask has
+ * the expectation of x. Drawn from the seeded generator on the host (the same on every backend).
+ */
+export function dropoutMask(rows: number, cols: number, rate: number, rng: Rng): Float32Array {
+  const mask = new Float32Array(rows * cols);
+  const keep = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng() >= rate ? keep : 0;
+  return mask;
+}
+
+/** Inverted dropout of x with the mask drawn from `seed`. */
 export function invertedDropout(x: tf.Tensor2D, rate: number, seed: number): tf.Tensor2D {
   if (rate <= 0) return x;
-  return tf.tidy(() => {
-    const keep = tf.randomUniform(x.shape, 0, 1, 'float32', seed).greaterEqual(rate);
-    return tf.mul(x, tf.mul(keep.cast('float32'), 1 / (1 - rate))) as tf.Tensor2D;
-  });
+  const [rows, cols] = x.shape;
+  return tf.tidy(() => tf.mul(x, tf.tensor2d(dropoutMask(rows, cols, rate, createRng(seed)), [rows, cols])));
+}
+
+/**
+ * Masks for one training step: for a linear model one over the inputs, else one per hidden layer's output;
+ * empty without dropout.
+ */
+export function stepMasks(config: ModelConfig, rows: number, rate: number, seed: number): tf.Tensor2D[] {
+  if (rate <= 0) return [];
+  const rng = createRng(seed);
+  const widths = config.hidden.length === 0 ? [config.inputs] : config.hidden;
+  return widths.map((w) => tf.tensor2d(dropoutMask(rows, w, rate, rng), [rows, w]));
+}
+
+export interface ForwardTrace {
+  /** The output (regression value or logits). */
+  readonly output: tf.Tensor2D;
+  /** The input each layer multiplied (after dropout), for the backward pass. */
+  readonly layerInputs: tf.Tensor2D[];
+  /** Each hidden layer's activation before dropout (for the activation's derivative). */
+  readonly activations: tf.Tensor2D[];
+}
+
+/**
+ * The forward pass with explicit dropout masks (see stepMasks; none = inference), keeping what the backward
+ * pass needs. Inverted dropout applies to every hidden layer's output, or to the inputs of a linear model.
+ */
+export function forwardTrace(params: Params, x: tf.Tensor2D, masks: readonly tf.Tensor2D[] = []): ForwardTrace {
+  const n = params.kernels.length;
+  const layerInputs: tf.Tensor2D[] = [];
+  const activations: tf.Tensor2D[] = [];
+  let h: tf.Tensor2D = n === 1 && masks.length ? tf.mul(x, masks[0]) : x;
+  for (let i = 0; i < n; i++) {
+    layerInputs.push(h);
+    const z = tf.add(tf.matMul(h, params.kernels[i]), params.biases[i]) as tf.Tensor2D;
+    if (i === n - 1) return { output: z, layerInputs, activations };
+    const a = activate(z, params.config.activation);
+    activations.push(a);
+    h = masks.length ? tf.mul(a, masks[i]) : a;
+  }
+  throw new Error('a model has at least one layer');
 }
 
 export interface ForwardOptions {
   /** Dropout rate at training time; 0 (or inference) means none. */
   readonly dropoutRate?: number;
-  /** Seed of this step's dropout masks (each layer derives its own). */
+  /** Seed of this step's dropout masks. */
   readonly dropoutSeed?: number;
 }
 
-/**
- * The model's raw output (regression value or logits). With a dropout rate, inverted dropout is applied to
- * every hidden layer's output, or to the inputs of a linear model. Without one it is inference.
- */
-export function forward(model: Model, x: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
+/** The model's output (regression value or logits); with a dropout rate, a training-time pass. */
+export function forward(params: Params, x: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor2D {
   const rate = opts.dropoutRate ?? 0;
-  const n = model.kernels.length;
-  let h = x;
-  if (rate > 0 && n === 1) h = invertedDropout(h, rate, deriveSeed(opts.dropoutSeed ?? 0, 0));
-  for (let i = 0; i < n; i++) {
-    h = tf.add(tf.matMul(h, model.kernels[i]), model.biases[i]) as tf.Tensor2D;
-    if (i < n - 1) {
-      h = activate(h, model.config.activation);
-      if (rate > 0) h = invertedDropout(h, rate, deriveSeed(opts.dropoutSeed ?? 0, i + 1));
-    }
-  }
-  return h;
-}
-
-/** A snapshot of the parameters (for early stopping); dispose with disposeWeights. */
-export function cloneWeights(model: Model): tf.Tensor[] {
-  return [...model.kernels, ...model.biases].map((v) => tf.clone(v));
-}
-
-export function assignWeights(model: Model, weights: tf.Tensor[]): void {
-  [...model.kernels, ...model.biases].forEach((v, i) => v.assign(weights[i]));
-}
-
-export function disposeWeights(weights: tf.Tensor[]): void {
-  for (const w of weights) w.dispose();
+  return tf.tidy(() => forwardTrace(params, x, rate > 0 ? stepMasks(params.config, x.shape[0], rate, opts.dropoutSeed ?? 0) : []).output);
 }
 
 /**
@@ -117,7 +211,7 @@ export function disposeWeights(weights: tf.Tensor[]): void {
  * (dropout layers included for the record; the identity at inference). The output layer is linear
  * (regression value or logits); `outputActivation` adds sigmoid/softmax for classification.
  */
-export function toLayersModel(model: Model, dropoutRate = 0, outputActivation: 'linear' | 'sigmoid' | 'softmax' = 'linear'): tf.Sequential {
+export function toLayersModel(model: Params, dropoutRate = 0, outputActivation: 'linear' | 'sigmoid' | 'softmax' = 'linear'): tf.Sequential {
   const { inputs, hidden, outputs, activation } = model.config;
   const seq = tf.sequential();
   const sizes = [...hidden, outputs];

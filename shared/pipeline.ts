@@ -121,7 +121,7 @@ export async function loadSpec(store: ObjectStore, sweepId: string, caches?: Ste
   return spec;
 }
 
-export async function loadManifest(store: ObjectStore, sweepId: string): Promise<TrialItem[]> {
+export async function loadManifest(store: ObjectStore, sweepId: string): Promise<TrialEvent[]> {
   const json = await store.getJson(manifestKey(sweepId));
   if (!Array.isArray(json)) throw new SpecError(`sweep ${sweepId}: ${store.uri(manifestKey(sweepId))} is missing or not a JSON array`);
   return json.map((item, i) => {

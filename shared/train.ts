@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RegConfig } from './grid';
-import { assignWeights, cloneWeights, createModel, disposeWeights, forward, type Activation, type Model } from './model';
+import { activationGrad, forwardTrace, initialParams, modelFromFlat, paramLayout, paramViews, stepMasks, type Activation, type Model, type ModelConfig, type Params } from './model';
 import { createRng, deriveSeed, permutation } from './random';
 import type { Task } from './spec';
 
@@ -63,51 +63,46 @@ export function softThreshold(w: tf.Tensor, t: tf.Tensor | number): tf.Tensor {
 
 type OptimizerKind = 'adam' | 'sgd';
 
-/** Adam or SGD with a proximal L1 step on the variables that have an l1 coefficient. */
-class ProximalOptimizer {
-  private t = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
-  constructor(
-    private readonly vars: tf.Variable[],
-    private readonly kind: OptimizerKind,
-    private readonly lr: number,
-    private readonly l1: number[],
-  ) {
-    const zeros = () => vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
-    this.m = kind === 'adam' ? zeros() : [];
-    this.v = kind === 'adam' ? zeros() : [];
-  }
+/** The gradient of the batch's data term with respect to the model output (regression value or logits). */
+function outputGrad(task: Task, output: tf.Tensor2D, y: tf.Tensor2D, invBatch: tf.Scalar): tf.Tensor2D {
+  if (task === 'regression') return tf.mul(tf.sub(output, y), invBatch); // d/dh of (1/2b) sum (h - y)^2
+  const p = output.shape[1] === 1 ? tf.sigmoid(output) : tf.softmax(output);
+  return tf.mul(tf.sub(p, y), invBatch); // mean cross-entropy on logits
+}
 
-  step(grads: tf.Tensor[]): void {
-    this.t++;
-    const [b1, b2, eps] = [0.9, 0.999, 1e-7];
-    const lrT = this.kind === 'adam' ? (this.lr * Math.sqrt(1 - b2 ** this.t)) / (1 - b1 ** this.t) : this.lr;
-    tf.tidy(() => {
-      this.vars.forEach((w, i) => {
-        const g = grads[i];
-        let next: tf.Tensor;
-        let threshold: tf.Tensor | number = lrT * this.l1[i];
-        if (this.kind === 'adam') {
-          const m = this.m[i].mul(b1).add(g.mul(1 - b1));
-          const v = this.v[i].mul(b2).add(tf.square(g).mul(1 - b2));
-          this.m[i].assign(m);
-          this.v[i].assign(v);
-          const denom = tf.sqrt(v).add(eps);
-          next = w.sub(m.mul(lrT).div(denom));
-          if (this.l1[i] > 0) threshold = tf.div(lrT * this.l1[i], denom);
-        } else {
-          next = w.sub(g.mul(lrT));
-        }
-        if (this.l1[i] > 0) next = softThreshold(next, threshold);
-        w.assign(next);
-      });
-    });
+/**
+ * The gradient of the batch objective (data term + L2 term; L1 goes through the prox step), by explicit
+ * backpropagation through the dense layers, flat in the parameter layout's order. Written out instead of
+ * taped autodiff because the tape's per-op bookkeeping dominated a small model's step (bench/README.md);
+ * a test checks it against tf.variableGrads.
+ */
+export function batchGradient(
+  params: Params,
+  flat: tf.Tensor1D,
+  task: Task,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  masks: readonly tf.Tensor2D[],
+  l2: { readonly coefficient: number; readonly kernelMask?: tf.Tensor1D },
+  invBatch: tf.Scalar,
+): tf.Tensor1D {
+  const trace = forwardTrace(params, x, masks);
+  const n = params.kernels.length;
+  const dKernels: tf.Tensor[] = new Array(n);
+  const dBiases: tf.Tensor[] = new Array(n);
+  let dz = outputGrad(task, trace.output, y, invBatch);
+  for (let i = n - 1; i >= 0; i--) {
+    dKernels[i] = tf.matMul(trace.layerInputs[i], dz, true, false).reshape([-1]);
+    dBiases[i] = tf.sum(dz, 0);
+    if (i > 0) {
+      let dh = tf.matMul(dz, params.kernels[i], false, true);
+      if (masks.length) dh = tf.mul(dh, masks[i - 1]);
+      dz = tf.mul(dh, activationGrad(trace.activations[i - 1], params.config.activation));
+    }
   }
-
-  dispose(): void {
-    for (const x of [...this.m, ...this.v]) x.dispose();
-  }
+  const grad = tf.concat([...dKernels, ...dBiases], 0) as tf.Tensor1D;
+  if (l2.coefficient > 0 && l2.kernelMask) return tf.add(grad, tf.mul(tf.mul(flat, l2.kernelMask), 2 * l2.coefficient));
+  return grad;
 }
 
 /** Training rows (standardized features, row-major) and optional validation rows. */
@@ -165,35 +160,55 @@ export class TrainingDivergedError extends Error {
 
 const outputsFor = (task: Task, classes?: number) => (task === 'classification' && (classes ?? 2) > 2 ? classes! : 1);
 
-/** Labels as the loss wants them: [n,1] values, or one-hot [n,K] for K > 2 classes. */
-function targetTensor(task: Task, y: Float32Array, outputs: number): tf.Tensor2D {
-  if (task === 'classification' && outputs > 1) {
-    return tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(y), 'int32'), outputs).cast('float32') as tf.Tensor2D);
+/** Targets as the loss wants them: [n,1] values, or one-hot rows [n,K] for K > 2 classes (host side). */
+function targetRows(y: Float32Array, outputs: number): Float32Array {
+  if (outputs === 1) return y;
+  const out = new Float32Array(y.length * outputs);
+  y.forEach((label, i) => (out[i * outputs + label] = 1));
+  return out;
+}
+
+/** The loss alone: mean squared error, or mean cross-entropy (what the curves and early stopping use). */
+function lossTensor(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
+  const pred = forwardTrace(params, x).output;
+  return task === 'regression' ? (tf.squaredDifference(pred, y).mean() as tf.Scalar) : dataTerm(task, pred, y);
+}
+
+/** Loss (MSE, or mean cross-entropy) and R² or accuracy, as tensors (for one read per epoch). */
+function metricTensors(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar[] {
+  const pred = forwardTrace(params, x).output;
+  if (task === 'regression') {
+    const mse = tf.squaredDifference(pred, y).mean() as tf.Scalar;
+    const variance = tf.moments(y).variance as tf.Scalar;
+    return [mse, tf.sub(1, tf.div(mse, variance))];
   }
-  return tf.tensor2d(y, [y.length, 1]);
+  const loss = dataTerm(task, pred, y);
+  const predicted = pred.shape[1] === 1 ? pred.greater(0).cast('int32').reshape([-1]) : pred.argMax(1);
+  const actual = y.shape[1] === 1 ? y.reshape([-1]).cast('int32') : y.argMax(1);
+  return [loss, predicted.equal(actual).cast('float32').mean() as tf.Scalar];
+}
+
+function toMetrics(task: Task, values: ArrayLike<number>): Metrics {
+  const [loss, second] = [values[0], values[1]];
+  return task === 'regression' ? { loss, r2: second } : { loss, accuracy: second };
 }
 
 /** Loss and R² or accuracy of the model (inference: no dropout). */
-export function evaluate(model: Model, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
-  return tf.tidy(() => {
-    const pred = forward(model, x);
-    if (task === 'regression') {
-      const mse = tf.squaredDifference(pred, y).mean().dataSync()[0];
-      const variance = tf.moments(y).variance.dataSync()[0];
-      return { loss: mse, r2: variance > 0 ? 1 - mse / variance : NaN };
-    }
-    const loss = dataTerm(task, pred, y).dataSync()[0];
-    const predicted = pred.shape[1] === 1 ? pred.greater(0).cast('int32').reshape([-1]) : pred.argMax(1);
-    const actual = y.shape[1] === 1 ? y.reshape([-1]).cast('int32') : y.argMax(1);
-    const accuracy = predicted.equal(actual).cast('float32').mean().dataSync()[0];
-    return { loss, accuracy };
-  });
+export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
+  return toMetrics(task, tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()));
 }
 
 function mean(a: Float32Array): number {
   let s = 0;
   for (const v of a) s += v;
   return a.length ? s / a.length : 0;
+}
+
+/** Copy rows `idx` of a row-major matrix with `width` columns. */
+function gatherRows(src: Float32Array, width: number, idx: readonly number[]): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  idx.forEach((r, i) => out.set(src.subarray(r * width, (r + 1) * width), i * width));
+  return out;
 }
 
 /**
@@ -204,7 +219,7 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const n = data.yTrain.length;
   const d = data.features;
   const outputs = outputsFor(opts.task, opts.classes);
-  const model = createModel({
+  const config: ModelConfig = {
     inputs: d,
     outputs,
     hidden: opts.hidden,
@@ -212,24 +227,35 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
     seed: opts.seed,
     // A regression output starts at the mean target (the target stays in its units).
     outputBias: opts.task === 'regression' ? mean(data.yTrain) : 0,
-  });
+  };
+  const layout = paramLayout(config);
   const coeffs = penaltyCoefficients(opts.reg, n);
-  const vars = [...model.kernels, ...model.biases];
-  const optimizer = new ProximalOptimizer(vars, opts.optimizer, opts.learningRate, vars.map((_, i) => (i < model.kernels.length ? coeffs.l1 : 0)));
-  const l2Only: typeof coeffs = { l1: 0, l2: coeffs.l2 };
   const dropoutRate = opts.reg.dropoutRate;
-
-  const xTrain = tf.tensor2d(data.xTrain, [n, d]);
-  const yTrain = targetTensor(opts.task, data.yTrain, outputs);
+  const lr = opts.learningRate;
+  const [b1, b2, eps] = [0.9, 0.999, 1e-7];
+  const yRows = targetRows(data.yTrain, outputs);
   const hasVal = data.xVal !== undefined && data.yVal !== undefined && data.yVal.length > 0;
-  const xVal = hasVal ? tf.tensor2d(data.xVal!, [data.yVal!.length, d]) : undefined;
-  const yVal = hasVal ? targetTensor(opts.task, data.yVal!, outputs) : undefined;
+  const earlyStopping = hasVal && opts.patience > 0;
+
+  // Everything created here is disposed in `finally`.
+  const owned: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
+  const theta = keep(tf.tidy(() => tf.variable(tf.tensor1d(initialParams(config)), false)));
+  const m = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
+  const v = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
+  const kernelMask = coeffs.l1 > 0 || coeffs.l2 > 0 ? keep(tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize))) : undefined;
+  const l1Mask = coeffs.l1 > 0 ? keep(tf.mul(kernelMask!, coeffs.l1) as tf.Tensor1D) : undefined;
+  const constants = new Map<number, tf.Scalar>();
+  const constant = (x: number) => constants.get(x) ?? (constants.set(x, keep(tf.keep(tf.scalar(x)))), constants.get(x)!);
+  const xTrain = keep(tf.tensor2d(data.xTrain, [n, d]));
+  const yTrain = keep(tf.tensor2d(yRows, [n, outputs]));
+  const xVal = hasVal ? keep(tf.tensor2d(data.xVal!, [data.yVal!.length, d])) : undefined;
+  const yVal = hasVal ? keep(tf.tensor2d(targetRows(data.yVal!, outputs), [data.yVal!.length, outputs])) : undefined;
 
   const rng = createRng(deriveSeed(opts.seed, 7));
   const batchSize = Math.min(opts.batchSize, n);
-  const earlyStopping = hasVal && opts.patience > 0;
   const curves = { trainLoss: [] as number[], valLoss: [] as number[] };
-  let best: { epoch: number; loss: number; weights: tf.Tensor[] } | undefined;
+  let best: { epoch: number; loss: number; weights: Float32Array } | undefined;
   let epoch = 0;
   let step = 0;
   try {
@@ -237,19 +263,39 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
       const order = permutation(n, rng);
       for (let start = 0; start < n; start += batchSize) {
         const idx = order.slice(start, start + batchSize);
-        const dropoutSeed = deriveSeed(opts.seed, 100000 + step++);
+        const rows = idx.length;
+        step++;
         tf.tidy(() => {
-          const indices = tf.tensor1d(idx, 'int32');
-          const xb = tf.gather(xTrain, indices) as tf.Tensor2D;
-          const yb = tf.gather(yTrain, indices) as tf.Tensor2D;
-          const { grads } = tf.variableGrads(
-            () => objective(opts.task, forward(model, xb, { dropoutRate, dropoutSeed }), yb, model.kernels, l2Only),
-            vars,
-          );
-          optimizer.step(vars.map((v) => grads[v.name]));
+          const xb = tf.tensor2d(gatherRows(data.xTrain, d, idx), [rows, d]);
+          const yb = tf.tensor2d(gatherRows(yRows, outputs, idx), [rows, outputs]);
+          const masks = stepMasks(config, rows, dropoutRate, deriveSeed(opts.seed, 100000 + step));
+          const params = paramViews(config, layout, theta);
+          const g = batchGradient(params, theta, opts.task, xb, yb, masks, { coefficient: coeffs.l2, kernelMask }, constant(1 / rows));
+          let next: tf.Tensor1D;
+          let threshold: tf.Tensor1D | undefined;
+          if (m && v) {
+            // Adam, with the L1 threshold scaled per coordinate by Adam's own step size.
+            const lrT = tf.scalar((lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step));
+            const mNext = tf.add(tf.mul(m, constant(b1)), tf.mul(g, constant(1 - b1)));
+            const vNext = tf.add(tf.mul(v, constant(b2)), tf.mul(tf.square(g), constant(1 - b2)));
+            m.assign(mNext);
+            v.assign(vNext);
+            const rate = tf.div(lrT, tf.add(tf.sqrt(vNext), constant(eps)));
+            next = tf.sub(theta, tf.mul(mNext, rate)) as tf.Tensor1D;
+            if (l1Mask) threshold = tf.mul(l1Mask, rate) as tf.Tensor1D;
+          } else {
+            next = tf.sub(theta, tf.mul(g, constant(lr))) as tf.Tensor1D;
+            if (l1Mask) threshold = tf.mul(l1Mask, constant(lr)) as tf.Tensor1D;
+          }
+          theta.assign(threshold ? (softThreshold(next, threshold) as tf.Tensor1D) : next);
         });
       }
-      const trainLoss = evaluate(model, opts.task, xTrain, yTrain).loss;
+      const [trainLoss, valLoss] = tf.tidy(() => {
+        const params = paramViews(config, layout, theta);
+        const losses = [lossTensor(params, opts.task, xTrain, yTrain)];
+        if (hasVal) losses.push(lossTensor(params, opts.task, xVal!, yVal!));
+        return tf.stack(losses).dataSync();
+      });
       if (!Number.isFinite(trainLoss)) {
         throw new TrainingDivergedError(
           `training diverged: the training loss is ${trainLoss} at epoch ${epoch}; lower training.learningRate (now ${opts.learningRate}) or lambda`,
@@ -257,37 +303,27 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
       }
       curves.trainLoss.push(trainLoss);
       if (hasVal) {
-        const valLoss = evaluate(model, opts.task, xVal!, yVal!).loss;
         curves.valLoss.push(valLoss);
         if (earlyStopping) {
-          if (!best || valLoss < best.loss) {
-            if (best) disposeWeights(best.weights);
-            best = { epoch, loss: valLoss, weights: cloneWeights(model) };
-          } else if (epoch - best.epoch >= opts.patience) {
-            break;
-          }
+          if (!best || valLoss < best.loss) best = { epoch, loss: valLoss, weights: theta.dataSync().slice() as Float32Array };
+          else if (epoch - best.epoch >= opts.patience) break;
         }
       }
     }
     const epochsRun = Math.min(epoch, opts.epochs);
-    if (best) assignWeights(model, best.weights);
+    const model = modelFromFlat(config, best ? best.weights : (theta.dataSync() as Float32Array));
     const bestEpoch = best ? best.epoch : epochsRun;
     const trainMetrics = evaluate(model, opts.task, xTrain, yTrain);
     const validation = hasVal ? evaluate(model, opts.task, xVal!, yVal!) : undefined;
-    const J = tf.tidy(() => objective(opts.task, forward(model, xTrain), yTrain, model.kernels, coeffs).dataSync()[0]);
+    const J = tf.tidy(() => objective(opts.task, forwardTrace(model, xTrain).output, yTrain, model.kernels, coeffs).dataSync()[0]);
     return { model, epochsRun, bestEpoch, train: trainMetrics, validation, objective: J, curves };
-  } catch (e) {
-    for (const v of vars) v.dispose();
-    throw e;
   } finally {
-    if (best) disposeWeights(best.weights);
-    optimizer.dispose();
-    for (const t of [xTrain, yTrain, xVal, yVal]) t?.dispose();
+    for (const t of owned) t.dispose();
   }
 }
 
 /** Fraction of kernel weights that are exactly zero, and the input features the first layer still uses. */
-export function sparsity(model: Model, featureNames: readonly string[]): { sparsity: number; selectedFeatures: string[] } {
+export function sparsity(model: Params, featureNames: readonly string[]): { sparsity: number; selectedFeatures: string[] } {
   let zeros = 0;
   let total = 0;
   for (const k of model.kernels) {
@@ -307,7 +343,7 @@ export function sparsity(model: Model, featureNames: readonly string[]): { spars
 }
 
 /** Coefficients (standardized units, in feature order) and intercept of a linear model. */
-export function linearCoefficients(model: Model): { coefficients: number[]; intercept: number } | undefined {
+export function linearCoefficients(model: Params): { coefficients: number[]; intercept: number } | undefined {
   if (model.kernels.length !== 1 || model.config.outputs !== 1) return undefined;
   return { coefficients: Array.from(model.kernels[0].dataSync()), intercept: model.biases[0].dataSync()[0] };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, forward, invertedDropout } from '../../shared/model';
-import { objective, penaltyCoefficients, train, type TrainOptions } from '../../shared/train';
+import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../shared/model';
+import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../shared/train';
 import type { RegConfig } from '../../shared/grid';
 import { lassoCD, relL2, ridgeClosedForm } from '../support/lasso';
 import { ready, standardized } from '../support/tf';
@@ -207,5 +207,40 @@ describe('training', () => {
     expect(r.validation!.accuracy).toBeGreaterThan(0.93);
     expect(r.validation!.loss).toBeGreaterThan(0);
     expect(r.validation!.loss).toBeLessThan(0.3);
+  });
+});
+
+describe('explicit backpropagation', () => {
+  it.each<[string, 'regression' | 'classification', number, Activation, number[], number]>([
+    ['regression, relu MLP, dropout, L2', 'regression', 1, 'relu', [7, 5], 0.3],
+    ['binary classification, tanh, L2', 'classification', 1, 'tanh', [6], 0],
+    ['3-class softmax, sigmoid, dropout', 'classification', 3, 'sigmoid', [5], 0.25],
+    ['regression, elu, dropout', 'regression', 1, 'elu', [4, 4], 0.5],
+    ['linear model, input dropout, L2', 'regression', 1, 'relu', [], 0.2],
+  ])('matches tf.variableGrads of the objective: %s', (_name, task, outputs, activation, hidden, rate) => {
+    const config = { inputs: 4, outputs, hidden, activation, seed: 9 };
+    const model = createModel(config);
+    const layout = paramLayout(config);
+    const l2 = 0.05;
+    const [manual, auto] = tf.tidy(() => {
+      const x = tf.randomNormal([8, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const y =
+        task === 'regression'
+          ? (tf.randomNormal([8, 1], 0, 1, 'float32', 2) as tf.Tensor2D)
+          : outputs === 1
+            ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1], [8, 1])
+            : (tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast('float32') as tf.Tensor2D);
+      const masks = stepMasks(config, 8, rate, 77);
+      const flat = tf.concat([...model.kernels.map((k) => k.reshape([-1])), ...model.biases]) as tf.Tensor1D;
+      const kernelMask = tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize));
+      const g = batchGradient(model, flat, task, x, y, masks, { coefficient: l2, kernelMask }, tf.scalar(1 / 8));
+      const vars = [...model.kernels, ...model.biases];
+      const { grads } = tf.variableGrads(() => tf.add(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })) as tf.Scalar, vars);
+      const reference = tf.concat(vars.map((v) => grads[v.name].reshape([-1])));
+      return [Array.from(g.dataSync()), Array.from(reference.dataSync())];
+    });
+    disposeModel(model);
+    expect(manual).toHaveLength(layout.size);
+    expect(relL2(manual, auto)).toBeLessThan(1e-5);
   });
 });
