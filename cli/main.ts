@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserInputError } from '../shared/errors';
+import { registerReport } from './report';
 import { registerTrain } from './train';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `regsweep: ${s}` : s) });
   registerTrain(program);
+  registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }
