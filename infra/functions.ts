@@ -1,0 +1,217 @@
+/**
+ * The four Lambda functions of a sweep. plan, aggregate and refit are NodejsFunctions bundled by esbuild (settings
+ * in bundling.ts); the trial is a container image with @tensorflow/tfjs-node (libtensorflow alone is larger than
+ * the 250 MB zip limit), or, with `trialRuntime: 'zip'`, a zip function on the wasm backend.
+ *
+ * Each function has its own role with only: writing to its own log group, X-Ray, and the S3 actions it needs on
+ * the key prefixes it uses (no s3:* and no other bucket). Every role may also s3:ListBucket the sweep bucket: without
+ * it S3 answers 403 instead of 404 for a missing key, and the handlers rely on not-found (a trial checks for its
+ * own record to resume; a missing dataset must say "not found").
+ */
+import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaNode from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import {
+  BUNDLE_SETTINGS,
+  EXTERNAL_MODULES,
+  HANDLER_EXPORT,
+  REPO_ROOT,
+  TRIAL_DOCKERFILE,
+  TRIAL_IMAGE_EXCLUDE,
+  copyWasmCommand,
+  functionEnvironment,
+  handlerEntry,
+  needsWasm,
+  type HandlerName,
+  type TrialPackaging,
+} from './bundling';
+import { DATASETS_PREFIX, SWEEPS_PREFIX } from './storage';
+
+/** The Lambda runtime of the zip functions (nodejs20.x is deprecated in CDK). */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/** Memory and timeout of one function. */
+export interface FunctionSize {
+  /** @default depends on the function (see SweepFunctionsProps) */
+  readonly memoryMb?: number;
+  /** @default depends on the function (see SweepFunctionsProps) */
+  readonly timeoutSeconds?: number;
+}
+
+export interface SweepFunctionsProps {
+  /** The sweep bucket; every function gets its name as BUCKET_NAME. */
+  readonly bucket: s3.IBucket;
+  /** `container` (tfjs-node image) or `zip` (wasm backend). @default 'container' */
+  readonly trialRuntime?: TrialPackaging;
+  /** @default { memoryMb: 2048, timeoutSeconds: 900 } */
+  readonly trial?: FunctionSize;
+  /** @default { memoryMb: 1024, timeoutSeconds: 300 } */
+  readonly plan?: FunctionSize;
+  /** @default { memoryMb: 1024, timeoutSeconds: 300 } */
+  readonly aggregate?: FunctionSize;
+  /** @default { memoryMb: 3008, timeoutSeconds: 900 } */
+  readonly refit?: FunctionSize;
+  /** Retention of the functions' log groups. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** Removal policy of the log groups. @default RemovalPolicy.RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The S3 access of one function: object keys it reads and writes (patterns under the bucket). */
+interface S3Access {
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+}
+
+/**
+ * Who touches what (key layout: shared/layout.ts). The trial reads the dataset, its sweep's spec and its own
+ * record (resume), and writes only its record.
+ */
+export const S3_ACCESS: Record<HandlerName, S3Access> = {
+  plan: { read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
+  trial: {
+    read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*/spec.json`, `${SWEEPS_PREFIX}*/trials/*`],
+    write: [`${SWEEPS_PREFIX}*/trials/*`],
+  },
+  aggregate: { read: [`${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
+  refit: { read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
+};
+
+const DEFAULT_SIZES: Record<HandlerName, Required<FunctionSize>> = {
+  plan: { memoryMb: 1024, timeoutSeconds: 300 },
+  trial: { memoryMb: 2048, timeoutSeconds: 900 },
+  aggregate: { memoryMb: 1024, timeoutSeconds: 300 },
+  refit: { memoryMb: 3008, timeoutSeconds: 900 },
+};
+
+const DESCRIPTIONS: Record<HandlerName, string> = {
+  plan: 'regsweep PlanSweep: validate the spec and dataset, expand the grid, write the manifest',
+  trial: 'regsweep TrainTrial: train and evaluate one config on one fold, write its record',
+  aggregate: 'regsweep Aggregate: rank the configs over folds, write the leaderboard',
+  refit: 'regsweep RefitBest: refit the chosen config, test it once, save the model',
+};
+
+/** NodejsFunction bundling for `name` (settings from bundling.ts; .wasm files copied for the training functions). */
+export function nodejsBundling(name: HandlerName, trial: TrialPackaging): lambdaNode.BundlingOptions {
+  return {
+    target: BUNDLE_SETTINGS.target,
+    format: lambdaNode.OutputFormat.CJS,
+    sourceMap: BUNDLE_SETTINGS.sourcemap,
+    minify: BUNDLE_SETTINGS.minify,
+    keepNames: BUNDLE_SETTINGS.keepNames,
+    externalModules: [...EXTERNAL_MODULES],
+    ...(needsWasm(name, trial)
+      ? {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [copyWasmCommand(inputDir, outputDir)],
+          },
+        }
+      : {}),
+  };
+}
+
+export class SweepFunctions extends Construct {
+  readonly plan: lambda.IFunction;
+  readonly trial: lambda.IFunction;
+  readonly aggregate: lambda.IFunction;
+  readonly refit: lambda.IFunction;
+  /** Each function's execution role. */
+  readonly roles: Record<HandlerName, iam.Role>;
+  readonly trialRuntime: TrialPackaging;
+
+  constructor(scope: Construct, id: string, props: SweepFunctionsProps) {
+    super(scope, id);
+    const trialRuntime = props.trialRuntime ?? 'container';
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (trialRuntime !== 'container' && trialRuntime !== 'zip') {
+      throw new Error(`trialRuntime must be 'container' or 'zip', got ${JSON.stringify(trialRuntime)}`);
+    }
+    const sizes = {} as Record<HandlerName, Required<FunctionSize>>;
+    for (const name of ['plan', 'trial', 'aggregate', 'refit'] as const) {
+      const memoryMb = props[name]?.memoryMb ?? DEFAULT_SIZES[name].memoryMb;
+      const timeoutSeconds = props[name]?.timeoutSeconds ?? DEFAULT_SIZES[name].timeoutSeconds;
+      if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) {
+        throw new Error(`${name}.memoryMb must be an integer in 128..10240, got ${memoryMb}`);
+      }
+      if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) {
+        throw new Error(`${name}.timeoutSeconds must be an integer in 1..900, got ${timeoutSeconds}`);
+      }
+      sizes[name] = { memoryMb, timeoutSeconds };
+    }
+    this.trialRuntime = trialRuntime;
+
+    const bucket = props.bucket;
+    const roles = {} as Record<HandlerName, iam.Role>;
+    const make = (name: HandlerName, fnId: string): lambda.IFunction => {
+      const logGroup = new logs.LogGroup(this, `${fnId}Logs`, { retention: logRetention, removalPolicy });
+      const role = new iam.Role(this, `${fnId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${DESCRIPTIONS[name].split(':')[0]} execution role`,
+      });
+      logGroup.grantWrite(role);
+      grantS3(role, bucket, S3_ACCESS[name]);
+      roles[name] = role;
+
+      const common = {
+        description: DESCRIPTIONS[name],
+        memorySize: sizes[name].memoryMb,
+        timeout: Duration.seconds(sizes[name].timeoutSeconds),
+        architecture: lambda.Architecture.X86_64,
+        environment: functionEnvironment(name, { bucketName: bucket.bucketName, trial: trialRuntime }),
+        role,
+        logGroup,
+        tracing: lambda.Tracing.ACTIVE,
+      };
+      if (name === 'trial' && trialRuntime === 'container') {
+        return new lambda.DockerImageFunction(this, fnId, {
+          ...common,
+          code: lambda.DockerImageCode.fromImageAsset(REPO_ROOT, {
+            file: TRIAL_DOCKERFILE,
+            exclude: [...TRIAL_IMAGE_EXCLUDE],
+            ignoreMode: IgnoreMode.DOCKER,
+            platform: ecrAssets.Platform.LINUX_AMD64,
+          }),
+        });
+      }
+      return new lambdaNode.NodejsFunction(this, fnId, {
+        ...common,
+        entry: handlerEntry(name),
+        handler: HANDLER_EXPORT,
+        runtime: NODE_RUNTIME,
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+        bundling: nodejsBundling(name, trialRuntime),
+      });
+    };
+
+    this.plan = make('plan', 'Plan');
+    this.trial = make('trial', 'Trial');
+    this.aggregate = make('aggregate', 'Aggregate');
+    this.refit = make('refit', 'Refit');
+    this.roles = roles;
+  }
+}
+
+/** s3:GetObject / s3:PutObject on exactly the given key patterns, and s3:ListBucket on the bucket. */
+function grantS3(role: iam.Role, bucket: s3.IBucket, access: S3Access): void {
+  if (access.read.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((k) => bucket.arnForObjects(k)) }),
+    );
+  }
+  if (access.write.length > 0) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: access.write.map((k) => bucket.arnForObjects(k)) }),
+    );
+  }
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+}
+
