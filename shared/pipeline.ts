@@ -214,6 +214,8 @@ export interface TrialDeps {
   /** The TensorFlow.js backend in use (recorded). */
   readonly backend: string;
   readonly log?: (line: string) => void;
+  /** Called before training, inside the trial's error handling (the harness's test-only fault hooks). */
+  readonly beforeTrain?: (event: TrialEvent) => Promise<void>;
 }
 
 /**
@@ -234,6 +236,7 @@ export async function runTrialStep(event: TrialEvent, deps: TrialDeps): Promise<
   const startedAt = new Date();
   const attempts = (previous?.status === 'failed' ? (previous.attempts ?? 1) : 0) + 1;
   try {
+    await deps.beforeTrain?.(event);
     const spec = await loadSpec(store, event.sweepId, deps.caches);
     const ds = await loadDataset(store, spec, deps.caches);
     const plan = splitsOf(ds, spec);

@@ -1,10 +1,13 @@
 /** TrainTrial: one manifest item -> one trained config on one fold -> sweeps/<id>/trials/<trialId>.json. */
 import { parseTrialEvent, runTrialStep } from '../../shared/pipeline';
 import { backend, handlerContext } from '../lib/config';
+import { faultHook } from '../lib/faults';
+
+const beforeTrain = faultHook();
 
 export const handler = async (event: unknown) => {
   const item = parseTrialEvent(event);
   const { store, caches } = handlerContext();
   const { name } = await backend();
-  return runTrialStep(item, { store, caches, backend: name, log: (line) => console.log(line) });
+  return runTrialStep(item, { store, caches, backend: name, log: (line) => console.log(line), beforeTrain });
 };

@@ -1,0 +1,259 @@
+/**
+ * The emulated harness: the whole workflow on one machine, as it runs in the cloud.
+ *
+ *  - S3: a local S3-compatible server on 127.0.0.1 (local/s3server.ts), or an endpoint the user names.
+ *  - Workflow: the CDK app synthesized in-process (trial as the zip/wasm variant, since tfjs-node cannot be
+ *    installed here), its state machine definition with tokens resolved to fake ARNs and the local bucket, run
+ *    by aws-local-stepfunctions with the Distributed Map emulated (local/runner.ts).
+ *  - Lambda: the very bundles NodejsFunction built during synth (cdk.out/asset.<hash>/index.js) in a pool of
+ *    worker threads, each with its function's timeout, memory and environment from the template.
+ *
+ * The synthesized cloud assembly is cached under .regsweep/cache/<hash>, keyed by the sources it depends on
+ * (infra/, functions/, shared/, cdk.json, package-lock.json and the overrides), so a warm start does not load
+ * the CDK at all.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinitionFromTemplate, type CfnTemplate } from './asl-tokens';
+import { LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
+import { runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
+import { startS3Server, type LocalS3Server } from './s3server';
+import { createS3Client, ObjectStore } from '../shared/s3';
+import { assertDatasetName, datasetKey } from '../shared/layout';
+
+export const REPO_ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_BUCKET = 'regsweep-local';
+
+/** Stack settings the harness may override (the `regsweep` context of cdk.json). */
+export interface StackOverrides {
+  readonly maxConcurrency?: number;
+  readonly toleratedFailurePercentage?: number;
+  readonly trialTimeoutSeconds?: number;
+  readonly trialMemoryMb?: number;
+}
+
+export interface HarnessOptions {
+  /** Use this S3 endpoint (MinIO, LocalStack, a running server) instead of starting one. */
+  readonly s3Endpoint?: string;
+  /** Keep the local server's data in this directory (else a temporary one, removed at close). */
+  readonly s3Dir?: string;
+  /** @default regsweep-local */
+  readonly bucket?: string;
+  /** Worker threads running Lambda invocations. @default os.availableParallelism() */
+  readonly workers?: number;
+  readonly overrides?: StackOverrides;
+  /** Where synthesized assemblies are cached. @default <repo>/.regsweep/cache */
+  readonly cacheDir?: string;
+  /** Extra environment for every function (test-only fault hooks go here). */
+  readonly functionEnv?: Readonly<Record<string, string>>;
+  /** Handler log lines. @default dropped, except with REGSWEEP_DEBUG=1 */
+  readonly onLog?: (functionName: string, stream: 'stdout' | 'stderr', line: string) => void;
+  /** Progress messages of the harness itself (synth, server). */
+  readonly log?: (line: string) => void;
+}
+
+export interface Assembly {
+  readonly dir: string;
+  readonly template: CfnTemplate;
+  /** True when it came from the cache. */
+  readonly cached: boolean;
+}
+
+/** Every file under `dir` with one of the extensions, sorted (for the cache key). */
+function listFiles(dir: string, exts: string[]): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== 'cdk.out') out.push(...listFiles(p, exts));
+    } else if (exts.some((e) => entry.name.endsWith(e))) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Hash of the sources the synthesized assembly depends on. */
+export function assemblyKey(overrides: StackOverrides, root = REPO_ROOT): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(overrides));
+  const files = [
+    ...['infra', 'functions', 'shared'].flatMap((d) => listFiles(path.join(root, d), ['.ts', '.js', 'Dockerfile'])),
+    path.join(root, 'cdk.json'),
+    path.join(root, 'package-lock.json'),
+  ];
+  for (const f of files) {
+    h.update(path.relative(root, f));
+    h.update(fs.readFileSync(f));
+  }
+  return h.digest('hex').slice(0, 20);
+}
+
+const STACK_TEMPLATE = 'Regsweep.template.json';
+
+/**
+ * The cloud assembly of the stack with the zip trial (bundles and all), from the cache or synthesized now.
+ */
+export async function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: string; log?: (line: string) => void } = {}): Promise<Assembly> {
+  const overrides = opts.overrides ?? {};
+  const cacheDir = opts.cacheDir ?? path.join(REPO_ROOT, '.regsweep', 'cache');
+  const dir = path.join(cacheDir, `assembly-${assemblyKey(overrides)}`);
+  const templateFile = path.join(dir, STACK_TEMPLATE);
+  if (fs.existsSync(templateFile)) {
+    return { dir, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate, cached: true };
+  }
+  opts.log?.('synthesizing the CDK stack and bundling the functions (cached for the next run)...');
+  // Loaded only on a cache miss: the CDK takes a second or two to import.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createRegsweepApp, cdkJsonContext, synthTemplate } = require('../infra/regsweep-app') as typeof import('../infra/regsweep-app');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(cacheDir, 'staging-'));
+  const context = cdkJsonContext();
+  const base = (context.regsweep ?? {}) as Record<string, unknown>;
+  const { app, stack } = createRegsweepApp({
+    context: { ...context, stackName: 'Regsweep', regsweep: { ...base, trialRuntime: 'zip', schedules: [], ...overrides } },
+    bundle: true,
+    nag: false,
+    outdir: staging,
+  });
+  const template = synthTemplate(app, stack) as CfnTemplate;
+  fs.writeFileSync(path.join(staging, STACK_TEMPLATE), JSON.stringify(template));
+  try {
+    fs.renameSync(staging, dir);
+  } catch (e) {
+    // Another process synthesized the same sources at the same time: use its assembly.
+    if (!fs.existsSync(templateFile)) throw e;
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return { dir, template, cached: false };
+}
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+
+/** The Lambda functions of the template as pool configurations: bundle from cdk.out, env, timeout, memory. */
+export function functionConfigs(
+  assembly: Assembly,
+  refs: ReturnType<typeof fakeRefsFromTemplate>,
+  extraEnv: Readonly<Record<string, string>>,
+): Record<string, LambdaFunctionConfig> {
+  const out: Record<string, LambdaFunctionConfig> = {};
+  for (const [id, r] of Object.entries(assembly.template.Resources as Record<string, Resource>)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const props = r.Properties ?? {};
+    const code = props.Code as { S3Key?: string; ImageUri?: unknown } | undefined;
+    if (!code?.S3Key) throw new Error(`function ${id} is not a zip function; the harness runs the zip variant of the stack`);
+    const assetDir = path.join(assembly.dir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    const handler = String(props.Handler ?? 'index.handler');
+    const [file, exportName] = [handler.slice(0, handler.lastIndexOf('.')), handler.slice(handler.lastIndexOf('.') + 1)];
+    const bundlePath = path.join(assetDir, `${file}.js`);
+    if (!fs.existsSync(bundlePath)) throw new Error(`bundle of ${id} not found at ${bundlePath}; delete ${assembly.dir} and run again`);
+    const vars = resolveIntrinsics(((props.Environment as { Variables?: unknown }) ?? {}).Variables ?? {}, refs) as Record<string, string>;
+    // The .wasm files sit next to the bundle, as in /var/task in the cloud.
+    if (vars.TFJS_WASM_DIR) vars.TFJS_WASM_DIR = assetDir + path.sep;
+    out[id] = {
+      bundlePath,
+      handlerExport: exportName,
+      env: { ...vars, ...extraEnv },
+      timeoutSeconds: Number(props.Timeout ?? 3),
+      memoryMb: Number(props.MemorySize ?? 128),
+    };
+  }
+  return out;
+}
+
+/** Logical ids of the bucket(s) the functions get as BUCKET_NAME: the sweep bucket, which is local here. */
+function sweepBucketIds(template: CfnTemplate): string[] {
+  const ids = new Set<string>();
+  for (const r of Object.values(template.Resources as Record<string, Resource>)) {
+    const ref = ((r.Properties?.Environment as { Variables?: { BUCKET_NAME?: { Ref?: string } } } | undefined)?.Variables?.BUCKET_NAME)?.Ref;
+    if (r.Type === 'AWS::Lambda::Function' && ref) ids.add(ref);
+  }
+  if (ids.size === 0) throw new Error('no function of the stack has BUCKET_NAME referring to a bucket');
+  return [...ids];
+}
+
+export interface SweepRunResult extends RunResult {
+  readonly sweepId?: string;
+}
+
+export class Harness {
+  private constructor(
+    readonly store: ObjectStore,
+    readonly endpoint: string,
+    readonly assembly: Assembly,
+    private readonly definition: object,
+    private readonly pool: LambdaPool,
+    private readonly server: LocalS3Server | undefined,
+  ) {}
+
+  get bucket(): string {
+    return this.store.bucket;
+  }
+
+  /** Start the S3 server (unless an endpoint is given), load the assembly and the worker pool. */
+  static async start(opts: HarnessOptions = {}): Promise<Harness> {
+    const bucket = opts.bucket ?? DEFAULT_BUCKET;
+    const assemblyPromise = loadAssembly({ overrides: opts.overrides, cacheDir: opts.cacheDir, log: opts.log });
+    let server: LocalS3Server | undefined;
+    let endpoint = opts.s3Endpoint;
+    if (!endpoint) {
+      server = await startS3Server({ dir: opts.s3Dir, buckets: [bucket] });
+      endpoint = server.endpoint;
+    }
+    try {
+      const store = new ObjectStore(createS3Client({ endpoint }), bucket);
+      const assembly = await assemblyPromise;
+      const refs = { ...fakeRefsFromTemplate(assembly.template) };
+      for (const id of sweepBucketIds(assembly.template)) refs[id] = bucketRef(bucket);
+      const definition = stateMachineDefinitionFromTemplate(assembly.template, refs);
+      const debug = process.env.REGSWEEP_DEBUG === '1';
+      const pool = new LambdaPool({
+        functions: functionConfigs(assembly, refs, { S3_ENDPOINT: endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.functionEnv }),
+        size: opts.workers ?? os.availableParallelism(),
+        onLog: opts.onLog ?? ((fn, stream, line) => (debug ? process.stderr.write(`[${fn}] ${line}\n`) : undefined)),
+      });
+      return new Harness(store, endpoint, assembly, definition, pool, server);
+    } catch (e) {
+      await server?.stop();
+      throw e;
+    }
+  }
+
+  /** Upload a local dataset file to datasets/<name> and return its s3:// URI. */
+  async uploadDataset(file: string, name = path.basename(file)): Promise<string> {
+    assertDatasetName(name);
+    await this.store.putBytes(datasetKey(name), fs.readFileSync(file), name.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson');
+    return this.store.uri(datasetKey(name));
+  }
+
+  /** Run the state machine on a spec (the execution input), as StartExecution would. */
+  async runSweep(
+    spec: Record<string, unknown>,
+    opts: { executionName?: string; onEvent?: (e: ExecutionEvent | MapRunEvent) => void; retryIntervalOverrides?: Record<string, number | number[]> } = {},
+  ): Promise<SweepRunResult> {
+    const store = this.store;
+    const forBucket = (bucket: string) => (bucket === store.bucket ? store : new ObjectStore(store.client, bucket));
+    const result = await runStateMachine({
+      definition: this.definition,
+      invokeLambda: (fn, payload) => this.pool.invoke(fn, payload),
+      readJson: (bucket, key) => forBucket(bucket).getJson(key),
+      writeJson: (bucket, key, value) => forBucket(bucket).putJson(key, value),
+      input: spec,
+      executionName: opts.executionName,
+      onEvent: opts.onEvent,
+      retryIntervalOverrides: opts.retryIntervalOverrides,
+    });
+    const output = result.output as { sweepId?: string } | undefined;
+    return { ...result, sweepId: output?.sweepId ?? (typeof spec.sweepId === 'string' ? spec.sweepId : undefined) };
+  }
+
+  poolStats() {
+    return this.pool.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.server?.stop();
+  }
+}
