@@ -76,6 +76,12 @@ describe("trialRuntime: 'zip'", () => {
     expect(template.findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } })).toEqual({});
   });
 
+  it('sets no test-only fault hook on any function (REGSWEEP_FAULTS is the local harness tests\' alone)', () => {
+    const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThanOrEqual(4);
+    for (const f of fns) expect(Object.keys(f.Properties?.Environment?.Variables ?? {})).not.toContain('REGSWEEP_FAULTS');
+  });
+
   it('stages no container image', () => {
     const assets = JSON.parse(fs.readFileSync(path.join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8'));
     expect(Object.keys(assets.dockerImages ?? {})).toEqual([]);
