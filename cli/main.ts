@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserInputError } from '../shared/errors';
 import { registerReport } from './report';
+import { registerLocal } from './local';
 import { registerTrain } from './train';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `regsweep: ${s}` : s) });
+  registerLocal(program);
   registerTrain(program);
   registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

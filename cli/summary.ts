@@ -1,0 +1,208 @@
+/**
+ * A finished sweep for the terminal: the leaderboard as a compact table, the decision in a few lines, and the
+ * stable JSON shape printed by `--json` (`regsweep local --json`, `regsweep results --json`). Pure functions of
+ * the leaderboard (and the refit's best record when there is one); nothing here reads files or S3.
+ */
+import Table from 'cli-table3';
+import type { BestRecord } from '../shared/pipeline';
+import type { ConfigSummary, Leaderboard } from '../shared/selection';
+import { hasPenalty } from '../shared/spec';
+import { fmt } from './format';
+
+/** Rows the table shows unless told otherwise. */
+export const DEFAULT_TABLE_ROWS = 15;
+/** Configs the JSON summary lists. */
+export const SUMMARY_LEADERBOARD_ROWS = 10;
+/** Selected feature names listed by name before "and N more". */
+const FEATURES_SHOWN = 12;
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${(v * 100).toFixed(1)}%`);
+const signed = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${v > 0 ? '+' : ''}${fmt(v)}`);
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The score beside the loss: R² for regression, accuracy for classification. */
+export const scoreName = (task: Leaderboard['task']) => (task === 'classification' ? 'accuracy' : 'R²');
+const lossName = (task: Leaderboard['task']) => (task === 'classification' ? 'cross-entropy' : 'MSE');
+
+function scoreText(task: Leaderboard['task'], m: { r2?: number | null; accuracy?: number | null } | undefined): string {
+  if (!m) return '-';
+  return task === 'classification' ? pct(m.accuracy) : fmt(m.r2, 3);
+}
+const configScore = (task: Leaderboard['task'], c: ConfigSummary) => scoreText(task, { r2: c.meanR2, accuracy: c.meanAccuracy });
+
+function tableRow(board: Leaderboard, c: ConfigSummary): string[] {
+  const chosen = c.configId === board.best.configId;
+  return [
+    chosen ? '*' : '',
+    String(c.rank),
+    c.label,
+    `${fmt(c.meanValLoss)} ± ${fmt(c.stdErr, 3)}`,
+    fmt(c.meanTrainLoss),
+    signed(c.meanGap),
+    configScore(board.task, c),
+    pct(c.meanSparsity),
+    fmt(c.meanBestEpoch, 3),
+  ];
+}
+
+/**
+ * The leaderboard as a compact table (the best `top` configs by mean validation loss; the chosen config is
+ * always shown, marked `*`), then a line for configs not shown and one for incomplete configs and the trial
+ * counts.
+ */
+export function leaderboardTable(board: Leaderboard, opts: { top?: number } = {}): string {
+  const top = Math.max(1, Math.floor(opts.top ?? DEFAULT_TABLE_ROWS));
+  const task = board.task;
+  const table = new Table({
+    head: ['', 'rank', 'config', `val loss ± se (${lossName(task)})`, 'train loss', 'gap', scoreName(task), 'sparsity', 'best epoch'],
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [], compact: true },
+  });
+  const shown = board.configs.slice(0, top);
+  for (const c of shown) table.push(tableRow(board, c));
+  const chosenHidden = !shown.some((c) => c.configId === board.best.configId);
+  if (chosenHidden) {
+    table.push(['', '...', '', '', '', '', '', '', '']);
+    table.push(tableRow(board, board.best));
+  }
+  const lines = [table.toString()];
+  const hidden = board.configs.length - shown.length - (chosenHidden ? 1 : 0);
+  const notes: string[] = [];
+  notes.push(`* chosen (rule ${board.rule})`);
+  if (hidden > 0) notes.push(`${plural(hidden, 'more config')} not shown`);
+  lines.push(notes.join('; '));
+  const t = board.trials;
+  const counts = [`trials: ${t.succeeded}/${t.planned} succeeded`, `${t.failed} failed`, `${t.missing} missing`];
+  if (board.incomplete.length > 0) {
+    const names = board.incomplete.slice(0, 3).map((c) => `${c.label} (${c.succeeded}/${c.planned} folds)`);
+    const more = board.incomplete.length > 3 ? `, and ${board.incomplete.length - 3} more` : '';
+    counts.push(`${plural(board.incomplete.length, 'incomplete config')} not ranked: ${names.join(', ')}${more}`);
+  }
+  lines.push(counts.join(', '));
+  return lines.join('\n');
+}
+
+function ruleText(board: Leaderboard): string {
+  const chosen = board.best;
+  const folds = chosen.folds.planned;
+  const cv = folds > 1 ? `over ${folds} folds` : 'on the holdout';
+  if (board.rule === 'min') return `rule min: the lowest mean validation loss ${cv}`;
+  const lowest = board.configs[0];
+  if (lowest.configId === chosen.configId) return `rule one-standard-error: it has the lowest mean validation loss ${cv}, and no more regularized config is within one standard error of it`;
+  return (
+    `rule one-standard-error: the most regularized config whose mean validation loss ${cv} is within one standard error ` +
+    `of the lowest (${lowest.label}: ${fmt(lowest.meanValLoss)} + ${fmt(lowest.stdErr, 3)})`
+  );
+}
+
+function featureText(features: readonly string[], total: number | undefined): string {
+  const of = total !== undefined ? ` of ${total}` : '';
+  if (features.length === 0) return `features:   none${of} kept a nonzero weight`;
+  const shown = features.slice(0, FEATURES_SHOWN).join(', ');
+  const more = features.length > FEATURES_SHOWN ? `, and ${features.length - FEATURES_SHOWN} more` : '';
+  return `features:   ${features.length}${of} selected: ${shown}${more}`;
+}
+
+/**
+ * The decision in a few lines: the chosen config and its rank, the rule that chose it, its validation loss, its
+ * test score and rows (when refit), and for L1 / elastic net the input features it kept.
+ */
+export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
+  const chosen = board.best;
+  const task = board.task;
+  const lines = [
+    `chosen:     ${chosen.label} (rank ${chosen.rank} of ${board.configs.length})`,
+    `why:        ${ruleText(board)}`,
+    `validation: mean loss ${fmt(chosen.meanValLoss)} ± ${fmt(chosen.stdErr, 3)} (std err), ${scoreName(task)} ${configScore(task, chosen)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
+  ];
+  if (best) {
+    lines.push(
+      `test:       loss ${fmt(best.test.loss)}, ${scoreName(task)} ${scoreText(task, best.test)} on ${plural(best.rows.test, 'held-out row')} ` +
+        `(refit on ${plural(best.rows.train, 'row')} for ${plural(best.epochs, 'epoch')}; train ${scoreName(task)} ${scoreText(task, best.train)})`,
+    );
+  } else {
+    lines.push('test:       none yet: the chosen config was not refit (no best.json)');
+  }
+  const reg = (best?.config ?? chosen).reg;
+  if (hasPenalty(reg.type) && reg.l1Ratio > 0) {
+    lines.push(featureText(best?.selectedFeatures ?? chosen.selectedFeatures, best?.standardizer.features.length));
+  }
+  return lines;
+}
+
+/** One leaderboard row of the JSON summary. */
+export interface SummaryConfigJson {
+  rank: number;
+  label: string;
+  regularization: string;
+  lambda: number;
+  dropoutRate: number;
+  meanValLoss: number;
+  stdErr: number;
+  meanTrainLoss: number;
+  meanGap: number;
+}
+
+/** What `--json` prints for a finished sweep (local or cloud). */
+export interface SweepSummaryJson {
+  sweepId: string;
+  /** extras.backend, else the TensorFlow.js backend the trials recorded, else `unknown`. */
+  backend: string;
+  trials: { planned: number; succeeded: number; failed: number; missing: number };
+  best: {
+    configId: string;
+    label: string;
+    regularization: string;
+    lambda: number;
+    dropoutRate: number;
+    l1Ratio: number;
+    meanValLoss: number;
+    stdErr: number;
+  };
+  /** The refit's one evaluation on the held-out test rows; null when the sweep was not refit. */
+  test: { loss: number; r2?: number; accuracy?: number; rows: number } | null;
+  /** The best SUMMARY_LEADERBOARD_ROWS configs by mean validation loss. */
+  leaderboard: SummaryConfigJson[];
+  report?: string;
+}
+
+export function sweepSummary(board: Leaderboard, best: BestRecord | undefined, extras: { report?: string; backend?: string } = {}): SweepSummaryJson {
+  const c = board.best;
+  const t = board.trials;
+  const test: SweepSummaryJson['test'] = best
+    ? {
+        loss: best.test.loss,
+        ...(board.task === 'regression' && typeof best.test.r2 === 'number' ? { r2: best.test.r2 } : {}),
+        ...(board.task === 'classification' && typeof best.test.accuracy === 'number' ? { accuracy: best.test.accuracy } : {}),
+        rows: best.rows.test,
+      }
+    : null;
+  return {
+    sweepId: board.sweepId,
+    backend: extras.backend ?? board.backend ?? best?.backend ?? 'unknown',
+    trials: { planned: t.planned, succeeded: t.succeeded, failed: t.failed, missing: t.missing },
+    best: {
+      configId: c.configId,
+      label: c.label,
+      regularization: c.reg.type,
+      lambda: c.reg.lambda,
+      dropoutRate: c.reg.dropoutRate,
+      l1Ratio: c.reg.l1Ratio,
+      meanValLoss: c.meanValLoss,
+      stdErr: c.stdErr,
+    },
+    test,
+    leaderboard: board.configs.slice(0, SUMMARY_LEADERBOARD_ROWS).map((r) => ({
+      rank: r.rank,
+      label: r.label,
+      regularization: r.reg.type,
+      lambda: r.reg.lambda,
+      dropoutRate: r.reg.dropoutRate,
+      meanValLoss: r.meanValLoss,
+      stdErr: r.stdErr,
+      meanTrainLoss: r.meanTrainLoss,
+      meanGap: r.meanGap,
+    })),
+    ...(extras.report !== undefined ? { report: extras.report } : {}),
+  };
+}
