@@ -105,6 +105,7 @@ export function nodejsBundling(name: HandlerName, trial: TrialPackaging): lambda
     minify: BUNDLE_SETTINGS.minify,
     keepNames: BUNDLE_SETTINGS.keepNames,
     externalModules: [...EXTERNAL_MODULES],
+    logLevel: lambdaNode.LogLevel.ERROR,
     ...(needsWasm(name, trial)
       ? {
           commandHooks: {
