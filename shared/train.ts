@@ -92,10 +92,12 @@ export function batchGradient(
   const dBiases: tf.Tensor[] = new Array(n);
   let dz = outputGrad(task, trace.output, y, invBatch);
   for (let i = n - 1; i >= 0; i--) {
-    dKernels[i] = tf.matMul(trace.layerInputs[i], dz, true, false).reshape([-1]);
+    // Explicit transposes: tfjs-wasm's matMul with a transpose flag is several times slower than
+    // transpose + matMul on these small shapes (bench/README.md).
+    dKernels[i] = tf.matMul(tf.transpose(trace.layerInputs[i]), dz).reshape([-1]);
     dBiases[i] = tf.sum(dz, 0);
     if (i > 0) {
-      let dh = tf.matMul(dz, params.kernels[i], false, true);
+      let dh = tf.matMul(dz, tf.transpose(params.kernels[i]));
       if (masks.length) dh = tf.mul(dh, masks[i - 1]);
       dz = tf.mul(dh, activationGrad(trace.activations[i - 1], params.config.activation));
     }
