@@ -5,9 +5,11 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserInputError } from '../shared/errors';
+import { registerCloud } from './cloud';
 import { registerReport } from './report';
 import { registerLocal } from './local';
 import { registerTrain } from './train';
+import { registerValidate } from './validate';
 
 export function buildProgram(): Command {
   const program = new Command('regsweep')
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerTrain(program);
   registerReport(program);
+  registerValidate(program);
+  registerCloud(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,0 +1,150 @@
+/**
+ * `regsweep validate --spec FILE`: check a sweep spec offline. Parses and validates it, expands the grid and
+ * prints the trial count (configs x folds); when `dataset.source` is a local file, also parses the dataset and
+ * plans its test split and folds, as PlanSweep would. An s3:// source is only reported (never fetched).
+ *
+ * Also the helpers `regsweep start` shares: reading a spec file and finding a spec's local dataset.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { planSplits, readDatasetFile, type Dataset, type SplitPlan } from '../shared/data';
+import { UsageError } from '../shared/errors';
+import { expandConfigs, expandGrid, type TrialItem } from '../shared/grid';
+import { parseSpecText, type SweepSpec } from '../shared/spec';
+
+export interface SpecFile {
+  /** The path as given. */
+  readonly file: string;
+  /** The validated spec, defaults filled in. */
+  readonly spec: SweepSpec;
+  /** The JSON as written (what a cloud sweep is started with, after its sweepId and dataset.source are set). */
+  readonly raw: Record<string, unknown>;
+}
+
+/** Read and validate a spec file; every problem is a one-line UserInputError naming the file. */
+export function readSpecFile(file: string): SpecFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message);
+    throw new UsageError(`--spec: cannot read ${file}: ${why}`);
+  }
+  const spec = parseSpecText(text, file);
+  return { file, spec, raw: JSON.parse(text) as Record<string, unknown> };
+}
+
+export const isS3Source = (source: string) => source.startsWith('s3://');
+
+/**
+ * The local file a spec's `dataset.source` names: a relative path is relative to the spec file's directory, else
+ * to the current directory (as `regsweep local` reads it; the examples are written relative to the repository).
+ * Undefined when neither exists.
+ */
+export function resolveLocalDataset(source: string, specFile: string): string | undefined {
+  const candidates = path.isAbsolute(source) ? [source] : [path.resolve(path.dirname(specFile), source), path.resolve(source)];
+  return candidates.find((p) => {
+    try {
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Parse a spec's local dataset exactly as PlanSweep parses it in S3, and plan its splits. Errors name the file. */
+export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan }> {
+  const d = spec.dataset;
+  const dataset = await readDatasetFile(file, { name: d.source, target: d.target, task: d.task, features: d.features, format: d.format });
+  const v = spec.validation;
+  const plan = planSplits(dataset, { folds: v.folds, holdout: v.holdout, testFraction: v.testFraction, seed: v.seed });
+  return { dataset, plan };
+}
+
+export interface ValidateJson {
+  trials: number;
+  configs: number;
+  folds: number;
+  dataset?: {
+    source: string;
+    /** `s3`: not fetched; `local`: parsed and split; `missing`: a local path that does not exist. */
+    location: 's3' | 'local' | 'missing';
+    path?: string;
+    rows?: number;
+    features?: number;
+    classes?: number;
+    testRows?: number;
+    constantColumns?: string[];
+  };
+}
+
+export interface GridCheck {
+  readonly items: TrialItem[];
+  readonly configs: number;
+  readonly folds: number;
+}
+
+/** Expand the grid (refusing one over limits.maxTrials, with its size). */
+export function checkGrid(spec: SweepSpec): GridCheck {
+  const items = expandGrid(spec);
+  return { items, configs: expandConfigs(spec).length, folds: spec.validation.folds };
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
+
+export async function validateSpec(file: string): Promise<{ json: ValidateJson; lines: string[] }> {
+  const { spec } = readSpecFile(file);
+  const grid = checkGrid(spec);
+  const json: ValidateJson = { trials: grid.items.length, configs: grid.configs, folds: grid.folds };
+  const lines = [
+    `spec:     ${file}: valid`,
+    `grid:     ${grid.configs} config${grid.configs === 1 ? '' : 's'} x ${grid.folds} fold${grid.folds === 1 ? '' : 's'} = ${grid.items.length} trial${grid.items.length === 1 ? '' : 's'} (limits.maxTrials ${spec.limits.maxTrials})`,
+  ];
+  const source = spec.dataset.source;
+  if (isS3Source(source)) {
+    json.dataset = { source, location: 's3' };
+    lines.push(`dataset:  ${source} (in S3: not fetched here; PlanSweep checks it when the sweep starts)`);
+  } else {
+    const local = resolveLocalDataset(source, file);
+    if (!local) {
+      json.dataset = { source, location: 'missing' };
+      lines.push(`dataset:  ${source}: not found (relative to the spec file or to the current directory); regsweep start needs the file`);
+    } else {
+      const { dataset: ds, plan } = await checkLocalDataset(spec, local);
+      json.dataset = {
+        source,
+        location: 'local',
+        path: local,
+        rows: ds.y.length,
+        features: ds.features.length,
+        ...(ds.classes ? { classes: ds.classes } : {}),
+        testRows: plan.test.length,
+        constantColumns: ds.constantColumns,
+      };
+      const classes = ds.classes ? `, ${ds.classes} classes` : '';
+      lines.push(`dataset:  ${source}: ${ds.y.length} rows, ${ds.features.length} features, target ${ds.target} (${ds.task}${classes})`);
+      const folds = plan.folds;
+      const how = folds.length > 1 ? `${folds.length} folds` : 'a single holdout';
+      lines.push(
+        `split:    ${plan.test.length} test rows held out; ${plan.trainval.length} rows in ${how} ` +
+          `(about ${Math.round(mean(folds.map((f) => f.train.length)))} train / ${Math.round(mean(folds.map((f) => f.validation.length)))} validation each)`,
+      );
+      if (ds.constantColumns.length > 0) lines.push(`note:     constant column(s): ${ds.constantColumns.join(', ')} (they carry no information)`);
+    }
+  }
+  return { json, lines };
+}
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check a sweep spec offline: validate it, count the trials, and parse and split a local dataset')
+    .requiredOption('--spec <file>', 'sweep spec (JSON; fields: shared/spec.ts)')
+    .option('--json', 'print { trials, configs, folds, dataset } as JSON')
+    .action(async (flags: { spec: string; json?: boolean }) => {
+      const { json, lines } = await validateSpec(flags.spec);
+      process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join('\n')}\n`);
+    });
+}

@@ -1,0 +1,83 @@
+/** `regsweep validate --spec FILE`: offline checks of a spec and its local dataset, through the real bin. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { regsweep } from '../support/cli';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-validate-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function writeSpec(name: string, spec: unknown): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, typeof spec === 'string' ? spec : JSON.stringify(spec));
+  return file;
+}
+
+const oneLineError = (r: { code: number | null; stdout: string; stderr: string }, message: RegExp) => {
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+};
+
+describe('regsweep validate', () => {
+  it('counts the trials of an example spec and parses and splits its local dataset', () => {
+    const r = regsweep(['validate', '--spec', 'examples/specs/default.json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // 6 types: none, dropout x 2 rates, l1/l2 x 4 lambdas, elasticnet x 4 lambdas x 1 ratio, l2+dropout x 4 x 2 = 23 configs
+    expect(r.stdout).toMatch(/grid:\s+23 configs x 3 folds = 69 trials/);
+    expect(r.stdout).toMatch(/dataset:\s+examples\/data\/diabetes.csv: 442 rows, 10 features, target progression \(regression\)/);
+    expect(r.stdout).toMatch(/split:\s+88 test rows held out; 354 rows in 3 folds/);
+  });
+
+  it('--json prints trials, configs, folds and the dataset; an s3:// source is reported, not fetched', () => {
+    const local = regsweep(['validate', '--spec', 'examples/specs/breast-cancer.json', '--json']);
+    expect(local.code).toBe(0);
+    const json = JSON.parse(local.stdout);
+    expect(json).toMatchObject({ trials: 60, configs: 12, folds: 5 });
+    expect(json.dataset).toMatchObject({ source: 'examples/data/breast_cancer.csv', location: 'local', rows: 569, features: 30, classes: 2, testRows: 114 });
+
+    const spec = writeSpec('s3.json', {
+      dataset: { source: 's3://some-bucket/datasets/x.csv', target: 'y', task: 'regression' },
+      validation: { folds: 4 },
+      search: { types: ['l1', 'l2'], lambda: { min: 0.01, max: 1, count: 3 } },
+    });
+    const remote = regsweep(['validate', '--spec', spec, '--json']);
+    expect(remote.code).toBe(0);
+    expect(JSON.parse(remote.stdout)).toEqual({ trials: 24, configs: 6, folds: 4, dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' } });
+  });
+
+  it('a local dataset path that does not exist is reported (exit 0)', () => {
+    const spec = writeSpec('missing-data.json', { dataset: { source: 'nope/none.csv', target: 'y', task: 'regression' }, search: { types: ['none'] } });
+    const r = regsweep(['validate', '--spec', spec]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/grid:\s+1 config x 5 folds = 5 trials/);
+    expect(r.stdout).toMatch(/dataset:\s+nope\/none.csv: not found/);
+  });
+
+  it.each<[string, () => string[], RegExp]>([
+    ['an invalid spec, naming the file and the field', () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'] } })], /bad\.json: invalid spec: search\.lambda: is required for l2/],
+    ['a spec that is not JSON', () => ['--spec', writeSpec('broken.json', '{ "dataset": ')], /broken\.json: not valid JSON/],
+    ['a missing spec file', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/],
+    [
+      'a grid over limits.maxTrials, with its size',
+      () => ['--spec', writeSpec('big.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'], lambda: { min: 1, max: 10, count: 30 } }, limits: { maxTrials: 100 } })],
+      /grid too large: 30 configs x 5 folds = 150 trials, over limits\.maxTrials = 100/,
+    ],
+    [
+      'a local dataset with a bad cell, naming the row and column',
+      () => {
+        const data = path.join(tmp, 'cells.csv');
+        fs.writeFileSync(data, 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n');
+        return ['--spec', writeSpec('cells.json', { dataset: { source: data, target: 'y', task: 'regression' }, validation: { folds: 1 }, search: { types: ['none'] } })];
+      },
+      /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/,
+    ],
+  ])('refuses %s: one line, exit 2', (_name, args, message) => {
+    oneLineError(regsweep(['validate', ...args()]), message);
+  });
+});

@@ -1,0 +1,170 @@
+import { decisionLines, leaderboardTable, sweepSummary } from '../../cli/summary';
+import { configId, configLabel, type RegConfig } from '../../shared/grid';
+import type { BestRecord } from '../../shared/pipeline';
+import type { ConfigSummary, Leaderboard } from '../../shared/selection';
+
+function config(rank: number, reg: RegConfig, meanValLoss: number, extra: Partial<ConfigSummary> = {}): ConfigSummary {
+  return {
+    rank,
+    configId: configId(reg),
+    label: configLabel(reg),
+    reg,
+    folds: { succeeded: 3, planned: 3 },
+    meanValLoss,
+    stdErr: 0.05,
+    meanTrainLoss: meanValLoss - 0.1,
+    meanGap: 0.1,
+    meanR2: 1 - meanValLoss,
+    meanSparsity: 0,
+    meanBestEpoch: 40,
+    meanDurationMs: 900,
+    selectedFeatures: ['a', 'b', 'c'],
+    ...extra,
+  };
+}
+
+const L2 = (lambda: number): RegConfig => ({ type: 'l2', lambda, dropoutRate: 0, l1Ratio: 0 });
+const L1 = (lambda: number): RegConfig => ({ type: 'l1', lambda, dropoutRate: 0, l1Ratio: 1 });
+const NONE: RegConfig = { type: 'none', lambda: 0, dropoutRate: 0, l1Ratio: 0 };
+const DROP: RegConfig = { type: 'l2+dropout', lambda: 1, dropoutRate: 0.3, l1Ratio: 0 };
+
+/** Five ranked configs; one-standard-error picks the L1 config at rank 2 (within 0.05 of rank 1, larger lambda). */
+function board(over: Partial<Leaderboard> = {}): Leaderboard {
+  const configs = [
+    config(1, L2(0.1), 0.4),
+    config(2, L1(10), 0.42, { meanSparsity: 0.5, selectedFeatures: ['a', 'c'] }),
+    config(3, NONE, 0.5, { meanGap: -0.02 }),
+    config(4, L2(100), 0.7),
+    config(5, DROP, 0.9),
+  ];
+  return {
+    schemaVersion: 1,
+    sweepId: 'unit-sweep',
+    rule: 'one-standard-error',
+    task: 'regression',
+    trials: { planned: 18, succeeded: 16, failed: 1, missing: 1 },
+    configs,
+    incomplete: [{ configId: 'l2-ffff', label: 'l2 λ=1000', succeeded: 1, planned: 3 }],
+    best: configs[1],
+    missingTrialIds: ['t-0000000000000001'],
+    failedTrials: [{ trialId: 't-0000000000000002', configId: 'l2-ffff', fold: 1, error: { name: 'Error', message: 'boom' } }],
+    backend: 'wasm',
+    createdAt: '2025-01-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+function best(b: Leaderboard): BestRecord {
+  return {
+    schemaVersion: 1,
+    sweepId: b.sweepId,
+    task: b.task,
+    target: 'y',
+    rule: b.rule,
+    config: b.best,
+    label: b.best.label,
+    epochs: 40,
+    rows: { train: 80, test: 20 },
+    test: { loss: 0.45, r2: 0.55 },
+    train: { loss: 0.3, r2: 0.7 },
+    standardizer: { features: ['a', 'b', 'c', 'd'], mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
+    sparsity: 0.5,
+    selectedFeatures: ['a', 'c'],
+    model: { modelJson: 's3://b/sweeps/unit-sweep/best/model.json', weights: 's3://b/sweeps/unit-sweep/best/weights.bin', outputActivation: 'linear' },
+    backend: 'tensorflow',
+    createdAt: '2025-01-01T00:00:00.000Z',
+  };
+}
+
+/** The table's rows as trimmed cells (box-drawing borders dropped). */
+const rows = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('│'))
+    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+
+describe('leaderboardTable', () => {
+  it('shows every config, marks the chosen row, and counts trials and incomplete configs', () => {
+    const text = leaderboardTable(board());
+    const chosen = rows(text).filter((r) => r[0] === '*');
+    expect(chosen).toEqual([['*', '2', 'l1 λ=10', '0.42 ± 0.05', '0.32', '+0.1', '0.58', '50.0%', '40']]);
+    expect(rows(text).map((r) => r[1])).toEqual(['rank', '1', '2', '3', '4', '5']);
+    expect(text).toMatch(/val loss ± se \(MSE\)/);
+    expect(text).toMatch(/R²/);
+    expect(rows(text)[3]).toEqual(['', '3', 'none', '0.5 ± 0.05', '0.4', '-0.02', '0.5', '0.0%', '40']);
+    expect(text).toMatch(/\* chosen \(rule one-standard-error\)/);
+    expect(text).not.toMatch(/not shown/);
+    expect(text).toMatch(/trials: 16\/18 succeeded, 1 failed, 1 missing, 1 incomplete config not ranked: l2 λ=1000 \(1\/3 folds\)/);
+  });
+
+  it('with top, says how many configs are hidden and still shows a chosen config below the cut', () => {
+    const b = board({ rule: 'min' });
+    const last = b.configs[4];
+    const text = leaderboardTable({ ...b, best: last }, { top: 2 });
+    expect(text).toMatch(/l2 λ=0\.1/);
+    expect(text).toMatch(/l1 λ=10/);
+    expect(text).not.toMatch(/l2 λ=100\b/);
+    expect(text).toMatch(/\.\.\./);
+    expect(rows(text).map((r) => `${r[0]}|${r[1]}|${r[2]}`)).toEqual(['|rank|config', '|1|l2 λ=0.1', '|2|l1 λ=10', '|...|', '*|5|l2+dropout λ=1 p=0.3']);
+    expect(text).toMatch(/2 more configs not shown/);
+  });
+
+  it('shows accuracy as a percentage for classification', () => {
+    const b = board({ task: 'classification' });
+    const configs = b.configs.map((c) => ({ ...c, meanR2: undefined, meanAccuracy: 0.9 }));
+    const text = leaderboardTable({ ...b, configs, best: configs[1] });
+    expect(text).toMatch(/accuracy/);
+    expect(text).toMatch(/cross-entropy/);
+    expect(text).toMatch(/90\.0%/);
+  });
+});
+
+describe('decisionLines', () => {
+  it('names the config, the rule and why, the test score and rows, and the L1 features', () => {
+    const b = board();
+    const lines = decisionLines(b, best(b));
+    expect(lines[0]).toBe('chosen:     l1 λ=10 (rank 2 of 5)');
+    expect(lines[1]).toMatch(/rule one-standard-error: the most regularized config whose mean validation loss over 3 folds is within one standard error of the lowest \(l2 λ=0\.1: 0\.4 \+ 0\.05\)/);
+    expect(lines[2]).toMatch(/mean loss 0\.42 ± 0\.05/);
+    expect(lines[3]).toMatch(/test:\s+loss 0\.45, R² 0\.55 on 20 held-out rows \(refit on 80 rows for 40 epochs/);
+    expect(lines[4]).toBe('features:   2 of 4 selected: a, c');
+  });
+
+  it('without a best record says there is no test score; no feature line for L2', () => {
+    const b = board({ rule: 'min' });
+    const lines = decisionLines({ ...b, best: b.configs[0] });
+    expect(lines[0]).toBe('chosen:     l2 λ=0.1 (rank 1 of 5)');
+    expect(lines[1]).toMatch(/rule min: the lowest mean validation loss over 3 folds/);
+    expect(lines.join('\n')).toMatch(/test:\s+none yet/);
+    expect(lines.join('\n')).not.toMatch(/features:/);
+  });
+});
+
+describe('sweepSummary', () => {
+  it('has exactly the documented shape', () => {
+    const b = board();
+    const s = sweepSummary(b, best(b), { report: 'out/report.html' });
+    expect(Object.keys(s)).toEqual(['sweepId', 'backend', 'trials', 'best', 'test', 'leaderboard', 'report']);
+    expect(s.sweepId).toBe('unit-sweep');
+    expect(s.backend).toBe('wasm');
+    expect(s.trials).toEqual({ planned: 18, succeeded: 16, failed: 1, missing: 1 });
+    expect(s.best).toEqual({ configId: b.configs[1].configId, label: 'l1 λ=10', regularization: 'l1', lambda: 10, dropoutRate: 0, l1Ratio: 1, meanValLoss: 0.42, stdErr: 0.05 });
+    expect(s.test).toEqual({ loss: 0.45, r2: 0.55, rows: 20 });
+    expect(s.leaderboard).toHaveLength(5);
+    expect(s.leaderboard[4]).toEqual({ rank: 5, label: 'l2+dropout λ=1 p=0.3', regularization: 'l2+dropout', lambda: 1, dropoutRate: 0.3, meanValLoss: 0.9, stdErr: 0.05, meanTrainLoss: 0.8, meanGap: 0.1 });
+    expect(s.report).toBe('out/report.html');
+  });
+
+  it('lists at most 10 configs, takes the backend from extras, reports accuracy for classification, null test without a refit', () => {
+    const b = board({ task: 'classification', backend: undefined });
+    const many = Array.from({ length: 14 }, (_, i) => config(i + 1, L2(i + 1), 0.1 * (i + 1)));
+    const s = sweepSummary({ ...b, configs: many, best: many[0] }, undefined, { backend: 'local' });
+    expect(s.leaderboard.map((c) => c.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(s.backend).toBe('local');
+    expect(s.test).toBeNull();
+    expect('report' in s).toBe(false);
+    const withBest = sweepSummary(b, { ...best(b), task: 'classification', test: { loss: 0.3, accuracy: 0.9 } }, {});
+    expect(withBest.test).toEqual({ loss: 0.3, accuracy: 0.9, rows: 20 });
+    expect(withBest.backend).toBe('tensorflow');
+  });
+});
