@@ -11,10 +11,11 @@ import type { Command } from 'commander';
 import { planSplits, readDatasetFile } from '../shared/data';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/grid';
-import { newSweepId, type BestRecord } from '../shared/pipeline';
+import type { BestRecord } from '../shared/pipeline';
+import { newSweepId } from '../shared/sweep';
 import type { Leaderboard } from '../shared/selection';
 import { parseSpec, parseSpecText, type SweepSpec } from '../shared/spec';
-import { Harness, REPO_ROOT } from '../local/harness';
+import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer } from './args';
 import { writeReport } from './report';
@@ -22,6 +23,7 @@ import { exportSweep, loadSweep } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 
 /** The embedded default sweep. */
+const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
 
 interface LocalFlags {
@@ -131,7 +133,10 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const workers = flags.workers ?? os.availableParallelism();
   const started = Date.now();
   log(`regsweep: sweep ${sweepId}: ${trials} trials on ${datasetFile ? path.relative(process.cwd(), datasetFile) || datasetFile : spec.dataset.source}`);
-  const harness = await Harness.start({
+  // Loaded here, not at start-up: the harness pulls in the workflow interpreter and the AWS SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Harness } = require('../local/harness') as typeof import('../local/harness');
+  const harness: HarnessType = await Harness.start({
     s3Endpoint: flags.s3Endpoint,
     s3Dir: flags.keep ? path.resolve(flags.out, 's3') : undefined,
     workers,

@@ -17,7 +17,7 @@ import { SpecError, UsageError } from '../shared/errors';
 import { assertSweepId, bestKey, leaderboardKey, parseS3Uri, specKey, sweepPrefix, trialsPrefix } from '../shared/layout';
 import type { BestRecord } from '../shared/pipeline';
 import { asTrialRecord, type SucceededTrial } from '../shared/records';
-import { createS3Client, ObjectStore } from '../shared/s3';
+import type { ObjectStore } from '../shared/s3';
 import type { Leaderboard } from '../shared/selection';
 
 export interface SweepData {
@@ -222,6 +222,8 @@ async function loadFrom(src: SweepSource): Promise<SweepData> {
 export async function loadSweep(source: string, opts: { s3Endpoint?: string } = {}): Promise<SweepData> {
   if (source.startsWith('s3://')) {
     const { bucket, sweepId } = parseSweepUri(source);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createS3Client, ObjectStore } = require('../shared/s3') as typeof import('../shared/s3');
     const client = createS3Client(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {});
     try {
       return await loadFrom(s3Source(new ObjectStore(client, bucket), sweepId));

@@ -2,14 +2,12 @@
 import * as path from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { initBackend } from '../shared/backend';
 import { holdoutSplit, readDatasetFile } from '../shared/data';
 import { UsageError } from '../shared/errors';
 import { configLabel, type RegConfig } from '../shared/grid';
 import type { SucceededTrial } from '../shared/records';
 import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/spec';
-import { buildRecord, fitTrial, type TrialInput } from '../shared/trial';
-import { disposeModel } from '../shared/model';
+import type { TrialInput } from '../shared/trial';
 import { choice, hiddenLayers, integer, number, regType } from './args';
 import { fmt } from './format';
 
@@ -81,6 +79,12 @@ async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
   const features = f.features?.split(',').map((s) => s.trim()).filter(Boolean);
   const dataset = await readDatasetFile(f.data, { name: path.basename(f.data), target: f.target, task: f.task, features });
   const split = holdoutSplit(dataset, f.holdout, f.seed);
+  // TensorFlow.js is loaded only when a command trains (it takes about half a second).
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { initBackend } = require('../shared/backend') as typeof import('../shared/backend');
+  const { buildRecord, fitTrial } = require('../shared/trial') as typeof import('../shared/trial');
+  const { disposeModel } = require('../shared/model') as typeof import('../shared/model');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const { name: backend } = await initBackend({ log: (line) => process.stderr.write(line + '\n') });
   const input: TrialInput = {
     dataset,

@@ -3,7 +3,6 @@
  * arguments (an ObjectStore, caches, the backend) so the Lambda handlers stay thin and tests can run the steps
  * against the local S3 server. Keys come from shared/layout.ts; nothing is written outside sweeps/<sweepId>/.
  */
-import { randomBytes } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { parseDataset, planSplits, standardizeRows, selectTargets, type Dataset, type SplitPlan, type Standardizer } from './data';
@@ -16,7 +15,6 @@ import {
   bestPrefix,
   leaderboardKey,
   manifestKey,
-  parseS3Uri,
   specKey,
   trialKey,
   trialsPrefix,
@@ -28,6 +26,9 @@ import type { ObjectStore } from './s3';
 import { buildLeaderboard, type ConfigSummary, type Leaderboard } from './selection';
 import { parseSpec, SLUG_RE, type SweepSpec } from './spec';
 import { buildRecord, failedRecord, fitTrial, type TrialInput } from './trial';
+import { datasetLocation, newSweepId } from './sweep';
+
+export { datasetLocation, newSweepId };
 import { evaluate, type Metrics } from './train';
 
 // ---------------------------------------------------------------------------------------------- events
@@ -70,22 +71,6 @@ export interface StepCaches {
 export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map() });
 
 // ---------------------------------------------------------------------------------------------- shared reads
-
-/** Where a spec's dataset lives in the sweep bucket. */
-export function datasetLocation(spec: SweepSpec, bucket: string): { bucket: string; key: string } {
-  const source = spec.dataset.source;
-  if (!source.startsWith('s3://')) {
-    throw new SpecError(`dataset.source must be an s3:// URI here, got ${JSON.stringify(source)} (the CLI uploads local files: regsweep start / regsweep upload-dataset)`);
-  }
-  const loc = parseS3Uri(source);
-  if (loc.bucket !== bucket) {
-    throw new SpecError(`dataset.source ${source} is in bucket "${loc.bucket}", but sweeps read datasets from the stack's bucket "${bucket}" (upload with regsweep upload-dataset)`);
-  }
-  if (!loc.key.startsWith('datasets/')) {
-    throw new SpecError(`dataset.source ${source} must be under datasets/ in the bucket (upload with regsweep upload-dataset)`);
-  }
-  return loc;
-}
 
 /** Load and parse the spec's dataset (cached by ETag). Errors name the S3 object. */
 export async function loadDataset(store: ObjectStore, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {
@@ -141,18 +126,6 @@ export interface PlanResult {
   readonly bucket: string;
   readonly manifestKey: string;
   readonly trialCount: number;
-}
-
-/** A fresh sweep id: the dataset's base name, the UTC time and a random suffix. */
-export function newSweepId(spec: SweepSpec, now = new Date()): string {
-  const base = (spec.dataset.source.split('/').pop() ?? 'sweep')
-    .replace(/\.[^.]*$/, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 30) || 'sweep';
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
-  return `${base}-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
 /**
