@@ -11,6 +11,7 @@
  * output) is not copied. `loadSweep` reads the same content from such a directory or from an
  * `s3://bucket/sweeps/<sweepId>/` URI.
  */
+import { mapLimit } from '../shared/concurrency';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SpecError, UsageError } from '../shared/errors';
@@ -173,20 +174,6 @@ function asBestRecord(value: unknown, where: string): BestRecord {
   const ok = isObject(value) && isObject(value.config) && isObject(value.test) && typeof value.label === 'string';
   if (!ok) throw new SpecError(`${where} is not a regsweep best record (expected config, label, test)`);
   return value as unknown as BestRecord;
-}
-
-/** Map over items with at most `limit` promises in flight, keeping order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 async function loadFrom(src: SweepSource): Promise<SweepData> {

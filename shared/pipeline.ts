@@ -3,6 +3,7 @@
  * arguments (an ObjectStore, caches, the backend) so the Lambda handlers stay thin and tests can run the steps
  * against the local S3 server. Keys come from shared/layout.ts; nothing is written outside sweeps/<sweepId>/.
  */
+import { mapLimit } from './concurrency';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { parseDataset, planSplits, standardizeRows, selectTargets, type Dataset, type SplitPlan, type Standardizer } from './data';
@@ -266,20 +267,6 @@ export interface AggregateResult {
   readonly trials: Leaderboard['trials'];
   readonly corrupt: number;
   readonly best: Pick<ConfigSummary, 'configId' | 'label' | 'reg' | 'meanValLoss' | 'stdErr'>;
-}
-
-/** Map over items with at most `limit` promises in flight. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**

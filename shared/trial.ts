@@ -69,6 +69,19 @@ export function fitTrial(input: TrialInput): { result: TrainResult; standardizer
   return { result, standardizer };
 }
 
+/** The fields that identify a trial in its record, succeeded or failed. */
+function recordIdentity(input: Pick<TrialInput, 'sweepId' | 'reg' | 'fold' | 'seed'>) {
+  return {
+    schemaVersion: 1 as const,
+    ...(input.sweepId ? { sweepId: input.sweepId } : {}),
+    trialId: makeTrialId(input.reg, input.fold, input.seed),
+    configId: makeConfigId(input.reg),
+    fold: input.fold,
+    seed: input.seed,
+    reg: input.reg,
+  };
+}
+
 const finiteOrNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
 
 /** The record of a trained model. */
@@ -83,13 +96,7 @@ export function buildRecord(input: TrialInput, result: TrainResult, startedAt: D
     ...(m.accuracy !== undefined ? { accuracy: finiteOrNull(m.accuracy) } : {}),
   });
   return {
-    schemaVersion: 1,
-    ...(input.sweepId ? { sweepId: input.sweepId } : {}),
-    trialId: makeTrialId(input.reg, input.fold, input.seed),
-    configId: makeConfigId(input.reg),
-    fold: input.fold,
-    seed: input.seed,
-    reg: input.reg,
+    ...recordIdentity(input),
     status: 'succeeded',
     backend: input.backend,
     task: ds.task,
@@ -131,13 +138,7 @@ export function runTrial(input: TrialInput): SucceededTrial {
 export function failedRecord(input: Omit<TrialInput, 'dataset' | 'settings' | 'trainRows' | 'validationRows' | 'backend'>, error: unknown, startedAt: Date, attempts?: number): FailedTrial {
   const finishedAt = new Date();
   return {
-    schemaVersion: 1,
-    ...(input.sweepId ? { sweepId: input.sweepId } : {}),
-    trialId: makeTrialId(input.reg, input.fold, input.seed),
-    configId: makeConfigId(input.reg),
-    fold: input.fold,
-    seed: input.seed,
-    reg: input.reg,
+    ...recordIdentity(input),
     status: 'failed',
     error: { name: error instanceof Error ? error.name : 'Error', message: errorMessage(error) },
     ...(attempts !== undefined ? { attempts } : {}),
