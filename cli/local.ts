@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { planSplits, readDatasetFile } from '../shared/data';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/grid';
+import { assertSweepId } from '../shared/layout';
 import type { BestRecord } from '../shared/pipeline';
 import { newSweepId } from '../shared/sweep';
 import type { Leaderboard } from '../shared/selection';
@@ -120,6 +121,14 @@ function progressReporter(total: number, json: boolean) {
 
 export async function runLocal(flags: LocalFlags): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
+  if (flags.sweepId !== undefined) {
+    // Named as the flag (not as a spec field), and checked before it is used in a path (--out/<sweepId>).
+    try {
+      assertSweepId(flags.sweepId);
+    } catch (e) {
+      throw new UsageError(`--sweep-id: ${(e as Error).message}`);
+    }
+  }
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
   const run: SweepSpec = { ...spec, sweepId };

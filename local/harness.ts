@@ -173,19 +173,46 @@ function sweepBucketIds(template: CfnTemplate): string[] {
   return [...ids];
 }
 
+/** Temp dirs to remove when this process exits (harnesses that were never closed). */
+const dirsToRemove = new Set<string>();
+let exitHookInstalled = false;
+function removeOnExit(dir: string): void {
+  dirsToRemove.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const d of dirsToRemove) fs.rmSync(d, { recursive: true, force: true });
+  });
+}
+function removeDir(dir: string): void {
+  dirsToRemove.delete(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export interface SweepRunResult extends RunResult {
   readonly sweepId?: string;
 }
 
 export class Harness {
+  /** Set while stopS3() has the local server down; restartS3() brings it back on the same port and dir. */
+  private s3Stopped = false;
+
   private constructor(
     readonly store: ObjectStore,
     readonly endpoint: string,
     readonly assembly: Assembly,
     private readonly definition: object,
     private readonly pool: LambdaPool,
-    private readonly server: LocalS3Server | undefined,
+    private server: LocalS3Server | undefined,
+    /** The local server's temp data dir, made by start() (no s3Dir given): removed at close. */
+    private readonly ownS3Dir: string | undefined,
+    private readonly bucketsToCreate: string[],
   ) {}
+
+  /** Where the local S3 server keeps its data (`<dir>/<bucket>/<key>._S3rver_object`); undefined with s3Endpoint. */
+  get s3Dir(): string | undefined {
+    return this.server?.dir;
+  }
 
   get bucket(): string {
     return this.store.bucket;
@@ -197,8 +224,20 @@ export class Harness {
     const assemblyPromise = loadAssembly({ overrides: opts.overrides, cacheDir: opts.cacheDir, log: opts.log });
     let server: LocalS3Server | undefined;
     let endpoint = opts.s3Endpoint;
+    // Without s3Dir the harness makes the temp dir itself (rather than the server), so that stopS3/restartS3 keep
+    // the data; close() removes it, and so does this process's exit (a SIGKILL leaves it in the temp folder).
+    let ownS3Dir: string | undefined;
     if (!endpoint) {
-      server = await startS3Server({ dir: opts.s3Dir, buckets: [bucket] });
+      if (opts.s3Dir === undefined) {
+        ownS3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-s3-'));
+        removeOnExit(ownS3Dir);
+      }
+      try {
+        server = await startS3Server({ dir: opts.s3Dir ?? ownS3Dir, buckets: [bucket] });
+      } catch (e) {
+        if (ownS3Dir) removeDir(ownS3Dir);
+        throw e;
+      }
       endpoint = server.endpoint;
     }
     try {
@@ -213,9 +252,10 @@ export class Harness {
         size: opts.workers ?? os.availableParallelism(),
         onLog: opts.onLog ?? ((fn, stream, line) => (debug ? process.stderr.write(`[${fn}] ${line}\n`) : undefined)),
       });
-      return new Harness(store, endpoint, assembly, definition, pool, server);
+      return new Harness(store, endpoint, assembly, definition, pool, server, ownS3Dir, [bucket]);
     } catch (e) {
       await server?.stop();
+      if (ownS3Dir) removeDir(ownS3Dir);
       throw e;
     }
   }
@@ -252,8 +292,28 @@ export class Harness {
     return this.pool.stats();
   }
 
+  /**
+   * Stops the local S3 server (its data stays): S3 calls then fail with connection errors until restartS3().
+   * For fault tests. Throws when the harness uses an external endpoint.
+   */
+  async stopS3(): Promise<void> {
+    if (!this.server) throw new Error('stopS3: the harness did not start the S3 server (s3Endpoint was given)');
+    this.s3Stopped = true;
+    await this.server.stop();
+  }
+
+  /** Starts the local S3 server again on the same port and data dir (after stopS3(), or to restart it at once). */
+  async restartS3(): Promise<void> {
+    const old = this.server;
+    if (!old) throw new Error('restartS3: the harness did not start the S3 server (s3Endpoint was given)');
+    if (!this.s3Stopped) await this.stopS3();
+    this.server = await startS3Server({ dir: old.dir, port: old.port, buckets: this.bucketsToCreate });
+    this.s3Stopped = false;
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
-    await this.server?.stop();
+    if (!this.s3Stopped) await this.server?.stop();
+    if (this.ownS3Dir) removeDir(this.ownS3Dir);
   }
 }

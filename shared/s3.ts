@@ -4,7 +4,14 @@
  * Checksums: the SDK's default (`WHEN_SUPPORTED`) sends uploads as aws-chunked bodies with a trailing
  * CRC32; s3rver (the local server) stores that framing verbatim. `WHEN_REQUIRED` keeps bodies plain, which
  * real S3 accepts just as well, so the same client configuration works locally and in the cloud.
+ *
+ * Retries: the SDK's standard strategy (its error classification and retry quota) with 8 attempts and a capped
+ * exponential backoff with equal jitter (S3_RETRY below), instead of the default 3 attempts with full jitter that
+ * can give up within ~100 ms. Throttling (503 SlowDown), 5xx, timeouts and connection errors (ECONNREFUSED,
+ * ECONNRESET, EPIPE: e.g. the local server restarting) are retried for at least ~8 s in all; client errors
+ * (403, 404, 400) are not retried.
  */
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -21,6 +28,26 @@ export interface S3ClientOptions {
   region?: string;
 }
 
+/** Retry settings of every client createS3Client builds. */
+export const S3_RETRY = {
+  /** Attempts in all (the first one included). */
+  maxAttempts: 8,
+  /** Delay before the first retry, doubled for each next one... */
+  baseDelayMs: 250,
+  /** ...up to this. */
+  maxDelayMs: 4000,
+} as const;
+
+/**
+ * Delay before retry number `attempt` (1 = the first retry): min(cap, base * 2^(attempt-1)), of which the upper
+ * half is random (equal jitter), so retries of many clients spread out but never collapse to ~0. With the
+ * settings above the 7 retries wait between 7.9 s and 15.75 s in all.
+ */
+export function s3RetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(S3_RETRY.maxDelayMs, S3_RETRY.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}
+
 /** Credentials for a local endpoint when the environment has none: s3rver's built-in key pair. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
@@ -28,6 +55,7 @@ export function createS3Client(opts: S3ClientOptions = {}): S3Client {
   const config: S3ClientConfig = {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    retryStrategy: new ConfiguredRetryStrategy(S3_RETRY.maxAttempts, (attempt) => s3RetryDelayMs(attempt)),
   };
   if (opts.region) config.region = opts.region;
   if (opts.endpoint) {

@@ -1,0 +1,233 @@
+/**
+ * The bad-input catalogue, through the real bin: specs, datasets and command-line arguments that must be refused.
+ *
+ * Every case: exit code 2, nothing on stdout, and on stderr exactly one line `regsweep: error: <message>` naming
+ * the problem, never a stack trace. The one allowed extra line is commander's fixed hint
+ * `(run with --help for usage)`, which follows command-line syntax errors commander itself detects (an unknown
+ * option, an invalid option value, a missing required option); errors about the content of inputs have none.
+ * Every case runs with (fake) AWS credentials in the environment, which must never be printed.
+ *
+ * `local` cases run with `--keep --out <dir>`: the harness would create <dir>/s3 for its S3 server, so its absence
+ * shows the input was refused before the harness started. The cases run concurrently (each is a child process).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FAKE_CREDENTIALS } from '../support/aws-stub';
+import { ROOT } from '../support/cli';
+import { writeTinyCsv } from '../support/reliability';
+
+const HINT = '(run with --help for usage)';
+
+let tmp: string;
+/** A file in the temp dir with this content (string, bytes, or JSON). */
+function file(name: string, content: string | Uint8Array | object): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, typeof content === 'string' || content instanceof Uint8Array ? content : JSON.stringify(content));
+  return p;
+}
+
+/** A valid spec on the tiny CSV; `patch` replaces top-level sections (a section set to undefined is dropped). */
+function specWith(patch: Record<string, unknown> = {}, dataset: Record<string, unknown> = {}): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    dataset: { source: path.join(tmp, 'tiny.csv'), target: 'y', task: 'regression', ...dataset },
+    model: { hidden: [] },
+    training: { epochs: 2 },
+    validation: { folds: 2 },
+    search: { types: ['none', 'l2'], lambda: [0.1, 1] },
+  };
+  const out = { ...base, ...patch };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}
+
+let specCount = 0;
+/** A spec file from specWith(...). */
+const spec = (patch?: Record<string, unknown>, dataset?: Record<string, unknown>) => file(`spec-${++specCount}.json`, specWith(patch, dataset));
+/** A spec file whose dataset is a CSV with this content. */
+function specOnData(name: string, content: string | Uint8Array, dataset: Record<string, unknown> = {}, patch: Record<string, unknown> = {}): string {
+  return spec(patch, { source: file(name, content), ...dataset });
+}
+
+const tinyRows = (n: number) => ['a,b,y', ...Array.from({ length: n }, (_, i) => `${i},${(i * 3) % 7},${i * 2}`)].join('\n') + '\n';
+
+type Command = 'local' | 'train' | 'validate' | 'report' | '(none)';
+interface Case {
+  readonly name: string;
+  readonly command: Command;
+  /** Arguments after the command; built in beforeAll (they may write files). */
+  readonly args: () => string[];
+  readonly message: RegExp;
+}
+
+/** The catalogue. Dataset and spec cases run as `validate --spec` and, where marked, also as `local --spec`. */
+function catalogue(): Case[] {
+  const cases: Case[] = [];
+  const both = (name: string, args: () => string[], message: RegExp) => {
+    cases.push({ name: `validate: ${name}`, command: 'validate', args, message });
+    cases.push({ name: `local: ${name}`, command: 'local', args, message });
+  };
+  const validate = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `validate: ${name}`, command: 'validate', args, message });
+  const local = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `local: ${name}`, command: 'local', args, message });
+  const train = (name: string, args: string[], message: RegExp) =>
+    cases.push({ name: `train: ${name}`, command: 'train', args: () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--hidden', '', '--epochs', '1', ...args], message });
+  const report = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `report: ${name}`, command: 'report', args, message });
+
+  // ---- specs
+  both('a spec that is not JSON', () => ['--spec', file('broken.json', '{ "dataset": ')], /broken\.json: not valid JSON/);
+  validate('a spec that is a JSON array', () => ['--spec', file('array.json', '[1, 2]')], /array\.json: spec must be a JSON object, got \[1,2\]/);
+  validate('a wrong type (epochs "ten")', () => ['--spec', spec({ training: { epochs: 'ten' } })], /training\.epochs: must be an integer, got "ten"/);
+  both('a negative lambda', () => ['--spec', spec({ search: { types: ['l2'], lambda: [0.1, -1] } })], /search\.lambda\[1\]: must be >= 0, got -1/);
+  validate('a dropout rate of 1 (outside [0, 1))', () => ['--spec', spec({ search: { types: ['dropout'], dropout: [0.5, 1] } })], /search\.dropout\[1\]: must be in \[0, 1\), got 1/);
+  validate('a negative dropout rate', () => ['--spec', spec({ search: { types: ['dropout'], dropout: [-0.1] } })], /search\.dropout\[0\]: must be in \[0, 1\), got -0\.1/);
+  validate('an empty grid (no regularization types)', () => ['--spec', spec({ search: { types: [] } })], /search\.types: must list at least one regularization type/);
+  validate('an empty lambda list', () => ['--spec', spec({ search: { types: ['l1'], lambda: [] } })], /search\.lambda: must list at least one value/);
+  both(
+    'a grid over limits.maxTrials, with its size',
+    () => ['--spec', spec({ search: { types: ['l2'], lambda: { min: 0.01, max: 100, count: 60 } }, limits: { maxTrials: 100 } })],
+    /grid too large: 60 configs x 2 folds = 120 trials, over limits\.maxTrials = 100/,
+  );
+  validate('limits.maxTrials over the hard cap', () => ['--spec', spec({ limits: { maxTrials: 10_000_000 } })], /limits\.maxTrials: must be <= 100000, got 10000000/);
+  validate('an unknown regularization', () => ['--spec', spec({ search: { types: ['l3'], lambda: [1] } })], /search\.types\[0\]: unknown regularization "l3"/);
+  validate('an unknown field', () => ['--spec', spec({ training: { epochz: 3 } })], /training: unknown field\(s\) "epochz"/);
+  validate('a missing target', () => ['--spec', file('no-target.json', { ...specWith(), dataset: { source: 'x.csv', task: 'regression' } })], /dataset\.target: is required/);
+  validate('an unknown task', () => ['--spec', spec({}, { task: 'regresion' })], /dataset\.task: must be regression or classification, got "regresion"/);
+  both('an unsafe sweepId (../x) in the spec', () => ['--spec', spec({ sweepId: '../x' })], /sweepId: must be a slug of a-z, 0-9 and '-'.*got "\.\.\/x"/);
+  validate('Infinity (1e999 in JSON) as lambda', () => ['--spec', file('inf.json', JSON.stringify(specWith({ search: { types: ['l2'], lambda: [12345] } })).replace('12345', '1e999'))], /search\.lambda\[0\]: must be a (finite )?number, got Infinity/);
+  validate('a huge number of epochs', () => ['--spec', spec({ training: { epochs: 1e15 } })], /training\.epochs: must be <= 100000, got 1000000000000000/);
+  validate('a learning rate of 0', () => ['--spec', spec({ training: { learningRate: 0 } })], /training\.learningRate: must be > 0, got 0/);
+  validate('an l1Ratio of 1', () => ['--spec', spec({ search: { types: ['elasticnet'], lambda: [1], l1Ratio: 1 } })], /search\.l1Ratio: must be in \(0, 1\), got 1/);
+  validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
+  validate('a penalty type without lambda', () => ['--spec', spec({ search: { types: ['l2'] } })], /search\.lambda: is required for l2/);
+  validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
+  local('an s3:// dataset without --s3-endpoint', () => ['--spec', spec({}, { source: 's3://bucket/datasets/x.csv' })], /dataset\.source s3:\/\/bucket\/datasets\/x\.csv is an S3 URI/);
+  local('a dataset file that does not exist', () => ['--spec', spec({}, { source: path.join(tmp, 'absent.csv') })], /dataset\.source .*absent\.csv: no such file/);
+  validate('a spec file that does not exist', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/);
+
+  // ---- datasets
+  both('an empty file', () => ['--spec', specOnData('empty.csv', '')], /empty\.csv: the file is empty/);
+  validate('a header without rows', () => ['--spec', specOnData('header.csv', 'a,b,y\n')], /header\.csv: too few rows: the file has a header but no data rows/);
+  validate('a single data row', () => ['--spec', specOnData('one-row.csv', 'a,b,y\n1,2,3\n')], /one-row\.csv: too few rows: the file has only 1 data row; need at least 2/);
+  validate('duplicate headers', () => ['--spec', specOnData('dup.csv', 'a,a,y\n1,2,3\n4,5,6\n')], /dup\.csv line 1: duplicate column name "a" \(columns 1 and 2\)/);
+  both('a non-numeric cell', () => ['--spec', specOnData('cells.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n')], /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/);
+  both('a non-UTF-8 file', () => ['--spec', specOnData('latin1.csv', Buffer.concat([Buffer.from('a,b,y\n1,2,3\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from(',5,6\n')]))], /latin1\.csv line 3: not valid UTF-8 text/);
+  validate('an Infinity cell', () => ['--spec', specOnData('inf.csv', 'a,b,y\n1,2,3\n4,Infinity,6\n7,8,9\n')], /inf\.csv row 2 \(line 3\), column "b": not a finite number: "Infinity"/);
+  validate('a number that overflows (1e999)', () => ['--spec', specOnData('huge.csv', 'a,b,y\n1,2,3\n4,1e999,6\n7,8,9\n')], /huge\.csv row 2 \(line 3\), column "b": value "1e999" overflows to Infinity/);
+  validate('a row with too many fields', () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')], /ragged\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 4/);
+  validate('empty cells', () => ['--spec', specOnData('holes.csv', 'a,b,y\n1,,3\n4,5,NaN\n7,8,9\n')], /holes\.csv: 2 empty or NaN cells \(fill or drop them\): row 1 \(line 2\), column "b"/);
+  both('an unknown target column', () => ['--spec', spec({}, { target: 'nope' })], /tiny\.csv: target column "nope" not found; available columns: "x1", "x2", "x3", "y"/);
+  validate('a non-integer class label', () => ['--spec', specOnData('labels.csv', tinyRows(6).replace(/,(\d+)\n/, ',0.5\n'), { task: 'classification' })], /labels\.csv row 1 \(line 2\), column "y": a class label must be an integer >= 0, got 0\.5/);
+  validate('a single class', () => ['--spec', specOnData('one-class.csv', 'a,y\n1,1\n2,1\n3,1\n4,1\n', { task: 'classification' })], /one-class\.csv, column "y": only one class \(1\) present/);
+  both('too few rows for the folds', () => ['--spec', specOnData('few.csv', tinyRows(4), {}, { validation: { folds: 5 } })], /few\.csv: too few rows for 5 folds: 4 rows/);
+  validate('a JSON Lines row that is not an object', () => ['--spec', spec({}, { source: file('rows.jsonl', '{"a":1,"y":2}\n[1,2]\n') })], /rows\.jsonl row 2 \(line 2\): not a JSON object, got an array/);
+
+  // ---- command-line arguments: local
+  local('--sweep-id ../x', () => ['--spec', spec(), '--sweep-id', '../x'], /--sweep-id: unsafe sweepId "\.\.\/x"/);
+  local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 256, got "0"/);
+  local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 256, got "abc"/);
+  local('--task foo', () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--task', 'foo'], /--task must be one of regression, classification, got "foo"/);
+  local('an unknown option', () => ['--frobnicate'], /unknown option '--frobnicate'/);
+  local('--spec and --data together', () => ['--spec', spec(), '--data', path.join(tmp, 'tiny.csv')], /give either --spec or --data, not both/);
+  local('--data without --target', () => ['--data', path.join(tmp, 'tiny.csv')], /--data needs --target COLUMN/);
+  local('--data with an unknown --target', () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'nope'], /target column "nope" not found/);
+
+  // ---- train
+  train('a negative --lambda', ['--reg', 'l2', '--lambda', '-1'], /--lambda must be a number >= 0, got "-1"/);
+  train('--dropout 1', ['--reg', 'dropout', '--dropout', '1'], /--dropout must be a number in \[0, 1\), got "1"/);
+  train('an unknown --reg', ['--reg', 'l3'], /--reg must be one of none, l1, l2/);
+  train('--reg l2 without --lambda', ['--reg', 'l2'], /--reg l2 needs --lambda/);
+  train('--epochs 1e999 (Infinity)', ['--epochs', '1e999'], /--epochs must be an integer from 1 to 100000, got "1e999"/);
+  train('--learning-rate Infinity', ['--learning-rate', 'Infinity'], /--learning-rate must be a number > 0, got "Infinity"/);
+  train('bad --hidden sizes', ['--hidden', '64,x'], /--hidden must be layer sizes like 64,64/);
+  cases.push({ name: 'train: a missing --data', command: 'train', args: () => ['--target', 'y'], message: /required option '--data <file>' not specified/ });
+
+  // ---- report
+  report('a directory that does not exist', () => [path.join(tmp, 'no-such-sweep')], /sweep directory not found: .*no-such-sweep/);
+  report('an unsafe sweep id in an S3 URI', () => ['s3://regsweep-local/sweeps/../'], /unsafe sweepId "\.\."/);
+  report('a URI outside sweeps/', () => ['s3://regsweep-local/datasets/x.csv'], /invalid sweep URI "s3:\/\/regsweep-local\/datasets\/x\.csv"/);
+  report('an --s3-endpoint that is not a URL', () => ['s3://regsweep-local/sweeps/abc/', '--s3-endpoint', 'ftp:nope'], /--s3-endpoint must be an http\(s\) URL, got "ftp:nope"/);
+  report('a corrupt leaderboard.json', () => {
+    const dir = path.join(tmp, 'corrupt-sweep');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'leaderboard.json'), '{"configs": [');
+    return [dir];
+  }, /corrupt-sweep\/leaderboard\.json/);
+
+  // ---- validate and the program itself
+  cases.push({ name: 'validate: no --spec', command: 'validate', args: () => [], message: /required option '--spec <file>' not specified/ });
+  cases.push({ name: 'an unknown command', command: '(none)', args: () => ['frobnicate'], message: /unknown command 'frobnicate'/ });
+  return cases;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  out?: string;
+}
+
+function run(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...FAKE_CREDENTIALS, REGSWEEP_DEBUG: undefined };
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'regsweep.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const CASES = catalogue();
+const results = new Map<string, Run>();
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-bad-input-'));
+  writeTinyCsv(tmp, 'tiny.csv', 20);
+  const jobs = CASES.map((c, i) => async () => {
+    const argv = c.args();
+    let out: string | undefined;
+    if (c.command === 'local') {
+      out = path.join(tmp, `out-${i}`);
+      argv.push('--keep', '--out', out);
+    }
+    const r = await run(c.command === '(none)' ? argv : [c.command, ...argv]);
+    results.set(c.name, { ...r, out });
+  });
+  // a few at a time: each case is a Node process starting the CLI
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(2, Math.min(6, os.availableParallelism() * 2)) }, async () => {
+    while (next < jobs.length) await jobs[next++]();
+  }));
+}, 300_000);
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('the bad-input catalogue', () => {
+  it('has at least 30 cases over specs, datasets and arguments of local, train, validate and report', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
+    for (const cmd of ['local', 'train', 'validate', 'report'] as const) expect(CASES.filter((c) => c.command === cmd).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(CASES.map((c) => [c.name, c] as const))('%s: one line naming the problem, exit 2, no stack trace', (_name, c) => {
+    const r = results.get(c.name)!;
+    const lines = r.stderr.replace(/\n$/, '').split('\n');
+    const context = `stderr was:\n${r.stderr}`;
+    expect({ code: r.code, context }).toEqual({ code: 2, context });
+    expect(r.stdout).toBe('');
+    expect(lines[0]).toMatch(/^regsweep: error: /);
+    expect(lines[0]).toMatch(c.message);
+    // one line; commander's usage errors may add its fixed hint, nothing else
+    expect(lines.slice(1).filter((l) => l !== HINT)).toEqual([]);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    for (const secret of Object.values(FAKE_CREDENTIALS)) expect(r.stdout + r.stderr).not.toContain(secret);
+    if (c.command === 'local') expect(fs.existsSync(path.join(r.out!, 's3'))).toBe(false); // refused before the harness started
+  });
+});
