@@ -95,6 +95,8 @@ export interface LambdaPoolStats {
 
 const DEFAULT_TIMEOUT_SECONDS = 3;
 const DEFAULT_MEMORY_MB = 128;
+/** Lambda's limit on a function's init phase, before the handler's own timeout starts. */
+const INIT_LIMIT_SECONDS = 10;
 
 /** `arn:aws:lambda:us-east-1:123:function:Name[:qualifier]` -> `Name`; a plain name is returned as is. */
 export function functionNameFromArn(arnOrName: string): string {
@@ -112,7 +114,7 @@ interface Request {
 interface Running {
   readonly id: string;
   readonly req: Request;
-  readonly timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout;
 }
 
 interface PoolWorker {
@@ -282,7 +284,10 @@ export class LambdaPool {
     const cfg = this.functions[req.fn];
     const timeoutSeconds = cfg.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const id = randomUUID();
-    const timer = setTimeout(() => this.onTimeout(w, timeoutSeconds), timeoutSeconds * 1000);
+    // As in Lambda, the init phase (loading the bundle) has its own limit; the function's timeout starts with
+    // the handler (the worker reports 'started').
+    const limit = w.initialized ? timeoutSeconds : INIT_LIMIT_SECONDS + timeoutSeconds;
+    const timer = setTimeout(() => this.onTimeout(w, timeoutSeconds), limit * 1000);
     if (w.initialized) this.warmStarts++;
     this.invocations++;
     w.state = 'busy';
@@ -292,6 +297,7 @@ export class LambdaPool {
       type: 'invoke',
       id,
       event: req.event,
+      sentAt: Date.now(),
       deadline: Date.now() + timeoutSeconds * 1000,
       context: {
         functionName: req.fn,
@@ -306,6 +312,13 @@ export class LambdaPool {
   }
 
   private onMessage(w: PoolWorker, msg: WorkerMessage): void {
+    if (msg?.type === 'started' && w.current?.id === msg.id && w.state !== 'dead') {
+      const cur = w.current;
+      const timeoutSeconds = this.functions[cur.req.fn].timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+      clearTimeout(cur.timer);
+      cur.timer = setTimeout(() => this.onTimeout(w, timeoutSeconds), timeoutSeconds * 1000);
+      return;
+    }
     if (msg?.type !== 'result' || w.state === 'dead') return;
     const cur = w.current;
     if (!cur || cur.id !== msg.id) {
@@ -381,6 +394,7 @@ export class LambdaPool {
 }
 
 type WorkerMessage =
+  | { type: 'started'; id: string }
   | { type: 'result'; id: string | null; ok: true; payload: string }
   | {
       type: 'result';

@@ -108,10 +108,13 @@ parentPort.on('message', async (msg) => {
     fail(id, err, true);
     return;
   }
+  // The handler's timeout starts now (the init phase above has its own limit, as in Lambda).
+  const handlerDeadline = Date.now() + (deadline - msg.sentAt);
+  parentPort.postMessage({ type: 'started', id });
   const context = {
     ...msg.context,
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, handlerDeadline - Date.now()),
   };
   try {
     const value = await callHandler(h, JSON.parse(msg.event), context);

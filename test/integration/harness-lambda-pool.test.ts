@@ -24,6 +24,12 @@ describe('LambdaPool', () => {
     expect(pool.stats()).toMatchObject({ coldStarts: 1, warmStarts: 1, invocations: 2 });
   });
 
+  it('does not count the init phase (loading the bundle) against the function timeout, as Lambda does', async () => {
+    pool = new LambdaPool({ size: 1, functions: { SlowInit: { bundlePath: bundle('slow-init'), timeoutSeconds: 1 } } });
+    await expect(pool.invoke('SlowInit', {})).resolves.toEqual({ ok: true });
+    expect(pool.stats()).toMatchObject({ coldStarts: 1, invocations: 1 });
+  });
+
   it('sets the function env in the worker before loading, and passes a Lambda-like context', async () => {
     pool = new LambdaPool({
       size: 1,
