@@ -574,11 +574,16 @@ ${board.failedTrials
   )
   .join('\n')}
 </tbody></table>`;
+  const errorOf = new Map((board.missingErrors ?? []).map((m) => [m.trialId, m.error]));
+  const withError = (id: string) => {
+    const e = errorOf.get(id);
+    return `<code>${escapeHtml(id)}</code>${e ? ` (${escapeHtml(e.name)}: ${escapeHtml(e.message)})` : ''}`;
+  };
   const shown = board.missingTrialIds.slice(0, 20);
   const missing =
     board.missingTrialIds.length === 0
       ? ''
-      : `<p class="note">Missing trials (no valid record: timed out, out of memory, or corrupt): ${shown.map((id) => `<code>${escapeHtml(id)}</code>`).join(' ')}${board.missingTrialIds.length > shown.length ? ` and ${escapeHtml(board.missingTrialIds.length - shown.length)} more` : ''}</p>`;
+      : `<p class="note">Missing trials (no valid record: timed out, out of memory, or corrupt): ${shown.map(withError).join(' ')}${board.missingTrialIds.length > shown.length ? ` and ${escapeHtml(board.missingTrialIds.length - shown.length)} more` : ''}</p>`;
   return `<section id="leaderboard">
 <h2>Leaderboard</h2>
 <p class="caption">Configs with every fold succeeded, ranked by mean validation loss. Trials: ${escapeHtml(t.planned)} planned, ${escapeHtml(t.succeeded)} succeeded, <span class="${t.failed > 0 ? 'warn' : ''}">${escapeHtml(t.failed)} failed</span>, <span class="${t.missing > 0 ? 'warn' : ''}">${escapeHtml(t.missing)} missing</span>.</p>

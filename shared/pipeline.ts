@@ -16,13 +16,14 @@ import {
   bestPrefix,
   leaderboardKey,
   manifestKey,
+  mapResultsPrefix,
   specKey,
   trialKey,
   trialsPrefix,
   TRIAL_ID_RE,
 } from './layout';
 import { disposeModel, toLayersModel, type Model } from './model';
-import { asTrialRecord, RegConfigSchema, type SucceededTrial, type TrialRecord } from './records';
+import { asTrialRecord, RegConfigSchema, type FailedTrial, type SucceededTrial, type TrialRecord } from './records';
 import type { ObjectStore } from './s3';
 import { buildLeaderboard, type ConfigSummary, type Leaderboard } from './selection';
 import { parseSpec, SLUG_RE, type SweepSpec } from './spec';
@@ -287,10 +288,44 @@ export async function aggregateSweep(store: ObjectStore, sweepId: string): Promi
     if (!r) corrupt++;
     return r !== undefined;
   });
-  const board = buildLeaderboard(sweepId, items, records, spec.selection.rule);
+  const board = buildLeaderboard(sweepId, items, records, spec.selection.rule, await mapRunErrors(store, sweepId));
   await store.putJson(leaderboardKey(sweepId), board);
   const { configId, label, reg, meanValLoss, stdErr } = board.best;
   return { sweepId, leaderboardKey: leaderboardKey(sweepId), trials: board.trials, corrupt, best: { configId, label, reg, meanValLoss, stdErr } };
+}
+
+/**
+ * Errors of trials whose execution failed, from the Distributed Map's ResultWriter files
+ * (`map-results/<mapRunId>/FAILED_<n>.json`): the only trace of a trial that died without writing its record.
+ */
+export async function mapRunErrors(store: ObjectStore, sweepId: string): Promise<Map<string, FailedTrial['error']>> {
+  const errors = new Map<string, FailedTrial['error']>();
+  const keys = (await store.listKeys(`${mapResultsPrefix(sweepId)}/`)).filter((k) => /\/FAILED_\d+\.json$/.test(k));
+  for (const key of keys) {
+    let entries: unknown;
+    try {
+      entries = await store.getJson(key);
+    } catch {
+      continue; // unreadable results file: the trials stay missing without an error
+    }
+    if (!Array.isArray(entries)) continue;
+    for (const e of entries as { Input?: string; Error?: string; Cause?: string }[]) {
+      try {
+        const input = JSON.parse(e.Input ?? 'null') as { trialId?: string } | null;
+        if (!input?.trialId) continue;
+        let message = e.Cause ?? '';
+        try {
+          message = (JSON.parse(message) as { errorMessage?: string }).errorMessage ?? message;
+        } catch {
+          // a plain-text cause
+        }
+        errors.set(input.trialId, { name: e.Error ?? 'Error', message });
+      } catch {
+        // an entry without a JSON input
+      }
+    }
+  }
+  return errors;
 }
 
 export async function loadLeaderboard(store: ObjectStore, sweepId: string): Promise<Leaderboard> {

@@ -46,6 +46,8 @@ export interface Leaderboard {
   readonly best: ConfigSummary;
   /** Ids of planned trials with no valid record. */
   readonly missingTrialIds: string[];
+  /** Missing trials whose execution failed without a record (a timeout, out of memory), with that error. */
+  readonly missingErrors?: { trialId: string; configId: string; fold: number; error: FailedTrial['error'] }[];
   readonly failedTrials: { trialId: string; configId: string; fold: number; error: FailedTrial['error'] }[];
   readonly backend?: string;
   readonly createdAt: string;
@@ -89,11 +91,18 @@ const optionalAvg = (xs: (number | null | undefined)[]) => {
  * Build the leaderboard from the planned items and the records found (records not in the plan are
  * ignored; a planned item without a valid record counts as missing).
  */
-export function buildLeaderboard(sweepId: string, items: readonly TrialItem[], records: readonly TrialRecord[], rule: SelectionRule): Leaderboard {
+export function buildLeaderboard(
+  sweepId: string,
+  items: readonly TrialItem[],
+  records: readonly TrialRecord[],
+  rule: SelectionRule,
+  runErrors: ReadonlyMap<string, FailedTrial['error']> = new Map(),
+): Leaderboard {
   const byTrial = new Map(records.map((r) => [r.trialId, r]));
   const groups = new Map<string, { reg: RegConfig; planned: number; ok: SucceededTrial[] }>();
   const failedTrials: Leaderboard['failedTrials'] = [];
   const missingTrialIds: string[] = [];
+  const missingErrors: NonNullable<Leaderboard['missingErrors']> = [];
   let task: Leaderboard['task'] | undefined;
   let backend: string | undefined;
   for (const item of items) {
@@ -101,7 +110,11 @@ export function buildLeaderboard(sweepId: string, items: readonly TrialItem[], r
     groups.set(item.configId, g);
     g.planned++;
     const r = byTrial.get(item.trialId);
-    if (!r) missingTrialIds.push(item.trialId);
+    if (!r) {
+      missingTrialIds.push(item.trialId);
+      const error = runErrors.get(item.trialId);
+      if (error) missingErrors.push({ trialId: item.trialId, configId: item.configId, fold: item.fold, error });
+    }
     else if (r.status === 'failed') failedTrials.push({ trialId: r.trialId, configId: item.configId, fold: item.fold, error: r.error });
     else if (r.validation === null || r.validation.loss === null) {
       failedTrials.push({ trialId: r.trialId, configId: item.configId, fold: item.fold, error: { name: 'NoValidationLoss', message: 'the record has no finite validation loss' } });
@@ -161,6 +174,7 @@ export function buildLeaderboard(sweepId: string, items: readonly TrialItem[], r
     incomplete,
     best: selectBest(configs, rule),
     missingTrialIds,
+    missingErrors,
     failedTrials,
     ...(backend ? { backend } : {}),
     createdAt: new Date().toISOString(),

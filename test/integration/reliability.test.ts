@@ -139,6 +139,10 @@ describe('faults', () => {
       const board = (await h.store.getJson(leaderboardKey('timeout'))) as Leaderboard;
       expect(board.trials).toEqual({ planned: 10, succeeded: 9, failed: 0, missing: 1 });
       expect(board.missingTrialIds).toEqual([slow.trialId]);
+      // aggregate found its error in the map run's results: listed with it, not silently missing
+      expect(board.missingErrors).toEqual([
+        { trialId: slow.trialId, configId: slow.configId, fold: 0, error: { name: 'Sandbox.Timedout', message: expect.stringMatching(/Task timed out after 5\.00 seconds/) } },
+      ]);
       expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=100']);
       expect(board.configs).toHaveLength(4);
       // the trial was killed before it could write anything; the map run has its error
