@@ -126,7 +126,22 @@ export async function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?
     if (!fs.existsSync(templateFile)) throw e;
     fs.rmSync(staging, { recursive: true, force: true });
   }
+  pruneAssemblies(cacheDir, dir);
   return { dir, template, cached: false };
+}
+
+/** Keep the few most recent assemblies (each holds the bundles, ~100 MB); remove older ones and stale staging. */
+function pruneAssemblies(cacheDir: string, current: string, keep = 3): void {
+  const entries = fs
+    .readdirSync(cacheDir)
+    .filter((f) => f.startsWith('assembly-') || f.startsWith('staging-'))
+    .map((f) => path.join(cacheDir, f))
+    .filter((p) => p !== current)
+    .map((p) => ({ p, mtime: fs.statSync(p).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  const hourAgo = Date.now() - 3600_000;
+  const old = entries.filter((e, i) => (path.basename(e.p).startsWith('staging-') ? e.mtime < hourAgo : i >= keep - 1));
+  for (const e of old) fs.rmSync(e.p, { recursive: true, force: true });
 }
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };

@@ -250,6 +250,9 @@ export class LambdaPool {
       workerData: { bundlePath: cfg.bundlePath, handlerExport: cfg.handlerExport ?? 'handler' },
       env,
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+      // A function runs its plain JS bundle, as in Lambda: no loader (tsx, a test runner's hooks) inherited
+      // from the parent's command line; they cost a second of start-up per worker (bench/README.md).
+      execArgv: [],
       stdout: onLog !== undefined,
       stderr: onLog !== undefined,
       name: `lambda:${fn}`,

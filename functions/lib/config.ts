@@ -2,7 +2,6 @@
  * The handlers' edge: configuration read from the environment once per container, and the clients built from
  * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
  */
-import { initBackend, type BackendInfo, type BackendName } from '../../shared/backend';
 import { createCaches, type StepCaches } from '../../shared/pipeline';
 import { createS3Client, ObjectStore } from '../../shared/s3';
 
@@ -21,14 +20,4 @@ export function handlerContext(env: NodeJS.ProcessEnv = process.env): HandlerCon
   const client = createS3Client({ endpoint: env.S3_ENDPOINT || undefined, region: env.AWS_REGION || undefined });
   context = { store: new ObjectStore(client, bucket), caches: createCaches() };
   return context;
-}
-
-/** Initialise TensorFlow.js once: REGSWEEP_BACKEND is the preferred backend, TFJS_WASM_DIR the .wasm folder. */
-export function backend(env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {
-  const preferred = env.REGSWEEP_BACKEND as BackendName | undefined;
-  return initBackend({
-    preferred: preferred === 'tensorflow' || preferred === 'wasm' || preferred === 'cpu' ? preferred : undefined,
-    wasmDir: env.TFJS_WASM_DIR || undefined,
-    log: (line) => console.log(line),
-  });
 }

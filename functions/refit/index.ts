@@ -1,6 +1,8 @@
 /** RefitBest: train the chosen config on all non-test rows, test it once, save the model and best.json. */
-import { parseSweepEvent, refitBest } from '../../shared/pipeline';
-import { backend, handlerContext } from '../lib/config';
+import { parseSweepEvent } from '../../shared/pipeline';
+import { refitBest } from '../../shared/pipeline-train';
+import { backend } from '../lib/backend';
+import { handlerContext } from '../lib/config';
 
 export const handler = async (event: unknown) => {
   const { sweepId } = parseSweepEvent(event);

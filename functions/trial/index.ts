@@ -1,6 +1,8 @@
 /** TrainTrial: one manifest item -> one trained config on one fold -> sweeps/<id>/trials/<trialId>.json. */
-import { parseTrialEvent, runTrialStep } from '../../shared/pipeline';
-import { backend, handlerContext } from '../lib/config';
+import { parseTrialEvent } from '../../shared/pipeline';
+import { runTrialStep } from '../../shared/pipeline-train';
+import { backend } from '../lib/backend';
+import { handlerContext } from '../lib/config';
 import { faultHook } from '../lib/faults';
 
 const beforeTrain = faultHook();

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { aggregateSweep, createCaches, loadManifest, planSweep, refitBest, runTrialStep, type BestRecord } from '../../shared/pipeline';
+import { aggregateSweep, createCaches, loadManifest, planSweep, type BestRecord } from '../../shared/pipeline';
+import { refitBest, runTrialStep } from '../../shared/pipeline-train';
 import { bestKey, leaderboardKey, manifestKey, specKey, trialKey } from '../../shared/layout';
 import type { Leaderboard } from '../../shared/selection';
 import type { TrialRecord } from '../../shared/records';
