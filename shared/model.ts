@@ -79,13 +79,10 @@ export function initialParams(config: ModelConfig): Float32Array {
 
 /** Views of a flat parameter vector as kernels and biases (tensors owned by the current tidy scope). */
 export function paramViews(config: ModelConfig, layout: ParamLayout, flat: tf.Tensor1D): Params {
-  // One split (a single kernel call) rather than a slice per parameter.
-  const parts = tf.split(flat, [...layout.kernels.map(({ shape }) => shape[0] * shape[1]), ...layout.biases.map(({ size }) => size)]);
-  const n = layout.kernels.length;
   return {
     config,
-    kernels: layout.kernels.map(({ shape }, i) => parts[i].reshape(shape) as tf.Tensor2D),
-    biases: layout.biases.map((_, i) => parts[n + i] as tf.Tensor1D),
+    kernels: layout.kernels.map(({ offset, shape }) => tf.slice(flat, offset, shape[0] * shape[1]).reshape(shape) as tf.Tensor2D),
+    biases: layout.biases.map(({ offset, size }) => tf.slice(flat, offset, size)),
   };
 }
 
