@@ -218,9 +218,13 @@ export class LambdaPool {
       const req = this.queue[0];
       let w = this.workers.filter((x) => x.state === 'idle' && x.fn === req.fn).sort((a, b) => b.lastUsed - a.lastUsed)[0];
       if (!w) {
-        if (this.workers.length >= this.size) {
+        // `size` caps the invocations running at once. Idle workers of other functions stay warm, as Lambda
+        // keeps execution environments per function, up to one extra per function; the least recently used
+        // idle one makes room beyond that.
+        if (this.workers.filter((x) => x.state === 'busy').length >= this.size) return; // wait for a worker
+        if (this.workers.length >= this.size + Object.keys(this.functions).length) {
           const victim = this.workers.filter((x) => x.state === 'idle').sort((a, b) => a.lastUsed - b.lastUsed)[0];
-          if (!victim) return; // everything busy: wait for a worker to free up
+          if (!victim) return;
           this.retire(victim);
           void victim.worker.terminate().catch(() => undefined);
         }

@@ -120,7 +120,7 @@ describe('LambdaPool', () => {
     expect(pool.stats()).toMatchObject({ coldStarts: 1, workers: 1 });
   });
 
-  it('retires an idle worker of another function when the pool is full', async () => {
+  it('keeps idle workers of other functions warm, and size caps what runs at once', async () => {
     pool = new LambdaPool({
       size: 1,
       functions: { A: { bundlePath: bundle('counter') }, B: { bundlePath: bundle('counter') } },
@@ -129,8 +129,17 @@ describe('LambdaPool', () => {
     const b = (await pool.invoke('B', {})) as { count: number };
     const a = (await pool.invoke('A', {})) as { count: number };
     expect(b.count).toBe(1);
-    expect(a.count).toBe(1); // A's container was recycled: a cold start again
-    expect(pool.stats()).toMatchObject({ coldStarts: 3, workers: 1 });
+    expect(a.count).toBe(2); // A's container stayed warm while B ran
+    expect(pool.stats()).toMatchObject({ coldStarts: 2, warmStarts: 1, workers: 2 });
+    await pool.close();
+
+    // `size` still caps what runs at once: two calls of one function run one after the other on one worker
+    pool = new LambdaPool({
+      size: 1,
+      functions: { A: { bundlePath: bundle('counter') }, B: { bundlePath: bundle('counter') } },
+    });
+    await Promise.all([pool.invoke('A', {}), pool.invoke('A', {})]); // size 1: one at a time, on one worker
+    expect(pool.stats()).toMatchObject({ coldStarts: 1, workers: 1 });
   });
 
   it('rejects an unknown function with ResourceNotFoundException, and reports init errors', async () => {
