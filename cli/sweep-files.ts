@@ -66,15 +66,16 @@ export async function exportSweep(store: ObjectStore, sweepId: string, dir: stri
   const keys = await store.listKeys(prefix);
   if (keys.length === 0) throw new SpecError(`sweep ${sweepId} not found: nothing under ${store.uri(prefix)}`);
   fs.mkdirSync(dir, { recursive: true });
-  for (const key of keys) {
+  const copies = keys.flatMap((key) => {
     const rel = localPath(key.slice(prefix.length));
-    if (rel === undefined) continue;
-    const file = inside(dir, rel, store.uri(key));
+    return rel === undefined ? [] : [{ key, file: inside(dir, rel, store.uri(key)) }];
+  });
+  await mapLimit(copies, 16, async ({ key, file }) => {
     const got = await store.getBytes(key);
-    if (!got) continue; // deleted between the listing and the read
+    if (!got) return; // deleted between the listing and the read
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, got.body);
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- loading
