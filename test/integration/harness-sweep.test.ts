@@ -6,16 +6,9 @@ import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import type { Leaderboard } from '../../shared/selection';
 import type { BestRecord } from '../../shared/pipeline';
-import { DATA_DIR } from '../support/tf';
+import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
 
-const spec = (sweepId: string, source: string, search: Record<string, unknown>) => ({
-  sweepId,
-  dataset: { source, target: 'progression', task: 'regression' },
-  model: { hidden: [4] },
-  training: { epochs: 4, learningRate: 0.05 },
-  validation: { folds: 2 },
-  search,
-});
+const spec = tinyDiabetesSpec;
 
 async function withHarness<T>(functionEnv: Record<string, string>, fn: (h: Harness, source: string) => Promise<T>): Promise<T> {
   const h = await Harness.start({ workers: 2, functionEnv });

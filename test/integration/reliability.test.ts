@@ -34,7 +34,7 @@ import {
   trialRecordsInDir,
   trialRecordsOnDisk,
 } from '../support/reliability';
-import { DATA_DIR } from '../support/tf';
+import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
 
 jest.setTimeout(180_000);
 
@@ -44,16 +44,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A small diabetes sweep: `configs` x `folds` trials of a 4-unit MLP for a few epochs. */
-const spec = (sweepId: string, source: string, search: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  sweepId,
-  dataset: { source, target: 'progression', task: 'regression' },
-  model: { hidden: [4] },
-  training: { epochs: 4, learningRate: 0.05 },
-  validation: { folds: 2 },
-  search,
-  ...extra,
-});
+const spec = tinyDiabetesSpec;
 
 async function withHarness<T>(opts: Parameters<typeof Harness.start>[0], fn: (h: Harness, source: string) => Promise<T>): Promise<T> {
   const h = await Harness.start({ workers: 2, ...opts });

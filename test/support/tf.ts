@@ -17,3 +17,14 @@ export async function standardized(file: string, target: string, task: Dataset['
   const X = rows.map((i) => Array.from(z.subarray(i * d, (i + 1) * d)));
   return { ds, z, y, X, d, n: rows.length };
 }
+
+/** A small diabetes sweep spec for harness tests: `search` configs x 2 folds of a 4-unit MLP for 4 epochs. */
+export const tinyDiabetesSpec = (sweepId: string, source: string, search: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  sweepId,
+  dataset: { source, target: 'progression', task: 'regression' },
+  model: { hidden: [4] },
+  training: { epochs: 4, learningRate: 0.05 },
+  validation: { folds: 2 },
+  search,
+  ...extra,
+});
