@@ -22,7 +22,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO, arg, emit, loadNow, otherLoadMeter, machine, machineLine, median, note, round, run, since, tempDir, type Load } from './common';
-import { planSplits, readDatasetFile } from '../shared/data';
+import { readDatasetFile } from '../shared/data/parse';
+import { planSplits } from '../shared/data/splits';
 
 const SKLEARN_WALL_S = 5.9;
 const SKLEARN_WALL_1JOB_S = 9.7;

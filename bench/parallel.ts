@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { PhaseClock, REPO, arg, childrenCpuMs, emit, loadNow, otherLoadMeter, machine, processCpuMs, machineLine, median, note, numbers, reexecLikeCli, round, run, since, type Load } from './common';
 import { Harness, loadAssembly } from '../local/harness';
-import { expandGrid } from '../shared/grid';
-import { parseSpec } from '../shared/spec';
+import { expandGrid } from '../shared/search/grid';
+import { parseSpec } from '../shared/search/spec';
 
 interface Run {
   readonly workers: number;

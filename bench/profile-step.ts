@@ -4,8 +4,8 @@
  * Usage: npx tsx bench/profile-step.ts [--backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../shared/backend';
-import { createModel, forward } from '../shared/model';
+import { initBackend, type BackendName } from '../shared/training/backend';
+import { createModel, forward } from '../shared/training/model';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

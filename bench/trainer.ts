@@ -5,10 +5,11 @@
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../shared/backend';
-import { fitStandardizer, readDatasetFile, selectTargets, standardizeRows } from '../shared/data';
-import { disposeModel } from '../shared/model';
-import { train } from '../shared/train';
+import { initBackend, type BackendName } from '../shared/training/backend';
+import { readDatasetFile } from '../shared/data/parse';
+import { fitStandardizer, selectTargets, standardizeRows } from '../shared/data/standardize';
+import { disposeModel } from '../shared/training/model';
+import { train } from '../shared/training/train';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

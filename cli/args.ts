@@ -1,6 +1,6 @@
 /** Option parsers for commander: each names the flag and the bad value in its error. */
 import { InvalidArgumentError } from 'commander';
-import { normalizeRegType, REG_TYPES, type RegType } from '../shared/spec';
+import { normalizeRegType, REG_TYPES, type RegType } from '../shared/search/spec';
 
 const show = (v: string) => JSON.stringify(v);
 

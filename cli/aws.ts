@@ -12,8 +12,8 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { InvalidArgumentError } from 'commander';
 import { UserInputError, UsageError } from '../shared/errors';
-import { s3Uri } from '../shared/layout';
-import { createS3Client, ObjectStore, S3OperationError } from '../shared/s3';
+import { s3Uri } from '../shared/store/layout';
+import { createS3Client, ObjectStore, S3OperationError } from '../shared/store/s3';
 
 /**
  * The stack name `npx cdk deploy` uses unless `-c stackName=...` (infra/regsweep-app.ts DEFAULT_STACK_NAME) and

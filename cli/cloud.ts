@@ -15,14 +15,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import type { Command } from 'commander';
-import { parseDataset } from '../shared/data';
+import { parseDataset } from '../shared/data/parse';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
-import { assertDatasetName, assertSweepId, bestKey, datasetKey, leaderboardKey, manifestKey, parseS3Uri, specKey, sweepPrefix, trialsPrefix } from '../shared/layout';
-import type { BestRecord } from '../shared/pipeline';
-import { datasetLocation, newSweepId } from '../shared/sweep';
-import type { ObjectStore } from '../shared/s3';
-import type { Leaderboard } from '../shared/selection';
-import type { Task } from '../shared/spec';
+import { assertDatasetName, assertSweepId, bestKey, datasetKey, leaderboardKey, manifestKey, parseS3Uri, specKey, sweepPrefix, trialsPrefix } from '../shared/store/layout';
+import type { BestRecord } from '../shared/store/artifacts';
+import { datasetLocation, newSweepId } from '../shared/store/layout';
+import type { ObjectStore } from '../shared/store/s3';
+import type { Leaderboard } from '../shared/study/leaderboard';
+import type { Task } from '../shared/search/spec';
 import { choice, integer } from './args';
 import {
   AwsSetupError,

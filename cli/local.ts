@@ -8,14 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { planSplits, readDatasetFile } from '../shared/data';
+import { readDatasetFile } from '../shared/data/parse';
+import { planSplits, splitOptions } from '../shared/data/splits';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
-import { expandGrid } from '../shared/grid';
-import { assertSweepId } from '../shared/layout';
-import type { BestRecord } from '../shared/pipeline';
-import { newSweepId } from '../shared/sweep';
-import type { Leaderboard } from '../shared/selection';
-import { parseSpec, parseSpecText, type SweepSpec } from '../shared/spec';
+import { expandGrid } from '../shared/search/grid';
+import { assertSweepId } from '../shared/store/layout';
+import type { BestRecord } from '../shared/store/artifacts';
+import { newSweepId } from '../shared/store/layout';
+import type { Leaderboard } from '../shared/study/leaderboard';
+import { parseSpec, parseSpecText, type SweepSpec } from '../shared/search/spec';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer } from './args';
@@ -136,7 +137,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   if (datasetFile) {
     // Check the data here, so a bad file fails at once with its row and column.
     const ds = await readDatasetFile(datasetFile, { target: spec.dataset.target, task: spec.dataset.task, features: spec.dataset.features, format: spec.dataset.format });
-    planSplits(ds, { folds: spec.validation.folds, holdout: spec.validation.holdout, testFraction: spec.validation.testFraction, seed: spec.validation.seed });
+    planSplits(ds, splitOptions(spec));
   }
   const outDir = path.resolve(flags.out, sweepId);
   const workers = flags.workers ?? os.availableParallelism();

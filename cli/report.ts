@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../shared/errors';
-import type { BestRecord } from '../shared/pipeline';
-import type { SucceededTrial } from '../shared/records';
-import type { ConfigSummary, Leaderboard } from '../shared/selection';
-import { hasDropout, hasPenalty } from '../shared/spec';
+import type { SucceededTrial } from '../shared/study/records';
+import type { ConfigSummary, Leaderboard } from '../shared/study/leaderboard';
+import { hasDropout, hasPenalty } from '../shared/search/spec';
 import { fmt } from './format';
 import { loadSweep, parseSweepUri, type SweepData } from './sweep-files';
 

@@ -4,9 +4,9 @@
  * the leaderboard (and the refit's best record when there is one); nothing here reads files or S3.
  */
 import Table from 'cli-table3';
-import type { BestRecord } from '../shared/pipeline';
-import type { ConfigSummary, Leaderboard } from '../shared/selection';
-import { hasPenalty } from '../shared/spec';
+import type { BestRecord } from '../shared/store/artifacts';
+import type { ConfigSummary, Leaderboard } from '../shared/study/leaderboard';
+import { hasPenalty } from '../shared/search/spec';
 import { fmt } from './format';
 
 /** Rows the table shows unless told otherwise. */

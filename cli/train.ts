@@ -2,12 +2,13 @@
 import * as path from 'node:path';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { holdoutSplit, readDatasetFile } from '../shared/data';
+import { readDatasetFile } from '../shared/data/parse';
+import { holdoutSplit } from '../shared/data/splits';
 import { UsageError } from '../shared/errors';
-import { configLabel, type RegConfig } from '../shared/grid';
-import type { SucceededTrial } from '../shared/records';
-import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/spec';
-import type { TrialInput } from '../shared/trial';
+import { configLabel, type RegConfig } from '../shared/search/grid';
+import type { SucceededTrial } from '../shared/study/records';
+import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/search/spec';
+import type { TrialInput } from '../shared/training/fit';
 import { choice, hiddenLayers, integer, number, regType } from './args';
 import { fmt } from './format';
 
@@ -81,9 +82,8 @@ async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
   const split = holdoutSplit(dataset, f.holdout, f.seed);
   // TensorFlow.js is loaded only when a command trains (it takes about half a second).
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { initBackend } = require('../shared/backend') as typeof import('../shared/backend');
-  const { buildRecord, fitTrial } = require('../shared/trial') as typeof import('../shared/trial');
-  const { disposeModel } = require('../shared/model') as typeof import('../shared/model');
+  const { initBackend } = require('../shared/training/backend') as typeof import('../shared/training/backend');
+  const { fitRecord } = require('../shared/training/fit') as typeof import('../shared/training/fit');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const { name: backend } = await initBackend({ log: (line) => process.stderr.write(line + '\n') });
   const input: TrialInput = {
@@ -99,13 +99,7 @@ async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
     seed: f.seed,
     backend,
   };
-  const started = new Date();
-  const { result } = fitTrial(input);
-  try {
-    return buildRecord(input, result, started);
-  } finally {
-    disposeModel(result.model);
-  }
+  return fitRecord(input).record;
 }
 
 function describeRecord(r: SucceededTrial): string {

@@ -8,10 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { planSplits, readDatasetFile, type Dataset, type SplitPlan } from '../shared/data';
+import { readDatasetFile, type Dataset } from '../shared/data/parse';
+import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
 import { UsageError } from '../shared/errors';
-import { expandConfigs, expandGrid, type TrialItem } from '../shared/grid';
-import { parseSpecText, type SweepSpec } from '../shared/spec';
+import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
+import { parseSpecText, type SweepSpec } from '../shared/search/spec';
 
 export interface SpecFile {
   /** The path as given. */
@@ -58,8 +59,7 @@ export function resolveLocalDataset(source: string, specFile: string): string | 
 export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan }> {
   const d = spec.dataset;
   const dataset = await readDatasetFile(file, { name: d.source, target: d.target, task: d.task, features: d.features, format: d.format });
-  const v = spec.validation;
-  const plan = planSplits(dataset, { folds: v.folds, holdout: v.holdout, testFraction: v.testFraction, seed: v.seed });
+  const plan = planSplits(dataset, splitOptions(spec));
   return { dataset, plan };
 }
 

@@ -6,7 +6,7 @@
  * from a construct's node context and parses it.
  */
 import type { IConstruct } from 'constructs';
-import { parseSpec } from '../shared/spec';
+import { parseSpec } from '../shared/search/spec';
 
 /** The context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'regsweep';

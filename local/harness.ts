@@ -20,8 +20,8 @@ import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinit
 import { LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
 import { runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
 import { startS3Server, type LocalS3Server } from './s3server';
-import { createS3Client, ObjectStore } from '../shared/s3';
-import { assertDatasetName, datasetKey } from '../shared/layout';
+import { createS3Client, ObjectStore } from '../shared/store/s3';
+import { assertDatasetName, datasetKey } from '../shared/store/layout';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_BUCKET = 'regsweep-local';

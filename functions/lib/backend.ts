@@ -1,5 +1,5 @@
 /** The TensorFlow.js backend of the functions that train (trial, refit), chosen from their environment. */
-import { initBackend, type BackendInfo, type BackendName } from '../../shared/backend';
+import { initBackend, type BackendInfo, type BackendName } from '../../shared/training/backend';
 
 /** Initialise TensorFlow.js once: REGSWEEP_BACKEND is the preferred backend, TFJS_WASM_DIR the .wasm folder. */
 export function backend(env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {

@@ -2,8 +2,8 @@
  * The handlers' edge: configuration read from the environment once per container, and the clients built from
  * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
  */
-import { createCaches, type StepCaches } from '../../shared/pipeline';
-import { createS3Client, ObjectStore } from '../../shared/s3';
+import { createCaches, type StepCaches } from '../../shared/steps/context';
+import { createS3Client, ObjectStore } from '../../shared/store/s3';
 
 export interface HandlerContext {
   readonly store: ObjectStore;

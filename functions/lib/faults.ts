@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TrialEvent } from '../../shared/pipeline';
+import type { TrialEvent } from '../../shared/steps/events';
 
 interface FaultRule {
   readonly match: { readonly type?: string; readonly lambda?: number; readonly dropoutRate?: number; readonly fold?: number };

@@ -1,6 +1,6 @@
 /** PlanSweep: validate the spec and its dataset, expand the grid, write spec.json and manifest.json. */
 import { z } from 'zod';
-import { planSweep } from '../../shared/pipeline';
+import { planSweep } from '../../shared/steps/plan';
 import { SpecError } from '../../shared/errors';
 import { handlerContext } from '../lib/config';
 

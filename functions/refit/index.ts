@@ -1,6 +1,6 @@
 /** RefitBest: train the chosen config on all non-test rows, test it once, save the model and best.json. */
-import { parseSweepEvent } from '../../shared/pipeline';
-import { refitBest } from '../../shared/pipeline-train';
+import { parseSweepEvent } from '../../shared/steps/events';
+import { refitBest } from '../../shared/steps/refit';
 import { backend } from '../lib/backend';
 import { handlerContext } from '../lib/config';
 

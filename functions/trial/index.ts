@@ -1,6 +1,6 @@
 /** TrainTrial: one manifest item -> one trained config on one fold -> sweeps/<id>/trials/<trialId>.json. */
-import { parseTrialEvent } from '../../shared/pipeline';
-import { runTrialStep } from '../../shared/pipeline-train';
+import { parseTrialEvent } from '../../shared/steps/events';
+import { runTrialStep } from '../../shared/steps/trial';
 import { backend } from '../lib/backend';
 import { handlerContext } from '../lib/config';
 import { faultHook } from '../lib/faults';

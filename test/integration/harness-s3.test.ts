@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fakeRefsFromTemplate, bucketRef, stateMachineDefinitionFromTemplate, type CfnTemplate } from '../../local/asl-tokens';
 import { LambdaPool } from '../../local/lambda-pool';
 import { runStateMachine } from '../../local/runner';
-import { ObjectStore } from '../../shared/s3';
+import { ObjectStore } from '../../shared/store/s3';
 import { useLocalS3 } from '../support/s3';
 import templateJson from '../fixtures/harness/sweep.template.json';
 

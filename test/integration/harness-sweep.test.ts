@@ -4,8 +4,8 @@
  */
 import * as path from 'node:path';
 import { Harness } from '../../local/harness';
-import type { Leaderboard } from '../../shared/selection';
-import type { BestRecord } from '../../shared/pipeline';
+import type { Leaderboard } from '../../shared/study/leaderboard';
+import type { BestRecord } from '../../shared/store/artifacts';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
 
 const spec = tinyDiabetesSpec;

@@ -1,12 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { aggregateSweep, createCaches, loadManifest, planSweep, type BestRecord } from '../../shared/pipeline';
-import { refitBest, runTrialStep } from '../../shared/pipeline-train';
-import { bestKey, leaderboardKey, manifestKey, specKey, trialKey } from '../../shared/layout';
-import type { Leaderboard } from '../../shared/selection';
-import type { TrialRecord } from '../../shared/records';
-import { configId, trialId, type RegConfig } from '../../shared/grid';
+import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
+import { createCaches } from '../../shared/steps/context';
+import { planSweep } from '../../shared/steps/plan';
+import { type BestRecord } from '../../shared/store/artifacts';
+import { refitBest } from '../../shared/steps/refit';
+import { runTrialStep } from '../../shared/steps/trial';
+import { bestKey, leaderboardKey, manifestKey, specKey, trialKey } from '../../shared/store/layout';
+import type { Leaderboard } from '../../shared/study/leaderboard';
+import type { TrialRecord } from '../../shared/study/records';
+import { configId, trialId, type RegConfig } from '../../shared/search/grid';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready } from '../support/tf';
 
@@ -94,7 +98,8 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
       tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
     );
     // Rebuild the test rows exactly as refit did (same split, train-only standardization from best.json).
-    const { readDatasetFile, planSplits } = await import('../../shared/data');
+    const { readDatasetFile } = await import('../../shared/data/parse');
+    const { planSplits } = await import('../../shared/data/splits');
     const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
     const plan = planSplits(ds, { folds: 3, holdout: 0.2, testFraction: 0.2, seed: 7 });
     const { mean, std } = best.standardizer;

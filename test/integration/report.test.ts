@@ -10,9 +10,12 @@ import { chartSpecs, embeddedData, escapeHtml, jsonForScript, renderReport, writ
 import { exportSweep, loadSweep, type SweepData } from '../../cli/sweep-files';
 import { UserInputError } from '../../shared/errors';
 import { fmt } from '../../cli/format';
-import { bestPrefix } from '../../shared/layout';
-import { aggregateSweep, createCaches, loadManifest, planSweep } from '../../shared/pipeline';
-import { refitBest, runTrialStep } from '../../shared/pipeline-train';
+import { bestPrefix } from '../../shared/store/layout';
+import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
+import { createCaches } from '../../shared/steps/context';
+import { planSweep } from '../../shared/steps/plan';
+import { refitBest } from '../../shared/steps/refit';
+import { runTrialStep } from '../../shared/steps/trial';
 import { CHROMIUM_INSTALL_HINT, findChromium, renderInChromium } from '../support/browser';
 import { regsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server } from '../../local/s3server';
-import { CorruptObjectError, createS3Client, ObjectStore } from '../../shared/s3';
+import { CorruptObjectError, createS3Client, ObjectStore } from '../../shared/store/s3';
 import { useLocalS3 } from '../support/s3';
 
 const BUCKET = 'regsweep-test';

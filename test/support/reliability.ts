@@ -13,11 +13,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import type { MapRunEvent } from '../../local/runner';
-import { leaderboardKey, manifestKey, sweepPrefix, trialsPrefix } from '../../shared/layout';
-import { TrialEventSchema } from '../../shared/pipeline';
-import { asTrialRecord, type TrialRecord } from '../../shared/records';
-import type { ObjectStore } from '../../shared/s3';
-import type { Leaderboard } from '../../shared/selection';
+import { leaderboardKey, manifestKey, sweepPrefix, trialsPrefix } from '../../shared/store/layout';
+import { TrialEventSchema } from '../../shared/steps/events';
+import { asTrialRecord, type TrialRecord } from '../../shared/study/records';
+import type { ObjectStore } from '../../shared/store/s3';
+import type { Leaderboard } from '../../shared/study/leaderboard';
 
 // ---------------------------------------------------------------------------------------------- datasets
 

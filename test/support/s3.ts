@@ -10,7 +10,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { startS3Server, type LocalS3Server } from '../../local/s3server';
-import { createS3Client, ObjectStore } from '../../shared/s3';
+import { createS3Client, ObjectStore } from '../../shared/store/s3';
 
 export interface LocalS3 {
   readonly store: ObjectStore;

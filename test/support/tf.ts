@@ -1,6 +1,7 @@
 import * as path from 'node:path';
-import { initBackend } from '../../shared/backend';
-import { fitStandardizer, readDatasetFile, selectTargets, standardizeRows, type Dataset } from '../../shared/data';
+import { initBackend } from '../../shared/training/backend';
+import { readDatasetFile, type Dataset } from '../../shared/data/parse';
+import { fitStandardizer, selectTargets, standardizeRows } from '../../shared/data/standardize';
 
 export const DATA_DIR = path.join(__dirname, '..', '..', 'examples', 'data');
 

@@ -1,17 +1,8 @@
 import { join } from 'node:path';
 import { DatasetError } from '../../shared/errors';
-import {
-  fitStandardizer,
-  parseDataset,
-  planSplits,
-  readDatasetFile,
-  selectTargets,
-  standardizeRows,
-  type Dataset,
-  type ParseOptions,
-  type SplitOptions,
-  type SplitPlan,
-} from '../../shared/data';
+import { parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../shared/data/parse';
+import { planSplits, type SplitOptions, type SplitPlan } from '../../shared/data/splits';
+import { fitStandardizer, selectTargets, standardizeRows } from '../../shared/data/standardize';
 
 const DATA = join(__dirname, '../../examples/data');
 const DIABETES_FEATURES = ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'];

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../shared/model';
-import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../shared/train';
-import type { RegConfig } from '../../shared/grid';
+import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../shared/training/model';
+import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../shared/training/train';
+import type { RegConfig } from '../../shared/search/grid';
 import { lassoCD, relL2, ridgeClosedForm } from '../support/lasso';
 import { ready, standardized } from '../support/tf';
 

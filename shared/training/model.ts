@@ -8,7 +8,7 @@
  * optimizer updates them with a handful of ops instead of a handful per tensor (see bench/README.md).
  */
 import * as tf from '@tensorflow/tfjs';
-import { createRng, deriveSeed, type Rng } from './random';
+import { createRng, deriveSeed, type Rng } from '../util/random';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu';
 

@@ -3,7 +3,7 @@
  * error names the field (e.g. `search.lambda[2]: must be >= 0, got -1`).
  */
 import { z } from 'zod';
-import { SpecError } from './errors';
+import { SpecError } from '../errors';
 
 export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
 /** Regularization types: the base ones and their combinations with dropout. */

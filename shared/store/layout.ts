@@ -10,8 +10,9 @@
  *     sweeps/<sweepId>/best/{best.json,model.json,weights.bin}
  *     sweeps/<sweepId>/map-results   (Distributed Map ResultWriter prefix)
  */
-import { UnsafeIdError } from './errors';
-import { SLUG_RE } from './spec';
+import { randomBytes } from 'node:crypto';
+import { SpecError, UnsafeIdError } from '../errors';
+import { SLUG_RE, type SweepSpec } from '../search/spec';
 
 /** `t-` + 16 lowercase hex chars (see grid.ts trialId). */
 export const TRIAL_ID_RE = /^t-[0-9a-f]{16}$/;
@@ -109,4 +110,32 @@ export function parseS3Uri(uri: string): S3Location {
 export function s3Uri(bucket: string, key: string): string {
   if (!BUCKET_RE.test(bucket)) throw new UnsafeIdError(`invalid bucket name ${show(bucket)}`);
   return `s3://${bucket}/${key}`;
+}
+
+/** Where a spec's dataset lives in the sweep bucket. */
+export function datasetLocation(spec: SweepSpec, bucket: string): { bucket: string; key: string } {
+  const source = spec.dataset.source;
+  if (!source.startsWith('s3://')) {
+    throw new SpecError(`dataset.source must be an s3:// URI here, got ${JSON.stringify(source)} (the CLI uploads local files: regsweep start / regsweep upload-dataset)`);
+  }
+  const loc = parseS3Uri(source);
+  if (loc.bucket !== bucket) {
+    throw new SpecError(`dataset.source ${source} is in bucket "${loc.bucket}", but sweeps read datasets from the stack's bucket "${bucket}" (upload with regsweep upload-dataset)`);
+  }
+  if (!loc.key.startsWith('datasets/')) {
+    throw new SpecError(`dataset.source ${source} must be under datasets/ in the bucket (upload with regsweep upload-dataset)`);
+  }
+  return loc;
+}
+
+/** A fresh sweep id: the dataset's base name, the UTC time and a random suffix. */
+export function newSweepId(spec: SweepSpec, now = new Date()): string {
+  const base = (spec.dataset.source.split('/').pop() ?? 'sweep')
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 30) || 'sweep';
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
+  return `${base}-${stamp}-${randomBytes(3).toString('hex')}`;
 }

@@ -3,11 +3,13 @@
  * partial or corrupt object is never counted as a result.
  */
 import { z } from 'zod';
-import { REG_TYPES } from './spec';
+import { REG_TYPES } from '../search/spec';
 
 const num = z.number();
 /** JSON turns NaN and Infinity into null; metrics that can be undefined are nullable. */
 const metric = z.number().nullable();
+/** A number as JSON stores it: NaN and ±Infinity are written as null and read back as NaN. */
+export const jsonNumber = z.union([z.number(), z.null()]).transform((v) => v ?? NaN);
 
 export const RegConfigSchema = z.object({
   type: z.enum(REG_TYPES),

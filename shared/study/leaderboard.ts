@@ -1,57 +1,62 @@
 /**
- * The study: group trial records by config over folds, rank by mean validation loss, and choose the config
- * that generalizes best, by `min` (lowest mean) or `one-standard-error` (the most regularized config whose mean
- * is within one standard error of the best; more regularized = larger lambda, then larger dropout). Ties break
- * toward the simpler config. Selection never sees the test split.
+ * The leaderboard: trial records grouped by config over folds, ranked by mean validation loss, with the
+ * selected config; failed and missing trials are counted and listed, never dropped. The zod schema is what
+ * the sweep store validates leaderboard.json against on every read.
  */
-import { configLabel, type RegConfig, type TrialItem } from './grid';
-import type { FailedTrial, SucceededTrial, TrialRecord } from './records';
-import { REG_TYPES } from './spec';
+import { z } from 'zod';
+import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
+import { FailedTrialSchema, jsonNumber, RegConfigSchema, type FailedTrial, type SucceededTrial, type TrialRecord } from './records';
+import { compareSimplicity, selectBest } from './selection';
 
-export type SelectionRule = 'min' | 'one-standard-error';
+export const SELECTION_RULES = ['min', 'one-standard-error'] as const;
+export type SelectionRule = (typeof SELECTION_RULES)[number];
 
-export interface ConfigSummary {
-  readonly rank: number;
-  readonly configId: string;
-  readonly label: string;
-  readonly reg: RegConfig;
+export const ConfigSummarySchema = z.object({
+  rank: z.number().int(),
+  configId: z.string(),
+  label: z.string(),
+  reg: RegConfigSchema,
   /** Folds with a succeeded record / folds planned. */
-  readonly folds: { readonly succeeded: number; readonly planned: number };
-  readonly meanValLoss: number;
+  folds: z.object({ succeeded: z.number().int(), planned: z.number().int() }),
+  meanValLoss: jsonNumber,
   /** Standard error of the mean validation loss over folds (sample sd / sqrt(k); 0 for one fold). */
-  readonly stdErr: number;
-  readonly meanTrainLoss: number;
+  stdErr: jsonNumber,
+  meanTrainLoss: jsonNumber,
   /** Mean of (validation loss - train loss). */
-  readonly meanGap: number;
-  readonly meanR2?: number;
-  readonly meanAccuracy?: number;
-  readonly meanSparsity: number;
+  meanGap: jsonNumber,
+  meanR2: jsonNumber.optional(),
+  meanAccuracy: jsonNumber.optional(),
+  meanSparsity: jsonNumber,
   /** Mean best epoch (epochs used by early stopping), what a refit trains for. */
-  readonly meanBestEpoch: number;
-  readonly meanDurationMs: number;
+  meanBestEpoch: jsonNumber,
+  meanDurationMs: jsonNumber,
   /** Input features selected (nonzero first-layer weights) in every fold. */
-  readonly selectedFeatures: string[];
-}
+  selectedFeatures: z.array(z.string()),
+});
+export type ConfigSummary = z.output<typeof ConfigSummarySchema>;
 
-export interface Leaderboard {
-  readonly schemaVersion: 1;
-  readonly sweepId: string;
-  readonly rule: SelectionRule;
-  readonly task: 'regression' | 'classification';
-  readonly trials: { readonly planned: number; readonly succeeded: number; readonly failed: number; readonly missing: number };
+const TrialErrorSchema = z.object({ trialId: z.string(), configId: z.string(), fold: z.number().int(), error: FailedTrialSchema.shape.error });
+
+export const LeaderboardSchema = z.object({
+  schemaVersion: z.literal(1),
+  sweepId: z.string(),
+  rule: z.enum(SELECTION_RULES),
+  task: z.enum(['regression', 'classification']),
+  trials: z.object({ planned: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), missing: z.number().int() }),
   /** Configs with every fold succeeded, ranked by mean validation loss (rank 1 = lowest). */
-  readonly configs: ConfigSummary[];
+  configs: z.array(ConfigSummarySchema),
   /** Configs with a failed or missing fold: not ranked, listed so nothing is silently dropped. */
-  readonly incomplete: { configId: string; label: string; succeeded: number; planned: number }[];
-  readonly best: ConfigSummary;
+  incomplete: z.array(z.object({ configId: z.string(), label: z.string(), succeeded: z.number().int(), planned: z.number().int() })).default([]),
+  best: ConfigSummarySchema,
   /** Ids of planned trials with no valid record. */
-  readonly missingTrialIds: string[];
+  missingTrialIds: z.array(z.string()).default([]),
   /** Missing trials whose execution failed without a record (a timeout, out of memory), with that error. */
-  readonly missingErrors?: { trialId: string; configId: string; fold: number; error: FailedTrial['error'] }[];
-  readonly failedTrials: { trialId: string; configId: string; fold: number; error: FailedTrial['error'] }[];
-  readonly backend?: string;
-  readonly createdAt: string;
-}
+  missingErrors: z.array(TrialErrorSchema).optional(),
+  failedTrials: z.array(TrialErrorSchema).default([]),
+  backend: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Leaderboard = z.output<typeof LeaderboardSchema>;
 
 /** No config has all its folds: nothing can be selected. */
 export class NoResultsError extends Error {
@@ -59,20 +64,6 @@ export class NoResultsError extends Error {
     super(message);
     this.name = 'NoResultsError';
   }
-}
-
-const typeOrder = (t: RegConfig['type']) => REG_TYPES.indexOf(t);
-/** Number of hyperparameters a config's type adds: simpler configs win ties. */
-const complexity = (r: RegConfig) => (r.type === 'none' ? 0 : r.type.split('+').length + (r.type.startsWith('elasticnet') ? 1 : 0));
-
-/** Simpler first: fewer hyperparameters, then type order, then smaller lambda and dropout. */
-export function compareSimplicity(a: RegConfig, b: RegConfig): number {
-  return complexity(a) - complexity(b) || typeOrder(a.type) - typeOrder(b.type) || a.lambda - b.lambda || a.dropoutRate - b.dropoutRate || a.l1Ratio - b.l1Ratio;
-}
-
-/** More regularized first: larger lambda, then larger dropout. */
-export function compareRegularization(a: RegConfig, b: RegConfig): number {
-  return b.lambda - a.lambda || b.dropoutRate - a.dropoutRate;
 }
 
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -181,11 +172,3 @@ export function buildLeaderboard(
   };
 }
 
-/** Apply the selection rule to configs ranked by mean validation loss. */
-export function selectBest(ranked: readonly ConfigSummary[], rule: SelectionRule): ConfigSummary {
-  const best = ranked[0];
-  if (rule === 'min') return best;
-  const bound = best.meanValLoss + best.stdErr;
-  const within = ranked.filter((c) => c.meanValLoss <= bound);
-  return [...within].sort((a, b) => compareRegularization(a.reg, b.reg) || compareSimplicity(a.reg, b.reg))[0];
-}

@@ -3,13 +3,14 @@
  * rows, summarised as a TrialRecord. Features are standardized with the training rows' statistics only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fitStandardizer, selectTargets, standardizeRows, type Dataset, type Standardizer } from './data';
-import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from './grid';
+import type { Dataset } from '../data/parse';
+import { fitStandardizer, selectTargets, standardizeRows, type Standardizer } from '../data/standardize';
+import { errorMessage } from '../errors';
+import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
+import type { ModelSpec, TrainingSpec } from '../search/spec';
+import type { FailedTrial, SucceededTrial } from '../study/records';
 import { disposeModel, type Model } from './model';
-import type { FailedTrial, SucceededTrial } from './records';
-import type { ModelSpec, TrainingSpec } from './spec';
 import { linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
-import { errorMessage } from './errors';
 
 export interface TrialSettings {
   readonly model: ModelSpec;
@@ -120,18 +121,20 @@ export function buildRecord(input: TrialInput, result: TrainResult, startedAt: D
   };
 }
 
-/** Run one trial end to end and return its record; no tensor outlives the call. */
-export function runTrial(input: TrialInput): SucceededTrial {
-  const startedAt = new Date();
+/**
+ * Fit the trial's model, build its record and dispose the model: one trial end to end. `leaked` counts the
+ * tensors the trial left behind (0 unless something is wrong).
+ */
+export function fitRecord(input: TrialInput, startedAt = new Date()): { record: SucceededTrial; leaked: number } {
   const before = tf.memory().numTensors;
   const { result } = fitTrial(input);
+  let record: SucceededTrial;
   try {
-    return buildRecord(input, result, startedAt);
+    record = buildRecord(input, result, startedAt);
   } finally {
     disposeModel(result.model);
-    const leaked = tf.memory().numTensors - before;
-    if (leaked > 0) throw new Error(`internal: trial leaked ${leaked} tensors`);
   }
+  return { record, leaked: tf.memory().numTensors - before };
 }
 
 /** The record of a trial that failed. */

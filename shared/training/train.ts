@@ -10,10 +10,10 @@
  * stationary point of J. Dropout is inverted dropout (see model.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { RegConfig } from './grid';
+import type { RegConfig } from '../search/grid';
 import { activationGrad, forwardTrace, initialParams, modelFromFlat, paramLayout, paramViews, stepMasks, type Activation, type Model, type ModelConfig, type Params } from './model';
-import { createRng, deriveSeed, permutation } from './random';
-import type { Task } from './spec';
+import { createRng, deriveSeed, permutation } from '../util/random';
+import type { Task } from '../search/spec';
 
 /** The penalty's coefficients: c1 * sum|w| + c2 * sum w^2. */
 export interface PenaltyCoefficients {

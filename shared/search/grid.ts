@@ -2,7 +2,7 @@
  * The search: expand a spec into the grid of regularization configs times folds. Pure and deterministic.
  */
 import { createHash } from 'node:crypto';
-import { SpecError } from './errors';
+import { SpecError } from '../errors';
 import { hasDropout, hasPenalty, lambdaValues, type RegType, type SweepSpec } from './spec';
 
 /** One point of the regularization grid. Fields that do not apply to the type are 0. */

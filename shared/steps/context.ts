@@ -1,0 +1,54 @@
+/**
+ * What the steps share: per-container caches (a warm Lambda reuses them across invocations), the dataset of a
+ * sweep read from its bucket, and the sweep's spec and splits.
+ */
+import { parseDataset, type Dataset } from '../data/parse';
+import { planSplits, splitOptions, type SplitPlan } from '../data/splits';
+import { DatasetError } from '../errors';
+import type { SweepSpec } from '../search/spec';
+import { datasetLocation } from '../store/layout';
+import type { ObjectStore } from '../store/s3';
+import type { SweepStore } from '../store/sweep-store';
+
+export interface StepCaches {
+  /** Parsed datasets by `bucket/key@etag`. */
+  readonly datasets: Map<string, Dataset>;
+  /** Validated specs by sweepId (a sweep's spec never changes once planned). */
+  readonly specs: Map<string, SweepSpec>;
+}
+
+export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map() });
+
+/** Load and parse the spec's dataset (cached by ETag). Errors name the S3 object. */
+export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {
+  const { key } = datasetLocation(spec, objects.bucket);
+  const notFound = () => new DatasetError(`dataset ${objects.uri(key)} not found (upload it with regsweep upload-dataset)`);
+  const head = await objects.head(key);
+  if (!head) throw notFound();
+  const cached = caches?.datasets.get(`${objects.bucket}/${key}@${head.etag}`);
+  if (cached) return cached;
+  const got = await objects.getBytes(key);
+  if (!got) throw notFound();
+  const ds = parseDataset(got.body, {
+    name: objects.uri(key),
+    target: spec.dataset.target,
+    task: spec.dataset.task,
+    features: spec.dataset.features,
+    format: spec.dataset.format,
+  });
+  caches?.datasets.clear(); // one dataset per container is plenty; never grow without bound
+  caches?.datasets.set(`${objects.bucket}/${key}@${got.etag}`, ds);
+  return ds;
+}
+
+/** The spec a sweep was planned with (cached per container). */
+export async function loadSpec(sweep: SweepStore, caches?: StepCaches): Promise<SweepSpec> {
+  const cached = caches?.specs.get(sweep.sweepId);
+  if (cached) return cached;
+  const spec = await sweep.requireSpec();
+  caches?.specs.set(sweep.sweepId, spec);
+  return spec;
+}
+
+/** The test split and folds of a spec on its dataset. */
+export const splitsOf = (ds: Dataset, spec: SweepSpec): SplitPlan => planSplits(ds, splitOptions(spec));

@@ -1,0 +1,124 @@
+/**
+ * RefitBest: train the chosen config on every non-test row, evaluate it once on the held-out test split, and
+ * save the model (tfjs layers format) and best.json. The only step that touches the test split.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/parse';
+import { selectTargets, standardizeRows, type Standardizer } from '../data/standardize';
+import { configLabel, type RegConfig } from '../search/grid';
+import type { BestRecord } from '../store/artifacts';
+import { bestKey } from '../store/layout';
+import type { ObjectStore } from '../store/s3';
+import { SweepStore } from '../store/sweep-store';
+import { buildRecord, fitTrial, type TrialInput } from '../training/fit';
+import { disposeModel, toLayersModel, type Model } from '../training/model';
+import { evaluate, type Metrics } from '../training/train';
+import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
+
+/** Metrics of a model on some rows of the dataset, standardized with the given (training) statistics. */
+function evaluateRows(model: Model, ds: Dataset, rows: readonly number[], standardizer: Standardizer): Metrics {
+  const outputs = model.config.outputs;
+  const yRaw = selectTargets(ds.y, rows);
+  const x = tf.tensor2d(standardizeRows(standardizer, ds.x, rows), [rows.length, ds.features.length]);
+  const y =
+    ds.task === 'classification' && outputs > 1
+      ? tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(yRaw), 'int32'), outputs).cast('float32') as tf.Tensor2D)
+      : tf.tensor2d(yRaw, [yRaw.length, 1]);
+  try {
+    return evaluate(model, ds.task, x, y);
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+}
+
+export interface RefitResult {
+  readonly sweepId: string;
+  readonly bestKey: string;
+  readonly modelUri: string;
+  readonly label: string;
+  readonly reg: RegConfig;
+  readonly test: Metrics;
+}
+
+/**
+ * Train the chosen config on every non-test row for the epochs selection found, evaluate it once on the
+ * held-out test split, and save the model (tfjs format: model.json + weights.bin) and best.json.
+ */
+export async function refitBest(objects: ObjectStore, sweepId: string, deps: { backend: string; caches?: StepCaches }): Promise<RefitResult> {
+  const sweep = new SweepStore(objects, sweepId);
+  const spec = await loadSpec(sweep, deps.caches);
+  const board = await sweep.requireLeaderboard();
+  const ds = await loadDataset(objects, spec, deps.caches);
+  const plan = splitsOf(ds, spec);
+  const chosen = board.best;
+  const epochs = Math.max(1, Math.round(chosen.meanBestEpoch));
+  const input: TrialInput = {
+    dataset: ds,
+    settings: spec,
+    reg: chosen.reg,
+    trainRows: plan.trainval,
+    validationRows: [],
+    fold: 0,
+    seed: spec.validation.seed,
+    backend: deps.backend,
+    sweepId,
+    epochs,
+    patience: 0,
+  };
+  const startedAt = new Date();
+  const { result, standardizer } = fitTrial(input);
+  try {
+    const record = buildRecord(input, result, startedAt);
+    const test = evaluateRows(result.model, ds, plan.test, standardizer);
+    const outputActivation = ds.task === 'regression' ? 'linear' : result.model.config.outputs > 1 ? 'softmax' : 'sigmoid';
+    const layers = toLayersModel(result.model, chosen.reg.dropoutRate, outputActivation);
+    let files: { modelJson: string; weights: string } | undefined;
+    try {
+      await layers.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          const modelJson = {
+            modelTopology: artifacts.modelTopology,
+            format: artifacts.format,
+            generatedBy: artifacts.generatedBy,
+            convertedBy: artifacts.convertedBy,
+            weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+          };
+          const data = artifacts.weightData;
+          const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(tf.io.concatenateArrayBuffers(data as ArrayBuffer[]));
+          files = await sweep.writeModel(modelJson, bytes);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+    } finally {
+      layers.dispose();
+    }
+    if (!files) throw new Error('internal: the model was not saved');
+    const best: BestRecord = {
+      schemaVersion: 1,
+      sweepId,
+      task: ds.task,
+      target: ds.target,
+      ...(ds.classes ? { classes: ds.classes } : {}),
+      rule: board.rule,
+      config: chosen,
+      label: configLabel(chosen.reg),
+      epochs,
+      rows: { train: plan.trainval.length, test: plan.test.length },
+      test,
+      train: { loss: record.train.loss ?? NaN, ...(record.train.r2 != null ? { r2: record.train.r2 } : {}), ...(record.train.accuracy != null ? { accuracy: record.train.accuracy } : {}) },
+      standardizer: { features: ds.features, mean: standardizer.mean, std: standardizer.std },
+      ...(record.coefficients ? { coefficients: record.coefficients, intercept: record.intercept } : {}),
+      sparsity: record.sparsity,
+      selectedFeatures: record.selectedFeatures,
+      model: { ...files, outputActivation },
+      backend: deps.backend,
+      createdAt: new Date().toISOString(),
+    };
+    await sweep.writeBest(best);
+    return { sweepId, bestKey: bestKey(sweepId), modelUri: best.model.modelJson, label: best.label, reg: chosen.reg, test };
+  } finally {
+    disposeModel(result.model);
+  }
+}
+

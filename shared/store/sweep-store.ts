@@ -1,0 +1,339 @@
+/**
+ * The one typed store of a sweep's objects. Every step, `regsweep local`'s export and report, and the cloud
+ * commands read and write a sweep's artifacts (spec, manifest, trial records, leaderboard, best record, model
+ * files) through it, and nothing else parses them: each read is validated against the artifact's zod schema,
+ * and a message about a bad object names where it is.
+ *
+ * The objects live in blobs: the sweep bucket (`ObjectStore`, keys from `layout.ts`) or a directory that
+ * `exportTo` wrote (`DirectoryBlobs`), which holds the same objects under the sweep's relative paths.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { z } from 'zod';
+import { SpecError, UsageError } from '../errors';
+import { parseSpec, type SweepSpec } from '../search/spec';
+import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
+import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
+import { mapLimit } from '../util/concurrency';
+import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
+import { assertSweepId, bestKey, bestPrefix, leaderboardKey, manifestKey, mapResultsPrefix, specKey, sweepPrefix, trialKey, trialsPrefix, TRIAL_ID_RE } from './layout';
+
+/** Where objects are kept, by S3 key. `ObjectStore` is one; `DirectoryBlobs` another. */
+export interface Blobs {
+  getBytes(key: string): Promise<{ body: Uint8Array; etag: string } | undefined>;
+  putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void>;
+  /** Every key under the prefix (paginated as needed). */
+  listKeys(prefix: string): Promise<string[]>;
+  /** How to name a key in a message (an s3:// URI, or a file path). */
+  uri(key: string): string;
+}
+
+const decoder = new TextDecoder();
+
+export class SweepStore {
+  constructor(
+    readonly blobs: Blobs,
+    readonly sweepId: string,
+  ) {
+    assertSweepId(sweepId);
+  }
+
+  uri(key: string): string {
+    return this.blobs.uri(key);
+  }
+
+  /** Parsed JSON, or undefined when absent; invalid JSON is a SpecError naming the object. */
+  private async json(key: string): Promise<unknown> {
+    const got = await this.blobs.getBytes(key);
+    if (!got) return undefined;
+    try {
+      return JSON.parse(decoder.decode(got.body)) as unknown;
+    } catch (e) {
+      throw new SpecError(`${this.uri(key)}: invalid JSON (${(e as Error).message})`);
+    }
+  }
+
+  private async put(key: string, value: unknown): Promise<void> {
+    await this.blobs.putBytes(key, new TextEncoder().encode(JSON.stringify(value)), 'application/json');
+  }
+
+  private parse<S extends z.ZodType>(schema: S, value: unknown, key: string, what: string): z.output<S> {
+    const r = schema.safeParse(value);
+    if (!r.success) {
+      const first = r.error.issues[0];
+      throw new SpecError(`${this.uri(key)} is not a regsweep ${what}: ${first.path.join('.') || '(object)'}: ${first.message}`);
+    }
+    return r.data;
+  }
+
+  // ------------------------------------------------------------------------------------------ spec
+
+  /** The spec the sweep was planned with, validated; undefined when the sweep has none. */
+  async spec(): Promise<SweepSpec | undefined> {
+    const json = await this.json(specKey(this.sweepId));
+    return json === undefined ? undefined : parseSpec(json);
+  }
+
+  /** The spec as stored, not re-validated (the report shows it as the sweep ran). */
+  async rawSpec(): Promise<unknown> {
+    return this.json(specKey(this.sweepId));
+  }
+
+  async requireSpec(): Promise<SweepSpec> {
+    const spec = await this.spec();
+    if (!spec) throw new SpecError(`sweep ${this.sweepId} not found: no ${this.uri(specKey(this.sweepId))} (run plan first)`);
+    return spec;
+  }
+
+  async writeSpec(spec: SweepSpec): Promise<void> {
+    await this.put(specKey(this.sweepId), spec);
+  }
+
+  // ------------------------------------------------------------------------------------------ manifest
+
+  /** The planned trials; undefined when the sweep has no manifest yet. */
+  async manifest(): Promise<ManifestItem[] | undefined> {
+    const key = manifestKey(this.sweepId);
+    const json = await this.json(key);
+    if (json === undefined) return undefined;
+    if (!Array.isArray(json)) throw new SpecError(`sweep ${this.sweepId}: ${this.uri(key)} is not a JSON array`);
+    return json.map((item, i) => this.parse(ManifestItemSchema, item, key, `manifest (item ${i})`));
+  }
+
+  async requireManifest(): Promise<ManifestItem[]> {
+    const items = await this.manifest();
+    if (!items) throw new SpecError(`sweep ${this.sweepId}: ${this.uri(manifestKey(this.sweepId))} is missing or not a JSON array`);
+    return items;
+  }
+
+  async writeManifest(items: readonly ManifestItem[]): Promise<void> {
+    await this.put(manifestKey(this.sweepId), items);
+  }
+
+  // ------------------------------------------------------------------------------------------ trials
+
+  /** A trial record, or undefined when absent, unreadable or incomplete (then it is simply redone). */
+  async trial(trialId: string): Promise<TrialRecord | undefined> {
+    try {
+      return asTrialRecord(await this.json(trialKey(this.sweepId, trialId)));
+    } catch (e) {
+      if (e instanceof SpecError) return undefined; // invalid JSON: a partial object
+      throw e;
+    }
+  }
+
+  async writeTrial(record: TrialRecord): Promise<void> {
+    await this.put(trialKey(this.sweepId, record.trialId), record);
+  }
+
+  /** Ids of the trials with an object under trials/ (valid or not). */
+  async trialIds(): Promise<string[]> {
+    const prefix = trialsPrefix(this.sweepId);
+    return (await this.blobs.listKeys(prefix))
+      .map((k) => k.slice(prefix.length).replace(/\.json$/, ''))
+      .filter((id) => TRIAL_ID_RE.test(id))
+      .sort();
+  }
+
+  /**
+   * The valid records of the given trials (default: every trial with an object); `corrupt` counts objects that
+   * exist but are not a complete record (they count as missing, never as a result).
+   */
+  async trials(only?: ReadonlySet<string>): Promise<{ records: TrialRecord[]; corrupt: number }> {
+    const ids = (await this.trialIds()).filter((id) => !only || only.has(id));
+    const read = await mapLimit(ids, 32, (id) => this.trial(id));
+    const records = read.filter((r): r is TrialRecord => r !== undefined);
+    return { records, corrupt: read.length - records.length };
+  }
+
+  // ------------------------------------------------------------------------------------------ leaderboard, best
+
+  async leaderboard(): Promise<Leaderboard | undefined> {
+    const key = leaderboardKey(this.sweepId);
+    const json = await this.json(key);
+    return json === undefined ? undefined : this.parse(LeaderboardSchema, json, key, 'leaderboard');
+  }
+
+  async requireLeaderboard(): Promise<Leaderboard> {
+    const board = await this.leaderboard();
+    if (!board) throw new SpecError(`sweep ${this.sweepId}: no valid ${this.uri(leaderboardKey(this.sweepId))} (run aggregate first)`);
+    return board;
+  }
+
+  async writeLeaderboard(board: Leaderboard): Promise<void> {
+    await this.put(leaderboardKey(this.sweepId), board);
+  }
+
+  async best(): Promise<BestRecord | undefined> {
+    const key = bestKey(this.sweepId);
+    const json = await this.json(key);
+    return json === undefined ? undefined : this.parse(BestRecordSchema, json, key, 'best record');
+  }
+
+  async writeBest(best: BestRecord): Promise<void> {
+    await this.put(bestKey(this.sweepId), best);
+  }
+
+  /** The refit model in tfjs layers format: best/model.json and best/weights.bin; returns their URIs. */
+  async writeModel(modelJson: unknown, weights: Uint8Array): Promise<{ modelJson: string; weights: string }> {
+    const prefix = bestPrefix(this.sweepId);
+    await this.blobs.putBytes(`${prefix}weights.bin`, weights, 'application/octet-stream');
+    await this.put(`${prefix}model.json`, modelJson);
+    return { modelJson: this.uri(`${prefix}model.json`), weights: this.uri(`${prefix}weights.bin`) };
+  }
+
+  // ------------------------------------------------------------------------------------------ map results
+
+  /**
+   * Errors of trials whose execution failed, from the Distributed Map's ResultWriter files
+   * (`map-results/<mapRunId>/FAILED_<n>.json`): the only trace of a trial that died without writing its record.
+   */
+  async mapRunErrors(): Promise<Map<string, FailedTrial['error']>> {
+    const errors = new Map<string, FailedTrial['error']>();
+    const keys = (await this.blobs.listKeys(`${mapResultsPrefix(this.sweepId)}/`)).filter((k) => /\/FAILED_\d+\.json$/.test(k));
+    for (const key of keys) {
+      let entries: unknown;
+      try {
+        entries = await this.json(key);
+      } catch {
+        continue; // unreadable results file: the trials stay missing without an error
+      }
+      if (!Array.isArray(entries)) continue;
+      for (const e of entries as { Input?: string; Error?: string; Cause?: string }[]) {
+        const trialId = inputTrialId(e.Input);
+        if (trialId) errors.set(trialId, { name: e.Error ?? 'Error', message: causeMessage(e.Cause ?? '') });
+      }
+    }
+    return errors;
+  }
+
+  // ------------------------------------------------------------------------------------------ export
+
+  /**
+   * Copy every object of the sweep into `dir` (created when missing) with the layout `DirectoryBlobs` reads:
+   * relative paths kept, best/best.json lifted to DIR/best.json, map-results/ left out. Existing files are
+   * overwritten. Returns the number of files written.
+   */
+  async exportTo(dir: string): Promise<number> {
+    const prefix = sweepPrefix(this.sweepId);
+    const keys = await this.blobs.listKeys(prefix);
+    if (keys.length === 0) throw new SpecError(`sweep ${this.sweepId} not found: nothing under ${this.uri(prefix)}`);
+    const target = new DirectoryBlobs(dir);
+    const copies = keys.filter((k) => target.localPath(k) !== undefined);
+    fs.mkdirSync(dir, { recursive: true });
+    await mapLimit(copies, 16, async (key) => {
+      const got = await this.blobs.getBytes(key);
+      if (got) await target.putBytes(key, got.body); // else deleted between the listing and the read
+    });
+    return copies.length;
+  }
+}
+
+function inputTrialId(input: string | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(input ?? 'null') as { trialId?: unknown } | null;
+    return typeof parsed?.trialId === 'string' ? parsed.trialId : undefined;
+  } catch {
+    return undefined; // an entry without a JSON input
+  }
+}
+
+function causeMessage(cause: string): string {
+  try {
+    return (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
+  } catch {
+    return cause; // a plain-text cause
+  }
+}
+
+/**
+ * One exported sweep in a directory:
+ *
+ *     DIR/leaderboard.json, DIR/spec.json, DIR/manifest.json
+ *     DIR/best.json                 (sweeps/<id>/best/best.json in S3: lifted to sit by the leaderboard)
+ *     DIR/best/model.json, DIR/best/weights.bin
+ *     DIR/trials/<trialId>.json
+ *
+ * Keys are the sweep's S3 keys; map-results/ (Step Functions' ResultWriter output) is not kept.
+ */
+export class DirectoryBlobs implements Blobs {
+  readonly root: string;
+
+  /** `dir` holds one sweep's objects; which sweep is the store's business (any sweeps/<id>/ maps to it). */
+  constructor(readonly dir: string) {
+    this.root = path.resolve(dir);
+  }
+
+  /** A sweep directory that must exist (to read from). */
+  static open(dir: string): DirectoryBlobs {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(dir);
+    } catch {
+      throw new UsageError(`sweep directory not found: ${dir}`);
+    }
+    if (!stat.isDirectory()) throw new UsageError(`not a sweep directory: ${dir} is a file (give the directory holding leaderboard.json, or an s3://bucket/sweeps/<sweepId>/ URI)`);
+    return new DirectoryBlobs(dir);
+  }
+
+  /** The path relative to the directory of a sweep's key; undefined for keys that are not kept. */
+  localPath(key: string): string | undefined {
+    const m = /^sweeps\/[^/]+\/(.*)$/.exec(key);
+    if (!m) return undefined;
+    const rel = m[1];
+    if (rel === '' || rel.endsWith('/') || rel === 'map-results' || rel.startsWith('map-results/')) return undefined;
+    if (rel === 'best/best.json') return 'best.json';
+    if (path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+      throw new SpecError(`refusing to write ${JSON.stringify(rel)}: it would land outside ${this.root}`);
+    }
+    return rel;
+  }
+
+  private file(key: string): string {
+    const rel = this.localPath(key);
+    if (rel === undefined) throw new SpecError(`${key} is not a sweep object kept in a directory`);
+    return path.join(this.root, rel);
+  }
+
+  uri(key: string): string {
+    const rel = this.localPath(key);
+    return rel === undefined ? key : path.join(this.dir, rel);
+  }
+
+  async getBytes(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
+    if (this.localPath(key) === undefined) return undefined;
+    try {
+      const body = await fs.promises.readFile(this.file(key));
+      return { body, etag: '' };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new UsageError(`cannot read ${this.uri(key)}: ${(e as Error).message}`);
+    }
+  }
+
+  async putBytes(key: string, body: Uint8Array): Promise<void> {
+    const file = this.file(key);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(file, body);
+  }
+
+  /** Keys under `sweeps/<id>/...`: the directory's files as keys of that sweep. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const m = /^(sweeps\/[^/]+\/)/.exec(prefix);
+    if (!m) return [];
+    const sweep = m[1];
+    const out: string[] = [];
+    const walk = (rel: string) => {
+      const abs = path.join(this.root, rel);
+      if (!fs.existsSync(abs)) return;
+      for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+        const child = rel ? `${rel}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) walk(child);
+        else if (entry.isFile()) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
+      }
+    };
+    walk('');
+    return out.filter((k) => k.startsWith(prefix)).sort();
+  }
+}
