@@ -15,13 +15,9 @@ import { UserInputError, UsageError } from '../shared/errors';
 import { s3Uri } from '../shared/store/layout';
 import { createS3Client, ObjectStore, S3OperationError } from '../shared/store/s3';
 
-/**
- * The stack name `npx cdk deploy` uses unless `-c stackName=...` (infra/regsweep-app.ts DEFAULT_STACK_NAME) and
- * the output keys the stack declares (infra/stack.ts OUTPUTS). Repeated here so the CLI does not load the CDK app
- * at startup; test/integration/cli-cloud.test.ts checks they stay equal.
- */
-export const DEFAULT_STACK_NAME = 'Regsweep';
-export const STACK_OUTPUTS = { stateMachineArn: 'StateMachineArn', bucketName: 'BucketName', topicArn: 'TopicArn' } as const;
+/** The stack's name and outputs come from infra/contract.ts, which imports no CDK (the CLI starts fast). */
+export { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../infra/contract';
+import { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../infra/contract';
 
 /**
  * A problem with the AWS setup the user fixes by configuration or arguments (no credentials, no region, no such

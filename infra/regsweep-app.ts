@@ -13,7 +13,8 @@ import { REPO_ROOT } from './bundling';
 import { RegsweepStack } from './stack';
 
 /** Default stack name; context `stackName` overrides it. */
-export const DEFAULT_STACK_NAME = 'Regsweep';
+export { DEFAULT_STACK_NAME } from './contract';
+import { DEFAULT_STACK_NAME } from './contract';
 
 const STACK_NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 

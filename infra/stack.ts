@@ -14,7 +14,9 @@ import { SweepBucket } from './storage';
 import { SweepWorkflow } from './workflow';
 
 /** Output ids (exact: the CLI looks them up by these names). */
-export const OUTPUTS = { stateMachineArn: 'StateMachineArn', bucketName: 'BucketName', topicArn: 'TopicArn' } as const;
+import { STACK_OUTPUTS } from './contract';
+/** @deprecated name kept for the tests: the stack's output keys (infra/contract.ts). */
+export const OUTPUTS = STACK_OUTPUTS;
 
 export interface RegsweepStackProps extends StackProps {
   /** @default - parsed from the `regsweep` context (cdk.json) */

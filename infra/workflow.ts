@@ -23,18 +23,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SWEEPS_PREFIX } from './storage';
 
-/** State names (the local harness and the CLI's status view refer to them). */
-export const STATE_NAMES = {
-  plan: 'PlanSweep',
-  map: 'RunTrials',
-  trial: 'TrainTrial',
-  aggregate: 'Aggregate',
-  refit: 'RefitBest',
-  summarize: 'Summarize',
-  succeeded: 'SweepSucceeded',
-  tooManyTrialsFailed: 'TooManyTrialsFailed',
-  failed: 'SweepFailed',
-} as const;
+export { STATE_NAMES } from './contract';
+import { STATE_NAMES } from './contract';
 
 /** Transient Lambda errors every task retries. */
 export const LAMBDA_TRANSIENT_ERRORS = [
