@@ -10,7 +10,7 @@
  * `map` (the map run ARN and where its results are), Aggregate `aggregate`, RefitBest `refit`; the output is
  * `{ sweepId, aggregate, refit }`.
  *
- * Failure semantics (DESIGN.md): TrainTrial retries Lambda service errors and throttling with backoff and jitter; a
+ * Failure semantics (docs/ARCHITECTURE.md): TrainTrial retries Lambda service errors and throttling with backoff and jitter; a
  * trial that still fails fails its child execution (the handler has already written its `failed` record), with no
  * Catch that would turn it into a success. The Map's ToleratedFailurePercentage decides whether the sweep goes on.
  */

@@ -212,7 +212,7 @@ export function parseSpec(input: unknown): SweepSpec {
     throw new SpecError(`invalid spec: search.types: lists a type twice (${types.join(', ')})`);
   }
   if (spec.model.hidden.length === 0 && types.some(hasDropout)) {
-    // legal: dropout then applies to the inputs of the linear model (DESIGN.md)
+    // legal: dropout then applies to the inputs of the linear model (docs/ARCHITECTURE.md)
   }
   if (spec.dataset.features?.includes(spec.dataset.target)) {
     throw new SpecError(`invalid spec: dataset.features: must not include the target ${JSON.stringify(spec.dataset.target)}`);

@@ -1,7 +1,7 @@
 /**
  * The model: an MLP (dense layers with an activation) or, with no hidden layer, a linear model. Its
  * parameters are plain tensors so training can apply the penalties, the proximal L1 step and inverted dropout
- * exactly as DESIGN.md states them; `toLayersModel` turns the trained weights into a standard tf.LayersModel for
+ * exactly as docs/ARCHITECTURE.md states them; `toLayersModel` turns the trained weights into a standard tf.LayersModel for
  * saving and serving (dropout is the identity at inference, so predictions agree).
  *
  * During training the parameters live in ONE flat vector (kernels first, then biases, layer by layer), so the

@@ -1,5 +1,5 @@
 /**
- * Training with the regularization of one trial, following DESIGN.md's formulas (m = training rows, kernels
+ * Training with the regularization of one trial, following the formulas of docs/ARCHITECTURE.md (m = training rows, kernels
  * only, never biases):
  *   L1:  J = (1/2m) sum (h - y)^2 + (lambda/2m) sum |w|
  *   L2:  J = (1/2m) sum (h - y)^2 + (lambda/2m) sum w^2
