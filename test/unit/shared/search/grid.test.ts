@@ -1,5 +1,5 @@
-import { configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../shared/search/grid';
-import { lambdaValues, parseSpec, type SweepSpecInput } from '../../shared/search/spec';
+import { configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
+import { lambdaValues, parseSpec, type SweepSpecInput } from '../../../../shared/search/spec';
 
 const base = (search: SweepSpecInput['search'], extra: Partial<SweepSpecInput> = {}): SweepSpecInput => ({
   dataset: { source: 'examples/data/diabetes.csv', target: 'progression', task: 'regression' },

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../shared/training/model';
-import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../shared/training/train';
-import type { RegConfig } from '../../shared/search/grid';
-import { lassoCD, relL2, ridgeClosedForm } from '../support/lasso';
-import { ready, standardized } from '../support/tf';
+import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../../../shared/training/model';
+import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../../../shared/training/train';
+import type { RegConfig } from '../../../../shared/search/grid';
+import { lassoCD, relL2, ridgeClosedForm } from '../../../support/lasso';
+import { ready, standardized } from '../../../support/tf';
 
 const reg = (type: RegConfig['type'], lambda = 0, dropoutRate = 0, l1Ratio = type.startsWith('l1') ? 1 : type.startsWith('elasticnet') ? 0.5 : 0): RegConfig => ({
   type,

@@ -1,7 +1,7 @@
-import { decisionLines, leaderboardTable, sweepSummary } from '../../cli/summary';
-import { configId, configLabel, type RegConfig } from '../../shared/search/grid';
-import type { BestRecord } from '../../shared/store/artifacts';
-import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
+import { decisionLines, leaderboardTable, sweepSummary } from '../../../cli/summary';
+import { configId, configLabel, type RegConfig } from '../../../shared/search/grid';
+import type { BestRecord } from '../../../shared/store/artifacts';
+import type { ConfigSummary, Leaderboard } from '../../../shared/study/leaderboard';
 
 function config(rank: number, reg: RegConfig, meanValLoss: number, extra: Partial<ConfigSummary> = {}): ConfigSummary {
   return {
