@@ -1,11 +1,7 @@
 import { configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
-import { lambdaValues, parseSpec, type SweepSpecInput } from '../../../../shared/search/spec';
+import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
+import { specInput } from '../../../support/artifacts';
 
-const base = (search: SweepSpecInput['search'], extra: Partial<SweepSpecInput> = {}): SweepSpecInput => ({
-  dataset: { source: 'examples/data/diabetes.csv', target: 'progression', task: 'regression' },
-  search,
-  ...extra,
-});
 
 /** The grid written out by hand as a cartesian product, independent of expandGrid's loops. */
 function cartesian(types: string[], lambdas: number[], rates: number[], l1Ratio: number, folds: number) {
@@ -28,7 +24,7 @@ function cartesian(types: string[], lambdas: number[], rates: number[], l1Ratio:
 describe('expandGrid', () => {
   it('is the cartesian product: size and set equality', () => {
     const types = ['none', 'l1', 'l2', 'elasticnet', 'dropout', 'l2+dropout'];
-    const spec = parseSpec(base({ types, lambda: [0.01, 0.1, 1, 10], dropout: [0.1, 0.3, 0.5], l1Ratio: 0.3 }, { validation: { folds: 3 } }));
+    const spec = parseSpec(specInput({ types, lambda: [0.01, 0.1, 1, 10], dropout: [0.1, 0.3, 0.5], l1Ratio: 0.3 }, { validation: { folds: 3 } }));
 
     const items = expandGrid(spec);
 
@@ -38,7 +34,7 @@ describe('expandGrid', () => {
   });
 
   it('lists none once, and expands several l1Ratio values for elastic net only', () => {
-    const spec = parseSpec(base({ types: ['none', 'elasticnet', 'l1'], lambda: [1, 2], l1Ratio: [0.2, 0.8] }, { validation: { folds: 1 } }));
+    const spec = parseSpec(specInput({ types: ['none', 'elasticnet', 'l1'], lambda: [1, 2], l1Ratio: [0.2, 0.8] }, { validation: { folds: 1 } }));
     const configs = expandConfigs(spec);
     expect(configs.filter((c) => c.type === 'none')).toHaveLength(1);
     expect(configs.filter((c) => c.type === 'elasticnet')).toHaveLength(4);
@@ -46,14 +42,14 @@ describe('expandGrid', () => {
   });
 
   it('log-spaces a lambda range from min to max', () => {
-    const spec = parseSpec(base({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 5 } }));
+    const spec = parseSpec(specInput({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 5 } }));
     expect(lambdaValues(spec)).toEqual([0.001, 0.01, 0.1, 1, 10]);
   });
 
   it('gives stable ids: a hash of (config, fold, seed), distinct per trial', () => {
-    const spec = parseSpec(base({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] }));
+    const spec = parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] }));
     const a = expandGrid(spec);
-    const b = expandGrid(parseSpec(base({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] })));
+    const b = expandGrid(parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] })));
     expect(b.map((i) => i.trialId)).toEqual(a.map((i) => i.trialId));
     expect(new Set(a.map((i) => i.trialId)).size).toBe(a.length);
     for (const i of a) expect(i.trialId).toMatch(/^t-[0-9a-f]{16}$/);
@@ -65,44 +61,7 @@ describe('expandGrid', () => {
   });
 
   it('refuses a grid over limits.maxTrials, with its size', () => {
-    const spec = parseSpec(base({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 30 } }, { limits: { maxTrials: 100 } }));
+    const spec = parseSpec(specInput({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 30 } }, { limits: { maxTrials: 100 } }));
     expect(() => expandGrid(spec)).toThrow(/30 configs x 5 folds = 150 trials, over limits.maxTrials = 100/);
-  });
-});
-
-describe('parseSpec', () => {
-  it('fills defaults and normalizes type names', () => {
-    const spec = parseSpec(base({ types: ['L2', 'dropout+L2', 'Elastic-Net'], lambda: [1], dropout: [0.5] }));
-    expect(spec.search.types).toEqual(['l2', 'l2+dropout', 'elasticnet']);
-    expect(spec.model.hidden).toEqual([64, 64]);
-    expect(spec.validation).toEqual({ folds: 5, holdout: 0.2, testFraction: 0.2, seed: 42 });
-    expect(spec.selection.rule).toBe('min');
-  });
-
-  it.each<[string, unknown, RegExp]>([
-    ['not an object', [1], /spec must be a JSON object/],
-    ['missing dataset', { search: { types: ['none'] } }, /dataset: is required/],
-    ['unknown task', { dataset: { source: 'a.csv', target: 'y', task: 'ranking' }, search: { types: ['none'] } }, /dataset.task: must be regression or classification, got "ranking"/],
-    ['unknown regularization', base({ types: ['l3'] }), /search.types\[0\]: unknown regularization "l3"/],
-    ['negative lambda', base({ types: ['l2'], lambda: [0.1, -1] }), /search.lambda\[1\]: must be >= 0, got -1/],
-    ['dropout of 1', base({ types: ['dropout'], dropout: [1] }), /search.dropout\[0\]: must be in \[0, 1\), got 1/],
-    ['lambda missing', base({ types: ['l1'] }), /search.lambda: is required for l1/],
-    ['dropout missing', base({ types: ['l2+dropout'], lambda: [1] }), /search.dropout: is required for l2\+dropout/],
-    ['empty types', base({ types: [] }), /search.types: must list at least one regularization type/],
-    ['Infinity', base({ types: ['l2'], lambda: [Infinity] }), /search.lambda\[0\]: must be a (finite )?number, got Infinity/],
-    ['string epochs', { ...base({ types: ['none'] }), training: { epochs: '10' } }, /training.epochs: must be an integer, got "10"/],
-    ['unknown field', { ...base({ types: ['none'] }), extra: 1 }, /unknown field\(s\) "extra"/],
-    ['unsafe sweepId', { ...base({ types: ['none'] }), sweepId: '../x' }, /sweepId: must be a slug/],
-    ['range max < min', base({ types: ['l2'], lambda: { min: 1, max: 0.1, count: 3 } }), /search.lambda.max: max must be >= min/],
-    ['type listed twice', base({ types: ['l2', 'L2'], lambda: [1] }), /lists a type twice/],
-    ['target among features', { ...base({ types: ['none'] }), dataset: { source: 'a.csv', target: 'y', task: 'regression', features: ['x', 'y'] } }, /dataset.features: must not include the target "y"/],
-  ])('rejects %s with a message naming the field', (_name, input, message) => {
-    expect(() => parseSpec(input)).toThrow(message);
-    try {
-      parseSpec(input);
-    } catch (e) {
-      expect((e as Error).name).toBe('SpecError');
-      expect((e as Error).message).not.toContain('\n');
-    }
   });
 });
