@@ -9,10 +9,10 @@ import {
   stateMachineDefinitionFromTemplate,
   type CfnTemplate,
   type ResourceRefs,
-} from '../../local/asl-tokens';
+} from '../../../local/asl-tokens';
 
 const template = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8'),
+  fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8'),
 ) as CfnTemplate;
 
 // Resolved ASL is untyped JSON.

@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../shared/training/model';
-import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../shared/training/train';
-import type { RegConfig } from '../../shared/search/grid';
-import { lassoCD, relL2, ridgeClosedForm } from '../support/lasso';
-import { ready, standardized } from '../support/tf';
+import { createModel, disposeModel, forward, forwardTrace, invertedDropout, paramLayout, stepMasks, type Activation } from '../../../../shared/training/model';
+import { batchGradient, dataTerm, objective, penaltyCoefficients, penaltyTerm, train, type TrainOptions } from '../../../../shared/training/train';
+import type { RegConfig } from '../../../../shared/search/grid';
+import { regConfig } from '../../../support/artifacts';
+import { lassoCD, relL2, ridgeClosedForm } from '../../../support/lasso';
+import { ready, standardized } from '../../../support/tf';
 
-const reg = (type: RegConfig['type'], lambda = 0, dropoutRate = 0, l1Ratio = type.startsWith('l1') ? 1 : type.startsWith('elasticnet') ? 0.5 : 0): RegConfig => ({
-  type,
-  lambda,
-  dropoutRate,
-  l1Ratio,
-});
 
 const linearFullBatch = (n: number, r: RegConfig, over: Partial<TrainOptions> = {}): TrainOptions => ({
   task: 'regression',
@@ -32,8 +27,8 @@ describe('penalized objective (the seed article example)', () => {
   // X = [[1,2],[2,4],[3,6],[4,8]], y = [1,3,5,7], theta = [1,1], lambda = 0.5:
   // (1/2m) sum (h-y)^2 = 54/8 = 6.75, penalty (lambda/2m) * 2 = 0.125.
   it.each([
-    ['l1', reg('l1', 0.5)],
-    ['l2', reg('l2', 0.5)],
+    ['l1', regConfig('l1', 0.5)],
+    ['l2', regConfig('l2', 0.5)],
   ])('%s gives 6.875 by the formulas (not 7.0 as the article code)', (_name, r) => {
     const value = tf.tidy(() => {
       const X = tf.tensor2d([[1, 2], [2, 4], [3, 6], [4, 8]]);
@@ -45,7 +40,7 @@ describe('penalized objective (the seed article example)', () => {
   });
 
   it('elastic net weighs both terms by l1Ratio', () => {
-    const c = penaltyCoefficients(reg('elasticnet', 0.8, 0, 0.25), 4);
+    const c = penaltyCoefficients(regConfig('elasticnet', 0.8, 0, 0.25), 4);
     expect(c.l1).toBeCloseTo((0.8 * 0.25) / 8, 12);
     expect(c.l2).toBeCloseTo((0.8 * 0.75) / 8, 12);
   });
@@ -58,7 +53,7 @@ describe('L2 on a linear model', () => {
     const ybar = y.reduce((s, v) => s + v, 0) / n;
     const expected = ridgeClosedForm(X, Array.from(y, (v) => v - ybar), lambda);
 
-    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, reg('l2', lambda), { learningRate: 0.1, epochs: 4000 }));
+    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l2', lambda), { learningRate: 0.1, epochs: 4000 }));
     const w = Array.from(r.model.kernels[0].dataSync());
     const b = r.model.biases[0].dataSync()[0];
     disposeModel(r.model);
@@ -75,7 +70,7 @@ describe('L1 on a linear model', () => {
     const ybar = y.reduce((s, v) => s + v, 0) / n;
     const expected = lassoCD(X, Array.from(y, (v) => v - ybar), lambda / (2 * n));
 
-    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, reg('l1', lambda), { learningRate: 0.05, epochs: 3000 }));
+    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l1', lambda), { learningRate: 0.05, epochs: 3000 }));
     const w = Array.from(r.model.kernels[0].dataSync());
     disposeModel(r.model);
 
@@ -91,7 +86,7 @@ describe('L1 on a linear model', () => {
     const truth = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'];
     const found: { lambda: number; kept: string[]; zeroedNoise: number }[] = [];
     for (const alpha of [0.05, 0.1, 0.2]) {
-      const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, reg('l1', alpha * 2 * n), { epochs: 1500 }));
+      const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l1', alpha * 2 * n), { epochs: 1500 }));
       const w = Array.from(r.model.kernels[0].dataSync());
       disposeModel(r.model);
       const kept = ds.features.filter((_, i) => w[i] !== 0);
@@ -103,7 +98,7 @@ describe('L1 on a linear model', () => {
 
   it('the proximal step produces exact zeros with Adam and minibatches too', async () => {
     const { z, y, X } = await standardized('sparse_regression.csv', 'y');
-    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(0, reg('l1', 0.2 * 2 * y.length), { batchSize: 32, optimizer: 'adam', learningRate: 0.05, epochs: 60 }));
+    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(0, regConfig('l1', 0.2 * 2 * y.length), { batchSize: 32, optimizer: 'adam', learningRate: 0.05, epochs: 60 }));
     const w = Array.from(r.model.kernels[0].dataSync());
     disposeModel(r.model);
     expect(w.filter((v) => v === 0).length).toBeGreaterThanOrEqual(20);
@@ -160,7 +155,7 @@ describe('training', () => {
     const { z, y, d } = await standardized('diabetes.csv', 'progression');
     const data = { xTrain: z.subarray(0, 300 * d), yTrain: y.subarray(0, 300), xVal: z.subarray(300 * d), yVal: y.subarray(300), features: d };
     const run = (seed: number) => {
-      const r = train(data, mlp(reg('l2+dropout', 1, 0.2), seed));
+      const r = train(data, mlp(regConfig('l2+dropout', 1, 0.2), seed));
       const w = Array.from(r.model.kernels[0].dataSync());
       disposeModel(r.model);
       return { w, curves: r.curves };
@@ -176,7 +171,7 @@ describe('training', () => {
   it('leaves no tensors behind but the model, and none after disposing it', async () => {
     const { z, y, d } = await standardized('diabetes.csv', 'progression');
     const before = tf.memory().numTensors;
-    const r = train({ xTrain: z.subarray(0, 300 * d), yTrain: y.subarray(0, 300), xVal: z.subarray(300 * d), yVal: y.subarray(300), features: d }, mlp(reg('l1+dropout', 5, 0.3)));
+    const r = train({ xTrain: z.subarray(0, 300 * d), yTrain: y.subarray(0, 300), xVal: z.subarray(300 * d), yVal: y.subarray(300), features: d }, mlp(regConfig('l1+dropout', 5, 0.3)));
     expect(tf.memory().numTensors).toBe(before + 6); // 3 kernels + 3 biases
     disposeModel(r.model);
     expect(tf.memory().numTensors).toBe(before);
@@ -186,7 +181,7 @@ describe('training', () => {
     const { z, y, d } = await standardized('diabetes.csv', 'progression');
     const r = train(
       { xTrain: z.subarray(0, 120 * d), yTrain: y.subarray(0, 120), xVal: z.subarray(120 * d), yVal: y.subarray(120), features: d },
-      { ...mlp(reg('none')), hidden: [64, 64], learningRate: 0.05, epochs: 300, patience: 10 },
+      { ...mlp(regConfig('none')), hidden: [64, 64], learningRate: 0.05, epochs: 300, patience: 10 },
     );
     disposeModel(r.model);
     const curve = r.curves.valLoss;
@@ -201,7 +196,7 @@ describe('training', () => {
     const { z, y, d } = await standardized('breast_cancer.csv', 'malignant', 'classification');
     const r = train(
       { xTrain: z.subarray(0, 450 * d), yTrain: y.subarray(0, 450), xVal: z.subarray(450 * d), yVal: y.subarray(450), features: d },
-      { ...mlp(reg('l2', 1)), task: 'classification', classes: 2, epochs: 40 },
+      { ...mlp(regConfig('l2', 1)), task: 'classification', classes: 2, epochs: 40 },
     );
     disposeModel(r.model);
     expect(r.validation!.accuracy).toBeGreaterThan(0.93);

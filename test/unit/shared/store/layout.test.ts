@@ -1,5 +1,5 @@
-import { UnsafeIdError } from '../../shared/errors';
-import { assertDatasetName, assertSweepId, assertTrialId, bestKey, bestPrefix, datasetKey, leaderboardKey, manifestKey, mapResultsPrefix, parseS3Uri, s3Uri, specKey, sweepPrefix, trialKey, trialsPrefix } from '../../shared/store/layout';
+import { UnsafeIdError } from '../../../../shared/errors';
+import { assertDatasetName, assertSweepId, assertTrialId, bestKey, bestPrefix, datasetKey, leaderboardKey, manifestKey, mapResultsPrefix, parseS3Uri, s3Uri, specKey, sweepPrefix, trialKey, trialsPrefix } from '../../../../shared/store/layout';
 
 const SWEEP = 'my-sweep-1';
 const TRIAL = 't-0123456789abcdef';

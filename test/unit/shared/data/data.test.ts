@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { DatasetError } from '../../shared/errors';
-import { parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../shared/data/parse';
-import { planSplits, type SplitOptions, type SplitPlan } from '../../shared/data/splits';
-import { fitStandardizer, selectTargets, standardizeRows } from '../../shared/data/standardize';
+import { DatasetError } from '../../../../shared/errors';
+import { parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../../../shared/data/parse';
+import { planSplits, type SplitOptions, type SplitPlan } from '../../../../shared/data/splits';
+import { fitStandardizer, selectTargets, standardizeRows } from '../../../../shared/data/standardize';
 
-const DATA = join(__dirname, '../../examples/data');
+const DATA = join(__dirname, '../../../../examples/data');
 const DIABETES_FEATURES = ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'];
 const DEFAULT_SPLIT: SplitOptions = { folds: 5, holdout: 0.2, testFraction: 0.2, seed: 42 };
 

@@ -1,41 +1,20 @@
-import { decisionLines, leaderboardTable, sweepSummary } from '../../cli/summary';
-import { configId, configLabel, type RegConfig } from '../../shared/search/grid';
-import type { BestRecord } from '../../shared/store/artifacts';
-import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
+import { decisionLines, leaderboardTable, sweepSummary } from '../../../cli/summary';
+import type { Leaderboard } from '../../../shared/study/leaderboard';
+import { bestRecord, configSummary, regConfig } from '../../support/artifacts';
 
-function config(rank: number, reg: RegConfig, meanValLoss: number, extra: Partial<ConfigSummary> = {}): ConfigSummary {
-  return {
-    rank,
-    configId: configId(reg),
-    label: configLabel(reg),
-    reg,
-    folds: { succeeded: 3, planned: 3 },
-    meanValLoss,
-    stdErr: 0.05,
-    meanTrainLoss: meanValLoss - 0.1,
-    meanGap: 0.1,
-    meanR2: 1 - meanValLoss,
-    meanSparsity: 0,
-    meanBestEpoch: 40,
-    meanDurationMs: 900,
-    selectedFeatures: ['a', 'b', 'c'],
-    ...extra,
-  };
-}
-
-const L2 = (lambda: number): RegConfig => ({ type: 'l2', lambda, dropoutRate: 0, l1Ratio: 0 });
-const L1 = (lambda: number): RegConfig => ({ type: 'l1', lambda, dropoutRate: 0, l1Ratio: 1 });
-const NONE: RegConfig = { type: 'none', lambda: 0, dropoutRate: 0, l1Ratio: 0 };
-const DROP: RegConfig = { type: 'l2+dropout', lambda: 1, dropoutRate: 0.3, l1Ratio: 0 };
+const L2 = (lambda: number) => regConfig('l2', lambda);
+const L1 = (lambda: number) => regConfig('l1', lambda);
+const NONE = regConfig('none');
+const DROP = regConfig('l2+dropout', 1, 0.3);
 
 /** Five ranked configs; one-standard-error picks the L1 config at rank 2 (within 0.05 of rank 1, larger lambda). */
 function board(over: Partial<Leaderboard> = {}): Leaderboard {
   const configs = [
-    config(1, L2(0.1), 0.4),
-    config(2, L1(10), 0.42, { meanSparsity: 0.5, selectedFeatures: ['a', 'c'] }),
-    config(3, NONE, 0.5, { meanGap: -0.02 }),
-    config(4, L2(100), 0.7),
-    config(5, DROP, 0.9),
+    configSummary(1, L2(0.1), 0.4),
+    configSummary(2, L1(10), 0.42, { meanSparsity: 0.5, selectedFeatures: ['a', 'c'] }),
+    configSummary(3, NONE, 0.5, { meanGap: -0.02 }),
+    configSummary(4, L2(100), 0.7),
+    configSummary(5, DROP, 0.9),
   ];
   return {
     schemaVersion: 1,
@@ -51,28 +30,6 @@ function board(over: Partial<Leaderboard> = {}): Leaderboard {
     backend: 'wasm',
     createdAt: '2025-01-01T00:00:00.000Z',
     ...over,
-  };
-}
-
-function best(b: Leaderboard): BestRecord {
-  return {
-    schemaVersion: 1,
-    sweepId: b.sweepId,
-    task: b.task,
-    target: 'y',
-    rule: b.rule,
-    config: b.best,
-    label: b.best.label,
-    epochs: 40,
-    rows: { train: 80, test: 20 },
-    test: { loss: 0.45, r2: 0.55 },
-    train: { loss: 0.3, r2: 0.7 },
-    standardizer: { features: ['a', 'b', 'c', 'd'], mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
-    sparsity: 0.5,
-    selectedFeatures: ['a', 'c'],
-    model: { modelJson: 's3://b/sweeps/unit-sweep/best/model.json', weights: 's3://b/sweeps/unit-sweep/best/weights.bin', outputActivation: 'linear' },
-    backend: 'tensorflow',
-    createdAt: '2025-01-01T00:00:00.000Z',
   };
 }
 
@@ -122,7 +79,7 @@ describe('leaderboardTable', () => {
 describe('decisionLines', () => {
   it('names the config, the rule and why, the test score and rows, and the L1 features', () => {
     const b = board();
-    const lines = decisionLines(b, best(b));
+    const lines = decisionLines(b, bestRecord(b));
     expect(lines[0]).toBe('chosen:     l1 λ=10 (rank 2 of 5)');
     expect(lines[1]).toMatch(/rule one-standard-error: the most regularized config whose mean validation loss over 3 folds is within one standard error of the lowest \(l2 λ=0\.1: 0\.4 \+ 0\.05\)/);
     expect(lines[2]).toMatch(/mean loss 0\.42 ± 0\.05/);
@@ -143,7 +100,7 @@ describe('decisionLines', () => {
 describe('sweepSummary', () => {
   it('has exactly the documented shape', () => {
     const b = board();
-    const s = sweepSummary(b, best(b), { report: 'out/report.html' });
+    const s = sweepSummary(b, bestRecord(b), { report: 'out/report.html' });
     expect(Object.keys(s)).toEqual(['sweepId', 'backend', 'trials', 'best', 'test', 'leaderboard', 'report']);
     expect(s.sweepId).toBe('unit-sweep');
     expect(s.backend).toBe('wasm');
@@ -157,13 +114,13 @@ describe('sweepSummary', () => {
 
   it('lists at most 10 configs, takes the backend from extras, reports accuracy for classification, null test without a refit', () => {
     const b = board({ task: 'classification', backend: undefined });
-    const many = Array.from({ length: 14 }, (_, i) => config(i + 1, L2(i + 1), 0.1 * (i + 1)));
+    const many = Array.from({ length: 14 }, (_, i) => configSummary(i + 1, L2(i + 1), 0.1 * (i + 1)));
     const s = sweepSummary({ ...b, configs: many, best: many[0] }, undefined, { backend: 'local' });
     expect(s.leaderboard.map((c) => c.rank)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(s.backend).toBe('local');
     expect(s.test).toBeNull();
     expect('report' in s).toBe(false);
-    const withBest = sweepSummary(b, { ...best(b), task: 'classification', test: { loss: 0.3, accuracy: 0.9 } }, {});
+    const withBest = sweepSummary(b, { ...bestRecord(b), task: 'classification', test: { loss: 0.3, accuracy: 0.9 } }, {});
     expect(withBest.test).toEqual({ loss: 0.3, accuracy: 0.9, rows: 20 });
     expect(withBest.backend).toBe('tensorflow');
   });

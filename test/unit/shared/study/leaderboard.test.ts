@@ -1,0 +1,174 @@
+import { configId, configLabel } from '../../../../shared/search/grid';
+import { buildLeaderboard, LeaderboardSchema, NoResultsError, type Leaderboard } from '../../../../shared/study/leaderboard';
+import type { TrialRecord } from '../../../../shared/study/records';
+import { failedTrial, plannedTrials, regConfig, succeededTrial } from '../../../support/artifacts';
+
+// Three configs on three folds, with validation losses whose mean and standard error are known by hand:
+//   l2 λ=0.1  1, 2, 3        mean 2    sample sd 1    se 1/√3 ≈ 0.57735
+//   l2 λ=10   2, 2.5, 3      mean 2.5  sample sd 0.5  se 0.5/√3 ≈ 0.28868
+//   none      3, 3, 3        mean 3    se 0
+const WEAK = regConfig('l2', 0.1);
+const STRONG = regConfig('l2', 10);
+const NONE = regConfig('none');
+const LOSSES: [typeof WEAK, number[]][] = [
+  [WEAK, [1, 2, 3]],
+  [STRONG, [2, 2.5, 3]],
+  [NONE, [3, 3, 3]],
+];
+
+function sweep() {
+  const items = LOSSES.flatMap(([reg]) => plannedTrials(reg, 3));
+  const records: TrialRecord[] = LOSSES.flatMap(([reg, losses]) => plannedTrials(reg, 3).map((item, fold) => succeededTrial(item, losses[fold])));
+  return { items, records };
+}
+
+describe('buildLeaderboard over complete configs', () => {
+  it('ranks by mean validation loss with the standard error sample sd / √k, and min picks the lowest mean', () => {
+    // Prepare: records in reverse plan order (order must not matter)
+    const { items, records } = sweep();
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), 'min');
+    // Assess
+    expect(board.configs.map((c) => [c.rank, c.label])).toEqual([
+      [1, 'l2 λ=0.1'],
+      [2, 'l2 λ=10'],
+      [3, 'none'],
+    ]);
+    expect(board.configs.map((c) => c.meanValLoss)).toEqual([2, 2.5, 3]);
+    expect(board.configs[0].stdErr).toBeCloseTo(0.57735, 5);
+    expect(board.configs[1].stdErr).toBeCloseTo(0.28868, 5);
+    expect(board.configs[2].stdErr).toBe(0);
+    expect(board.best.configId).toBe(configId(WEAK));
+    expect(board.trials).toEqual({ planned: 9, succeeded: 9, failed: 0, missing: 0 });
+    expect(board.incomplete).toEqual([]);
+    expect(board.task).toBe('regression');
+    expect(board.backend).toBe('cpu');
+  });
+
+  it('one-standard-error picks λ=10: within 2 + 0.577 of the best and more regularized; none (3) is outside', () => {
+    const { items, records } = sweep();
+    const board = buildLeaderboard('unit-sweep', items, records, 'one-standard-error');
+    expect(board.best.configId).toBe(configId(STRONG));
+    expect(board.best.rank).toBe(2);
+    expect(board.rule).toBe('one-standard-error');
+  });
+
+  it('averages train loss, gap, R², best epoch and keeps only the features selected in every fold', () => {
+    // Prepare: one config, train losses 0.5, 1, 1.5 under validation losses 1, 2, 3
+    const items = plannedTrials(WEAK, 3);
+    const selected = [['a', 'b'], ['a', 'c'], ['a', 'b', 'c']];
+    const records = items.map((item, f) =>
+      succeededTrial(item, f + 1, { train: { loss: (f + 1) / 2 }, validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] }, bestEpoch: [10, 20, 60][f], selectedFeatures: selected[f], sparsity: [0, 0.5, 1][f] }),
+    );
+    // Act
+    const [row] = buildLeaderboard('unit-sweep', items, records, 'min').configs;
+    // Assess
+    expect(row.meanTrainLoss).toBeCloseTo(1, 12);
+    expect(row.meanGap).toBeCloseTo(1, 12); // (0.5 + 1 + 1.5) / 3
+    expect(row.meanR2).toBeCloseTo(0.5, 12);
+    expect(row.meanBestEpoch).toBe(30);
+    expect(row.meanSparsity).toBe(0.5);
+    expect(row.selectedFeatures).toEqual(['a']);
+    expect(row.folds).toEqual({ succeeded: 3, planned: 3 });
+  });
+
+  it('gives a one-fold config a standard error of 0', () => {
+    const items = plannedTrials(WEAK, 1);
+    const board = buildLeaderboard('unit-sweep', items, [succeededTrial(items[0], 4)], 'one-standard-error');
+    expect(board.configs[0].stdErr).toBe(0);
+    expect(board.configs[0].meanValLoss).toBe(4);
+  });
+
+  it('ranks equal means toward the simpler config', () => {
+    const items = [...plannedTrials(STRONG, 1), ...plannedTrials(NONE, 1)];
+    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), 'min');
+    expect(board.configs.map((c) => c.label)).toEqual(['none', 'l2 λ=10']);
+    expect(board.best.label).toBe('none');
+  });
+});
+
+describe('buildLeaderboard with failed and missing trials', () => {
+  it('lists a config with a failed or missing fold as incomplete, never ranks it, and counts both', () => {
+    // Prepare: STRONG fold 1 failed, fold 2 missing; the others complete
+    const { items, records } = sweep();
+    const [, strong1, strong2] = plannedTrials(STRONG, 3);
+    const kept = records.filter((r) => r.trialId !== strong1.trialId && r.trialId !== strong2.trialId);
+    const withFailure = [...kept, failedTrial(strong1, { name: 'DivergedError', message: 'loss is NaN' })];
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, withFailure, 'one-standard-error');
+    // Assess
+    expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'none']);
+    expect(board.incomplete).toEqual([{ configId: configId(STRONG), label: configLabel(STRONG), succeeded: 1, planned: 3 }]);
+    expect(board.trials).toEqual({ planned: 9, succeeded: 7, failed: 1, missing: 1 });
+    expect(board.failedTrials).toEqual([{ trialId: strong1.trialId, configId: configId(STRONG), fold: 1, error: { name: 'DivergedError', message: 'loss is NaN' } }]);
+    expect(board.missingTrialIds).toEqual([strong2.trialId]);
+    // with λ=10 out of the ranking, none (3) is outside 2 + 0.577: the best stays λ=0.1
+    expect(board.best.configId).toBe(configId(WEAK));
+  });
+
+  it('counts a succeeded record without a validation loss as failed', () => {
+    const items = plannedTrials(WEAK, 2);
+    const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 1, { validation: null })];
+    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], 'min');
+    expect(board.trials.failed).toBe(1);
+    expect(board.failedTrials[0]).toMatchObject({ trialId: items[1].trialId, error: { name: 'NoValidationLoss' } });
+    expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=0.1']);
+  });
+
+  it('attaches the execution error of a missing trial (from runErrors), and only for missing trials', () => {
+    const { items, records } = sweep();
+    const [weak0, weak1] = plannedTrials(WEAK, 3);
+    const runErrors = new Map([
+      [weak0.trialId, { name: 'States.Timeout', message: 'timed out after 900 s' }],
+      [weak1.trialId, { name: 'Error', message: 'not missing: it has a record' }],
+    ]);
+    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), 'min', runErrors);
+    expect(board.missingTrialIds).toEqual([weak0.trialId]);
+    expect(board.missingErrors).toEqual([{ trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } }]);
+  });
+
+  it('ignores records of trials that are not in the plan', () => {
+    const { items, records } = sweep();
+    const stranger = plannedTrials(regConfig('l1', 3), 1)[0];
+    const board = buildLeaderboard('unit-sweep', items, [...records, succeededTrial(stranger, 0.001)], 'min');
+    expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'l2 λ=10', 'none']);
+    expect(board.trials).toEqual({ planned: 9, succeeded: 9, failed: 0, missing: 0 });
+  });
+
+  it('throws NoResultsError with the counts and the first error when no config is complete', () => {
+    const items = [...plannedTrials(WEAK, 2), ...plannedTrials(STRONG, 1)];
+    const records = [succeededTrial(items[0], 1), failedTrial(items[1], { name: 'OutOfMemory', message: 'heap' })];
+    const build = () => buildLeaderboard('unit-sweep', items, records, 'min');
+    expect(build).toThrow(NoResultsError);
+    expect(build).toThrow('sweep unit-sweep: no config has a result on every fold (3 trials planned, 1 failed, 1 missing); first error: OutOfMemory: heap');
+  });
+});
+
+describe('LeaderboardSchema', () => {
+  const board = (): Leaderboard => {
+    const { items, records } = sweep();
+    // a NaN train loss (JSON writes it as null) in every fold of one config
+    const withNaN = records.map((r) => (r.status === 'succeeded' && r.configId === configId(NONE) ? { ...r, train: { loss: null } } : r));
+    return buildLeaderboard('unit-sweep', items, withNaN, 'one-standard-error');
+  };
+
+  it('round-trips a built leaderboard through JSON, NaN as null and back to NaN', () => {
+    // Prepare
+    const built = board();
+    expect(built.configs[2].meanTrainLoss).toBeNaN();
+    // Act
+    const text = JSON.stringify(built);
+    const parsed = LeaderboardSchema.parse(JSON.parse(text));
+    // Assess
+    expect(text).toContain('"meanTrainLoss":null');
+    expect(parsed.configs[2].meanTrainLoss).toBeNaN();
+    expect(parsed).toEqual(built);
+  });
+
+  it('rejects a leaderboard without configs, naming the field', () => {
+    const { configs: _configs, ...rest } = JSON.parse(JSON.stringify(board())) as Record<string, unknown>;
+    const r = LeaderboardSchema.safeParse(rest);
+    expect(r.success).toBe(false);
+    expect(r.error?.issues.map((i) => i.path)).toContainEqual(['configs']);
+  });
+});
