@@ -1,6 +1,7 @@
 /** Option parsers for commander: each names the flag and the bad value in its error. */
 import { InvalidArgumentError } from 'commander';
 import { normalizeRegType, REG_TYPES, type RegType } from '../shared/search/spec';
+import { s3Uri } from '../shared/store/layout';
 
 const show = (v: string) => JSON.stringify(v);
 
@@ -38,4 +39,45 @@ export function choice<T extends string>(flag: string, values: readonly T[]) {
     if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`${flag} must be one of ${values.join(', ')}, got ${show(value)}`);
     return value as T;
   };
+}
+
+/**
+ * `--s3-endpoint`: an http(s) URL with a host (and a port, if any, in range), nothing after the path: checked
+ * here so a bad one is refused before any work, not by the SDK halfway through. Trailing slashes dropped.
+ */
+export function s3Endpoint(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.username || url.password || url.search || url.hash) {
+    throw new InvalidArgumentError(`--s3-endpoint must be an http(s) URL, got ${show(value)} (e.g. http://127.0.0.1:4568)`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** `--region`: an AWS region name such as eu-west-1. */
+export function awsRegion(value: string): string {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value)) throw new InvalidArgumentError(`--region must be an AWS region such as eu-west-1, got ${show(value)}`);
+  return value;
+}
+
+/** `--stack`: a CloudFormation stack name. */
+export function stackName(value: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value)) {
+    throw new InvalidArgumentError(`--stack must be a stack name (a letter, then letters, digits and '-'), got ${show(value)}`);
+  }
+  return value;
+}
+
+/** `--bucket`: an S3 bucket name. */
+export function bucketName(value: string): string {
+  try {
+    s3Uri(value, 'x');
+  } catch {
+    throw new InvalidArgumentError(`--bucket must be an S3 bucket name (3-63 chars: a-z, 0-9, '.', '-'), got ${show(value)}`);
+  }
+  return value;
 }

@@ -10,9 +10,7 @@
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { InvalidArgumentError } from 'commander';
 import { UserInputError, UsageError } from '../shared/errors';
-import { s3Uri } from '../shared/store/layout';
 import { createS3Client, ObjectStore, S3OperationError } from '../shared/store/s3';
 
 /** The stack's name and outputs come from infra/contract.ts, which imports no CDK (the CLI starts fast). */
@@ -56,38 +54,6 @@ export function redactSecrets(text: string): string {
     if (value && value.length >= 4) out = out.split(value).join('***');
   }
   return out;
-}
-
-// ---------------------------------------------------------------------------------------------- option parsers
-
-/** `--s3-endpoint`: an http(s) URL. */
-export function s3EndpointArg(value: string): string {
-  if (!/^https?:\/\/[^\s/]+/.test(value)) throw new InvalidArgumentError(`--s3-endpoint must be an http(s) URL, got ${JSON.stringify(value)}`);
-  return value.replace(/\/+$/, '');
-}
-
-/** `--region`: an AWS region name such as eu-west-1. */
-export function regionArg(value: string): string {
-  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value)) throw new InvalidArgumentError(`--region must be an AWS region such as eu-west-1, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-/** `--stack`: a CloudFormation stack name. */
-export function stackNameArg(value: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(value)) {
-    throw new InvalidArgumentError(`--stack must be a stack name (a letter, then letters, digits and '-'), got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-/** `--bucket`: an S3 bucket name. */
-export function bucketArg(value: string): string {
-  try {
-    s3Uri(value, 'x');
-  } catch {
-    throw new InvalidArgumentError(`--bucket must be an S3 bucket name (3-63 chars: a-z, 0-9, '.', '-'), got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------- errors

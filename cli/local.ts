@@ -20,7 +20,7 @@ import { parseSpec, parseSpecText, type SweepSpec } from '../shared/search/spec'
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer } from './args';
-import { writeReport } from './report';
+import { writeReport } from './report/html';
 import { exportSweep, loadSweep } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserInputError } from '../shared/errors';
 import { registerCloud } from './cloud';
-import { registerReport } from './report';
+import { registerReport } from './report/command';
 import { registerLocal } from './local';
 import { registerTrain } from './train';
 import { registerValidate } from './validate';

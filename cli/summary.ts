@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { BestRecord } from '../shared/store/artifacts';
 import type { ConfigSummary, Leaderboard } from '../shared/study/leaderboard';
 import { hasPenalty } from '../shared/search/spec';
-import { fmt } from './format';
+import { fmt, lossName, pct, ruleText, scoreName, scoreText, signed } from './format';
 
 /** Rows the table shows unless told otherwise. */
 export const DEFAULT_TABLE_ROWS = 15;
@@ -16,18 +16,8 @@ export const SUMMARY_LEADERBOARD_ROWS = 10;
 /** Selected feature names listed by name before "and N more". */
 const FEATURES_SHOWN = 12;
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${(v * 100).toFixed(1)}%`);
-const signed = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '-' : `${v > 0 ? '+' : ''}${fmt(v)}`);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The score beside the loss: R² for regression, accuracy for classification. */
-export const scoreName = (task: Leaderboard['task']) => (task === 'classification' ? 'accuracy' : 'R²');
-const lossName = (task: Leaderboard['task']) => (task === 'classification' ? 'cross-entropy' : 'MSE');
-
-function scoreText(task: Leaderboard['task'], m: { r2?: number | null; accuracy?: number | null } | undefined): string {
-  if (!m) return '-';
-  return task === 'classification' ? pct(m.accuracy) : fmt(m.r2, 3);
-}
 const configScore = (task: Leaderboard['task'], c: ConfigSummary) => scoreText(task, { r2: c.meanR2, accuracy: c.meanAccuracy });
 
 function tableRow(board: Leaderboard, c: ConfigSummary): string[] {
@@ -82,19 +72,6 @@ export function leaderboardTable(board: Leaderboard, opts: { top?: number } = {}
   return lines.join('\n');
 }
 
-function ruleText(board: Leaderboard): string {
-  const chosen = board.best;
-  const folds = chosen.folds.planned;
-  const cv = folds > 1 ? `over ${folds} folds` : 'on the holdout';
-  if (board.rule === 'min') return `rule min: the lowest mean validation loss ${cv}`;
-  const lowest = board.configs[0];
-  if (lowest.configId === chosen.configId) return `rule one-standard-error: it has the lowest mean validation loss ${cv}, and no more regularized config is within one standard error of it`;
-  return (
-    `rule one-standard-error: the most regularized config whose mean validation loss ${cv} is within one standard error ` +
-    `of the lowest (${lowest.label}: ${fmt(lowest.meanValLoss)} + ${fmt(lowest.stdErr, 3)})`
-  );
-}
-
 function featureText(features: readonly string[], total: number | undefined): string {
   const of = total !== undefined ? ` of ${total}` : '';
   if (features.length === 0) return `features:   none${of} kept a nonzero weight`;
@@ -112,7 +89,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   const task = board.task;
   const lines = [
     `chosen:     ${chosen.label} (rank ${chosen.rank} of ${board.configs.length})`,
-    `why:        ${ruleText(board)}`,
+    `why:        rule ${board.rule}: ${ruleText(board)}`,
     `validation: mean loss ${fmt(chosen.meanValLoss)} ± ${fmt(chosen.stdErr, 3)} (std err), ${scoreName(task)} ${configScore(task, chosen)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
   ];
   if (best) {

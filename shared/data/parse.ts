@@ -55,14 +55,14 @@ const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SHOWN = 3;
 
 /** One data row as read from the file, before conversion to numbers. */
-interface RawRow {
+export interface RawRow {
   /** Line of the file (1-based); for a CSV record spanning lines, its last line. */
   readonly line: number;
   /** Cells in column order: strings from CSV, any JSON value from JSONL (undefined when a key is absent). */
   readonly cells: readonly unknown[];
 }
 
-interface RawTable {
+export interface RawTable {
   readonly columns: string[];
   /** Line of the CSV header; undefined for JSONL (its columns come from the first row). */
   readonly headerLine?: number;
@@ -93,12 +93,12 @@ export async function readDatasetFile(path: string, opts: Omit<ParseOptions, 'na
   return parseDataset(bytes, { ...opts, name });
 }
 
-function formatFromName(name: string): 'csv' | 'jsonl' {
+export function formatFromName(name: string): 'csv' | 'jsonl' {
   return /\.(jsonl|ndjson)$/i.test(name) ? 'jsonl' : 'csv';
 }
 
 /** Bytes must be UTF-8 (a BOM is dropped); on failure, name the first line that is not. */
-function decode(content: string | Uint8Array, name: string): string {
+export function decode(content: string | Uint8Array, name: string): string {
   if (typeof content === 'string') return content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(content); // drops a leading BOM
@@ -126,7 +126,7 @@ function firstNonUtf8Line(bytes: Uint8Array): number | undefined {
   return undefined;
 }
 
-function readCsv(text: string, name: string): RawTable {
+export function readCsv(text: string, name: string): RawTable {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parseCsv(text, {
@@ -159,7 +159,7 @@ function readCsv(text: string, name: string): RawTable {
   return { columns, headerLine: header.info.lines, rows };
 }
 
-function readJsonl(text: string, name: string): RawTable {
+export function readJsonl(text: string, name: string): RawTable {
   const lines = text.split('\n');
   let columns: string[] | undefined;
   const rows: RawRow[] = [];

@@ -171,10 +171,19 @@ describe('regsweep upload-dataset', () => {
     expect(describe.credential).toMatch(new RegExp(`^${FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID}/\\d{8}/${STUB_REGION}/cloudformation/aws4_request$`));
   });
 
+  it('without --target checks the structure, not the values: a text column passes; the rows and columns are counted', async () => {
+    const file = writeFile('labels.csv', 'id,x,y\nalpha,1,2\nbeta,2,4\ngamma,3,6\n');
+    const r = run(['upload-dataset', file, ...bucketFlags()]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/labels\.csv: 3 rows, 3 columns: valid CSV \(pass --target COLUMN to also check the values\)/);
+    expect(r.stdout).toBe(`s3://${BUCKET}/datasets/labels.csv\n`);
+  });
+
   it.each<[string, () => string[], RegExp]>([
     ['a CSV row with a missing field, naming the row', () => [writeFile('short.csv', 'a,b,y\n1,2,3\n4,5\n6,7,8\n')], /short\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 2/],
     ['a bad value with --target, naming the row and column', () => [writeFile('cells.csv', 'a,y\n1,2\nx,3\n'), '--target', 'y'], /cells\.csv row 2 \(line 3\), column "a": not a number: "x"/],
     ['an unsafe --name', () => [writeFile('ok.csv', 'a,y\n1,2\n3,4\n'), '--name', '../escape.csv'], /--name: unsafe dataset name "\.\.\/escape\.csv"/],
+    ['without --target, a file with one column (no room for a target and a feature)', () => [writeFile('one.csv', 'y\n1\n2\n3\n')], /one\.csv line 1: one column \("y"\) besides "split": a dataset needs a target column and at least one feature column/],
   ])('refuses %s: exit 2, nothing uploaded, no AWS call', async (_name, args, message) => {
     const before = await s3.store.listKeys('datasets/');
     expectOneLineError(run(['upload-dataset', ...args(), ...s3flags()]), 2, message);
@@ -303,7 +312,8 @@ describe('regsweep status', () => {
 
   it('RUNNING: progress is the trial records in the bucket against the manifest', async () => {
     const id = 'running-1';
-    const items = Array.from({ length: 6 }, (_, i) => ({ trialId: `t-${String(i).padStart(16, '0')}` }));
+    const reg: RegConfig = { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 };
+    const items = Array.from({ length: 6 }, (_, i) => ({ sweepId: id, trialId: `t-${String(i).padStart(16, '0')}`, configId: configId(reg), fold: i % 3, seed: i, reg }));
     await s3.store.putJson(manifestKey(id), items);
     for (const item of items.slice(0, 2)) await s3.store.putJson(trialKey(id, item.trialId), { status: 'succeeded' });
     await aws.setExecution(base(id, {}));
@@ -379,6 +389,29 @@ describe('regsweep results', () => {
     expectOneLineError(run(['results', 'no-such-sweep', ...bucketFlags()]), 2, /sweep no-such-sweep not found: nothing at s3:\/\/regsweep-cloud-test\/sweeps\/no-such-sweep\//);
     await s3.store.putJson('sweeps/half-done/spec.json', {});
     expectOneLineError(run(['results', 'half-done', ...bucketFlags()]), 2, /sweep half-done has no leaderboard yet: it is still running/);
+  });
+});
+
+describe('flags checked before any work', () => {
+  const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  it.each<[string, string[]]>([
+    ['upload-dataset', ['upload-dataset', DIABETES, '--bucket', BUCKET]],
+    ['start', ['start', '--spec', 'examples/specs/default.json']],
+    ['status', ['status', executionArn('any-1')]],
+    ['results', ['results', 'results-1', '--bucket', BUCKET]],
+  ])('%s refuses an --s3-endpoint that is not a usable http(s) URL: exit 2, no AWS call', async (_name, args) => {
+    for (const bad of ['localhost:4568', 'http://127.0.0.1:99999', 'http://user:pw@127.0.0.1:4568']) {
+      expectOneLineError(run([...args, '--s3-endpoint', bad]), 2, new RegExp(`--s3-endpoint must be an http\\(s\\) URL, got ${literally(JSON.stringify(bad))}`));
+    }
+    expect(await aws.requests()).toEqual([]);
+  });
+
+  it('results --report naming an existing directory: exit 2 naming --report, nothing read or written', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'report-dir-'));
+    expectOneLineError(run(['results', 'results-1', '--report', dir, ...s3flags()]), 2, new RegExp(`--report ${literally(dir)} is a directory: give the HTML file to write`));
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(await aws.requests()).toEqual([]);
   });
 });
 

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chartSpecs, embeddedData, escapeHtml, jsonForScript, renderReport, writeReport } from '../../cli/report';
+import { chartSpecs } from '../../cli/report/charts';
+import { embeddedData, escapeHtml, jsonForScript, renderReport, writeReport } from '../../cli/report/html';
 import { exportSweep, loadSweep, type SweepData } from '../../cli/sweep-files';
 import { UserInputError } from '../../shared/errors';
 import { fmt } from '../../cli/format';
@@ -320,6 +321,25 @@ describe('regsweep report (the real bin)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(out);
     expect(scriptJson(fs.readFileSync(out, 'utf8'), 'regsweep-data')).toEqual(JSON.parse(JSON.stringify(embeddedData(data))));
+  });
+
+  it('--out naming an existing directory: exit 2 and one line naming --out, nothing written', () => {
+    const target = fs.mkdtempSync(path.join(tmp, 'out-dir-'));
+
+    const r = regsweep(['report', dir, '--out', target]);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`regsweep: error: --out ${target} is a directory: give the HTML file to write, e.g. ${path.join(target, 'report.html')}`]);
+    expect(r.stdout).toBe('');
+    expect(fs.readdirSync(target)).toEqual([]);
+  });
+
+  it('an --s3-endpoint the SDK could not use (port out of range): exit 2 naming the flag', () => {
+    const r = regsweep(['report', `s3://${BUCKET}/sweeps/${SWEEP}/`, '--s3-endpoint', 'http://127.0.0.1:99999']);
+
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^regsweep: error: .*--s3-endpoint must be an http\(s\) URL, got "http:\/\/127\.0\.0\.1:99999"/);
+    expect(r.stdout).toBe('');
   });
 
   it('a missing directory: exit 2 and one line naming the path', () => {

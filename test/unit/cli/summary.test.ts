@@ -95,6 +95,16 @@ describe('decisionLines', () => {
     expect(lines.join('\n')).toMatch(/test:\s+none yet/);
     expect(lines.join('\n')).not.toMatch(/features:/);
   });
+
+  it('one-standard-error: says when the chosen config is the lowest itself, and that a single holdout makes it min', () => {
+    const b = board();
+    const lowest = decisionLines({ ...b, best: b.configs[0] });
+    expect(lowest[1]).toBe('why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config is within one standard error of it');
+
+    const holdout = b.configs.map((c) => ({ ...c, folds: { succeeded: 1, planned: 1 }, stdErr: 0 }));
+    const single = decisionLines({ ...b, configs: holdout, best: holdout[0] });
+    expect(single[1]).toMatch(/rule one-standard-error: the lowest mean validation loss on the holdout \(a single holdout has no standard error: the rule is min\)/);
+  });
 });
 
 describe('sweepSummary', () => {

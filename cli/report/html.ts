@@ -1,0 +1,277 @@
+/**
+ * The report page: one self-contained HTML file that reads like a decision plus a picture. A header with the
+ * chosen config and its test score, the leaderboard, and the four charts of charts.ts. vega, vega-lite and
+ * vega-embed are inlined, as are the page's stylesheet (report.css) and script (report.js), read from beside
+ * this file; the data is embedded as JSON: the file opens offline.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Leaderboard } from '../../shared/study/leaderboard';
+import { duration, fmt as num, lossName, pct, ruleText, scoreName, scoreText as score, signed } from '../format';
+import type { SweepData } from '../sweep-files';
+import { chartSpecs, type Spec } from './charts';
+import { summaryScore } from './rows';
+
+// ---------------------------------------------------------------------------------------------- escaping
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for HTML element content and attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+/**
+ * JSON for a `<script type="application/json">` element: `<` is written as `\u003c`, so no `</script>` or
+ * `<!--` can end or confuse the element; U+2028/2029 escaped too. JSON.parse reads it back unchanged.
+ */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/** The spec's dataset and model, when the spec has the expected shape. */
+function specFacts(spec: unknown): string[] {
+  const s = (spec ?? {}) as {
+    dataset?: { source?: unknown; target?: unknown };
+    model?: { hidden?: unknown; activation?: unknown };
+    training?: { epochs?: unknown; optimizer?: unknown; learningRate?: unknown };
+    validation?: { folds?: unknown; testFraction?: unknown };
+  };
+  const out: string[] = [];
+  if (typeof s.dataset?.source === 'string') out.push(`dataset <code>${escapeHtml(s.dataset.source)}</code>${typeof s.dataset.target === 'string' ? `, target <code>${escapeHtml(s.dataset.target)}</code>` : ''}`);
+  if (Array.isArray(s.model?.hidden)) out.push(`model: ${s.model.hidden.length === 0 ? 'linear' : `hidden [${escapeHtml(s.model.hidden.join(', '))}]`}${typeof s.model?.activation === 'string' ? ` ${escapeHtml(s.model.activation)}` : ''}`);
+  if (typeof s.training?.epochs === 'number') out.push(`up to ${escapeHtml(s.training.epochs)} epochs${typeof s.training.optimizer === 'string' ? `, ${escapeHtml(s.training.optimizer)}` : ''}${typeof s.training.learningRate === 'number' ? ` lr ${escapeHtml(s.training.learningRate)}` : ''}`);
+  if (typeof s.validation?.folds === 'number') out.push(s.validation.folds > 1 ? `${escapeHtml(s.validation.folds)}-fold cross-validation` : 'single holdout');
+  return out;
+}
+
+/** The selected input features, the first few by name. */
+function featureList(features: string[], total: number | undefined): string {
+  if (features.length === 0) return 'No input feature kept a nonzero weight.';
+  const shown = features.slice(0, 12).map((f) => `<code>${escapeHtml(f)}</code>`).join(' ');
+  const more = features.length > 12 ? ` and ${escapeHtml(features.length - 12)} more` : '';
+  const all = total !== undefined && features.length === total ? ' (all)' : '';
+  return `Selected features${all}: ${shown}${more}.`;
+}
+
+function header(data: SweepData): string {
+  const { leaderboard: board, best } = data;
+  const chosen = board.best;
+  const task = board.task;
+  const t = board.trials;
+  const cards: string[] = [];
+  const card = (label: string, value: string, note = '') =>
+    `<div class="card"><div class="card-label">${label}</div><div class="card-value">${value}</div>${note ? `<div class="card-note">${note}</div>` : ''}</div>`;
+  if (best) {
+    cards.push(card(`test loss (${escapeHtml(lossName(task))})`, escapeHtml(num(best.test.loss)), `${escapeHtml(best.rows.test)} held-out rows, touched once`));
+    cards.push(card(`test ${escapeHtml(scoreName(task))}`, escapeHtml(score(task, best.test)), `train ${escapeHtml(score(task, best.train))}`));
+  } else {
+    cards.push(card('test score', '-', 'not refit: no best.json'));
+  }
+  cards.push(card('validation loss', escapeHtml(num(chosen.meanValLoss)), `± ${escapeHtml(num(chosen.stdErr, 3))} std err, mean of ${escapeHtml(chosen.folds.succeeded)} folds`));
+  const features = best?.selectedFeatures ?? chosen.selectedFeatures;
+  const featureCount = best?.standardizer?.features?.length ?? data.trials[0]?.features.length;
+  cards.push(card('sparsity', escapeHtml(pct(best?.sparsity ?? chosen.meanSparsity)), `${escapeHtml(features.length)}${featureCount ? `/${escapeHtml(featureCount)}` : ''} input features selected`));
+  cards.push(
+    card(
+      'trials',
+      `${escapeHtml(t.succeeded)}<small>/${escapeHtml(t.planned)}</small>`,
+      t.failed + t.missing > 0 ? `<span class="warn">${escapeHtml(t.failed)} failed, ${escapeHtml(t.missing)} missing</span>` : 'all succeeded',
+    ),
+  );
+
+  const scoreRows = best
+    ? `<table class="scores">
+  <thead><tr><th></th><th>rows</th><th>loss (${escapeHtml(lossName(task))})</th><th>${escapeHtml(scoreName(task))}</th></tr></thead>
+  <tbody>
+    <tr><th>train (train + validation rows, refit for ${escapeHtml(best.epochs)} epochs)</th><td>${escapeHtml(best.rows.train)}</td><td>${escapeHtml(num(best.train.loss))}</td><td>${escapeHtml(score(task, best.train))}</td></tr>
+    <tr class="test"><th>test (held out)</th><td>${escapeHtml(best.rows.test)}</td><td>${escapeHtml(num(best.test.loss))}</td><td>${escapeHtml(score(task, best.test))}</td></tr>
+  </tbody>
+</table>`
+    : '<p class="note">No best.json: the chosen config was not refit, so there is no test score yet (run refit).</p>';
+
+  const facts = [
+    ...specFacts(data.spec),
+    ...(board.backend ? [`backend ${escapeHtml(board.backend)}`] : []),
+    `aggregated ${escapeHtml(board.createdAt)}`,
+  ];
+  return `<header>
+  <p class="eyebrow">regsweep report · sweep <code id="sweep-id">${escapeHtml(board.sweepId)}</code> · ${escapeHtml(task)}</p>
+  <h1>Use <span class="chosen-label" id="chosen-label">${escapeHtml(chosen.label)}</span></h1>
+  <p class="why">Chosen by rule <b>${escapeHtml(board.rule)}</b>: ${escapeHtml(ruleText(board))}.
+  ${featureList(features, featureCount)}</p>
+  <div class="cards">${cards.join('')}</div>
+  ${scoreRows}
+  <p class="facts">${facts.join(' · ')}</p>
+</header>`;
+}
+
+function leaderboardTable(board: Leaderboard): string {
+  const task = board.task;
+  const rows = board.configs
+    .map((c) => {
+      const chosen = c.configId === board.best.configId;
+      const badge = chosen ? ' <span class="badge">chosen</span>' : c.rank === 1 && board.rule !== 'min' ? ' <span class="badge muted">lowest mean</span>' : '';
+      const s = summaryScore(task, c);
+      return `<tr${chosen ? ' class="chosen"' : ''} data-config-id="${escapeHtml(c.configId)}">
+  <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${badge}</td>
+  <td class="num">${escapeHtml(num(c.meanValLoss))} <span class="se">± ${escapeHtml(num(c.stdErr, 3))}</span></td>
+  <td class="num">${escapeHtml(num(c.meanTrainLoss))}</td><td class="num">${escapeHtml(signed(c.meanGap))}</td>
+  <td class="num">${escapeHtml(task === 'classification' ? pct(s) : num(s, 3))}</td><td class="num">${escapeHtml(pct(c.meanSparsity))}</td>
+  <td class="num">${escapeHtml(num(c.meanBestEpoch, 3))}</td><td class="num">${escapeHtml(duration(c.meanDurationMs))}</td>
+</tr>`;
+    })
+    .join('\n');
+  const t = board.trials;
+  const labelOf = new Map([...board.configs.map((c) => [c.configId, c.label] as const), ...board.incomplete.map((c) => [c.configId, c.label] as const)]);
+  const incomplete =
+    board.incomplete.length === 0
+      ? ''
+      : `<h3>Incomplete configs (not ranked)</h3>
+<table class="small"><thead><tr><th>config</th><th>folds succeeded</th></tr></thead><tbody>
+${board.incomplete.map((c) => `<tr><td>${escapeHtml(c.label)}</td><td class="num">${escapeHtml(c.succeeded)}/${escapeHtml(c.planned)}</td></tr>`).join('\n')}
+</tbody></table>`;
+  const failed =
+    board.failedTrials.length === 0
+      ? ''
+      : `<h3>Failed trials</h3>
+<table class="small"><thead><tr><th>trial</th><th>config</th><th>fold</th><th>error</th></tr></thead><tbody>
+${board.failedTrials
+  .map(
+    (f) =>
+      `<tr><td><code>${escapeHtml(f.trialId)}</code></td><td>${escapeHtml(labelOf.get(f.configId) ?? f.configId)}</td><td class="num">${escapeHtml(f.fold)}</td><td>${escapeHtml(f.error.name)}: ${escapeHtml(f.error.message)}</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>`;
+  const errorOf = new Map((board.missingErrors ?? []).map((m) => [m.trialId, m.error]));
+  const withError = (id: string) => {
+    const e = errorOf.get(id);
+    return `<code>${escapeHtml(id)}</code>${e ? ` (${escapeHtml(e.name)}: ${escapeHtml(e.message)})` : ''}`;
+  };
+  const shown = board.missingTrialIds.slice(0, 20);
+  const missing =
+    board.missingTrialIds.length === 0
+      ? ''
+      : `<p class="note">Missing trials (no valid record: timed out, out of memory, or corrupt): ${shown.map(withError).join(' ')}${board.missingTrialIds.length > shown.length ? ` and ${escapeHtml(board.missingTrialIds.length - shown.length)} more` : ''}</p>`;
+  return `<section id="leaderboard">
+<h2>Leaderboard</h2>
+<p class="caption">Configs with every fold succeeded, ranked by mean validation loss. Trials: ${escapeHtml(t.planned)} planned, ${escapeHtml(t.succeeded)} succeeded, <span class="${t.failed > 0 ? 'warn' : ''}">${escapeHtml(t.failed)} failed</span>, <span class="${t.missing > 0 ? 'warn' : ''}">${escapeHtml(t.missing)} missing</span>.</p>
+<table class="board">
+<thead><tr><th>rank</th><th>config</th><th>val loss (mean ± se)</th><th>train loss</th><th>gap</th><th>${escapeHtml(scoreName(task))}</th><th>sparsity</th><th>best epoch</th><th>duration</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+${incomplete}
+${failed}
+${missing}
+</section>`;
+}
+
+const CHARTS: { id: keyof ReturnType<typeof chartSpecs>; title: string; caption: string; empty: string }[] = [
+  {
+    id: 'lossVsStrength',
+    title: 'Validation loss against regularization strength',
+    caption: 'Mean validation loss over folds with ± one standard error; the dashed line is the unregularized model (none). Lower is better; the ring marks the chosen config.',
+    empty: 'No config has a lambda or a dropout rate to plot against.',
+  },
+  {
+    id: 'gap',
+    title: 'Generalization gap',
+    caption: 'Train (grey) and validation (blue) loss for each config, in rank order; the number is validation minus train loss.',
+    empty: '',
+  },
+  {
+    id: 'curves',
+    title: 'Learning curves of the chosen config',
+    caption: 'Train and validation loss per epoch on each fold; the dot is the epoch early stopping kept.',
+    empty: 'No trial record of the chosen config was found, so there are no curves to draw.',
+  },
+  {
+    id: 'sparsity',
+    title: 'Sparsity',
+    caption: 'Share of weights exactly zero for the L1 and elastic-net configs (the proximal step makes true zeros).',
+    empty: 'No L1 or elastic-net config in this sweep: no sparsity to show.',
+  },
+];
+
+/** A file's text as the body of an inline element: a closing tag in it cannot end the element early. */
+const inline = (file: string, tag: 'script' | 'style') => fs.readFileSync(file, 'utf8').replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1');
+
+let assets: { style: string; script: string; bundles: string } | undefined;
+/**
+ * The page's stylesheet and script (report.css, report.js beside this file), and the vega, vega-lite and
+ * vega-embed browser bundles as inline script elements; read once.
+ */
+function inlineAssets(): { style: string; script: string; bundles: string } {
+  if (assets === undefined) {
+    const file = (pkg: string, name: string) => path.join(path.dirname(require.resolve(pkg)), name);
+    const bundles = [file('vega', 'vega.min.js'), file('vega-lite', 'vega-lite.min.js'), file('vega-embed', 'vega-embed.min.js')]
+      .map((f) => `<script>${inline(f, 'script')}</script>`)
+      .join('\n');
+    assets = { style: inline(path.join(__dirname, 'report.css'), 'style'), script: inline(path.join(__dirname, 'report.js'), 'script'), bundles };
+  }
+  return assets;
+}
+
+/**
+ * What the page embeds as `regsweep-data`: the leaderboard, best record and spec whole, and the trial records
+ * with per-epoch curves kept only for the chosen config (a large sweep's curves would dwarf the report).
+ */
+export function embeddedData(data: SweepData): SweepData {
+  const chosen = data.leaderboard.best.configId;
+  const trials = data.trials.map((t) => (t.configId === chosen ? t : { ...t, curves: { trainLoss: [], valLoss: [] } }));
+  return { ...data, trials };
+}
+
+/** The report as one self-contained HTML document. */
+export function renderReport(data: SweepData): string {
+  const specs = chartSpecs(data);
+  const sections = CHARTS.map((c) => {
+    const body = specs[c.id]
+      ? `<div class="chart"><div id="chart-${c.id}" data-chart="${c.id}"></div></div>`
+      : `<p class="note" id="chart-${c.id}-empty">${escapeHtml(c.empty)}</p>`;
+    return `<section class="figure" id="figure-${c.id}">
+<h2>${escapeHtml(c.title)}</h2>
+<p class="caption">${escapeHtml(c.caption)}</p>
+${body}
+</section>`;
+  });
+  // the two smaller charts side by side
+  const figures = `${sections[0]}\n${sections[1]}\n<div class="pair">\n${sections[2]}\n${sections[3]}\n</div>`;
+  const embedded: Record<string, Spec> = {};
+  for (const c of CHARTS) if (specs[c.id]) embedded[c.id] = specs[c.id]!;
+  const { style, script, bundles } = inlineAssets();
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>regsweep report: ${escapeHtml(data.leaderboard.sweepId)}</title>
+<style>\n${style}</style>
+</head>
+<body>
+<main>
+${header(data)}
+${leaderboardTable(data.leaderboard)}
+${figures}
+</main>
+<script type="application/json" id="regsweep-data">${jsonForScript(embeddedData(data))}</script>
+<script type="application/json" id="regsweep-specs">${jsonForScript(embedded)}</script>
+${bundles}
+<script>\n${script}</script>
+</body>
+</html>
+`;
+}
+
+/** Render and write the report (parent directories created). */
+export function writeReport(data: SweepData, file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, renderReport(data), 'utf8');
+}
