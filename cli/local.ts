@@ -2,31 +2,36 @@
  * `regsweep local`: a whole sweep on this machine through the emulated harness (local S3 server, the
  * synthesized state machine, the deployed bundles in worker threads), then the leaderboard, the chosen config,
  * its test score and an HTML report.
+ *
+ * Trust: the inputs and --out are checked before anything runs; a sweep id already in --out (or in the kept S3
+ * data) with another spec is refused, so two sweeps never mix. The local S3 data (<out>/s3) is removed only once
+ * the results are written to --out; when they are not (an export that failed, an interrupt) it is kept and the
+ * message gives the command that resumes the sweep. A failed sweep exits 1, an interrupted one 130.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { readDatasetFile } from '../shared/data/parse';
-import { planSplits, splitOptions } from '../shared/data/splits';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/search/grid';
-import { assertSweepId } from '../shared/store/layout';
-import type { BestRecord } from '../shared/store/artifacts';
-import { newSweepId } from '../shared/store/layout';
-import type { Leaderboard } from '../shared/study/leaderboard';
 import { parseSpec, parseSpecText, type SweepSpec } from '../shared/search/spec';
+import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
+import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer } from './args';
 import { writeReport } from './report/html';
-import { exportSweep, loadSweep } from './sweep-files';
+import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
+import { checkLocalDataset, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
 const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
+
+/** Exit code of an interrupted run (128 + SIGINT). */
+const INTERRUPTED = 130;
 
 interface LocalFlags {
   spec?: string;
@@ -51,8 +56,8 @@ export function registerLocal(program: Command): void {
     .option('--task <task>', 'regression or classification, for --data', choice('--task', ['regression', 'classification'] as const), 'regression')
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
     .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
-    .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id resumes it')
-    .option('--keep', 'keep the local S3 data under <out>/s3 (needed to resume a sweep later)')
+    .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
+    .option('--keep', 'keep the local S3 data under <out>/s3 after the results are written (it is always kept when they are not, or when interrupted, so that rerunning resumes)')
     .option('--s3-endpoint <url>', 'use this S3-compatible endpoint (MinIO, LocalStack) instead of starting one')
     .option('--json', 'print one JSON summary alone on stdout')
     .action(async (flags: LocalFlags) => {
@@ -66,43 +71,112 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   if (flags.data && !flags.target) throw new UsageError('--data needs --target COLUMN');
   if (flags.target && !flags.data) throw new UsageError('--target goes with --data FILE');
   let spec: SweepSpec;
-  let base: string;
   if (flags.spec) {
     if (!fs.existsSync(flags.spec)) throw new UsageError(`--spec ${flags.spec}: no such file`);
     spec = parseSpecText(fs.readFileSync(flags.spec, 'utf8'), flags.spec);
-    base = path.dirname(path.resolve(flags.spec));
   } else {
-    const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as Record<string, unknown>;
-    base = REPO_ROOT;
-    if (flags.data) {
-      spec = parseSpec({ ...defaults, dataset: { source: path.resolve(flags.data), target: flags.target, task: flags.task } });
-    } else {
-      spec = parseSpec(defaults);
-    }
+    const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as { dataset: { source: string } };
+    // The embedded default names its dataset relative to the repository.
+    const dataset = flags.data
+      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task }
+      : { ...defaults.dataset, source: path.join(REPO_ROOT, defaults.dataset.source) };
+    spec = parseSpec({ ...defaults, dataset });
   }
   const source = spec.dataset.source;
   if (source.startsWith('s3://')) {
     if (!flags.s3Endpoint) throw new SpecError(`dataset.source ${source} is an S3 URI: a local sweep reads a local file (or give --s3-endpoint with the data already there)`);
     return { spec, datasetFile: '' };
   }
-  // A relative source is relative to the spec file (the repository for the embedded default), else the cwd.
-  const candidates = [path.resolve(base, source), path.resolve(source)];
-  const datasetFile = candidates.find((f) => fs.existsSync(f));
+  const datasetFile = resolveLocalDataset(source, flags.spec ?? DEFAULT_SPEC);
   if (!datasetFile) throw new DatasetError(`dataset.source ${source}: no such file`);
   return { spec, datasetFile };
 }
 
-/** Progress on stderr: a bar on a TTY, a line per 10% otherwise. */
+/**
+ * --out made a writable directory, checked before anything runs (a sweep must not run for nothing): returns
+ * the absolute directory. Errors name --out.
+ */
+function prepareOut(out: string, sweepId: string): string {
+  const dir = path.resolve(out);
+  if (sweepId === 's3') throw new UsageError(`--sweep-id s3: ${path.join(dir, 's3')} holds the local S3 data; choose another sweep id`);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' ? 'is a file, not a directory'
+      : code === 'ENOTDIR' ? 'a parent of it is a file'
+      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable'
+      : `cannot create it (${code ?? (e as Error).message})`;
+    throw new UsageError(`--out ${out}: ${why}`);
+  }
+  const sweepDir = path.join(dir, sweepId);
+  if (fs.existsSync(sweepDir) && !fs.statSync(sweepDir).isDirectory()) throw new UsageError(`--out ${out}: ${sweepDir} is a file, not a directory`);
+  return dir;
+}
+
+/**
+ * Refuses a sweep id that `sweep` already holds with another spec (`planned`: the spec as PlanSweep will store
+ * it), so that the records of two sweeps never mix; the same spec resumes. `fresh` says how to start afresh.
+ */
+async function refuseOtherSpec(sweep: SweepStore, planned: SweepSpec, where: string, fresh: string): Promise<void> {
+  const existing = await sweep.rawSpec();
+  if (existing !== undefined && JSON.stringify(existing) !== JSON.stringify(planned)) {
+    throw new UsageError(`sweep ${sweep.sweepId} already exists in ${where} with a different spec: give another --sweep-id to start a new sweep, or ${fresh}`);
+  }
+}
+
+/** Single-quotes an argument for a POSIX shell when it needs it. */
+const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+
+/** The command that runs this sweep again under its id: it resumes (finished trials are not run again). */
+function resumeCommand(flags: LocalFlags, sweepId: string): string {
+  const args = ['regsweep', 'local'];
+  if (flags.spec) args.push('--spec', flags.spec);
+  if (flags.data) args.push('--data', flags.data, '--target', flags.target ?? '', '--task', flags.task);
+  args.push('--out', flags.out, '--sweep-id', sweepId);
+  if (flags.workers !== undefined) args.push('--workers', String(flags.workers));
+  if (flags.keep) args.push('--keep');
+  if (flags.s3Endpoint) args.push('--s3-endpoint', flags.s3Endpoint);
+  if (flags.json) args.push('--json');
+  return args.map(shellQuote).join(' ');
+}
+
+/** A run that did not end in a written result: what `--json` prints, and the one line on stderr. */
+interface Outcome {
+  readonly status: 'FAILED' | 'INTERRUPTED';
+  readonly sweepId: string;
+  readonly error: string;
+  readonly cause: string;
+  /** The directory the sweep's files were exported to, when they were. */
+  readonly results?: string;
+  /** Where the sweep's S3 data is kept (to resume it). */
+  readonly kept?: string;
+  /** The command that resumes the sweep, when its data is kept. */
+  readonly resume?: string;
+}
+
+function printOutcome(o: Outcome, json: boolean, message: string): void {
+  const where = o.results ? `; its files are in ${o.results}` : '';
+  const kept = o.kept ? `; its data is kept in ${o.kept}` : '';
+  const resume = o.resume ? `; to resume: ${o.resume}` : '';
+  process.stderr.write(`regsweep: ${message}${where}${kept}${resume}\n`);
+  if (json) process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+}
+
+/** Progress on stderr: a bar on a TTY, a line per 10% otherwise. Nothing after stop(). */
 function progressReporter(total: number, json: boolean) {
   const tty = process.stderr.isTTY && !json;
   const bar = tty
     ? new SingleBar({ format: 'trials {bar} {value}/{total} done, {failed} failed | ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
     : undefined;
   let lastDecile = -1;
+  let stopped = false;
   bar?.start(total, 0, { failed: 0 });
   return {
     onEvent(e: MapRunEvent | { type?: unknown }) {
-      if (e.type !== 'MapItemSucceeded' && e.type !== 'MapItemFailed') return;
+      if (stopped || (e.type !== 'MapItemSucceeded' && e.type !== 'MapItemFailed')) return;
       const m = e as Extract<MapRunEvent, { type: 'MapItemSucceeded' | 'MapItemFailed' }>;
       const done = m.succeeded + m.failed;
       if (bar) bar.update(done, { failed: m.failed });
@@ -115,6 +189,8 @@ function progressReporter(total: number, json: boolean) {
       }
     },
     stop() {
+      if (stopped) return;
+      stopped = true;
       bar?.stop();
     },
   };
@@ -132,47 +208,82 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   }
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
-  const run: SweepSpec = { ...spec, sweepId };
-  const trials = expandGrid(parseSpec(run)).length; // refuses a grid over the limit before anything starts
-  if (datasetFile) {
-    // Check the data here, so a bad file fails at once with its row and column.
-    const ds = await readDatasetFile(datasetFile, { target: spec.dataset.target, task: spec.dataset.task, features: spec.dataset.features, format: spec.dataset.format });
-    planSplits(ds, splitOptions(spec));
-  }
-  const outDir = path.resolve(flags.out, sweepId);
+  const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
+  // Check the data here, so a bad file fails at once with its row and column.
+  if (datasetFile) await checkLocalDataset(spec, datasetFile);
+  const out = prepareOut(flags.out, sweepId);
+  const outDir = path.join(out, sweepId);
+
+  // Loaded here, not at start-up: the harness pulls in the workflow interpreter and the AWS SDK.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Harness, DEFAULT_BUCKET } = require('../local/harness') as typeof import('../local/harness');
+  const datasetName = datasetFile ? path.basename(datasetFile) : '';
+  // The execution input, and the spec as PlanSweep will store it (what a resumed sweep must match).
+  const input: SweepSpec = { ...spec, sweepId, dataset: { ...spec.dataset, source: datasetFile ? `s3://${DEFAULT_BUCKET}/${datasetKey(datasetName)}` : spec.dataset.source } };
+  const planned: SweepSpec = { ...parseSpec(input), sweepId };
+  await refuseOtherSpec(new SweepStore(new DirectoryBlobs(outDir), sweepId), planned, outDir, `remove ${outDir}`);
+
   const workers = flags.workers ?? os.availableParallelism();
   const started = Date.now();
   log(`regsweep: sweep ${sweepId}: ${trials} trials on ${datasetFile ? path.relative(process.cwd(), datasetFile) || datasetFile : spec.dataset.source}`);
-  // Loaded here, not at start-up: the harness pulls in the workflow interpreter and the AWS SDK.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Harness } = require('../local/harness') as typeof import('../local/harness');
-  const harness: HarnessType = await Harness.start({
-    s3Endpoint: flags.s3Endpoint,
-    s3Dir: flags.keep ? path.resolve(flags.out, 's3') : undefined,
-    workers,
-    log,
-  });
-  const onSignal = () => {
-    void harness.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
+  // The local server keeps its data under --out (not in a temp dir), so that it outlives a run that fails to
+  // write its results or is interrupted: rerunning the command then resumes from it. With --keep, every sweep's
+  // data stays in <out>/s3; else this sweep's is in <out>/<sweepId>.s3 until its results are written.
+  const s3Dir = flags.s3Endpoint ? undefined : path.join(out, flags.keep ? 's3' : `${sweepId}.s3`);
+  const harness: HarnessType = await Harness.start({ s3Endpoint: flags.s3Endpoint, s3Dir, workers, log });
+  const kept = s3Dir ?? harness.store.uri(sweepPrefix(sweepId));
+  const resume = resumeCommand(flags, sweepId);
+  /** Set once the results are in --out: the local S3 data may go (unless --keep). */
+  let written = false;
+  let onInterrupt = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
+  process.once('SIGINT', onInterrupt);
   try {
-    if (datasetFile) run.dataset.source = await harness.uploadDataset(datasetFile);
+    await refuseOtherSpec(new SweepStore(harness.store, sweepId), planned, kept, s3Dir ? `remove ${s3Dir}${flags.keep ? ` (the kept S3 data of every sweep in ${out})` : ''}` : 'delete it there');
+    if (datasetFile) await harness.uploadDataset(datasetFile, datasetName);
     const progress = progressReporter(trials, !!flags.json);
-    const result = await harness.runSweep(run as unknown as Record<string, unknown>, { executionName: sweepId, onEvent: (e) => progress.onEvent(e as MapRunEvent) }).finally(() => progress.stop());
-    // Whatever the outcome, the sweep's objects (records of failed trials too) are copied out.
-    fs.mkdirSync(outDir, { recursive: true });
-    await exportSweep(harness.store, sweepId, outDir);
-    if (result.status !== 'SUCCEEDED') {
-      process.stderr.write(`regsweep: sweep ${sweepId} failed: ${result.error ?? 'error'}: ${result.cause ?? ''}\n`);
-      process.stderr.write(`regsweep: trial records are in ${path.join(outDir, 'trials')}\n`);
+    const running = harness.runSweep(input as unknown as Record<string, unknown>, { executionName: sweepId, onEvent: (e) => progress.onEvent(e as MapRunEvent) });
+    running.catch(() => undefined); // abandoned when interrupted
+    const result = await Promise.race([running, interrupted]).finally(() => {
+      progress.stop();
+      process.removeListener('SIGINT', onInterrupt); // from here on, Ctrl-C stops at once (the S3 data stays)
+    });
+    if (result === 'interrupted') {
+      printOutcome({ status: 'INTERRUPTED', sweepId, error: 'Interrupted', cause: 'SIGINT', kept, resume }, !!flags.json, `interrupted: sweep ${sweepId} stopped before it finished`);
+      return INTERRUPTED;
+    }
+
+    // Whatever the outcome, the sweep's objects (records of failed trials too) are copied out; a sweep that died
+    // before writing anything (e.g. in PlanSweep) has none, and its own error is what the user must see.
+    const hasFiles = (await harness.store.listKeys(sweepPrefix(sweepId))).length > 0;
+    try {
+      if (hasFiles) await exportSweep(harness.store, sweepId, outDir);
+    } catch (e) {
+      const why = `${result.status === 'SUCCEEDED' ? `sweep ${sweepId} finished` : `sweep ${sweepId} failed (${result.error}: ${causeMessage(result.cause ?? '')})`}, but its results could not be written to ${outDir}: ${(e as Error).message}`;
+      printOutcome({ status: 'FAILED', sweepId, error: 'ExportError', cause: (e as Error).message, kept, resume }, !!flags.json, why);
       return 1;
     }
-    const data = await loadSweep(outDir, {});
+    if (result.status !== 'SUCCEEDED') {
+      written = true;
+      const error = result.error ?? 'Error';
+      const cause = causeMessage(result.cause ?? '');
+      const results = hasFiles ? outDir : undefined;
+      printOutcome({ status: 'FAILED', sweepId, error, cause, ...(results ? { results } : {}) }, !!flags.json, `sweep ${sweepId} failed: ${error}: ${cause}`);
+      return 1;
+    }
     const report = path.join(outDir, 'report.html');
-    await writeReport(data, report);
-    const board: Leaderboard = data.leaderboard;
-    const best: BestRecord | undefined = data.best;
+    let data: SweepData;
+    try {
+      data = await loadSweep(outDir, {});
+      await writeReport(data, report);
+    } catch (e) {
+      const why = `sweep ${sweepId} finished, but its report could not be written to ${report}: ${(e as Error).message}`;
+      printOutcome({ status: 'FAILED', sweepId, error: 'ReportError', cause: (e as Error).message, results: outDir, kept, resume }, !!flags.json, why);
+      return 1;
+    }
+    written = true;
+    const board = data.leaderboard;
+    const best = data.best;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (flags.json) {
       process.stdout.write(JSON.stringify(sweepSummary(board, best!, { report, backend: best?.backend ?? board.backend }), null, 2) + '\n');
@@ -190,7 +301,9 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     }
     return 0;
   } finally {
-    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGINT', onInterrupt);
     await harness.close();
+    // The sweep's local S3 data goes once its results are written, unless asked to keep it.
+    if (written && !flags.keep && s3Dir) fs.rmSync(s3Dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The `regsweep` command. Bad input (a UserInputError or a usage error): one line on stderr, exit 2. A
- * command that fails for another reason (a sweep that fails): its cause on stderr, exit 1. No stack traces
- * unless REGSWEEP_DEBUG=1.
+ * command that fails for another reason (a sweep that fails): its cause on stderr, exit 1. Interrupted (Ctrl-C):
+ * exit 130. No stack traces unless REGSWEEP_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
 import { isUserInputError } from '../shared/errors';
@@ -30,7 +30,9 @@ export async function main(argv: string[]): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    // A command that ends without an exception but not in success (a failed sweep: 1, interrupted: 130) says so
+    // in process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
@@ -52,5 +54,7 @@ export async function main(argv: string[]): Promise<number> {
 if (require.main === module || process.env.REGSWEEP_CLI_ENTRY === '1') {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // Interrupted: leave now, without waiting for the work that was abandoned (a stopped sweep's pending calls).
+    if (code === 130) process.exit(code);
   });
 }

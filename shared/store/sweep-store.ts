@@ -238,7 +238,8 @@ function inputTrialId(input: string | undefined): string | undefined {
   }
 }
 
-function causeMessage(cause: string): string {
+/** The message of a Step Functions Cause: a Lambda error's `errorMessage`, or the plain-text cause itself. */
+export function causeMessage(cause: string): string {
   try {
     return (JSON.parse(cause) as { errorMessage?: string }).errorMessage ?? cause;
   } catch {
