@@ -12,7 +12,8 @@ import { readDatasetFile, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
 import { UsageError } from '../shared/errors';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
-import { parseSpecText, type SweepSpec } from '../shared/search/spec';
+import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
+import { formatBytes, regularFileSize } from '../shared/util/files';
 
 export interface SpecFile {
   /** The path as given. */
@@ -23,15 +24,25 @@ export interface SpecFile {
   readonly raw: Record<string, unknown>;
 }
 
-/** Read and validate a spec file; every problem is a one-line UserInputError naming the file. */
+/** A spec is a few hundred bytes; a larger file is not a spec. */
+const MAX_SPEC_BYTES = 1024 * 1024;
+
+/**
+ * Read and validate a spec file (what `--spec` of every command reads); every problem is a one-line
+ * UserInputError naming the file. Anything but a regular file (a directory, a FIFO, a device) is refused at
+ * once, and so is a file over 1 MB; a UTF-8 byte order mark is ignored.
+ */
 export function readSpecFile(file: string): SpecFile {
+  const stat = regularFileSize(file);
+  if ('problem' in stat) throw new UsageError(`--spec: cannot read ${file}: ${stat.problem}`);
+  if (stat.size > MAX_SPEC_BYTES) {
+    throw new UsageError(`--spec: ${file} is ${formatBytes(stat.size)}, over the ${formatBytes(MAX_SPEC_BYTES)} a spec file may have`);
+  }
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = stripBom(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message);
-    throw new UsageError(`--spec: cannot read ${file}: ${why}`);
+    throw new UsageError(`--spec: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const spec = parseSpecText(text, file);
   return { file, spec, raw: JSON.parse(text) as Record<string, unknown> };
@@ -40,25 +51,29 @@ export function readSpecFile(file: string): SpecFile {
 export const isS3Source = (source: string) => source.startsWith('s3://');
 
 /**
- * The local file a spec's `dataset.source` names: a relative path is relative to the spec file's directory, else
+ * The local path a spec's `dataset.source` names: a relative path is relative to the spec file's directory, else
  * to the current directory (as `regsweep local` reads it; the examples are written relative to the repository).
- * Undefined when neither exists.
+ * Undefined when neither exists. Whatever exists is returned, file or not: reading it says what is wrong.
  */
 export function resolveLocalDataset(source: string, specFile: string): string | undefined {
   const candidates = path.isAbsolute(source) ? [source] : [path.resolve(path.dirname(specFile), source), path.resolve(source)];
-  return candidates.find((p) => {
-    try {
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return candidates.find((p) => fs.existsSync(p));
 }
 
-/** Parse a spec's local dataset exactly as PlanSweep parses it in S3, and plan its splits. Errors name the file. */
+/**
+ * Parse a spec's local dataset exactly as PlanSweep parses it in S3 (refusing one over limits.maxDatasetBytes,
+ * or anything but a regular file), and plan its splits. Errors name the file.
+ */
 export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan }> {
   const d = spec.dataset;
-  const dataset = await readDatasetFile(file, { name: d.source, target: d.target, task: d.task, features: d.features, format: d.format });
+  const dataset = await readDatasetFile(file, {
+    name: d.source,
+    target: d.target,
+    task: d.task,
+    features: d.features,
+    format: d.format,
+    maxBytes: spec.limits.maxDatasetBytes,
+  });
   const plan = planSplits(dataset, splitOptions(spec));
   return { dataset, plan };
 }

@@ -1,5 +1,6 @@
 /**
- * Datasets: parse a CSV (header row) or JSON Lines file into a numeric table. No AWS, no tfjs.
+ * Datasets: parse a CSV (header row; comma, semicolon or tab delimited, detected from the header) or JSON Lines
+ * file into a numeric table. No AWS, no tfjs.
  *
  * Every problem with the user's data is a DatasetError with a one-line message naming the file and, where it
  * applies, the row and column: `diabetes.csv row 12 (line 13), column "bmi": not a number: "abc"`.
@@ -11,6 +12,7 @@ import { basename } from 'node:path';
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { DatasetError } from '../errors';
 import type { Task } from '../search/spec';
+import { formatBytes, regularFileSize } from '../util/files';
 
 export type SplitLabel = 'train' | 'validation' | 'test';
 
@@ -79,18 +81,43 @@ export function parseDataset(content: string | Uint8Array, opts: ParseOptions): 
   return toDataset(table, opts);
 }
 
-/** Read and parse a local dataset file; `name` defaults to the file's base name. */
-export async function readDatasetFile(path: string, opts: Omit<ParseOptions, 'name'> & { name?: string }): Promise<Dataset> {
+/** The default of the spec's `limits.maxDatasetBytes`: the largest dataset read (100 MB). */
+export const DEFAULT_MAX_DATASET_BYTES = 100 * 1024 * 1024;
+
+/** Refuse a dataset of `size` bytes over `maxBytes` before it is read, saying how to raise the limit. */
+export function checkDatasetSize(name: string, size: number, maxBytes: number): void {
+  if (size <= maxBytes) return;
+  const exactly = (n: number) => (n < 1024 ? `${n} bytes` : `${formatBytes(n)} (${n} bytes)`);
+  throw new DatasetError(
+    `${name}: the file is ${exactly(size)}, over limits.maxDatasetBytes = ${exactly(maxBytes)}; ` +
+      `raise limits.maxDatasetBytes in the spec, or use a smaller file`,
+  );
+}
+
+export interface ReadOptions extends Omit<ParseOptions, 'name'> {
+  /** @default the file's base name */
+  name?: string;
+  /** Refuse a file larger than this, before reading it. @default DEFAULT_MAX_DATASET_BYTES */
+  maxBytes?: number;
+}
+
+/**
+ * Read and parse a local dataset file. Anything but a regular file (a directory, a FIFO, a device) is refused
+ * at once, and so is a file over `maxBytes`, before a byte is read.
+ */
+export async function readDatasetFile(path: string, opts: ReadOptions): Promise<Dataset> {
+  const { maxBytes = DEFAULT_MAX_DATASET_BYTES, ...parseOpts } = opts;
   const name = opts.name ?? basename(path);
+  const file = regularFileSize(path);
+  if ('problem' in file) throw new DatasetError(`${name}: cannot read ${path}: ${file.problem}`);
+  checkDatasetSize(name, file.size, maxBytes);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message);
-    throw new DatasetError(`${name}: cannot read ${path}: ${why}`);
+    throw new DatasetError(`${name}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseDataset(bytes, { ...opts, name });
+  return parseDataset(bytes, { ...parseOpts, name });
 }
 
 export function formatFromName(name: string): 'csv' | 'jsonl' {
@@ -131,6 +158,7 @@ export function readCsv(text: string, name: string): RawTable {
   try {
     records = parseCsv(text, {
       bom: true,
+      delimiter: sniffDelimiter(text),
       info: true,
       trim: true,
       skip_empty_lines: true,
@@ -157,6 +185,36 @@ export function readCsv(text: string, name: string): RawTable {
     rows.push({ line: info.lines, cells: record });
   }
   return { columns, headerLine: header.info.lines, rows };
+}
+
+/** The delimiters a CSV may use, comma first (it wins a tie). */
+const DELIMITERS = [',', ';', '\t'];
+
+/**
+ * The delimiter of a CSV: the one of comma, semicolon and tab that occurs most often outside quotes in the header
+ * (the first line that is not blank); comma when none occurs.
+ */
+function sniffDelimiter(text: string): string {
+  const counts = DELIMITERS.map(() => 0);
+  let quoted = false;
+  let started = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) {
+      if (started) break;
+      continue;
+    } else if (!quoted) {
+      const d = DELIMITERS.indexOf(ch);
+      if (d >= 0) counts[d]++;
+    }
+    if (ch.trim() !== '' && ch !== '\uFEFF') started = true;
+  }
+  let best = 0;
+  counts.forEach((c, d) => {
+    if (c > counts[best]) best = d;
+  });
+  return DELIMITERS[best];
 }
 
 export function readJsonl(text: string, name: string): RawTable {

@@ -1,8 +1,9 @@
 /**
  * Splits: hold out the test rows first, then k folds (or one holdout) of the rest, from a seed and stratified
  * by class for classification; or the rows a `split` column names. The test split does not depend on k.
+ * A `split` column with validation rows fixes a single holdout, so it needs folds = 1 (refused otherwise).
  */
-import { DatasetError } from '../errors';
+import { DatasetError, SpecError } from '../errors';
 import type { SweepSpec } from '../search/spec';
 import { createRng, shuffled, type Rng } from '../util/random';
 import { SPLIT_COLUMN, type Dataset } from './parse';
@@ -62,6 +63,13 @@ export function planSplits(ds: Dataset, opts: SplitOptions): SplitPlan {
     if (test.length === 0) throw new DatasetError(`${ds.name}, ${col}: no row is labeled test; label at least 1 row test`);
     const trainval = all.filter((i) => split[i] !== 'test');
     if (validation.length > 0) {
+      if (opts.folds !== 1) {
+        // The labeled validation rows are the one holdout: planning k folds would plan trials for folds that do not exist.
+        throw new SpecError(
+          `validation.folds is ${opts.folds}, but ${ds.name}, ${col}: the rows labeled validation (${validation.length}) make a single holdout; ` +
+            `set validation.folds to 1, or label those rows train to cross-validate over ${opts.folds} folds`,
+        );
+      }
       if (train.length < MIN_TRAIN) {
         throw new DatasetError(`${ds.name}, ${col}: ${train.length} row(s) labeled train; need at least ${MIN_TRAIN}`);
       }

@@ -3,6 +3,7 @@
  * error names the field (e.g. `search.lambda[2]: must be >= 0, got -1`).
  */
 import { z } from 'zod';
+import { DEFAULT_MAX_DATASET_BYTES } from '../data/parse';
 import { SpecError } from '../errors';
 
 export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
@@ -20,6 +21,11 @@ export const REG_TYPES = [
 export type RegType = (typeof REG_TYPES)[number];
 
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Hard cap of `limits.maxDatasetBytes`: the text of a larger file would not fit in one JavaScript string. */
+const MAX_DATASET_BYTES_CAP = 500_000_000;
+/** A spec is at most 4 levels deep (`search.lambda.min`); deeper JSON is refused before validation walks it. */
+const MAX_DEPTH = 32;
 
 /** A number that must be finite (JSON cannot carry Infinity, but a JS caller can). */
 const finite = () => z.number({ error: (i) => `must be a number, got ${describe(i.input)}` }).refine(Number.isFinite, {
@@ -40,7 +46,7 @@ function describe(v: unknown): string {
     const s = JSON.stringify(v);
     return s.length > 60 ? s.slice(0, 60) + '...' : s;
   } catch {
-    return typeof v;
+    return Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
   }
 }
 
@@ -132,7 +138,11 @@ export const SweepSpecSchema = z
       .strict()
       .prefault({}),
     limits: z
-      .object({ maxTrials: int(1, 100000).default(5000) })
+      .object({
+        maxTrials: int(1, 100000).default(5000),
+        /** The largest dataset file read, in bytes (checked before reading it); at most 500 MB, a JS string's limit. */
+        maxDatasetBytes: int(1, MAX_DATASET_BYTES_CAP).default(DEFAULT_MAX_DATASET_BYTES),
+      })
       .strict()
       .prefault({}),
   })
@@ -173,15 +183,17 @@ function flattenUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   });
 }
 
+/** `['search', 'lambda', 2]` -> `search.lambda[2]` (after `prefix`). */
+function formatPath(path: readonly PropertyKey[], prefix = ''): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), prefix);
+}
+
 /** Format zod issues as `path: message; path: message`. */
 function formatIssues(error: z.ZodError, prefix = ''): string {
   return flattenUnions(error.issues)
     .slice(0, 5)
     .map((i) => {
-      const path = i.path.reduce<string>(
-        (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
-        prefix,
-      );
+      const path = formatPath(i.path, prefix);
       let msg = i.message;
       if (i.code === 'unrecognized_keys') msg = `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
       if (i.code === 'invalid_type' && /received undefined/.test(i.message)) msg = 'is required';
@@ -195,6 +207,10 @@ function formatIssues(error: z.ZodError, prefix = ''): string {
  * Cross-field rules: types with a penalty need `search.lambda`, types with dropout need `search.dropout`.
  */
 export function parseSpec(input: unknown): SweepSpec {
+  const deep = tooDeep(input);
+  if (deep !== undefined) {
+    throw new SpecError(`invalid spec: ${deep}: nested more than ${MAX_DEPTH} levels deep (a sweep spec is at most 4 levels deep)`);
+  }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SpecError(`spec must be a JSON object, got ${describe(input)}`);
   }
@@ -220,11 +236,26 @@ export function parseSpec(input: unknown): SweepSpec {
   return spec;
 }
 
-/** Parse spec text (JSON); `where` names the file for the error message. */
+/**
+ * The path (its first 4 steps, as `a.b[0][0]...`) of a value nested deeper than MAX_DEPTH, or undefined.
+ * Iterative, so it never overflows the stack that a recursive walk (zod, JSON.stringify) would.
+ */
+function tooDeep(input: unknown): string | undefined {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (path.length >= MAX_DEPTH) return `${formatPath(path.slice(0, 4))}...`;
+    for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...path, Array.isArray(value) ? Number(k) : k] });
+  }
+  return undefined;
+}
+
+/** Parse spec text (JSON; a leading UTF-8 byte order mark is ignored); `where` names the file for the error message. */
 export function parseSpecText(text: string, where = 'spec'): SweepSpec {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(stripBom(text));
   } catch (e) {
     throw new SpecError(`${where}: not valid JSON (${(e as Error).message})`);
   }
@@ -235,6 +266,9 @@ export function parseSpecText(text: string, where = 'spec'): SweepSpec {
     throw e;
   }
 }
+
+/** Text without its leading byte order mark, which editors on Windows may save and JSON.parse refuses. */
+export const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 
 /** The lambda values a spec searches (a list as given, or `count` log-spaced values from min to max). */
 export function lambdaValues(spec: SweepSpec): number[] {

@@ -2,7 +2,7 @@
  * What the steps share: per-container caches (a warm Lambda reuses them across invocations), the dataset of a
  * sweep read from its bucket, and the sweep's spec and splits.
  */
-import { parseDataset, type Dataset } from '../data/parse';
+import { checkDatasetSize, parseDataset, type Dataset } from '../data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../data/splits';
 import { DatasetError } from '../errors';
 import type { SweepSpec } from '../search/spec';
@@ -19,12 +19,13 @@ export interface StepCaches {
 
 export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map() });
 
-/** Load and parse the spec's dataset (cached by ETag). Errors name the S3 object. */
+/** Load and parse the spec's dataset (cached by ETag), refusing one over limits.maxDatasetBytes. Errors name the S3 object. */
 export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {
   const { key } = datasetLocation(spec, objects.bucket);
   const notFound = () => new DatasetError(`dataset ${objects.uri(key)} not found (upload it with regsweep upload-dataset)`);
   const head = await objects.head(key);
   if (!head) throw notFound();
+  checkDatasetSize(objects.uri(key), head.size, spec.limits.maxDatasetBytes); // before a byte is read
   const cached = caches?.datasets.get(`${objects.bucket}/${key}@${head.etag}`);
   if (cached) return cached;
   const got = await objects.getBytes(key);

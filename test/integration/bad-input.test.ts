@@ -8,13 +8,19 @@
  * Every case runs with (fake) AWS credentials in the environment, which must never be printed.
  *
  * `local` cases run with `--keep --out <dir>`: the harness would create <dir>/s3 for its S3 server, so its absence
- * shows the input was refused before the harness started. The cases run concurrently (each is a child process).
+ * shows the input was refused before the harness started.
+ *
+ * The cases run in one child process per core, each running its share of the command lines one after another
+ * through the CLI's `main` (test/support/cli-batch.ts): starting the CLI costs ~0.7 s of CPU, so a process per
+ * case spent most of the catalogue's time starting up. A case whose process died or hung before it finished runs
+ * again alone through bin/regsweep.js, so one bad case cannot hide the others.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FAKE_CREDENTIALS } from '../support/aws-stub';
+import type { BatchResult } from '../support/cli-batch';
 import { ROOT } from '../support/cli';
 import { writeTinyCsv } from '../support/reliability';
 
@@ -40,6 +46,13 @@ function specWith(patch: Record<string, unknown> = {}, dataset: Record<string, u
   const out = { ...base, ...patch };
   for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
   return out;
+}
+
+/** A named pipe in the temp dir: reading it would block until a writer comes (none will). */
+function fifo(name: string): string {
+  const p = path.join(tmp, name);
+  if (!fs.existsSync(p)) execFileSync('mkfifo', [p]);
+  return p;
 }
 
 let specCount = 0;
@@ -101,6 +114,10 @@ function catalogue(): Case[] {
   validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
   validate('a penalty type without lambda', () => ['--spec', spec({ search: { types: ['l2'] } })], /search\.lambda: is required for l2/);
   validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
+  validate('a spec nested 40 levels deep, naming where', () => ['--spec', file('deep.json', `{"search": ${'['.repeat(40)}${']'.repeat(40)}}`)], /deep\.json: invalid spec: search\[0\]\[0\]\[0\]\.\.\.: nested more than 32 levels deep/);
+  validate('a spec that is a directory', () => ['--spec', tmp], /--spec: cannot read .*: is a directory, not a regular file/);
+  validate('a spec that is a named pipe (would block)', () => ['--spec', fifo('spec.fifo')], /--spec: cannot read .*spec\.fifo: is a named pipe \(FIFO\), not a regular file/);
+  validate('limits.maxDatasetBytes over its cap', () => ['--spec', spec({ limits: { maxDatasetBytes: 1e12 } })], /limits\.maxDatasetBytes: must be <= 500000000, got 1000000000000/);
   local('an s3:// dataset without --s3-endpoint', () => ['--spec', spec({}, { source: 's3://bucket/datasets/x.csv' })], /dataset\.source s3:\/\/bucket\/datasets\/x\.csv is an S3 URI/);
   local('a dataset file that does not exist', () => ['--spec', spec({}, { source: path.join(tmp, 'absent.csv') })], /dataset\.source .*absent\.csv: no such file/);
   validate('a spec file that does not exist', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/);
@@ -120,6 +137,16 @@ function catalogue(): Case[] {
   validate('a non-integer class label', () => ['--spec', specOnData('labels.csv', tinyRows(6).replace(/,(\d+)\n/, ',0.5\n'), { task: 'classification' })], /labels\.csv row 1 \(line 2\), column "y": a class label must be an integer >= 0, got 0\.5/);
   validate('a single class', () => ['--spec', specOnData('one-class.csv', 'a,y\n1,1\n2,1\n3,1\n4,1\n', { task: 'classification' })], /one-class\.csv, column "y": only one class \(1\) present/);
   both('too few rows for the folds', () => ['--spec', specOnData('few.csv', tinyRows(4), {}, { validation: { folds: 5 } })], /few\.csv: too few rows for 5 folds: 4 rows/);
+  both(
+    'k folds on a split column with validation rows',
+    () => ['--spec', specOnData('split.csv', ['a,split,y', ...Array.from({ length: 12 }, (_, i) => `${i},${['train', 'validation', 'test'][i % 3]},${i * 2}`)].join('\n') + '\n', {}, { validation: { folds: 3 } })],
+    /validation\.folds is 3, but .*split\.csv, column "split": the rows labeled validation \(4\) make a single holdout; set validation\.folds to 1/,
+  );
+  both('a dataset.source that is a directory', () => ['--spec', spec({}, { source: tmp })], /cannot read .*: is a directory, not a regular file/);
+  both('a dataset.source that is a named pipe (would block)', () => ['--spec', spec({}, { source: fifo('data.fifo') })], /data\.fifo: cannot read .*: is a named pipe \(FIFO\), not a regular file/);
+  validate('a dataset.source that is /dev/zero (never ends)', () => ['--spec', spec({}, { source: '/dev/zero' })], /\/dev\/zero: cannot read \/dev\/zero: is a character device, not a regular file/);
+  local('--data /dev/zero (never ends)', () => ['--data', '/dev/zero', '--target', 'y'], /cannot read \/dev\/zero: is a character device, not a regular file/);
+  validate('a dataset over limits.maxDatasetBytes', () => ['--spec', spec({ limits: { maxDatasetBytes: 100 } })], /tiny\.csv: the file is \d+ bytes, over limits\.maxDatasetBytes = 100 bytes; raise limits\.maxDatasetBytes in the spec/);
   validate('a JSON Lines row that is not an object', () => ['--spec', spec({}, { source: file('rows.jsonl', '{"a":1,"y":2}\n[1,2]\n') })], /rows\.jsonl row 2 \(line 2\): not a JSON object, got an array/);
 
   // ---- command-line arguments: local
@@ -139,6 +166,7 @@ function catalogue(): Case[] {
   train('--reg l2 without --lambda', ['--reg', 'l2'], /--reg l2 needs --lambda/);
   train('--epochs 1e999 (Infinity)', ['--epochs', '1e999'], /--epochs must be an integer from 1 to 100000, got "1e999"/);
   train('--learning-rate Infinity', ['--learning-rate', 'Infinity'], /--learning-rate must be a number > 0, got "Infinity"/);
+  cases.push({ name: 'train: --data /dev/zero (never ends)', command: 'train', args: () => ['--data', '/dev/zero', '--target', 'y'], message: /cannot read \/dev\/zero: is a character device, not a regular file/ });
   train('bad --hidden sizes', ['--hidden', '64,x'], /--hidden must be layer sizes like 64,64/);
   cases.push({ name: 'train: a missing --data', command: 'train', args: () => ['--target', 'y'], message: /required option '--data <file>' not specified/ });
 
@@ -167,10 +195,12 @@ interface Run {
   out?: string;
 }
 
+const ENV: NodeJS.ProcessEnv = { ...process.env, ...FAKE_CREDENTIALS, REGSWEEP_DEBUG: undefined, REGSWEEP_CLI_ENTRY: undefined };
+
+/** One command line alone through bin/regsweep.js. */
 function run(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...FAKE_CREDENTIALS, REGSWEEP_DEBUG: undefined };
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'regsweep.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'regsweep.js'), ...args], { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -184,27 +214,51 @@ function run(args: string[]): Promise<Run> {
   });
 }
 
+/** Command lines one after another in one process (test/support/cli-batch.ts): the results it finished, by index. */
+function runBatch(argvs: string[][]): Promise<Map<number, Run>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'test', 'support', 'cli-batch.ts')], { cwd: ROOT, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = new Map<number, Run>();
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      pending += d;
+      for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+        const r = JSON.parse(pending.slice(0, nl)) as BatchResult;
+        pending = pending.slice(nl + 1);
+        done.set(r.i, { code: r.code, stdout: r.stdout, stderr: r.stderr });
+      }
+    });
+    child.stderr.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(done);
+    });
+    child.stdin.end(JSON.stringify(argvs));
+  });
+}
+
 const CASES = catalogue();
 const results = new Map<string, Run>();
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-bad-input-'));
   writeTinyCsv(tmp, 'tiny.csv', 20);
-  const jobs = CASES.map((c, i) => async () => {
+  const argvs = CASES.map((c, i) => {
     const argv = c.args();
-    let out: string | undefined;
-    if (c.command === 'local') {
-      out = path.join(tmp, `out-${i}`);
-      argv.push('--keep', '--out', out);
-    }
-    const r = await run(c.command === '(none)' ? argv : [c.command, ...argv]);
-    results.set(c.name, { ...r, out });
+    if (c.command === 'local') argv.push('--keep', '--out', path.join(tmp, `out-${i}`));
+    return c.command === '(none)' ? argv : [c.command, ...argv];
   });
-  // a few at a time: each case is a Node process starting the CLI
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.max(2, Math.min(6, os.availableParallelism() * 2)) }, async () => {
-    while (next < jobs.length) await jobs[next++]();
-  }));
+  // one process per core, the cases dealt round-robin
+  const groups = Array.from({ length: os.availableParallelism() }, (_, g) => argvs.map((_a, i) => i).filter((i) => i % os.availableParallelism() === g));
+  const finished = await Promise.all(groups.map((group) => runBatch(group.map((i) => argvs[i]))));
+  for (const [g, group] of groups.entries()) {
+    for (const [k, i] of group.entries()) {
+      const r = finished[g].get(k) ?? (await run(argvs[i])); // the batch died or hung before this case: alone
+      results.set(CASES[i].name, { ...r, out: CASES[i].command === 'local' ? path.join(tmp, `out-${i}`) : undefined });
+    }
+  }
 }, 300_000);
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

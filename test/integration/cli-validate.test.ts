@@ -59,6 +59,28 @@ describe('regsweep validate', () => {
     expect(r.stdout).toMatch(/dataset:\s+nope\/none.csv: not found/);
   });
 
+  it('accepts a spec saved with a UTF-8 byte order mark', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../examples/specs/default.json'), 'utf8');
+    const spec = writeSpec('bom.json', `\uFEFF${text.replace('examples/data/diabetes.csv', path.resolve('examples/data/diabetes.csv'))}`);
+    const r = regsweep(['validate', '--spec', spec]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/grid:\s+23 configs x 3 folds = 69 trials/);
+  });
+
+  it.each([
+    ['semicolon', ';'],
+    ['tab', '\t'],
+  ])('reads a %s-delimited dataset: its columns are found', (name, d) => {
+    const data = path.join(tmp, `${name}.csv`);
+    fs.writeFileSync(data, ['a', 'b', 'y'].join(d) + '\n' + Array.from({ length: 10 }, (_, i) => [i, (i * 3) % 7, i * 2].join(d)).join('\n') + '\n');
+    const spec = writeSpec(`${name}.json`, { dataset: { source: data, target: 'y', task: 'regression' }, validation: { folds: 2 }, search: { types: ['none'] } });
+    const r = regsweep(['validate', '--spec', spec]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`dataset:\\s+.*${name}\\.csv: 10 rows, 2 features, target y \\(regression\\)`));
+  });
+
   it.each<[string, () => string[], RegExp]>([
     ['an invalid spec, naming the file and the field', () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'] } })], /bad\.json: invalid spec: search\.lambda: is required for l2/],
     ['a spec that is not JSON', () => ['--spec', writeSpec('broken.json', '{ "dataset": ')], /broken\.json: not valid JSON/],

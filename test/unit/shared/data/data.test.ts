@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatasetError } from '../../../../shared/errors';
-import { parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../../../shared/data/parse';
+import { DatasetError, SpecError } from '../../../../shared/errors';
+import { checkDatasetSize, DEFAULT_MAX_DATASET_BYTES, parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../../../shared/data/parse';
 import { planSplits, type SplitOptions, type SplitPlan } from '../../../../shared/data/splits';
 import { fitStandardizer, selectTargets, standardizeRows } from '../../../../shared/data/standardize';
 
@@ -139,6 +142,39 @@ describe('parseDataset', () => {
     expect(fromBytes).toEqual(fromText);
   });
 
+  it.each([
+    ['semicolon', ';'],
+    ['tab', '\t'],
+  ])('detects a %s-delimited file from its header and reads it like the comma-delimited one', (_name, d) => {
+    // Prepare
+    const rows = [['a', 'b', 'y'], [1, 2.5, 3], [4, -5, 6], [7, 8, 9]];
+    const text = rows.map((r) => r.join(d)).join('\n') + '\n';
+
+    // Act
+    const ds = parseDataset(text, { name: 't.csv', target: 'y', task: 'regression' });
+
+    // Assess
+    expect(ds).toEqual(parseDataset(csv(...rows), { name: 't.csv', target: 'y', task: 'regression' }));
+    expect(ds.features).toEqual(['a', 'b']);
+    expect(ds.x).toEqual([
+      [1, 2.5],
+      [4, -5],
+      [7, 8],
+    ]);
+  });
+
+  it('counts delimiters in the header outside quotes only: quoted semicolons keep a comma-delimited file', () => {
+    // Prepare: two semicolons inside quotes, one comma outside
+    const text = '\uFEFF\n"a;b;c",y\n1,2\n3,4\n';
+
+    // Act
+    const ds = parseDataset(text, { name: 't.csv', target: 'y', task: 'regression' });
+
+    // Assess
+    expect(ds.features).toEqual(['a;b;c']);
+    expect(ds.x).toEqual([[1], [3]]);
+  });
+
   it('reads a `split` column case-insensitively and never as a feature', () => {
     // Prepare
     const text = csv(['a', 'split', 'y'], [1, 'Train', 1], [2, ' TEST ', 2], [3, 'validation', 3]);
@@ -166,6 +202,63 @@ describe('parseDataset', () => {
     await expect(readDatasetFile(join(DATA, 'nope.csv'), { target: 'y', task: 'regression' })).rejects.toThrow(
       /^nope\.csv: cannot read .*nope\.csv: no such file$/,
     );
+  });
+
+  describe('readDatasetFile: only regular files, up to maxBytes, refused before reading', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'regsweep-data-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it.each<[string, () => string, RegExp]>([
+      ['a directory', () => dir, /is a directory, not a regular file$/],
+      ['a character device (/dev/zero, which never ends)', () => '/dev/zero', /^zero: cannot read \/dev\/zero: is a character device, not a regular file$/],
+      [
+        'a named pipe (which would block until a writer comes)',
+        () => {
+          const fifo = join(dir, 'pipe.csv');
+          execFileSync('mkfifo', [fifo]);
+          return fifo;
+        },
+        /^pipe\.csv: cannot read .*pipe\.csv: is a named pipe \(FIFO\), not a regular file$/,
+      ],
+    ])('refuses %s at once', async (_name, target, message) => {
+      // Prepare
+      const file = target();
+
+      // Act
+      const read = readDatasetFile(file, { target: 'y', task: 'regression' });
+
+      // Assess
+      await expect(read).rejects.toThrow(DatasetError);
+      await expect(read).rejects.toThrow(message);
+    });
+
+    it('refuses a file over maxBytes with its size and the limit to raise; accepts one of exactly maxBytes', async () => {
+      // Prepare
+      const file = join(dir, 'small.csv');
+      writeFileSync(file, csv(['a', 'y'], [1, 2], [3, 4]));
+      const size = statSync(file).size;
+
+      // Act
+      const over = () => readDatasetFile(file, { target: 'y', task: 'regression', maxBytes: size - 1 });
+      const at = await readDatasetFile(file, { target: 'y', task: 'regression', maxBytes: size });
+
+      // Assess
+      await expect(over()).rejects.toThrow(DatasetError);
+      await expect(over()).rejects.toThrow(
+        new RegExp(`^small\\.csv: the file is ${size} bytes, over limits\\.maxDatasetBytes = ${size - 1} bytes; raise limits\\.maxDatasetBytes in the spec`),
+      );
+      expect(at.y).toEqual([2, 4]);
+    });
+
+    it('has a default limit of 100 MB', () => {
+      expect(DEFAULT_MAX_DATASET_BYTES).toBe(100 * 1024 * 1024);
+      expect(() => checkDatasetSize('big.csv', DEFAULT_MAX_DATASET_BYTES + 1, DEFAULT_MAX_DATASET_BYTES)).toThrow(
+        /^big\.csv: the file is 100\.0 MB \(104857601 bytes\), over limits\.maxDatasetBytes = 100 MB \(104857600 bytes\)/,
+      );
+    });
   });
 
   const latin1 = new Uint8Array([...new TextEncoder().encode('a,y\n1,2\n'), 0x63, 0x61, 0x66, 0xe9, 0x2c, 0x31, 0x0a]);
@@ -317,19 +410,34 @@ describe('planSplits', () => {
     }
   });
 
-  it('follows a split column with validation rows: one fold, the folds option ignored', () => {
+  it('follows a split column with validation rows: one fold (folds = 1)', () => {
     // Prepare
     const labels = ['train', 'test', 'validation', 'train', 'train', 'test', 'validation', 'train'];
     const text = csv(['a', 'split', 'y'], ...labels.map((s, i) => [i, s, i * 2]));
     const ds = parseDataset(text, { name: 's.csv', target: 'y', task: 'regression' });
 
     // Act
-    const plan = planSplits(ds, DEFAULT_SPLIT);
+    const plan = planSplits(ds, { ...DEFAULT_SPLIT, folds: 1 });
 
     // Assess
     expect(plan.test).toEqual([1, 5]);
     expect(plan.trainval).toEqual([0, 2, 3, 4, 6, 7]);
     expect(plan.folds).toEqual([{ train: [0, 3, 4, 7], validation: [2, 6] }]);
+  });
+
+  it('refuses k folds on a split column with validation rows (they make one holdout), naming validation.folds and the column', () => {
+    // Prepare
+    const labels = ['train', 'test', 'validation', 'train', 'train', 'test', 'validation', 'train'];
+    const ds = parseDataset(csv(['a', 'split', 'y'], ...labels.map((s, i) => [i, s, i * 2])), { name: 's.csv', target: 'y', task: 'regression' });
+
+    // Act
+    const act = () => planSplits(ds, { ...DEFAULT_SPLIT, folds: 3 });
+
+    // Assess
+    expect(act).toThrow(SpecError);
+    expect(act).toThrow(
+      /^validation\.folds is 3, but s\.csv, column "split": the rows labeled validation \(2\) make a single holdout; set validation\.folds to 1, or label those rows train to cross-validate over 3 folds$/,
+    );
   });
 
   it('follows a split column without validation rows: k-fold over the train rows', () => {

@@ -1,0 +1,51 @@
+/**
+ * PlanSweep against the local S3 server: inputs refused before any trial is planned (no manifest written).
+ */
+import { SpecError, DatasetError } from '../../shared/errors';
+import type { SweepSpecInput } from '../../shared/search/spec';
+import { planSweep } from '../../shared/steps/plan';
+import { manifestKey } from '../../shared/store/layout';
+import { useLocalS3 } from '../support/s3';
+
+const s3 = useLocalS3('regsweep-plan-inputs');
+
+function specOn(key: string, patch: Partial<SweepSpecInput> = {}): SweepSpecInput {
+  return {
+    dataset: { source: `s3://${s3.bucket}/${key}`, target: 'y', task: 'regression' },
+    model: { hidden: [] },
+    search: { types: ['none', 'l2'], lambda: [0.1, 1] },
+    ...patch,
+  };
+}
+
+describe('planSweep refuses before planning', () => {
+  it('a dataset object over limits.maxDatasetBytes (from its size), naming the object and the limit', async () => {
+    // Prepare
+    const csv = 'a,y\n' + Array.from({ length: 20 }, (_, i) => `${i},${i * 2}`).join('\n') + '\n';
+    await s3.store.putText('datasets/big.csv', csv);
+    const spec = specOn('datasets/big.csv', { limits: { maxDatasetBytes: 50 } });
+
+    // Act
+    const plan = () => planSweep(s3.store, { spec, sweepId: 'too-big' });
+
+    // Assess
+    await expect(plan()).rejects.toThrow(DatasetError);
+    await expect(plan()).rejects.toThrow(new RegExp(`datasets/big\\.csv: the file is ${csv.length} bytes, over limits\\.maxDatasetBytes = 50 bytes`));
+    expect(await s3.store.head(manifestKey('too-big'))).toBeUndefined();
+  });
+
+  it('k folds on a split column with validation rows, naming validation.folds (no trial for a fold that does not exist)', async () => {
+    // Prepare
+    const rows = Array.from({ length: 12 }, (_, i) => `${i},${['train', 'validation', 'test'][i % 3]},${i * 2}`);
+    await s3.store.putText('datasets/split.csv', ['a,split,y', ...rows].join('\n') + '\n');
+    const spec = specOn('datasets/split.csv', { validation: { folds: 3 } });
+
+    // Act
+    const plan = () => planSweep(s3.store, { spec, sweepId: 'split-folds' });
+
+    // Assess
+    await expect(plan()).rejects.toThrow(SpecError);
+    await expect(plan()).rejects.toThrow(/validation\.folds is 3, but .*split\.csv, column "split": the rows labeled validation \(4\) make a single holdout/);
+    expect(await s3.store.head(manifestKey('split-folds'))).toBeUndefined();
+  });
+});
