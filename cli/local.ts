@@ -15,16 +15,16 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/search/grid';
-import { parseSpec, parseSpecText, type SweepSpec } from '../shared/search/spec';
+import { parseSpec, type SweepSpec } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
-import { choice, integer } from './args';
+import { choice, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
-import { checkLocalDataset, resolveLocalDataset } from './validate';
+import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -58,7 +58,7 @@ export function registerLocal(program: Command): void {
     .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
     .option('--keep', 'keep the local S3 data under <out>/s3 after the results are written (it is always kept when they are not, or when interrupted, so that rerunning resumes)')
-    .option('--s3-endpoint <url>', 'use this S3-compatible endpoint (MinIO, LocalStack) instead of starting one')
+    .option('--s3-endpoint <url>', 'use this S3-compatible endpoint (MinIO, LocalStack) instead of starting one', s3Endpoint)
     .option('--json', 'print one JSON summary alone on stdout')
     .action(async (flags: LocalFlags) => {
       process.exitCode = await runLocal(flags);
@@ -73,7 +73,7 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   let spec: SweepSpec;
   if (flags.spec) {
     if (!fs.existsSync(flags.spec)) throw new UsageError(`--spec ${flags.spec}: no such file`);
-    spec = parseSpecText(fs.readFileSync(flags.spec, 'utf8'), flags.spec);
+    spec = readSpecFile(flags.spec).spec; // a FIFO, a device or an oversized file is refused at once
   } else {
     const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as { dataset: { source: string } };
     // The embedded default names its dataset relative to the repository.
