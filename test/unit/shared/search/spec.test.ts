@@ -48,7 +48,7 @@ describe('parseSpec defaults', () => {
     expect(spec.training).toEqual({ epochs: 200, batchSize: 32, learningRate: 0.001, optimizer: 'adam', patience: 20 });
     expect(spec.validation).toEqual({ folds: 5, holdout: 0.2, testFraction: 0.2, seed: 42 });
     expect(spec.selection).toEqual({ rule: 'min' });
-    expect(spec.limits).toEqual({ maxTrials: 5000 });
+    expect(spec.limits).toEqual({ maxTrials: 5000, maxDatasetBytes: 100 * 1024 * 1024 });
     expect(spec.search.l1Ratio).toBe(0.5);
     expect(spec.sweepId).toBeUndefined();
   });
