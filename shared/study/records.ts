@@ -43,6 +43,10 @@ export const SucceededTrialSchema = z.object({
   backend: z.string(),
   task: z.enum(['regression', 'classification']),
   rows: z.object({ train: z.number().int(), validation: z.number().int() }),
+  /** closed-form, coordinate-descent, proximal-newton (exact linear solvers), or adam / sgd. */
+  solver: z.string().optional(),
+  /** What the user should know about this fit (e.g. separable classes, dropout solved as its expectation). */
+  notices: z.array(z.string()).optional(),
   epochsRun: z.number().int(),
   bestEpoch: z.number().int(),
   train: MetricsSchema,

@@ -9,8 +9,9 @@ import { errorMessage } from '../errors';
 import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
 import type { ModelSpec, TrainingSpec } from '../search/spec';
 import type { FailedTrial, SucceededTrial } from '../study/records';
-import { disposeModel, type Model } from './model';
-import { linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
+import { exactLinearSolver, LinearCache, solveLinear, type LinearSolution } from './linear';
+import { disposeModel, modelFromFlat, paramLayout, type Model, type ModelConfig } from './model';
+import { evaluateRows, linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
 
 export interface TrialSettings {
   readonly model: ModelSpec;
@@ -33,6 +34,17 @@ export interface TrialInput {
   readonly epochs?: number;
   /** Override early-stopping patience (refit: 0). */
   readonly patience?: number;
+  /** Shared by the linear fits of a container (one decomposition per fold, warm starts along paths). */
+  readonly linearCache?: LinearCache;
+}
+
+/** A fitted trial: the model with its metrics, and how it was solved. */
+export interface FitResult extends TrainResult {
+  /** `closed-form`, `coordinate-descent` or `proximal-newton` (exact linear solvers), else the SGD optimizer. */
+  readonly solver: string;
+  /** The exact solver's float64 answer (linear models), before the model rounds it to float32. */
+  readonly exact?: LinearSolution;
+  readonly notices: string[];
 }
 
 /** Standardized tensors' inputs for a train/evaluation split, and the standardizer (train rows only). */
@@ -50,11 +62,17 @@ export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows:
   };
 }
 
-/** Train the trial's model; the caller owns (and disposes) the returned model. */
-export function fitTrial(input: TrialInput): { result: TrainResult; standardizer: Standardizer } {
+/**
+ * Fit the trial's model; the caller owns (and disposes) the returned model. A linear model is solved exactly
+ * (training/linear) unless it is a classifier with dropout; everything else is trained by SGD (training/train.ts).
+ */
+export function fitTrial(input: TrialInput): { result: FitResult; standardizer: Standardizer } {
   const { dataset: ds, settings, reg } = input;
   const { data, standardizer } = prepareData(ds, input.trainRows, input.validationRows);
-  const result = train(data, {
+  if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
+    return { result: fitLinear(input, data, standardizer), standardizer };
+  }
+  const trained = train(data, {
     task: ds.task,
     classes: ds.classes,
     hidden: settings.model.hidden,
@@ -67,7 +85,44 @@ export function fitTrial(input: TrialInput): { result: TrainResult; standardizer
     reg,
     seed: input.seed,
   });
-  return { result, standardizer };
+  const notices =
+    settings.model.hidden.length === 0 && reg.dropoutRate > 0
+      ? ['dropout on a linear classifier has no closed form: trained by masked SGD, so the answer depends on the training settings']
+      : [];
+  return { result: { ...trained, solver: settings.training.optimizer, notices }, standardizer };
+}
+
+/** The exact answer of a linear model, as a model (for metrics and saving) with its metrics. */
+function fitLinear(input: TrialInput, data: TrainData, standardizer: Standardizer): FitResult {
+  const { dataset: ds, reg } = input;
+  const exact = solveLinear(ds, input.trainRows, standardizer, reg, input.linearCache);
+  const outputs = exact.intercepts.length;
+  const config: ModelConfig = { inputs: ds.features.length, outputs, hidden: [], activation: 'relu', seed: input.seed };
+  const flat = new Float32Array(paramLayout(config).size);
+  flat.set(exact.weights);
+  flat.set(exact.intercepts, exact.weights.length);
+  const model = modelFromFlat(config, flat);
+  const trainMetrics = evaluateRows(model, ds.task, data.xTrain, data.yTrain);
+  const validation = data.xVal && data.yVal ? evaluateRows(model, ds.task, data.xVal, data.yVal) : undefined;
+  const notices = [...exact.notices];
+  if (reg.dropoutRate > 0) {
+    const m = input.trainRows.length;
+    notices.push(
+      `dropout at rate ${reg.dropoutRate} solved exactly as its expected objective: an extra ridge term with lambda_eff = m*p/(1-p) = ${((m * reg.dropoutRate) / (1 - reg.dropoutRate)).toPrecision(6)}`,
+    );
+  }
+  return {
+    model,
+    epochsRun: 1,
+    bestEpoch: 1,
+    train: trainMetrics,
+    validation,
+    objective: exact.objective,
+    curves: { trainLoss: [trainMetrics.loss], valLoss: validation ? [validation.loss] : [] },
+    solver: exact.solver,
+    exact,
+    notices,
+  };
 }
 
 /** The fields that identify a trial in its record, succeeded or failed. */
@@ -86,10 +141,14 @@ function recordIdentity(input: Pick<TrialInput, 'sweepId' | 'reg' | 'fold' | 'se
 const finiteOrNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
 
 /** The record of a trained model. */
-export function buildRecord(input: TrialInput, result: TrainResult, startedAt: Date): SucceededTrial {
+export function buildRecord(input: TrialInput, result: FitResult, startedAt: Date): SucceededTrial {
   const ds = input.dataset;
   const { sparsity: sp, selectedFeatures } = sparsity(result.model, ds.features);
-  const linear = linearCoefficients(result.model);
+  // Coefficients in float64 from an exact solver; else read back from the model.
+  const linear =
+    result.exact && result.exact.intercepts.length === 1
+      ? { coefficients: Array.from(result.exact.weights), intercept: result.exact.intercepts[0] }
+      : linearCoefficients(result.model);
   const finishedAt = new Date();
   const metrics = (m: TrainResult['train']) => ({
     loss: finiteOrNull(m.loss),
@@ -102,6 +161,8 @@ export function buildRecord(input: TrialInput, result: TrainResult, startedAt: D
     backend: input.backend,
     task: ds.task,
     rows: { train: input.trainRows.length, validation: input.validationRows.length },
+    solver: result.solver,
+    ...(result.notices.length ? { notices: result.notices } : {}),
     epochsRun: result.epochsRun,
     bestEpoch: result.bestEpoch,
     train: metrics(result.train),

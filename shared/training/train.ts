@@ -200,6 +200,19 @@ export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tenso
   return toMetrics(task, tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()));
 }
 
+/** `evaluate` on host rows: standardized features (row-major) and targets (values, or class labels). */
+export function evaluateRows(params: Params, task: Task, x: Float32Array, y: Float32Array): Metrics {
+  const outputs = params.config.outputs;
+  const xs = tf.tensor2d(x, [y.length, params.config.inputs]);
+  const ys = tf.tensor2d(targetRows(y, outputs), [y.length, outputs]);
+  try {
+    return evaluate(params, task, xs, ys);
+  } finally {
+    xs.dispose();
+    ys.dispose();
+  }
+}
+
 function mean(a: Float32Array): number {
   let s = 0;
   for (const v of a) s += v;

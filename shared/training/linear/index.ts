@@ -1,0 +1,191 @@
+/**
+ * Exact solvers for linear models (no hidden layer), chosen by task and penalty:
+ *   regression, no L1 (none, l2, dropout, l2+dropout)  -> closed form from one eigendecomposition per fold
+ *   regression with L1 (l1, elasticnet, +dropout)      -> coordinate descent, warm-started along the path
+ *   classification without dropout                    -> proximal Newton with coordinate descent
+ * Dropout on a linear regression is solved as its expected objective (see penalty.ts). A linear classifier
+ * with dropout has no such closed form and stays with masked SGD (training/train.ts): `exactLinearSolver`
+ * returns undefined for it.
+ *
+ * A `LinearCache` (one per warm container, or per process) keeps what one fold's fits share: the design, the
+ * ridge eigendecomposition and the solutions found so far, so every lambda of a fold reuses one decomposition
+ * and each coordinate-descent fit starts from the nearest solution at a larger lambda of its path.
+ */
+import type { Dataset } from '../../data/parse';
+import type { Standardizer } from '../../data/standardize';
+import type { RegConfig } from '../../search/grid';
+import { designOf, targetsOf, type Design } from './design';
+import { elasticNet } from './elastic-net';
+import { logistic } from './logistic';
+import { linearPenalty, penaltyValue } from './penalty';
+import { RidgePath } from './ridge';
+
+export type LinearSolverName = 'closed-form' | 'coordinate-descent' | 'proximal-newton';
+
+export interface LinearSolution {
+  readonly solver: LinearSolverName;
+  /** Coefficients on standardized features, p x K row-major (K = 1 for regression and two classes). */
+  readonly weights: Float64Array;
+  /** Intercepts on standardized features, K. */
+  readonly intercepts: Float64Array;
+  /** Passes (coordinate descent) or Newton steps; 1 for the closed form. */
+  readonly iterations: number;
+  readonly converged: boolean;
+  /** Largest KKT violation at the answer (0 for the closed form). */
+  readonly kkt: number;
+  /** J on the training rows (for dropout: its expected value over the masks). */
+  readonly objective: number;
+  /** Things the user should know about this fit (a rank-deficient design, separable classes, no convergence). */
+  readonly notices: string[];
+}
+
+/** The solver a linear model with this config gets, or undefined (a linear classifier with dropout: masked SGD). */
+export function exactLinearSolver(task: Dataset['task'], reg: RegConfig): LinearSolverName | undefined {
+  if (task === 'classification') return reg.dropoutRate > 0 ? undefined : 'proximal-newton';
+  return reg.lambda > 0 && reg.l1Ratio > 0 ? 'coordinate-descent' : 'closed-form';
+}
+
+interface FoldState {
+  readonly design: Design;
+  /** Regression: centred targets and their mean; classification: labels. */
+  readonly yc?: Float64Array;
+  readonly yMean?: number;
+  readonly labels?: Int32Array;
+  ridge?: RidgePath;
+  /** Solutions by path (type, dropout, l1Ratio): lambda -> centred coefficients and intercepts. */
+  readonly paths: Map<string, Map<number, { w: Float64Array; b: Float64Array }>>;
+}
+
+/** What the fits of one fold share (see the module comment). Holds a few folds of one dataset. */
+export class LinearCache {
+  private readonly folds = new Map<string, FoldState>();
+  private dataset?: Dataset;
+
+  constructor(private readonly maxFolds = 16) {}
+
+  fold(ds: Dataset, rows: readonly number[], s: Standardizer): FoldState {
+    if (this.dataset !== ds) {
+      this.folds.clear();
+      this.dataset = ds;
+    }
+    const key = rowsKey(rows);
+    let state = this.folds.get(key);
+    if (!state) {
+      if (this.folds.size >= this.maxFolds) this.folds.delete(this.folds.keys().next().value as string);
+      const design = designOf(ds.x, rows, s);
+      if (ds.task === 'regression') {
+        const y = targetsOf(ds.y, rows);
+        const yMean = y.reduce((a, v) => a + v, 0) / y.length;
+        state = { design, yc: y.map((v) => v - yMean), yMean, paths: new Map() };
+      } else {
+        state = { design, labels: Int32Array.from(rows, (r) => ds.y[r]), paths: new Map() };
+      }
+      this.folds.set(key, state);
+    }
+    return state;
+  }
+}
+
+/** A short fingerprint of a row set (FNV-1a over the indices). */
+function rowsKey(rows: readonly number[]): string {
+  let h = 0x811c9dc5;
+  for (const r of rows) {
+    h ^= r;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${rows.length}:${h.toString(16)}`;
+}
+
+const pathKey = (reg: RegConfig) => `${reg.type}|${reg.dropoutRate}|${reg.l1Ratio}`;
+
+/** The stored solution at the smallest lambda larger than `lambda` on the path (the warm start). */
+function warmStart(path: Map<number, { w: Float64Array; b: Float64Array }> | undefined, lambda: number) {
+  let best: { lambda: number; w: Float64Array; b: Float64Array } | undefined;
+  for (const [l, s] of path ?? []) if (l >= lambda && (!best || l < best.lambda)) best = { lambda: l, ...s };
+  return best;
+}
+
+/**
+ * Solve a linear model exactly on the training `rows` of `ds` (standardized with `s`, fitted on those rows).
+ * `classes` is K for classification. The caller picks the model family (exactLinearSolver must not be undefined).
+ */
+export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardizer, reg: RegConfig, cache = new LinearCache(1)): LinearSolution {
+  const solver = exactLinearSolver(ds.task, reg);
+  if (!solver) throw new Error(`internal: no exact solver for a linear ${ds.task} with dropout`);
+  const state = cache.fold(ds, rows, s);
+  const { design } = state;
+  const { m, p } = design;
+  const pen = linearPenalty(reg, m, design.colSq);
+  const notices: string[] = [];
+  const key = pathKey(reg);
+  const path = state.paths.get(key) ?? new Map<number, { w: Float64Array; b: Float64Array }>();
+  state.paths.set(key, path);
+  const toStandardized = (wc: Float64Array, bc: Float64Array, K: number) => {
+    // The centred design's intercept b_c becomes b = b_c - sum_j colMean_j w_j on the standardized features.
+    const b = Float64Array.from(bc);
+    for (let k = 0; k < K; k++) for (let j = 0; j < p; j++) b[k] -= design.colMeans[j] * wc[j * K + k];
+    return b;
+  };
+
+  if (ds.task === 'regression') {
+    const yc = state.yc!;
+    let w: Float64Array;
+    let iterations = 1;
+    let converged = true;
+    let kkt = 0;
+    if (solver === 'closed-form') {
+      state.ridge ??= new RidgePath(design, yc);
+      // Every coefficient's ridge weight is lambda_eff / m (a_j = 1 on standardized columns; a constant column
+      // is all zeros, so its coefficient is 0 whatever the weight).
+      const lambdaEff = m * Math.max(0, ...pen.l2);
+      w = state.ridge.solve(lambdaEff);
+      if (lambdaEff === 0 && state.ridge.rank < p) {
+        notices.push(`the design has rank ${state.ridge.rank} < ${p} features (collinear or constant columns, or more features than rows): the minimum-norm least-squares solution`);
+      }
+    } else {
+      const warm = warmStart(path, reg.lambda);
+      const r = elasticNet(design, yc, pen, warm?.w);
+      ({ w, converged, kkt } = r);
+      iterations = r.passes;
+      if (!converged) notices.push(`coordinate descent stopped after ${r.passes} passes before converging (KKT violation ${kkt.toExponential(2)})`);
+      path.set(reg.lambda, { w, b: new Float64Array(1) });
+    }
+    let rss = 0;
+    for (let i = 0; i < m; i++) {
+      let h = 0;
+      for (let j = 0; j < p; j++) h += design.cols[j][i] * w[j];
+      rss += (yc[i] - h) ** 2;
+    }
+    return {
+      solver,
+      weights: w,
+      intercepts: toStandardized(w, Float64Array.of(state.yMean!), 1),
+      iterations,
+      converged,
+      kkt,
+      objective: rss / (2 * m) + penaltyValue(pen, w),
+      notices,
+    };
+  }
+
+  const classes = ds.classes ?? 2;
+  const K = classes === 2 ? 1 : classes;
+  const warm = warmStart(path, reg.lambda);
+  const r = logistic(design, state.labels!, classes, pen, warm ? { w: warm.w, b: warm.b } : undefined);
+  path.set(reg.lambda, { w: r.w, b: r.b });
+  if (r.unbounded) {
+    notices.push('the training classes are perfectly separable and no penalty bounds the coefficients, so the loss has no minimum: stopped once every training row was classified correctly (add an L2 or L1 penalty for a finite answer)');
+  } else if (!r.converged) {
+    notices.push(`proximal Newton stopped after ${r.steps} steps before converging (KKT violation ${r.kkt.toExponential(2)})`);
+  }
+  return {
+    solver,
+    weights: r.w,
+    intercepts: toStandardized(r.w, r.b, K),
+    iterations: r.steps,
+    converged: r.converged,
+    kkt: r.kkt,
+    objective: r.objective,
+    notices,
+  };
+}
