@@ -9,6 +9,7 @@ import { configLabel, type RegConfig } from '../shared/search/grid';
 import type { SucceededTrial } from '../shared/study/records';
 import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/search/spec';
 import type { TrialInput } from '../shared/training/fit';
+import { exactLinearSolver } from '../shared/training/linear';
 import { choice, hiddenLayers, integer, number, regType } from './args';
 import { fmt } from './format';
 
@@ -55,12 +56,27 @@ export function registerTrain(program: Command): void {
     .option('--holdout <f>', 'fraction of rows held out for validation; 0 trains on every row', number('--holdout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.2)
     .option('--features <list>', 'comma-separated feature columns (default: all but the target)')
     .option('--json', 'print the trial record alone as JSON on stdout')
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, cmd: Command) => {
+      const given = SGD_FLAGS.filter(([key]) => cmd.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+      const reg = regFromFlags(flags);
+      if (flags.hidden.length === 0 && given.length > 0) {
+        const solver = exactLinearSolver(flags.task, reg);
+        if (solver) process.stderr.write(`regsweep: note: ${given.join(', ')} ignored: a linear ${flags.task} with ${reg.type} is solved exactly (${solver})\n`);
+      }
       const record = await trainOne(flags);
       if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
       else process.stdout.write(describeRecord(record) + '\n');
     });
 }
+
+/** Options that only mean something for SGD training, and their flags. */
+const SGD_FLAGS = [
+  ['epochs', '--epochs'],
+  ['batchSize', '--batch-size'],
+  ['learningRate', '--learning-rate'],
+  ['optimizer', '--optimizer'],
+  ['patience', '--patience'],
+] as const;
 
 function regFromFlags(f: TrainFlags): RegConfig {
   if (hasPenalty(f.reg) && f.lambda === undefined) throw new UsageError(`--reg ${f.reg} needs --lambda`);
@@ -106,8 +122,10 @@ function describeRecord(r: SucceededTrial): string {
   const lines = [
     `config      ${configLabel(r.reg)}`,
     `backend     ${r.backend}`,
+    `solver      ${r.solver ?? 'unknown'}`,
     `rows        ${r.rows.train} train, ${r.rows.validation} validation`,
-    `epochs      ${r.epochsRun} run, best ${r.bestEpoch}`,
+    ...(r.solver === 'adam' || r.solver === 'sgd' ? [`epochs      ${r.epochsRun} run, best ${r.bestEpoch}`] : []),
+    ...(r.notices ?? []).map((n) => `note        ${n}`),
   ];
   const metric = r.task === 'regression' ? 'R²' : 'accuracy';
   const pick = (m: SucceededTrial['train'] | null) => (m ? (r.task === 'regression' ? m.r2 : m.accuracy) : undefined);

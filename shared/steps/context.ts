@@ -9,15 +9,18 @@ import type { SweepSpec } from '../search/spec';
 import { datasetLocation } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import type { SweepStore } from '../store/sweep-store';
+import { LinearCache } from '../training/linear';
 
 export interface StepCaches {
   /** Parsed datasets by `bucket/key@etag`. */
   readonly datasets: Map<string, Dataset>;
   /** Validated specs by sweepId (a sweep's spec never changes once planned). */
   readonly specs: Map<string, SweepSpec>;
+  /** What linear fits of one fold share: the decomposition and the path solutions (training/linear). */
+  readonly linear: LinearCache;
 }
 
-export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map() });
+export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map(), linear: new LinearCache() });
 
 /** Load and parse the spec's dataset (cached by ETag), refusing one over limits.maxDatasetBytes. Errors name the S3 object. */
 export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {

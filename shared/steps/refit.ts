@@ -12,25 +12,8 @@ import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
 import { buildRecord, fitTrial, type TrialInput } from '../training/fit';
 import { disposeModel, toLayersModel, type Model } from '../training/model';
-import { evaluate, type Metrics } from '../training/train';
+import { evaluateRows, type Metrics } from '../training/train';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
-
-/** Metrics of a model on some rows of the dataset, standardized with the given (training) statistics. */
-function evaluateRows(model: Model, ds: Dataset, rows: readonly number[], standardizer: Standardizer): Metrics {
-  const outputs = model.config.outputs;
-  const yRaw = selectTargets(ds.y, rows);
-  const x = tf.tensor2d(standardizeRows(standardizer, ds.x, rows), [rows.length, ds.features.length]);
-  const y =
-    ds.task === 'classification' && outputs > 1
-      ? tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(yRaw), 'int32'), outputs).cast('float32') as tf.Tensor2D)
-      : tf.tensor2d(yRaw, [yRaw.length, 1]);
-  try {
-    return evaluate(model, ds.task, x, y);
-  } finally {
-    x.dispose();
-    y.dispose();
-  }
-}
 
 export interface RefitResult {
   readonly sweepId: string;
@@ -62,6 +45,7 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
     fold: 0,
     seed: spec.validation.seed,
     backend: deps.backend,
+    linearCache: deps.caches?.linear,
     sweepId,
     epochs,
     patience: 0,
@@ -70,7 +54,7 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
   const { result, standardizer } = fitTrial(input);
   try {
     const record = buildRecord(input, result, startedAt);
-    const test = evaluateRows(result.model, ds, plan.test, standardizer);
+    const test = evaluateRows(result.model, ds.task, standardizeRows(standardizer, ds.x, plan.test), selectTargets(ds.y, plan.test));
     const outputActivation = ds.task === 'regression' ? 'linear' : result.model.config.outputs > 1 ? 'softmax' : 'sigmoid';
     const layers = toLayersModel(result.model, chosen.reg.dropoutRate, outputActivation);
     let files: { modelJson: string; weights: string } | undefined;

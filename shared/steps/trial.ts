@@ -78,6 +78,7 @@ export async function runTrialStep(event: TrialEvent, deps: TrialDeps): Promise<
       seed: event.seed,
       backend: deps.backend,
       sweepId: event.sweepId,
+      linearCache: deps.caches.linear,
     };
     const { record, leaked } = fitRecord(input, startedAt);
     if (leaked > 0) deps.log?.(`warning: trial ${event.trialId} left ${leaked} tensors`);

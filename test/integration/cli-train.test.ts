@@ -1,3 +1,5 @@
+import { Matrix, solve } from 'ml-matrix';
+import { readDatasetFile } from '../../shared/data/parse';
 import { regsweep } from '../support/cli';
 
 describe('regsweep train', () => {
@@ -17,6 +19,32 @@ describe('regsweep train', () => {
     expect(Object.values(rec.coefficients).filter((v) => v === 0).length).toBeGreaterThanOrEqual(25);
     expect(rec.validation.r2).toBeGreaterThan(0.7);
     expect(r.stderr).toMatch(/TensorFlow.js backend: (wasm|tensorflow|cpu)/);
+  });
+
+  it('a linear L2 model is exact with the default flags: the closed-form ridge solution to 1e-8 relative; SGD flags are ignored with a notice', async () => {
+    const ds = await readDatasetFile('examples/data/diabetes.csv', { target: 'progression', task: 'regression' });
+    const m = ds.y.length;
+    const cols = ds.features.map((_, j) => ds.x.map((row) => row[j]));
+    const z = new Matrix(ds.x.map((row) => row.map((v, j) => {
+      const mean = cols[j].reduce((a, b) => a + b, 0) / m;
+      const sd = Math.sqrt(cols[j].reduce((a, b) => a + (b - mean) ** 2, 0) / m);
+      return (v - mean) / sd;
+    })));
+    const ybar = ds.y.reduce((a, b) => a + b, 0) / m;
+    const expected = solve(z.transpose().mmul(z).add(Matrix.eye(ds.features.length).mul(37)), z.transpose().mmul(Matrix.columnVector(ds.y.map((v) => v - ybar)))).getColumn(0);
+
+    const r = regsweep(['train', '--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l2', '--lambda', '37', '--hidden', '', '--holdout', '0', '--json']);
+    expect(r.code).toBe(0);
+    const rec = JSON.parse(r.stdout);
+    expect(rec.solver).toBe('closed-form');
+    const got = ds.features.map((f) => rec.coefficients[f] as number);
+    const err = Math.max(...got.map((g, j) => Math.abs(g - expected[j]))) / Math.max(...expected.map(Math.abs));
+    expect(err).toBeLessThan(1e-8);
+
+    const noisy = regsweep(['train', '--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l2', '--lambda', '37', '--hidden', '', '--holdout', '0', '--learning-rate', '0.5', '--epochs', '3', '--json']);
+    expect(noisy.code).toBe(0);
+    expect(noisy.stderr).toMatch(/note: --epochs, --learning-rate ignored: a linear regression with l2 is solved exactly \(closed-form\)/);
+    expect(JSON.parse(noisy.stdout).coefficients).toEqual(rec.coefficients);
   });
 
   it('--holdout 0 trains on every row and reports no validation metrics', () => {
