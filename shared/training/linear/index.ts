@@ -18,6 +18,7 @@ import { designOf, targetsOf, type Design } from './design';
 import { elasticNet } from './elastic-net';
 import { logistic } from './logistic';
 import { linearPenalty, penaltyValue } from './penalty';
+import { gramOf, type Gram } from './gram';
 import { RidgePath } from './ridge';
 
 export type LinearSolverName = 'closed-form' | 'coordinate-descent' | 'proximal-newton';
@@ -51,6 +52,7 @@ interface FoldState {
   readonly yc?: Float64Array;
   readonly yMean?: number;
   readonly labels?: Int32Array;
+  gram?: Gram;
   ridge?: RidgePath;
   /** Solutions by path (type, dropout, l1Ratio): lambda -> centred coefficients and intercepts. */
   readonly paths: Map<string, Map<number, { w: Float64Array; b: Float64Array }>>;
@@ -134,7 +136,8 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
     let converged = true;
     let kkt = 0;
     if (solver === 'closed-form') {
-      state.ridge ??= new RidgePath(design, yc);
+      state.gram ??= gramOf(design, yc);
+      state.ridge ??= new RidgePath(state.gram, m);
       // Every coefficient's ridge weight is lambda_eff / m (a_j = 1 on standardized columns; a constant column
       // is all zeros, so its coefficient is 0 whatever the weight).
       const lambdaEff = m * Math.max(0, ...pen.l2);
@@ -144,10 +147,11 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
       }
     } else {
       const warm = warmStart(path, reg.lambda);
-      const r = elasticNet(design, yc, pen, warm?.w);
+      state.gram ??= gramOf(design, yc);
+      const r = elasticNet(state.gram, pen, warm?.w);
       ({ w, converged, kkt } = r);
       iterations = r.passes;
-      if (!converged) notices.push(`coordinate descent stopped after ${r.passes} passes before converging (KKT violation ${kkt.toExponential(2)})`);
+      if (!converged) notices.push(`coordinate descent stopped after ${r.passes} passes before converging (duality gap ${r.gap.toExponential(2)}, KKT violation ${kkt.toExponential(2)})`);
       path.set(reg.lambda, { w, b: new Float64Array(1) });
     }
     let rss = 0;

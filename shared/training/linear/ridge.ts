@@ -7,37 +7,25 @@
  * least-squares solution: directions with d ~ 0 are left out (the pseudo-inverse).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import type { Design } from './design';
+import type { Gram } from './gram';
 
 export class RidgePath {
   private readonly p: number;
-  /** Eigenvectors of X'X, column k = vector k (row-major p x p). */
+  private readonly m: number;
+  /** Eigenvectors of G = X'X/m, column k = vector k (row-major p x p). */
   private readonly vectors: Float64Array;
   private readonly values: Float64Array;
-  /** V' X'y. */
+  /** V' X'y / m. */
   private readonly projected: Float64Array;
   /** Eigenvalues at or below this count as zero (relative to the largest). */
   private readonly zero: number;
 
-  constructor(design: Design, yc: Float64Array) {
-    const { p, m, cols } = design;
+  /** From the fold's Gram matrix (gram.ts) and its number of rows m. */
+  constructor(gram: Gram, m: number) {
+    const { p } = gram;
     this.p = p;
-    const gram = new Matrix(p, p);
-    const xty = new Float64Array(p);
-    for (let j = 0; j < p; j++) {
-      const cj = cols[j];
-      let s = 0;
-      for (let i = 0; i < m; i++) s += cj[i] * yc[i];
-      xty[j] = s;
-      for (let k = j; k < p; k++) {
-        const ck = cols[k];
-        let g = 0;
-        for (let i = 0; i < m; i++) g += cj[i] * ck[i];
-        gram.set(j, k, g);
-        gram.set(k, j, g);
-      }
-    }
-    const evd = new EigenvalueDecomposition(gram, { assumeSymmetric: true });
+    this.m = m;
+    const evd = new EigenvalueDecomposition(new Matrix(Array.from({ length: p }, (_, j) => Array.from(gram.g.subarray(j * p, (j + 1) * p)))), { assumeSymmetric: true });
     const v = evd.eigenvectorMatrix;
     this.values = Float64Array.from(evd.realEigenvalues, (d) => Math.max(d, 0));
     this.vectors = new Float64Array(p * p);
@@ -47,7 +35,7 @@ export class RidgePath {
       for (let j = 0; j < p; j++) {
         const vjk = v.get(j, k);
         this.vectors[j * p + k] = vjk;
-        s += vjk * xty[j];
+        s += vjk * gram.c[j];
       }
       this.projected[k] = s;
     }
@@ -60,14 +48,15 @@ export class RidgePath {
     return this.values.filter((d) => d > this.zero).length;
   }
 
-  /** The coefficients for lambda_eff (>= 0) in the centred problem. */
+  /** The coefficients for lambda_eff (>= 0) in the centred problem: (X'X + lambda_eff I) w = X'y. */
   solve(lambdaEff: number): Float64Array {
     const { p } = this;
+    const shift = lambdaEff / this.m;
     const scaled = new Float64Array(p);
     for (let k = 0; k < p; k++) {
       const d = this.values[k];
       // No penalty: the pseudo-inverse leaves out directions X does not have.
-      scaled[k] = lambdaEff > 0 || d > this.zero ? this.projected[k] / (d + lambdaEff) : 0;
+      scaled[k] = shift > 0 || d > this.zero ? this.projected[k] / (d + shift) : 0;
     }
     const w = new Float64Array(p);
     for (let j = 0; j < p; j++) {
