@@ -17,6 +17,7 @@ import type { BestRecord } from '../shared/store/artifacts';
 import { newSweepId } from '../shared/store/layout';
 import type { Leaderboard } from '../shared/study/leaderboard';
 import { parseSpec, parseSpecText, type SweepSpec } from '../shared/search/spec';
+import { REPO_ROOT } from '../infra/bundling';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer } from './args';
@@ -25,7 +26,6 @@ import { exportSweep, loadSweep } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 
 /** The embedded default sweep. */
-const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
 
 interface LocalFlags {

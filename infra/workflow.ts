@@ -21,10 +21,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SWEEPS_PREFIX } from './storage';
-
-export { STATE_NAMES } from './contract';
 import { STATE_NAMES } from './contract';
+import { SWEEPS_PREFIX } from './storage';
 
 /** Transient Lambda errors every task retries. */
 export const LAMBDA_TRANSIENT_ERRORS = [

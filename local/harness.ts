@@ -20,10 +20,11 @@ import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinit
 import { LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
 import { runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
 import { startS3Server, type LocalS3Server } from './s3server';
+import { REPO_ROOT } from '../infra/bundling';
+import { DEFAULT_STACK_NAME } from '../infra/contract';
 import { createS3Client, ObjectStore } from '../shared/store/s3';
 import { assertDatasetName, datasetKey } from '../shared/store/layout';
 
-export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_BUCKET = 'regsweep-local';
 
 /** Stack settings the harness may override (the `regsweep` context of cdk.json). */
@@ -90,7 +91,7 @@ export function assemblyKey(overrides: StackOverrides, root = REPO_ROOT): string
   return h.digest('hex').slice(0, 20);
 }
 
-const STACK_TEMPLATE = 'Regsweep.template.json';
+const STACK_TEMPLATE = `${DEFAULT_STACK_NAME}.template.json`;
 
 /**
  * The cloud assembly of the stack with the zip trial (bundles and all), from the cache or synthesized now.
@@ -112,7 +113,7 @@ export async function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?
   const context = cdkJsonContext();
   const base = (context.regsweep ?? {}) as Record<string, unknown>;
   const { app, stack } = createRegsweepApp({
-    context: { ...context, stackName: 'Regsweep', regsweep: { ...base, trialRuntime: 'zip', schedules: [], ...overrides } },
+    context: { ...context, stackName: DEFAULT_STACK_NAME, regsweep: { ...base, trialRuntime: 'zip', schedules: [], ...overrides } },
     bundle: true,
     nag: false,
     outdir: staging,

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { S3_ACCESS } from '../../infra/functions';
-import { OUTPUTS } from '../../infra/stack';
+import { STACK_OUTPUTS as OUTPUTS } from '../../infra/contract';
 import {
   asArray,
   onlyResourceId,

@@ -3,7 +3,8 @@
  * trial task's retries, the catches that route to the Fail states, logging and tracing, and the ASL schema.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_TRANSIENT_ERRORS, STATE_NAMES, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
+import { STATE_NAMES } from '../../infra/contract';
+import { LAMBDA_TRANSIENT_ERRORS, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
 import { onlyResourceId, placeholderOf, stateMachineDefinition, synthesize, type Asl, removeTempDirs } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -131,8 +131,7 @@ function bestRecord(board: Leaderboard): BestRecord {
 
 describe('cloud plumbing', () => {
   it("the stack name and output keys are the infra's", async () => {
-    const { DEFAULT_STACK_NAME: infraName } = await import('../../infra/regsweep-app');
-    const { OUTPUTS } = await import('../../infra/stack');
+    const { DEFAULT_STACK_NAME: infraName, STACK_OUTPUTS: OUTPUTS } = await import('../../infra/contract');
     expect(DEFAULT_STACK_NAME).toBe(infraName);
     expect(STACK_OUTPUTS).toEqual(OUTPUTS);
   });
