@@ -15,7 +15,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import { S3_ACCESS, type SweepFunctions } from './functions';
+import { MANIFEST, MAP_RESULTS, S3_ACCESS, type SweepFunctions } from './functions';
 
 const PACK = 'AwsSolutions';
 
@@ -50,7 +50,7 @@ export function acknowledgeNagFindings({ bucket, functions: fns, stateMachine: s
         role,
         `IAM5[Resource::<${bucketId}.Arn>/${pattern}]`,
         `${role.node.path}: the ${name} function must ${verbs} objects whose keys are only known at run time ` +
-          `(sweep and trial ids); the wildcard is confined to ${pattern} in the sweep bucket (shared/layout.ts).`,
+          `(sweep and trial ids); the wildcard is confined to ${pattern} in the sweep bucket (shared/store/layout.ts).`,
       );
     }
     ack(role, 'IAM5[Resource::*]', `${role.node.path}: ${XRAY_REASON}`);
@@ -78,9 +78,15 @@ export function acknowledgeNagFindings({ bucket, functions: fns, stateMachine: s
   }
   ack(
     smRole,
-    `IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketId}>/*]`,
-    `${smRole.node.path}: the Distributed Map's ItemReader reads sweeps/<sweepId>/manifest.json and its ResultWriter ` +
-      'writes sweeps/<sweepId>/map-results; the keys depend on the execution, and the grant stays within the sweep bucket.',
+    `IAM5[Resource::<${bucketId}.Arn>/${MANIFEST}]`,
+    `${smRole.node.path}: the Distributed Map's ItemReader reads sweeps/<sweepId>/manifest.json, whose sweep id is ` +
+      'known only at run time; the grant is s3:GetObject on manifest.json objects of the sweep bucket only.',
+  );
+  ack(
+    smRole,
+    `IAM5[Resource::<${bucketId}.Arn>/${MAP_RESULTS}]`,
+    `${smRole.node.path}: the Distributed Map's ResultWriter writes sweeps/<sweepId>/map-results/<mapRunId>/..., ` +
+      'names known only at run time; the grant is confined to map-results/ in the sweep bucket.',
   );
   ack(
     smRole,

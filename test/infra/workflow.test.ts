@@ -5,7 +5,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STATE_NAMES } from '../../infra/contract';
 import { LAMBDA_TRANSIENT_ERRORS, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
-import { onlyResourceId, placeholderOf, stateMachineDefinition, synthesize, type Asl, removeTempDirs } from './support';
+import { asArray, onlyResourceId, placeholderOf, stateMachineDefinition, statementResources, statementsOfRole, synthesize, type Asl, removeTempDirs } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -194,18 +194,34 @@ describe('the state machine resource', () => {
     });
   });
 
-  it('may read the manifest and write map results in the sweep bucket', () => {
+  it('may read only manifests and write only map results in the sweep bucket, and list nothing', () => {
+    // Prepare
     const bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: Match.arrayWith(['s3:GetObject', 's3:PutObject']),
-            Resource: { 'Fn::Join': ['', Match.arrayWith([{ Ref: bucketId }, '/*'])] },
-          }),
-        ]),
-      },
-    });
+    const bucketArn = placeholderOf(template, { 'Fn::GetAtt': [bucketId, 'Arn'] });
+    const smRole = template.toJSON().Resources[onlyResourceId(template, 'AWS::StepFunctions::StateMachine')].Properties.RoleArn['Fn::GetAtt'][0];
+    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const resourcesFor = (action: string) =>
+      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+    const manifests = `${bucketArn}/sweeps/*/manifest.json`;
+    const mapResults = `${bucketArn}/sweeps/*/map-results/*`;
+
+    // Assess: the ResultWriter's actions on map-results/ only, the ItemReader's GetObject on manifests only...
+    const objects = (pattern: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${pattern}`]] });
+    for (const statement of [
+      { Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'], Resource: objects('sweeps/*/map-results/*') },
+      { Action: 's3:GetObject', Resource: objects('sweeps/*/manifest.json') },
+    ]) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: smRole }],
+        PolicyDocument: { Statement: Match.arrayWith([{ ...statement, Effect: 'Allow' }]) },
+      });
+    }
+    // ...and nothing else: no other key, no listing
+    expect(resourcesFor('s3:GetObject')).toEqual([manifests, mapResults].sort());
+    for (const action of ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']) expect(resourcesFor(action)).toEqual([mapResults]);
+    expect(new Set(s3Statements.flatMap((st) => asArray(st.Action)))).toEqual(
+      new Set(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']),
+    );
   });
 
   it('is a valid Amazon States Language definition (asl-validator)', () => {
