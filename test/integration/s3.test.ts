@@ -149,7 +149,7 @@ describe('the checksum trap', () => {
       endpoint: s3.endpoint,
       forcePathStyle: true,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: s3.credentials,
     });
     try {
       await naive.send(
@@ -168,18 +168,18 @@ describe('the local server', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'regsweep-s3-restart-'));
     try {
       const a = await startS3Server({ dir, buckets: ['restart'] });
-      const clientA = createS3Client({ endpoint: a.endpoint });
+      const clientA = createS3Client({ endpoint: a.endpoint, credentials: a.credentials });
       await new ObjectStore(clientA, 'restart').putJson('sweeps/r/spec.json', { kept: true });
       clientA.destroy();
       await a.stop();
       await expect(fetch(`${a.endpoint}/restart/sweeps/r/spec.json`)).rejects.toThrow();
       expect(existsSync(dir)).toBe(true); // not ours to remove
 
-      const b = await startS3Server({ dir, port: a.port, buckets: ['restart'] });
+      const b = await startS3Server({ dir, port: a.port, buckets: ['restart'], credentials: a.credentials });
       try {
         expect(b.port).toBe(a.port);
         expect(b.endpoint).toBe(a.endpoint);
-        const clientB = createS3Client({ endpoint: b.endpoint });
+        const clientB = createS3Client({ endpoint: b.endpoint, credentials: b.credentials });
         expect(await new ObjectStore(clientB, 'restart').getJson('sweeps/r/spec.json')).toEqual({ kept: true });
         clientB.destroy();
       } finally {
