@@ -4,7 +4,7 @@
  *   PlanSweep -> RunTrials (Distributed Map over manifest.json; item processor: TrainTrial)
  *             -> Aggregate -> RefitBest -> Summarize -> SweepSucceeded
  *   RunTrials --States.ExceedToleratedFailureThreshold--> TooManyTrialsFailed (Fail)
- *   RunTrials / Aggregate / RefitBest --States.ALL--> SweepFailed (Fail)
+ *   PlanSweep / RunTrials / Aggregate / RefitBest --States.ALL--> SweepFailed (Fail)
  *
  * The state after PlanSweep is the plan's result `{ sweepId, bucket, manifestKey, trialCount }`; RunTrials adds
  * `map` (the map run ARN and where its results are), Aggregate `aggregate`, RefitBest `refit`; the output is
@@ -155,7 +155,7 @@ export class SweepWorkflow extends Construct {
         outputPath: '$.Payload',
         retryOnServiceExceptions: false,
       }),
-    );
+    ).addCatch(sweepFailed, { errors: [sfn.Errors.ALL], resultPath: errorPath });
 
     // ---- RunTrials: one child execution per manifest item; the item is the trial's whole event
     const trainTrial = retryTransient(

@@ -144,6 +144,10 @@ describe('RunTrials (Distributed Map)', () => {
     expect(fail.CausePath).toContain('More than 10% of the {} trials failed ({})');
   });
 
+  it('routes any failure of PlanSweep (bad spec or dataset, out of memory, timeout) to SweepFailed', () => {
+    expect(asl.States.PlanSweep.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SweepFailed' }]);
+  });
+
   it('SweepFailed keeps the error and cause of what failed', () => {
     expect(asl.States.SweepFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     for (const name of ['Aggregate', 'RefitBest']) {
