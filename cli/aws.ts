@@ -11,7 +11,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { UserInputError, UsageError } from '../shared/errors';
-import { createS3Client, ObjectStore, S3OperationError } from '../shared/store/s3';
+import { createS3Client, credentialsFromEnv, ObjectStore, S3OperationError } from '../shared/store/s3';
 
 /** The stack's name and outputs come from infra/contract.ts, which imports no CDK (the CLI starts fast). */
 export { DEFAULT_STACK_NAME, STACK_OUTPUTS } from '../infra/contract';
@@ -155,7 +155,7 @@ export async function clientRegion(client: { config: { region: () => Promise<str
 
 /** An ObjectStore on `bucket`, through `--s3-endpoint` when given. The caller destroys `store.client`. */
 export function openStore(opts: AwsOptions, bucket: string): ObjectStore {
-  const client = createS3Client({ ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) });
+  const client = createS3Client({ ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {}), ...(opts.region ? { region: opts.region } : {}) });
   return new ObjectStore(client, bucket);
 }
 

@@ -18,6 +18,7 @@ import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
+import { REPO_ROOT } from '../infra/bundling';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
 import { choice, integer, s3Endpoint } from './args';
@@ -27,7 +28,6 @@ import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
-const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
 
 /** Exit code of an interrupted run (128 + SIGINT). */

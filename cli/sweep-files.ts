@@ -60,8 +60,8 @@ export async function loadSweep(source: string, opts: { s3Endpoint?: string } = 
   if (source.startsWith('s3://')) {
     const { bucket, sweepId } = parseSweepUri(source);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createS3Client, ObjectStore } = require('../shared/store/s3') as typeof import('../shared/store/s3');
-    const client = createS3Client(opts.s3Endpoint ? { endpoint: opts.s3Endpoint } : {});
+    const { createS3Client, credentialsFromEnv, ObjectStore } = require('../shared/store/s3') as typeof import('../shared/store/s3');
+    const client = createS3Client(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {});
     try {
       return await readSweep(new SweepStore(new ObjectStore(client, bucket), sweepId));
     } finally {

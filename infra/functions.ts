@@ -4,9 +4,11 @@
  * the 250 MB zip limit), or, with `trialRuntime: 'zip'`, a zip function on the wasm backend.
  *
  * Each function has its own role with only: writing to its own log group, X-Ray, and the S3 actions it needs on
- * the key prefixes it uses (no s3:* and no other bucket). Every role may also s3:ListBucket the sweep bucket: without
- * it S3 answers 403 instead of 404 for a missing key, and the handlers rely on not-found (a trial checks for its
- * own record to resume; a missing dataset must say "not found").
+ * the keys it uses (S3_ACCESS; no s3:* and no other bucket). s3:ListBucket is granted only for the prefixes the
+ * role may read (an `s3:prefix` condition): the store lists trials/ and map-results/, and tells a missing key
+ * from a forbidden one by listing the key itself (shared/store/s3.ts; without list rights S3 answers 403 for a
+ * missing key, and the steps rely on not-found: a first plan finds no spec.json, a trial looks for its own
+ * record to resume, a missing dataset must say "not found").
  */
 import { Duration, IgnoreMode, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
@@ -64,22 +66,36 @@ export interface SweepFunctionsProps {
 
 /** The S3 access of one function: object keys it reads and writes (patterns under the bucket). */
 interface S3Access {
+  /** GetObject; also the `s3:prefix` values of its ListBucket. */
   readonly read: readonly string[];
+  /** PutObject. */
   readonly write: readonly string[];
 }
 
+const SPEC = `${SWEEPS_PREFIX}*/spec.json`;
+/** Manifest keys (also what RunTrials' ItemReader reads). */
+export const MANIFEST = `${SWEEPS_PREFIX}*/manifest.json`;
+const TRIALS = `${SWEEPS_PREFIX}*/trials/*`;
+const LEADERBOARD = `${SWEEPS_PREFIX}*/leaderboard.json`;
+const BEST = `${SWEEPS_PREFIX}*/best/*`;
+const DATASETS = `${DATASETS_PREFIX}*`;
+/** Where the Distributed Map's ResultWriter writes (MAP_RESULTS_PREFIX_FORMAT in workflow.ts). */
+export const MAP_RESULTS = `${SWEEPS_PREFIX}*/map-results/*`;
+
 /**
- * Who touches what (key layout: shared/layout.ts). The trial reads the dataset, its sweep's spec and its own
- * record (resume), and writes only its record.
+ * Who touches what (key layout: shared/store/layout.ts; the reads and writes of shared/steps/*.ts through
+ * SweepStore):
+ *  - plan reads the dataset and an existing spec.json (re-plan), writes spec.json and manifest.json;
+ *  - trial reads the dataset, the spec and its own record (resume), writes its record;
+ *  - aggregate reads the spec, the manifest, the trial records (listing trials/) and the map run's failed items
+ *    (listing map-results/), writes leaderboard.json;
+ *  - refit reads the spec, the leaderboard and the dataset, writes best/ (best.json, model.json, weights.bin).
  */
 export const S3_ACCESS: Record<HandlerName, S3Access> = {
-  plan: { read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
-  trial: {
-    read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*/spec.json`, `${SWEEPS_PREFIX}*/trials/*`],
-    write: [`${SWEEPS_PREFIX}*/trials/*`],
-  },
-  aggregate: { read: [`${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
-  refit: { read: [`${DATASETS_PREFIX}*`, `${SWEEPS_PREFIX}*`], write: [`${SWEEPS_PREFIX}*`] },
+  plan: { read: [DATASETS, SPEC], write: [SPEC, MANIFEST] },
+  trial: { read: [DATASETS, SPEC, TRIALS], write: [TRIALS] },
+  aggregate: { read: [SPEC, MANIFEST, TRIALS, MAP_RESULTS], write: [LEADERBOARD] },
+  refit: { read: [DATASETS, SPEC, LEADERBOARD], write: [BEST] },
 };
 
 const DEFAULT_SIZES: Record<HandlerName, Required<FunctionSize>> = {
@@ -201,18 +217,22 @@ export class SweepFunctions extends Construct {
   }
 }
 
-/** s3:GetObject / s3:PutObject on exactly the given key patterns, and s3:ListBucket on the bucket. */
+/**
+ * s3:GetObject / s3:PutObject on exactly the given key patterns, and s3:ListBucket on the bucket only for prefixes
+ * matching the read patterns.
+ */
 function grantS3(role: iam.Role, bucket: s3.IBucket, access: S3Access): void {
-  if (access.read.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((k) => bucket.arnForObjects(k)) }),
-    );
-  }
-  if (access.write.length > 0) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: access.write.map((k) => bucket.arnForObjects(k)) }),
-    );
-  }
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((k) => bucket.arnForObjects(k)) }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: access.write.map((k) => bucket.arnForObjects(k)) }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [...access.read] } },
+    }),
+  );
 }
-

@@ -10,11 +10,8 @@ import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './bundling';
-import { RegsweepStack } from './stack';
-
-/** Default stack name; context `stackName` overrides it. */
-export { DEFAULT_STACK_NAME } from './contract';
 import { DEFAULT_STACK_NAME } from './contract';
+import { RegsweepStack } from './stack';
 
 const STACK_NAME_RE = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 

@@ -6,17 +6,13 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { configFromContext, type RegsweepConfig } from './config';
+import { STACK_OUTPUTS } from './contract';
 import { SweepFunctions } from './functions';
 import { SweepAlarms } from './monitoring';
 import { acknowledgeNagFindings } from './nag';
 import { SweepSchedules } from './schedules';
 import { SweepBucket } from './storage';
 import { SweepWorkflow } from './workflow';
-
-/** Output ids (exact: the CLI looks them up by these names). */
-import { STACK_OUTPUTS } from './contract';
-/** @deprecated name kept for the tests: the stack's output keys (infra/contract.ts). */
-export const OUTPUTS = STACK_OUTPUTS;
 
 export interface RegsweepStackProps extends StackProps {
   /** @default - parsed from the `regsweep` context (cdk.json) */
@@ -74,19 +70,19 @@ export class RegsweepStack extends Stack {
     this.schedules = new SweepSchedules(this, 'Schedules', { stateMachine, bucket, schedules: config.schedules });
     this.alarms = new SweepAlarms(this, 'Alarms', { stateMachine, alarmEmail: config.alarmEmail });
 
-    new CfnOutput(this, OUTPUTS.stateMachineArn, {
+    new CfnOutput(this, STACK_OUTPUTS.stateMachineArn, {
       value: stateMachine.stateMachineArn,
       description: 'Start a sweep: npx regsweep start --spec FILE',
     });
-    new CfnOutput(this, OUTPUTS.bucketName, {
+    new CfnOutput(this, STACK_OUTPUTS.bucketName, {
       value: bucket.bucketName,
       description: 'Datasets under datasets/, sweep results under sweeps/<sweepId>/ (retained on stack deletion by default)',
     });
-    new CfnOutput(this, OUTPUTS.topicArn, {
+    new CfnOutput(this, STACK_OUTPUTS.topicArn, {
       value: this.alarms.topic.topicArn,
       description: 'Notified when a sweep execution fails',
     });
 
-    acknowledgeNagFindings(this);
+    acknowledgeNagFindings({ bucket, functions: this.functions, stateMachine });
   }
 }

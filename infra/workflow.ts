@@ -4,7 +4,7 @@
  *   PlanSweep -> RunTrials (Distributed Map over manifest.json; item processor: TrainTrial)
  *             -> Aggregate -> RefitBest -> Summarize -> SweepSucceeded
  *   RunTrials --States.ExceedToleratedFailureThreshold--> TooManyTrialsFailed (Fail)
- *   RunTrials / Aggregate / RefitBest --States.ALL--> SweepFailed (Fail)
+ *   PlanSweep / RunTrials / Aggregate / RefitBest --States.ALL--> SweepFailed (Fail)
  *
  * The state after PlanSweep is the plan's result `{ sweepId, bucket, manifestKey, trialCount }`; RunTrials adds
  * `map` (the map run ARN and where its results are), Aggregate `aggregate`, RefitBest `refit`; the output is
@@ -15,16 +15,16 @@
  * Catch that would turn it into a success. The Map's ToleratedFailurePercentage decides whether the sweep goes on.
  */
 import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SWEEPS_PREFIX } from './storage';
-
-export { STATE_NAMES } from './contract';
 import { STATE_NAMES } from './contract';
+import { MANIFEST, MAP_RESULTS } from './functions';
+import { SWEEPS_PREFIX } from './storage';
 
 /** Transient Lambda errors every task retries. */
 export const LAMBDA_TRANSIENT_ERRORS = [
@@ -40,6 +40,36 @@ export const TRIAL_STATE_TIMEOUT_MARGIN_SECONDS = 60;
 
 /** Prefix (under the bucket) where the Distributed Map writes its run results, as a JSONPath intrinsic. */
 export const MAP_RESULTS_PREFIX_FORMAT = `${SWEEPS_PREFIX}{}/map-results`;
+
+/** CDK's S3JsonItemReader, with s3:GetObject on the manifests only (CDK's own grant covers the whole bucket). */
+class ManifestReader extends sfn.S3JsonItemReader {
+  constructor(private readonly sweepBucket: s3.IBucket, key: string) {
+    super({ bucket: sweepBucket, key });
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.sweepBucket.arnForObjects(MANIFEST)] })];
+  }
+}
+
+/**
+ * CDK's ResultWriterV2, with the actions a ResultWriter needs (PutObject, GetObject and the multipart-upload
+ * ones, as CDK and the Step Functions docs list them) on the map-results prefixes only, not the whole bucket.
+ */
+class MapResultsWriter extends sfn.ResultWriterV2 {
+  constructor(private readonly sweepBucket: s3.IBucket, prefix: string, writerConfig: sfn.WriterConfig) {
+    super({ bucket: sweepBucket, prefix, writerConfig });
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [this.sweepBucket.arnForObjects(MAP_RESULTS)],
+      }),
+    ];
+  }
+}
 
 export interface SweepWorkflowProps {
   readonly bucket: s3.IBucket;
@@ -125,7 +155,7 @@ export class SweepWorkflow extends Construct {
         outputPath: '$.Payload',
         retryOnServiceExceptions: false,
       }),
-    );
+    ).addCatch(sweepFailed, { errors: [sfn.Errors.ALL], resultPath: errorPath });
 
     // ---- RunTrials: one child execution per manifest item; the item is the trial's whole event
     const trainTrial = retryTransient(
@@ -140,15 +170,15 @@ export class SweepWorkflow extends Construct {
     );
     const runTrials = new sfn.DistributedMap(this, 'RunTrials', {
       stateName: STATE_NAMES.map,
-      itemReader: new sfn.S3JsonItemReader({ bucket, key: sfn.JsonPath.stringAt('$.manifestKey') }),
+      itemReader: new ManifestReader(bucket, sfn.JsonPath.stringAt('$.manifestKey')),
       maxConcurrency,
       toleratedFailurePercentage,
       mapExecutionType: sfn.StateMachineType.STANDARD,
-      resultWriterV2: new sfn.ResultWriterV2({
+      resultWriterV2: new MapResultsWriter(
         bucket,
-        prefix: sfn.JsonPath.format(MAP_RESULTS_PREFIX_FORMAT, sfn.JsonPath.stringAt('$.sweepId')),
-        writerConfig: new sfn.WriterConfig({ outputType: sfn.OutputType.JSON, transformation: sfn.Transformation.COMPACT }),
-      }),
+        sfn.JsonPath.format(MAP_RESULTS_PREFIX_FORMAT, sfn.JsonPath.stringAt('$.sweepId')),
+        new sfn.WriterConfig({ outputType: sfn.OutputType.JSON, transformation: sfn.Transformation.COMPACT }),
+      ),
       resultPath: '$.map',
     });
     runTrials.itemProcessor(trainTrial);

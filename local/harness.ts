@@ -17,22 +17,24 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinitionFromTemplate, type CfnTemplate } from './asl-tokens';
-import { LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
-import { runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
+import { functionNameFromArn, LambdaFunctionError, LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
+import { prepareDefinition, runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
 import { startS3Server, type LocalS3Server } from './s3server';
+import { HANDLER_NAMES, REPO_ROOT } from '../infra/bundling';
+import { CONFIG_CONTEXT_KEY, type RegsweepConfig } from '../infra/config';
+import { DEFAULT_STACK_NAME, STATE_NAMES } from '../infra/contract';
 import { createS3Client, ObjectStore } from '../shared/store/s3';
 import { assertDatasetName, datasetKey } from '../shared/store/layout';
 
-export const REPO_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_BUCKET = 'regsweep-local';
 
 /** Stack settings the harness may override (the `regsweep` context of cdk.json). */
-export interface StackOverrides {
-  readonly maxConcurrency?: number;
-  readonly toleratedFailurePercentage?: number;
-  readonly trialTimeoutSeconds?: number;
-  readonly trialMemoryMb?: number;
-}
+export type StackOverrides = Partial<
+  Pick<
+    RegsweepConfig,
+    'maxConcurrency' | 'toleratedFailurePercentage' | 'trialTimeoutSeconds' | 'trialMemoryMb' | 'planMemoryMb' | 'aggregateMemoryMb' | 'refitMemoryMb'
+  >
+>;
 
 export interface HarnessOptions {
   /** Use this S3 endpoint (MinIO, LocalStack, a running server) instead of starting one. */
@@ -90,7 +92,7 @@ export function assemblyKey(overrides: StackOverrides, root = REPO_ROOT): string
   return h.digest('hex').slice(0, 20);
 }
 
-const STACK_TEMPLATE = 'Regsweep.template.json';
+const STACK_TEMPLATE = `${DEFAULT_STACK_NAME}.template.json`;
 
 /**
  * The cloud assembly of the stack with the zip trial (bundles and all), from the cache or synthesized now.
@@ -112,7 +114,7 @@ export async function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?
   const context = cdkJsonContext();
   const base = (context.regsweep ?? {}) as Record<string, unknown>;
   const { app, stack } = createRegsweepApp({
-    context: { ...context, stackName: 'Regsweep', regsweep: { ...base, trialRuntime: 'zip', schedules: [], ...overrides } },
+    context: { ...context, stackName: DEFAULT_STACK_NAME, regsweep: { ...base, trialRuntime: 'zip', schedules: [], ...overrides } },
     bundle: true,
     nag: false,
     outdir: staging,
@@ -208,6 +210,41 @@ export interface SweepRunResult extends RunResult {
   readonly sweepId?: string;
 }
 
+/** What to tell about a function that runs out of memory: its step, its memory, the setting that raises it. */
+export interface MemoryHint {
+  readonly step: string;
+  readonly memoryMb: number;
+  /** The cdk.json context key, e.g. `regsweep.planMemoryMb`. */
+  readonly setting: string;
+}
+
+/** Memory hints by function (the pool's name: the logical id), from the Task states that invoke each function. */
+export function memoryHints(definition: object, functions: Readonly<Record<string, LambdaFunctionConfig>>): Map<string, MemoryHint> {
+  const hints = new Map<string, MemoryHint>();
+  for (const task of prepareDefinition(definition).tasks) {
+    const handler = HANDLER_NAMES.find((h) => STATE_NAMES[h] === task.stateName);
+    const fn = task.functionName === undefined ? undefined : functionNameFromArn(task.functionName);
+    if (!handler || !fn || !functions[fn]) continue;
+    const key: keyof RegsweepConfig = `${handler}MemoryMb`;
+    hints.set(fn, { step: task.stateName, memoryMb: functions[fn].memoryMb ?? 128, setting: `${CONFIG_CONTEXT_KEY}.${key}` });
+  }
+  return hints;
+}
+
+/**
+ * A Runtime.OutOfMemory error with the step, its memory and how to raise it in its message (so in the Task's
+ * Cause, and the execution's when the sweep fails); other errors as they are.
+ */
+export function explainOutOfMemory(e: unknown, hints: ReadonlyMap<string, MemoryHint>): unknown {
+  if (!(e instanceof LambdaFunctionError) || e.errorType !== 'Runtime.OutOfMemory') return e;
+  const hint = hints.get(e.functionName);
+  if (!hint) return e;
+  const errorMessage =
+    `${hint.step} ran out of memory (Runtime.OutOfMemory, MemorySize ${hint.memoryMb} MB): raise "${hint.setting}" ` +
+    `in cdk.json's context (e.g. ${hint.memoryMb * 2}), then run again. ${e.errorMessage}`;
+  return new LambdaFunctionError(e.functionName, { errorType: e.errorType, errorMessage, trace: e.trace });
+}
+
 export class Harness {
   /** Set while stopS3() has the local server down; restartS3() brings it back on the same port and dir. */
   private s3Stopped = false;
@@ -218,6 +255,7 @@ export class Harness {
     readonly assembly: Assembly,
     private readonly definition: object,
     private readonly pool: LambdaPool,
+    private readonly hints: ReadonlyMap<string, MemoryHint>,
     private server: LocalS3Server | undefined,
     /** The local server's temp data dir, made by start() (no s3Dir given): removed at close. */
     private readonly ownS3Dir: string | undefined,
@@ -256,18 +294,31 @@ export class Harness {
       endpoint = server.endpoint;
     }
     try {
-      const store = new ObjectStore(createS3Client({ endpoint }), bucket);
+      // The local server's key pair goes to the harness's client and, through their environment, to the functions
+      // (functions/lib/config.ts reads it there, as Lambda's runtime provides a role's keys); with an endpoint of
+      // the user's, both use the credentials of this process's environment.
+      const credentials = server?.credentials;
+      const store = new ObjectStore(createS3Client({ endpoint, credentials }), bucket);
+      const serverCredentialsEnv: Record<string, string> = credentials
+        ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: '' }
+        : {};
       const assembly = await assemblyPromise;
       const refs = { ...fakeRefsFromTemplate(assembly.template) };
       for (const id of sweepBucketIds(assembly.template)) refs[id] = bucketRef(bucket);
       const definition = stateMachineDefinitionFromTemplate(assembly.template, refs);
       const debug = process.env.REGSWEEP_DEBUG === '1';
+      const functions = functionConfigs(assembly, refs, {
+        S3_ENDPOINT: endpoint,
+        ...serverCredentialsEnv,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...opts.functionEnv,
+      });
       const pool = new LambdaPool({
-        functions: functionConfigs(assembly, refs, { S3_ENDPOINT: endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.functionEnv }),
+        functions,
         size: opts.workers ?? os.availableParallelism(),
         onLog: opts.onLog ?? ((fn, stream, line) => (debug ? process.stderr.write(`[${fn}] ${line}\n`) : undefined)),
       });
-      return new Harness(store, endpoint, assembly, definition, pool, server, ownS3Dir, [bucket]);
+      return new Harness(store, endpoint, assembly, definition, pool, memoryHints(definition, functions), server, ownS3Dir, [bucket]);
     } catch (e) {
       await server?.stop();
       if (ownS3Dir) removeDir(ownS3Dir);
@@ -291,7 +342,10 @@ export class Harness {
     const forBucket = (bucket: string) => (bucket === store.bucket ? store : new ObjectStore(store.client, bucket));
     const result = await runStateMachine({
       definition: this.definition,
-      invokeLambda: (fn, payload) => this.pool.invoke(fn, payload),
+      invokeLambda: (fn, payload) =>
+        this.pool.invoke(fn, payload).catch((e: unknown) => {
+          throw explainOutOfMemory(e, this.hints);
+        }),
       readJson: (bucket, key) => forBucket(bucket).getJson(key),
       writeJson: (bucket, key, value) => forBucket(bucket).putJson(key, value),
       input: spec,
@@ -322,7 +376,7 @@ export class Harness {
     const old = this.server;
     if (!old) throw new Error('restartS3: the harness did not start the S3 server (s3Endpoint was given)');
     if (!this.s3Stopped) await this.stopS3();
-    this.server = await startS3Server({ dir: old.dir, port: old.port, buckets: this.bucketsToCreate });
+    this.server = await startS3Server({ dir: old.dir, port: old.port, buckets: this.bucketsToCreate, credentials: old.credentials });
     this.s3Stopped = false;
   }
 

@@ -6,6 +6,8 @@
  *
  * Usage: node --openssl-legacy-provider s3rver-process.js --dir <dir> [--port <n>] [--bucket <name>]...
  *        [--remove-dir-on-exit]   (the parent made <dir> as a temp dir: remove it even if the parent died)
+ * with the one accepted key pair in REGSWEEP_S3_ACCESS_KEY_ID / REGSWEEP_S3_SECRET_ACCESS_KEY (not on the
+ * command line, which other users can read).
  * Prints `READY <port>` on stdout once listening. Exits on SIGTERM/SIGINT, or when stdin closes (the parent
  * died), so it never outlives the process that started it.
  */
@@ -37,10 +39,12 @@ function parseArgs(argv) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  // s3rver only accepts its dummy key pair (S3RVER/S3RVER). createS3Client (shared/s3.ts) signs with the
-  // environment's credentials when there are any, so accept those too (they never leave this machine).
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY } = process.env;
-  if (AWS_ACCESS_KEY_ID && AWS_SECRET_ACCESS_KEY) DUMMY_ACCOUNT.createKeyPair(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY);
+  // Only the key pair the parent chose (fresh per run, in REGSWEEP_S3_ACCESS_KEY_ID / REGSWEEP_S3_SECRET_ACCESS_KEY)
+  // is accepted: s3rver's well-known built-in pair (S3RVER/S3RVER) is revoked.
+  const { REGSWEEP_S3_ACCESS_KEY_ID: accessKeyId, REGSWEEP_S3_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
+  if (!accessKeyId || !secretAccessKey) throw new Error('REGSWEEP_S3_ACCESS_KEY_ID and REGSWEEP_S3_SECRET_ACCESS_KEY are required');
+  DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
   const server = new S3rver({
     silent: true,
     address: '127.0.0.1',

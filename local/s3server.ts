@@ -6,16 +6,23 @@
  * would be a 500). The child prints `READY <port>` when listening; it exits on SIGTERM, when this process
  * exits, or when its stdin closes (this process died, even by SIGKILL), so it never outlives its parent and
  * never holds jest open (the child and its pipes are unref'd once ready).
+ *
+ * Credentials: the server accepts one key pair, fresh and random for each server unless the caller names one
+ * (never s3rver's well-known S3RVER/S3RVER); clients get it from `credentials`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { S3Credentials } from '../shared/store/s3';
 
 export interface LocalS3Server {
-  /** `http://127.0.0.1:<port>`, for createS3Client({ endpoint }). */
+  /** `http://127.0.0.1:<port>`, for createS3Client({ endpoint, credentials }). */
   endpoint: string;
+  /** The only key pair the server accepts. */
+  credentials: S3Credentials;
   port: number;
   /** Where s3rver keeps the data (`<dir>/<bucket>/<key>._S3rver_object`). */
   dir: string;
@@ -32,6 +39,16 @@ export interface StartS3ServerOptions {
   buckets?: string[];
   /** How long to wait for the server to listen; default 20 s. */
   startTimeoutMs?: number;
+  /** The key pair to accept (e.g. the same again after a restart); default a fresh random one. */
+  credentials?: S3Credentials;
+}
+
+/** A random key pair, shaped like AWS's (20-char id, 40-char secret). */
+function randomCredentials(): S3Credentials {
+  return {
+    accessKeyId: `LOCAL${randomBytes(8).toString('hex').toUpperCase().slice(0, 15)}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
 }
 
 const SCRIPT_NAME = 's3rver-process.js';
@@ -84,8 +101,13 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
   const args = ['--openssl-legacy-provider', s3rverScriptPath(), '--dir', dir, '--port', String(port)];
   for (const b of opts.buckets ?? []) args.push('--bucket', b);
   if (ownDir) args.push('--remove-dir-on-exit');
+  const credentials = opts.credentials ?? randomCredentials();
   // NODE_OPTIONS is dropped: the child is plain JS and needs no loader (tsx) or inspector flags.
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REGSWEEP_S3_ACCESS_KEY_ID: credentials.accessKeyId,
+    REGSWEEP_S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+  };
   delete env.NODE_OPTIONS;
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   live.add(child);
@@ -158,6 +180,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
   let stopping: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${actualPort}`,
+    credentials,
     port: actualPort,
     dir,
     stop() {

@@ -3,7 +3,7 @@
  * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
  */
 import { createCaches, type StepCaches } from '../../shared/steps/context';
-import { createS3Client, ObjectStore } from '../../shared/store/s3';
+import { createS3Client, credentialsFromEnv, ObjectStore } from '../../shared/store/s3';
 
 export interface HandlerContext {
   readonly store: ObjectStore;
@@ -12,12 +12,19 @@ export interface HandlerContext {
 
 let context: HandlerContext | undefined;
 
-/** The bucket (BUCKET_NAME) and optional S3 endpoint (S3_ENDPOINT, for the local harness). */
+/**
+ * The bucket (BUCKET_NAME) and optional S3 endpoint (S3_ENDPOINT, for the local harness). With an endpoint the
+ * client gets the environment's key pair explicitly (the harness sets the local server's), so the SDK's provider
+ * chain never goes looking elsewhere; in the cloud the chain reads the function's role credentials.
+ */
 export function handlerContext(env: NodeJS.ProcessEnv = process.env): HandlerContext {
   if (context) return context;
   const bucket = env.BUCKET_NAME;
   if (!bucket) throw new Error('BUCKET_NAME is not set: the stack sets it on every function');
-  const client = createS3Client({ endpoint: env.S3_ENDPOINT || undefined, region: env.AWS_REGION || undefined });
+  const endpoint = env.S3_ENDPOINT || undefined;
+  const credentials = endpoint ? credentialsFromEnv(env) : undefined;
+  if (endpoint && !credentials) throw new Error(`S3_ENDPOINT is ${endpoint} but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set`);
+  const client = createS3Client({ endpoint, region: env.AWS_REGION || undefined, credentials });
   context = { store: new ObjectStore(client, bucket), caches: createCaches() };
   return context;
 }

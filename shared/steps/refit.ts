@@ -3,15 +3,14 @@
  * save the model (tfjs layers format) and best.json. The only step that touches the test split.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../data/parse';
-import { selectTargets, standardizeRows, type Standardizer } from '../data/standardize';
+import { selectTargets, standardizeRows } from '../data/standardize';
 import { configLabel, type RegConfig } from '../search/grid';
 import type { BestRecord } from '../store/artifacts';
 import { bestKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
 import { buildRecord, fitTrial, type TrialInput } from '../training/fit';
-import { disposeModel, toLayersModel, type Model } from '../training/model';
+import { disposeModel, toLayersModel } from '../training/model';
 import { evaluateRows, type Metrics } from '../training/train';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
 

@@ -22,10 +22,30 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 
+/** An access key pair (and session token) for S3. */
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
 export interface S3ClientOptions {
   /** e.g. `http://127.0.0.1:4568` for the local server; unset for real S3. */
   endpoint?: string;
   region?: string;
+  /** @default - the SDK's default provider chain (environment, profile, SSO, instance role, ...) */
+  credentials?: S3Credentials;
+}
+
+/**
+ * The key pair in `env` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), or undefined when it has
+ * none. For the edges (handlers, CLI) that hand a custom endpoint explicit credentials; this module never reads
+ * the environment itself.
+ */
+export function credentialsFromEnv(env: Readonly<Record<string, string | undefined>>): S3Credentials | undefined {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /** Retry settings of every client createS3Client builds. */
@@ -48,9 +68,6 @@ export function s3RetryDelayMs(attempt: number, random: () => number = Math.rand
   return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** Credentials for a local endpoint when the environment has none: s3rver's built-in key pair. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
 export function createS3Client(opts: S3ClientOptions = {}): S3Client {
   const config: S3ClientConfig = {
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -58,15 +75,11 @@ export function createS3Client(opts: S3ClientOptions = {}): S3Client {
     retryStrategy: new ConfiguredRetryStrategy(S3_RETRY.maxAttempts, (attempt) => s3RetryDelayMs(attempt)),
   };
   if (opts.region) config.region = opts.region;
+  if (opts.credentials) config.credentials = opts.credentials;
   if (opts.endpoint) {
     config.endpoint = opts.endpoint;
     config.forcePathStyle = true;
     config.region ??= 'us-east-1';
-    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } =
-      process.env;
-    // Explicit credentials: with a local endpoint the default provider chain must never go looking (IMDS, SSO).
-    config.credentials =
-      accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken } : LOCAL_CREDENTIALS;
   }
   return new S3Client(config);
 }
@@ -118,6 +131,13 @@ function isNotFound(e: unknown): boolean {
   );
 }
 
+/** S3's answer when the caller may not read the key, or may read it but not list where it would be. */
+function isAccessDenied(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return err.name === 'AccessDenied' || err.Code === 'AccessDenied' || err.$metadata?.httpStatusCode === 403;
+}
+
 export class ObjectStore {
   constructor(
     readonly client: S3Client,
@@ -132,6 +152,22 @@ export class ObjectStore {
     return new S3OperationError(operation, this.uri(key), e);
   }
 
+  /**
+   * True when a GetObject/HeadObject answered 403 because the key does not exist. S3 answers 404 for a missing key
+   * only to a caller allowed s3:ListBucket in general; the functions' roles may list only their own prefixes (an
+   * `s3:prefix` condition, infra/functions.ts), so S3 says 403. Listing the key itself (allowed under those
+   * prefixes) tells the cases apart; a listing that is refused too, or that finds the key, leaves a real denial.
+   */
+  private async missingBehind403(key: string, e: unknown): Promise<boolean> {
+    if (!isAccessDenied(e)) return false;
+    try {
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }));
+      return !(res.Contents ?? []).some((o) => o.Key === key);
+    } catch {
+      return false;
+    }
+  }
+
   /** The object's bytes and ETag, or undefined when it does not exist. */
   async getBytes(key: string): Promise<{ body: Uint8Array; etag: string } | undefined> {
     try {
@@ -139,7 +175,7 @@ export class ObjectStore {
       const body = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
       return { body, etag: res.ETag ?? '' };
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFound(e) || (await this.missingBehind403(key, e))) return undefined;
       throw this.wrap('GetObject', key, e);
     }
   }
@@ -196,7 +232,7 @@ export class ObjectStore {
       const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
     } catch (e) {
-      if (isNotFound(e)) return undefined;
+      if (isNotFound(e) || (await this.missingBehind403(key, e))) return undefined;
       throw this.wrap('HeadObject', key, e);
     }
   }

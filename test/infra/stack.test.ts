@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { S3_ACCESS } from '../../infra/functions';
-import { OUTPUTS } from '../../infra/stack';
+import { STACK_OUTPUTS as OUTPUTS } from '../../infra/contract';
 import {
   asArray,
   onlyResourceId,
@@ -213,6 +213,42 @@ describe('least privilege', () => {
     expect(resourcesFor('s3:GetObject')).toEqual(access.read.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:PutObject')).toEqual(access.write.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:DeleteObject')).toEqual([]);
+  });
+
+  it.each([
+    ['PlanSweep', { get: ['datasets/*', 'sweeps/*/spec.json'], put: ['sweeps/*/spec.json', 'sweeps/*/manifest.json'] }],
+    ['TrainTrial', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/trials/*'], put: ['sweeps/*/trials/*'] }],
+    [
+      'Aggregate',
+      { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] },
+    ],
+    ['RefitBest', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/leaderboard.json'], put: ['sweeps/*/best/*'] }],
+  ])('the %s role gets, puts and lists only its keys: %j', (description, keys) => {
+    // Prepare
+    const roleId = roleIdOf(functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) }));
+    const s3Statements = statementsOfRole(template, roleId).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const resourcesFor = (action: string) =>
+      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+    const objects = (patterns: string[]) => patterns.map((k) => `${bucketArn}/${k}`).sort();
+
+    // Assess: ListBucket on the bucket only under the prefixes it reads...
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: 's3:ListBucket',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
+            Condition: { StringLike: { 's3:prefix': Match.arrayEquals(keys.get) } },
+          },
+        ]),
+      },
+    });
+    // ...GetObject and PutObject on exactly these keys, and no other S3 action
+    expect(resourcesFor('s3:GetObject')).toEqual(objects(keys.get));
+    expect(resourcesFor('s3:PutObject')).toEqual(objects(keys.put));
+    expect(new Set(s3Statements.flatMap((st) => asArray(st.Action)))).toEqual(new Set(['s3:GetObject', 's3:PutObject', 's3:ListBucket']));
   });
 
   it('aggregate cannot read datasets', () => {

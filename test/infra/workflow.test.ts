@@ -3,8 +3,9 @@
  * trial task's retries, the catches that route to the Fail states, logging and tracing, and the ASL schema.
  */
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { LAMBDA_TRANSIENT_ERRORS, STATE_NAMES, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
-import { onlyResourceId, placeholderOf, stateMachineDefinition, synthesize, type Asl, removeTempDirs } from './support';
+import { STATE_NAMES } from '../../infra/contract';
+import { LAMBDA_TRANSIENT_ERRORS, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
+import { asArray, onlyResourceId, placeholderOf, stateMachineDefinition, statementResources, statementsOfRole, synthesize, type Asl, removeTempDirs } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -143,6 +144,10 @@ describe('RunTrials (Distributed Map)', () => {
     expect(fail.CausePath).toContain('More than 10% of the {} trials failed ({})');
   });
 
+  it('routes any failure of PlanSweep (bad spec or dataset, out of memory, timeout) to SweepFailed', () => {
+    expect(asl.States.PlanSweep.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SweepFailed' }]);
+  });
+
   it('SweepFailed keeps the error and cause of what failed', () => {
     expect(asl.States.SweepFailed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     for (const name of ['Aggregate', 'RefitBest']) {
@@ -193,18 +198,34 @@ describe('the state machine resource', () => {
     });
   });
 
-  it('may read the manifest and write map results in the sweep bucket', () => {
+  it('may read only manifests and write only map results in the sweep bucket, and list nothing', () => {
+    // Prepare
     const bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: Match.arrayWith(['s3:GetObject', 's3:PutObject']),
-            Resource: { 'Fn::Join': ['', Match.arrayWith([{ Ref: bucketId }, '/*'])] },
-          }),
-        ]),
-      },
-    });
+    const bucketArn = placeholderOf(template, { 'Fn::GetAtt': [bucketId, 'Arn'] });
+    const smRole = template.toJSON().Resources[onlyResourceId(template, 'AWS::StepFunctions::StateMachine')].Properties.RoleArn['Fn::GetAtt'][0];
+    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const resourcesFor = (action: string) =>
+      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+    const manifests = `${bucketArn}/sweeps/*/manifest.json`;
+    const mapResults = `${bucketArn}/sweeps/*/map-results/*`;
+
+    // Assess: the ResultWriter's actions on map-results/ only, the ItemReader's GetObject on manifests only...
+    const objects = (pattern: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${pattern}`]] });
+    for (const statement of [
+      { Action: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'], Resource: objects('sweeps/*/map-results/*') },
+      { Action: 's3:GetObject', Resource: objects('sweeps/*/manifest.json') },
+    ]) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: smRole }],
+        PolicyDocument: { Statement: Match.arrayWith([{ ...statement, Effect: 'Allow' }]) },
+      });
+    }
+    // ...and nothing else: no other key, no listing
+    expect(resourcesFor('s3:GetObject')).toEqual([manifests, mapResults].sort());
+    for (const action of ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']) expect(resourcesFor(action)).toEqual([mapResults]);
+    expect(new Set(s3Statements.flatMap((st) => asArray(st.Action)))).toEqual(
+      new Set(['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']),
+    );
   });
 
   it('is a valid Amazon States Language definition (asl-validator)', () => {

@@ -16,12 +16,11 @@ import { FAKE_CREDENTIALS, STUB_REGION, useAwsStub, type StubExecution } from '.
 import { regsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';
 
-// s3rver accepts its own key pair and the credentials in its environment when it starts: the fake ones the CLI uses.
-process.env.AWS_ACCESS_KEY_ID = FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID;
-process.env.AWS_SECRET_ACCESS_KEY = FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY;
-
 const BUCKET = 'regsweep-cloud-test';
-const s3 = useLocalS3(BUCKET);
+// The local server accepts the fake key pair the CLI runs with.
+const s3 = useLocalS3(BUCKET, {
+  credentials: { accessKeyId: FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+});
 const aws = useAwsStub();
 const ACCOUNT = '123456789012';
 const STATE_MACHINE = `arn:aws:states:${STUB_REGION}:${ACCOUNT}:stateMachine:WorkflowStateMachineA1B2C3`;
@@ -131,8 +130,7 @@ function bestRecord(board: Leaderboard): BestRecord {
 
 describe('cloud plumbing', () => {
   it("the stack name and output keys are the infra's", async () => {
-    const { DEFAULT_STACK_NAME: infraName } = await import('../../infra/regsweep-app');
-    const { OUTPUTS } = await import('../../infra/stack');
+    const { DEFAULT_STACK_NAME: infraName, STACK_OUTPUTS: OUTPUTS } = await import('../../infra/contract');
     expect(DEFAULT_STACK_NAME).toBe(infraName);
     expect(STACK_OUTPUTS).toEqual(OUTPUTS);
   });

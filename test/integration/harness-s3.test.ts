@@ -29,7 +29,7 @@ describe('harness with the local S3 server', () => {
   const logs: string[] = [];
 
   beforeAll(() => {
-    const env = { BUCKET, S3_ENDPOINT: s3.endpoint };
+    const env = { BUCKET, S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey };
     const fn = (handlerExport: string) => ({ bundlePath: BUNDLE, handlerExport, env, timeoutSeconds: 30, memoryMb: 512 });
     pool = new LambdaPool({
       size: 4,

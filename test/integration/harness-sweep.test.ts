@@ -2,6 +2,8 @@
  * The synthesized workflow end to end through the harness: the CDK stack's state machine, the bundles
  * NodejsFunction built, the local S3 server, and the Distributed Map emulation.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import type { Leaderboard } from '../../shared/study/leaderboard';
@@ -19,6 +21,35 @@ async function withHarness<T>(functionEnv: Record<string, string>, fn: (h: Harne
     await h.close();
   }
 }
+
+describe('a step that runs out of memory', () => {
+  it('fails the sweep with the step, Runtime.OutOfMemory, its memory and the cdk.json setting that raises it', async () => {
+    // Prepare: PlanSweep with 128 MB, and a CSV whose parsed rows need several times that
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-oom-'));
+    const h = await Harness.start({ workers: 1, overrides: { planMemoryMb: 128 } });
+    try {
+      const header = fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv'), 'utf8').split('\n')[0];
+      const row = header.split(',').map((_, i) => (0.123456 * (i + 1)).toFixed(6)).join(',');
+      const big = path.join(dir, 'big.csv');
+      fs.writeFileSync(big, `${header}\n${`${row}\n`.repeat(700_000)}`);
+      const source = await h.uploadDataset(big);
+
+      // Act
+      const result = await h.runSweep(spec('oom', source, { types: ['none'] }));
+
+      // Assess: the execution's error and cause say what died, with how much memory, and what to change
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('Runtime.OutOfMemory');
+      const cause = JSON.parse(result.cause ?? '{}') as { errorType?: string; errorMessage?: string };
+      expect(cause.errorType).toBe('Runtime.OutOfMemory');
+      expect(cause.errorMessage).toMatch(/^PlanSweep ran out of memory \(Runtime\.OutOfMemory, MemorySize 128 MB\): raise "regsweep\.planMemoryMb" in cdk\.json's context/);
+      expect(await h.store.listKeys('sweeps/oom/')).toEqual([]);
+    } finally {
+      await h.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('the synthesized workflow through the harness', () => {
   it('runs a small grid end to end: leaderboard, best.json, model and map results in S3', async () => {

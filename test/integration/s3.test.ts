@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server } from '../../local/s3server';
-import { CorruptObjectError, createS3Client, ObjectStore } from '../../shared/store/s3';
+import { CorruptObjectError, createS3Client, ObjectStore, S3OperationError } from '../../shared/store/s3';
 import { useLocalS3 } from '../support/s3';
 
 const BUCKET = 'regsweep-test';
@@ -149,7 +149,7 @@ describe('the checksum trap', () => {
       endpoint: s3.endpoint,
       forcePathStyle: true,
       region: 'us-east-1',
-      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      credentials: s3.credentials,
     });
     try {
       await naive.send(
@@ -163,23 +163,97 @@ describe('the checksum trap', () => {
   });
 });
 
+/**
+ * What S3 answers a role whose s3:ListBucket is limited to some prefixes (infra/functions.ts): 403 AccessDenied, not
+ * 404, for a GetObject/HeadObject of a missing key. The real local server answers; this turns its 404 into that 403.
+ */
+function deniedWhenMissing(client: S3Client): S3Client {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        const missing = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+        if (missing && ['GetObjectCommand', 'HeadObjectCommand'].includes(context.commandName ?? '')) {
+          throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+        }
+        throw e;
+      }
+    },
+    { step: 'initialize', name: 'deniedWhenMissing' },
+  );
+  return client;
+}
+
+describe('a 403 for a key (prefix-scoped list rights)', () => {
+  it('is "not found" when listing the key shows it is missing, and never hides an object that exists', async () => {
+    // Prepare
+    const client = deniedWhenMissing(createS3Client({ endpoint: s3.endpoint, credentials: s3.credentials }));
+    const store = new ObjectStore(client, BUCKET);
+    await s3.store.putJson('sweeps/denied/spec.json', { ok: 1 });
+    try {
+      // Act + Assess
+      expect(await store.getJson('sweeps/denied/missing.json')).toBeUndefined();
+      expect(await store.head('sweeps/denied/missing.json')).toBeUndefined();
+      // a key that is a prefix of an existing one is still missing
+      expect(await store.getBytes('sweeps/denied/spec')).toBeUndefined();
+      expect(await store.getJson('sweeps/denied/spec.json')).toEqual({ ok: 1 });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('stays an error when the listing is refused too (a real denial)', async () => {
+    const client = createS3Client({ endpoint: s3.endpoint, credentials: { accessKeyId: 'AKIAWRONGKEY00000000', secretAccessKey: 'wrong' } });
+    try {
+      await expect(new ObjectStore(client, BUCKET).getBytes('sweeps/denied/missing.json')).rejects.toBeInstanceOf(S3OperationError);
+      await expect(new ObjectStore(client, BUCKET).head('sweeps/denied/missing.json')).rejects.toBeInstanceOf(S3OperationError);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe('the local server', () => {
+  it("accepts only its own fresh random key pair: not s3rver's well-known S3RVER/S3RVER, not another server's", async () => {
+    // Prepare
+    const other = await startS3Server({ buckets: [BUCKET] });
+    const clients = [
+      createS3Client({ endpoint: s3.endpoint, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
+      createS3Client({ endpoint: s3.endpoint, credentials: other.credentials }),
+      createS3Client({ endpoint: other.endpoint, credentials: other.credentials }),
+    ];
+    try {
+      // Assess
+      expect(other.credentials.accessKeyId).not.toBe(s3.credentials.accessKeyId);
+      expect(other.credentials.secretAccessKey).not.toBe(s3.credentials.secretAccessKey);
+      await expect(new ObjectStore(clients[0], BUCKET).putJson('k.json', 1)).rejects.toThrow(/PutObject/);
+      await expect(new ObjectStore(clients[1], BUCKET).putJson('k.json', 1)).rejects.toThrow(/PutObject/);
+      await new ObjectStore(clients[2], BUCKET).putJson('k.json', 1);
+      expect(await new ObjectStore(clients[2], BUCKET).getJson('k.json')).toBe(1);
+    } finally {
+      for (const c of clients) c.destroy();
+      await other.stop();
+    }
+  });
+
+
   it('restarts on the same dir and port with the data intact; keeps a caller-owned dir', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'regsweep-s3-restart-'));
     try {
       const a = await startS3Server({ dir, buckets: ['restart'] });
-      const clientA = createS3Client({ endpoint: a.endpoint });
+      const clientA = createS3Client({ endpoint: a.endpoint, credentials: a.credentials });
       await new ObjectStore(clientA, 'restart').putJson('sweeps/r/spec.json', { kept: true });
       clientA.destroy();
       await a.stop();
       await expect(fetch(`${a.endpoint}/restart/sweeps/r/spec.json`)).rejects.toThrow();
       expect(existsSync(dir)).toBe(true); // not ours to remove
 
-      const b = await startS3Server({ dir, port: a.port, buckets: ['restart'] });
+      const b = await startS3Server({ dir, port: a.port, buckets: ['restart'], credentials: a.credentials });
       try {
         expect(b.port).toBe(a.port);
         expect(b.endpoint).toBe(a.endpoint);
-        const clientB = createS3Client({ endpoint: b.endpoint });
+        const clientB = createS3Client({ endpoint: b.endpoint, credentials: b.credentials });
         expect(await new ObjectStore(clientB, 'restart').getJson('sweeps/r/spec.json')).toEqual({ kept: true });
         clientB.destroy();
       } finally {
