@@ -1,7 +1,7 @@
 import { configId, configLabel } from '../../../../shared/search/grid';
 import { buildLeaderboard, LeaderboardSchema, NoResultsError, type Leaderboard } from '../../../../shared/study/leaderboard';
 import type { TrialRecord } from '../../../../shared/study/records';
-import { failedTrial, plannedTrials, regConfig, succeededTrial } from '../../../support/artifacts';
+import { failedTrial, plannedTrials, regConfig, study, succeededTrial } from '../../../support/artifacts';
 
 // Three configs on three folds, with validation losses whose mean and standard error are known by hand:
 //   l2 λ=0.1  1, 2, 3        mean 2    sample sd 1    se 1/√3 ≈ 0.57735
@@ -27,7 +27,7 @@ describe('buildLeaderboard over complete configs', () => {
     // Prepare: records in reverse plan order (order must not matter)
     const { items, records } = sweep();
     // Act
-    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), 'min');
+    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), study('min'));
     // Assess
     expect(board.configs.map((c) => [c.rank, c.label])).toEqual([
       [1, 'l2 λ=0.1'],
@@ -47,7 +47,7 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('one-standard-error picks λ=10: within 2 + 0.577 of the best and more regularized; none (3) is outside', () => {
     const { items, records } = sweep();
-    const board = buildLeaderboard('unit-sweep', items, records, 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error'));
     expect(board.best.configId).toBe(configId(STRONG));
     expect(board.best.rank).toBe(2);
     expect(board.rule).toBe('one-standard-error');
@@ -61,7 +61,7 @@ describe('buildLeaderboard over complete configs', () => {
       succeededTrial(item, f + 1, { train: { loss: (f + 1) / 2 }, validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] }, bestEpoch: [10, 20, 60][f], selectedFeatures: selected[f], sparsity: [0, 0.5, 1][f] }),
     );
     // Act
-    const [row] = buildLeaderboard('unit-sweep', items, records, 'min').configs;
+    const [row] = buildLeaderboard('unit-sweep', items, records, study('min')).configs;
     // Assess
     expect(row.meanTrainLoss).toBeCloseTo(1, 12);
     expect(row.meanGap).toBeCloseTo(1, 12); // (0.5 + 1 + 1.5) / 3
@@ -74,14 +74,14 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('gives a one-fold config a standard error of 0', () => {
     const items = plannedTrials(WEAK, 1);
-    const board = buildLeaderboard('unit-sweep', items, [succeededTrial(items[0], 4)], 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, [succeededTrial(items[0], 4)], study('one-standard-error'));
     expect(board.configs[0].stdErr).toBe(0);
     expect(board.configs[0].meanValLoss).toBe(4);
   });
 
   it('ranks equal means toward the simpler config', () => {
     const items = [...plannedTrials(STRONG, 1), ...plannedTrials(NONE, 1)];
-    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), 'min');
+    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), study('min'));
     expect(board.configs.map((c) => c.label)).toEqual(['none', 'l2 λ=10']);
     expect(board.best.label).toBe('none');
   });
@@ -95,7 +95,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
     const kept = records.filter((r) => r.trialId !== strong1.trialId && r.trialId !== strong2.trialId);
     const withFailure = [...kept, failedTrial(strong1, { name: 'DivergedError', message: 'loss is NaN' })];
     // Act
-    const board = buildLeaderboard('unit-sweep', items, withFailure, 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, withFailure, study('one-standard-error'));
     // Assess
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'none']);
     expect(board.incomplete).toEqual([{ configId: configId(STRONG), label: configLabel(STRONG), succeeded: 1, planned: 3 }]);
@@ -109,7 +109,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('counts a succeeded record without a validation loss as failed', () => {
     const items = plannedTrials(WEAK, 2);
     const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 1, { validation: null })];
-    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], 'min');
+    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], study('min'));
     expect(board.trials.failed).toBe(1);
     expect(board.failedTrials[0]).toMatchObject({ trialId: items[1].trialId, error: { name: 'NoValidationLoss' } });
     expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=0.1']);
@@ -122,7 +122,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
       [weak0.trialId, { name: 'States.Timeout', message: 'timed out after 900 s' }],
       [weak1.trialId, { name: 'Error', message: 'not missing: it has a record' }],
     ]);
-    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), 'min', runErrors);
+    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), study('min'), runErrors);
     expect(board.missingTrialIds).toEqual([weak0.trialId]);
     expect(board.missingErrors).toEqual([{ trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } }]);
   });
@@ -130,7 +130,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('ignores records of trials that are not in the plan', () => {
     const { items, records } = sweep();
     const stranger = plannedTrials(regConfig('l1', 3), 1)[0];
-    const board = buildLeaderboard('unit-sweep', items, [...records, succeededTrial(stranger, 0.001)], 'min');
+    const board = buildLeaderboard('unit-sweep', items, [...records, succeededTrial(stranger, 0.001)], study('min'));
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'l2 λ=10', 'none']);
     expect(board.trials).toEqual({ planned: 9, succeeded: 9, failed: 0, missing: 0 });
   });
@@ -138,7 +138,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('throws NoResultsError with the counts and the first error when no config is complete', () => {
     const items = [...plannedTrials(WEAK, 2), ...plannedTrials(STRONG, 1)];
     const records = [succeededTrial(items[0], 1), failedTrial(items[1], { name: 'OutOfMemory', message: 'heap' })];
-    const build = () => buildLeaderboard('unit-sweep', items, records, 'min');
+    const build = () => buildLeaderboard('unit-sweep', items, records, study('min'));
     expect(build).toThrow(NoResultsError);
     expect(build).toThrow('sweep unit-sweep: no config has a result on every fold (3 trials planned, 1 failed, 1 missing); first error: OutOfMemory: heap');
   });
@@ -149,7 +149,7 @@ describe('LeaderboardSchema', () => {
     const { items, records } = sweep();
     // a NaN train loss (JSON writes it as null) in every fold of one config
     const withNaN = records.map((r) => (r.status === 'succeeded' && r.configId === configId(NONE) ? { ...r, train: { loss: null } } : r));
-    return buildLeaderboard('unit-sweep', items, withNaN, 'one-standard-error');
+    return buildLeaderboard('unit-sweep', items, withNaN, study('one-standard-error'));
   };
 
   it('round-trips a built leaderboard through JSON, NaN as null and back to NaN', () => {
