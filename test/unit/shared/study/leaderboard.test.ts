@@ -87,6 +87,77 @@ describe('buildLeaderboard over complete configs', () => {
   });
 });
 
+/** A sweep of these configs with these validation losses per fold (train loss 0.1 lower). */
+function sweepOf(losses: [ReturnType<typeof regConfig>, number[]][]) {
+  const items = losses.flatMap(([reg, l]) => plannedTrials(reg, l.length));
+  const records: TrialRecord[] = losses.flatMap(([reg, l]) => plannedTrials(reg, l.length).map((item, fold) => succeededTrial(item, l[fold])));
+  return { items, records };
+}
+
+describe('buildLeaderboard: the paired comparison with none', () => {
+  it('gives every config its per-fold difference from none: mean, standard error, share of none\'s loss, folds won', () => {
+    // Prepare: differences from none (3, 3, 3): λ=0.1: -2, -1, 0 (mean -1, sd 1); λ=10: -1, -0.5, 0 (mean -0.5, sd 0.5)
+    const { items, records } = sweep();
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), study('min'));
+    // Assess
+    const [weak, strong, none] = board.configs;
+    expect(weak.vsNone).toEqual({ meanDiff: -1, stdErr: expect.closeTo(1 / Math.sqrt(3), 12), relDiff: -1 / 3, relStdErr: expect.closeTo(1 / 3 / Math.sqrt(3), 12), foldsWon: 2, folds: 3, beyondNoise: false });
+    expect(strong.vsNone).toMatchObject({ meanDiff: -0.5, stdErr: expect.closeTo(0.5 / Math.sqrt(3), 12), foldsWon: 2, folds: 3, beyondNoise: false });
+    expect(none.reg.type).toBe('none');
+    expect(none.vsNone).toBeUndefined();
+    expect(board.notes).toEqual([]);
+  });
+
+  it('pairs by fold: a config that wins every fold by 0.5 is beyond noise although its mean is within one standard error of none\'s', () => {
+    // Prepare: none 3, 2, 1 (mean 2, se 0.577); the config 2.5, 1.5, 0.5 (mean 1.5): the differences are -0.5 on every fold (se 0)
+    const PAIRED = regConfig('l1', 1);
+    const { items, records } = sweepOf([
+      [NONE, [3, 2, 1]],
+      [PAIRED, [2.5, 1.5, 0.5]],
+    ]);
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, records, study('min'));
+    // Assess
+    expect(board.best.reg).toEqual(PAIRED);
+    expect(board.best.vsNone).toEqual({ meanDiff: -0.5, stdErr: 0, relDiff: -0.25, relStdErr: 0, foldsWon: 3, folds: 3, beyondNoise: true });
+  });
+
+  it('calls a difference beyond noise only when its mean is more than two standard errors below zero', () => {
+    // λ=1: -1, -0.75, -0.5: mean -0.75, se 0.1443: beyond. λ=100: -1.5, 0, +0.5: mean -1/3, se 0.60: not beyond noise (1 fold of 3 won).
+    const { items, records } = sweepOf([
+      [NONE, [3, 3, 3]],
+      [regConfig('l2', 1), [2, 2.25, 2.5]],
+      [regConfig('l2', 100), [1.5, 3, 3.5]],
+    ]);
+    const board = buildLeaderboard('unit-sweep', items, records, study('min'));
+    const byLambda = (l: number) => board.configs.find((c) => c.reg.type === 'l2' && c.reg.lambda === l)!.vsNone!;
+    expect(byLambda(1)).toMatchObject({ meanDiff: -0.75, foldsWon: 3, beyondNoise: true });
+    expect(byLambda(100)).toMatchObject({ meanDiff: expect.closeTo(-1 / 3, 12), foldsWon: 1, beyondNoise: false });
+  });
+
+  it('without a complete none, has no paired differences and says why; says when the grid added none', () => {
+    const items = [...plannedTrials(WEAK, 2), ...plannedTrials(NONE, 2)];
+    const records = [...plannedTrials(WEAK, 2).map((i) => succeededTrial(i, 1)), failedTrial(plannedTrials(NONE, 2)[0]), succeededTrial(plannedTrials(NONE, 2)[1], 2)];
+    const board = buildLeaderboard('unit-sweep', items, records, study('min', { types: ['l2'] }));
+    expect(board.configs.map((c) => c.vsNone)).toEqual([undefined]);
+    expect(board.notes).toEqual([
+      'none (no regularization) was added as the baseline: the spec did not list it',
+      'no paired comparison with no regularization: none has no result on every fold',
+    ]);
+  });
+
+  it('on a single holdout, says one-standard-error is min and that no difference can be called beyond noise', () => {
+    const { items, records } = sweepOf([
+      [NONE, [3]],
+      [WEAK, [1]],
+    ]);
+    const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error'));
+    expect(board.best.vsNone).toMatchObject({ meanDiff: -2, stdErr: 0, foldsWon: 1, folds: 1, beyondNoise: false });
+    expect(board.notes).toEqual(['a single holdout has no standard error: the rule one-standard-error is min, and no difference from none can be called beyond noise']);
+  });
+});
+
 describe('buildLeaderboard with failed and missing trials', () => {
   it('lists a config with a failed or missing fold as incomplete, never ranks it, and counts both', () => {
     // Prepare: STRONG fold 1 failed, fold 2 missing; the others complete
