@@ -206,7 +206,7 @@ describe('regsweep start', () => {
     const arn = executionArn('diabetes-cloud-1');
     expect(r.stdout).toMatch(new RegExp(`execution\\s+${arn}`));
     expect(r.stdout).toMatch(/sweep\s+diabetes-cloud-1/);
-    expect(r.stdout).toMatch(/trials\s+6 configs x 3 folds = 18/);
+    expect(r.stdout).toMatch(/trials\s+7 configs x 3 folds = 21/); // none, the baseline, added to l1 and l2 x 3
     expect(r.stdout).toContain(`npx regsweep status ${arn}`);
     expect(r.stdout).toContain('npx regsweep results diabetes-cloud-1');
 
