@@ -203,7 +203,8 @@ export function buildLeaderboard(
   });
   const best = selectBest(configs, settings.rule);
   const notes: string[] = [];
-  if (!settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
+  const nonePlanned = [...groups.values()].some((g) => g.reg.type === 'none');
+  if (nonePlanned && !settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
   if (!none) notes.push('no paired comparison with no regularization: none has no result on every fold');
   if (!hasStdErr(configs[0])) {
     const rule = settings.rule === 'one-standard-error' ? 'the rule one-standard-error is min, and ' : '';
