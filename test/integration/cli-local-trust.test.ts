@@ -88,12 +88,12 @@ describe('a failed sweep', () => {
     // Assess
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
-    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 trials failed/)]);
+    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 of 4 items failed/)]); // none's 2 trials succeed
     expect(plain.stderr).toContain(path.join(out, 'diverges'));
     expect(json.code).toBe(1);
     const summary = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ status: 'FAILED', sweepId: 'diverges-json', error: 'States.ExceedToleratedFailureThreshold', results: path.join(out, 'diverges-json') });
-    expect(summary.cause).toMatch(/2 trials failed/);
+    expect(summary.cause).toMatch(/2 of 4 items failed/);
     // the failed trials' records are where the summary says, each with its error; none, the baseline the grid adds, succeeds
     const records = trialRecordsInDir(path.join(out, 'diverges-json'));
     expect([...records.values()].filter((r) => r?.status === 'failed')).toHaveLength(2);
