@@ -198,7 +198,7 @@ export function buildLeaderboard(
   const none = complete.find((c) => c.reg.type === 'none');
   const noneLoss = none && new Map(groups.get(none.configId)!.ok.map((r) => [r.fold, r.validation!.loss as number]));
   const configs: ConfigSummary[] = complete.map((c, i) => {
-    const vsNone = noneLoss && c !== none ? paired(groups.get(c.configId)!.ok, noneLoss, none!.meanValLoss) : undefined;
+    const vsNone = none && noneLoss && c !== none ? paired(groups.get(c.configId)!.ok, noneLoss, none.meanValLoss) : undefined;
     return { rank: i + 1, ...c, ...(vsNone ? { vsNone } : {}) };
   });
   const best = selectBest(configs, settings.rule);

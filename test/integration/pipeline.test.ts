@@ -91,7 +91,8 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
     const none = board.configs.find((c) => c.reg.type === 'none')!;
     expect(none.vsNone).toBeUndefined();
     for (const c of board.configs.filter((x) => x !== none)) {
-      expect(c.vsNone).toMatchObject({ folds: 3, foldsWon: expect.any(Number) });
+      expect(c.vsNone!.folds).toBe(3);
+      expect([0, 1, 2, 3]).toContain(c.vsNone!.foldsWon);
       expect(c.vsNone!.meanDiff).toBeCloseTo(c.meanValLoss - none.meanValLoss, 9);
       expect(c.vsNone!.relDiff).toBeCloseTo(c.vsNone!.meanDiff / none.meanValLoss, 12);
       expect(c.vsNone!.beyondNoise).toBe(c.vsNone!.meanDiff < -2 * c.vsNone!.stdErr);

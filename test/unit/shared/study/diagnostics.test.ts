@@ -55,7 +55,7 @@ describe('diagnostics', () => {
   it('epoch-cap: trials that ran every epoch with their lowest validation loss in the last 10% were still improving', () => {
     // Prepare: every λ=100 trial runs all 20 epochs, its validation loss falling to the end; the others stop at 10
     const { items, records } = sweepOf(SPREAD, { epochsRun: 10, bestEpoch: 5, solver: 'sgd' });
-    const falling = { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array(20).fill(1), valLoss: Array.from({ length: 20 }, (_, i) => 20 - i) } };
+    const falling = { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => 20 - i) } };
     const capped = records.map((r) => (r.reg.lambda === 100 ? { ...r, ...falling } : r));
     // Act
     const board = buildLeaderboard('unit-sweep', items, capped, study('min', { epochs: 20 }));
@@ -66,7 +66,7 @@ describe('diagnostics', () => {
   });
 
   it('epoch-cap: a trial at the cap whose validation loss bottomed out early (patience 0) is not under-trained', () => {
-    const { items, records } = sweepOf(SPREAD, { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array(20).fill(1), valLoss: Array.from({ length: 20 }, (_, i) => Math.abs(i - 8)) } });
+    const { items, records } = sweepOf(SPREAD, { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => Math.abs(i - 8)) } });
     expect(codes(buildLeaderboard('unit-sweep', items, records, study('min', { epochs: 20 })))).toEqual([]);
   });
 
