@@ -5,9 +5,10 @@
  */
 import Table from 'cli-table3';
 import type { BestRecord } from '../shared/store/artifacts';
-import type { ConfigSummary, Leaderboard } from '../shared/study/leaderboard';
+import type { Diagnostic } from '../shared/study/diagnostics';
+import type { ConfigSummary, Leaderboard, Paired } from '../shared/study/leaderboard';
 import { hasPenalty } from '../shared/search/spec';
-import { fmt, lossName, pct, ruleText, scoreName, scoreText, signed } from './format';
+import { fmt, lossName, pairedCell, pct, ruleText, scoreName, scoreText, signed, versusNoneText } from './format';
 
 /** Rows the table shows unless told otherwise. */
 export const DEFAULT_TABLE_ROWS = 15;
@@ -27,6 +28,7 @@ function tableRow(board: Leaderboard, c: ConfigSummary): string[] {
     String(c.rank),
     c.label,
     `${fmt(c.meanValLoss)} ± ${fmt(c.stdErr, 3)}`,
+    c.reg.type === 'none' ? 'baseline' : pairedCell(c.vsNone),
     fmt(c.meanTrainLoss),
     signed(c.meanGap),
     configScore(board.task, c),
@@ -36,23 +38,24 @@ function tableRow(board: Leaderboard, c: ConfigSummary): string[] {
 }
 
 /**
- * The leaderboard as a compact table (the best `top` configs by mean validation loss; the chosen config is
- * always shown, marked `*`), then a line for configs not shown and one for incomplete configs and the trial
+ * The leaderboard as a compact table (the best `top` configs by mean validation loss, each with its paired
+ * difference from none: change in loss ± standard error and folds won; the chosen config is always shown,
+ * marked `*`), then a line for configs not shown and one for incomplete configs and the trial
  * counts.
  */
 export function leaderboardTable(board: Leaderboard, opts: { top?: number } = {}): string {
   const top = Math.max(1, Math.floor(opts.top ?? DEFAULT_TABLE_ROWS));
   const task = board.task;
   const table = new Table({
-    head: ['', 'rank', 'config', `val loss ± se (${lossName(task)})`, 'train loss', 'gap', scoreName(task), 'sparsity', 'best epoch'],
-    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: ['', 'rank', 'config', `val loss ± se (${lossName(task)})`, 'vs none (folds won)', 'train loss', 'gap', scoreName(task), 'sparsity', 'best epoch'],
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [], compact: true },
   });
   const shown = board.configs.slice(0, top);
   for (const c of shown) table.push(tableRow(board, c));
   const chosenHidden = !shown.some((c) => c.configId === board.best.configId);
   if (chosenHidden) {
-    table.push(['', '...', '', '', '', '', '', '', '']);
+    table.push(['', '...', '', '', '', '', '', '', '', '']);
     table.push(tableRow(board, board.best));
   }
   const lines = [table.toString()];
@@ -81,8 +84,9 @@ function featureText(features: readonly string[], total: number | undefined): st
 }
 
 /**
- * The decision in a few lines: the chosen config and its rank, the rule that chose it, its validation loss, its
- * test score and rows (when refit), and for L1 / elastic net the input features it kept.
+ * The decision in a few lines: the chosen config and its rank, the rule that chose it, its validation loss,
+ * whether it beat no regularization beyond noise, its test score and rows (when refit), for L1 / elastic net the
+ * input features it kept, then the leaderboard's notes and warnings.
  */
 export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   const chosen = board.best;
@@ -91,6 +95,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
     `chosen:     ${chosen.label} (rank ${chosen.rank} of ${board.configs.length})`,
     `why:        rule ${board.rule}: ${ruleText(board)}`,
     `validation: mean loss ${fmt(chosen.meanValLoss)} ± ${fmt(chosen.stdErr, 3)} (std err), ${scoreName(task)} ${configScore(task, chosen)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
+    `vs none:    ${versusNoneText(board)}`,
   ];
   if (best) {
     lines.push(
@@ -104,6 +109,8 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   if (hasPenalty(reg.type) && reg.l1Ratio > 0) {
     lines.push(featureText(best?.selectedFeatures ?? chosen.selectedFeatures, best?.standardizer.features.length));
   }
+  for (const n of board.notes ?? []) lines.push(`note:       ${n}`);
+  for (const d of board.diagnostics ?? []) lines.push(`warning:    ${d.message} [${d.code}]`);
   return lines;
 }
 
@@ -135,7 +142,11 @@ export interface SweepSummaryJson {
     l1Ratio: number;
     meanValLoss: number;
     stdErr: number;
+    /** Its paired difference from none on the same folds; absent for none itself or without a complete none. */
+    vsNone?: Paired;
   };
+  /** The leaderboard's warnings (shared/study/diagnostics.ts). */
+  diagnostics: Diagnostic[];
   /** The refit's one evaluation on the held-out test rows; null when the sweep was not refit. */
   test: { loss: number; r2?: number; accuracy?: number; rows: number } | null;
   /** The best SUMMARY_LEADERBOARD_ROWS configs by mean validation loss. */
@@ -167,7 +178,9 @@ export function sweepSummary(board: Leaderboard, best: BestRecord | undefined, e
       l1Ratio: c.reg.l1Ratio,
       meanValLoss: c.meanValLoss,
       stdErr: c.stdErr,
+      ...(c.vsNone ? { vsNone: c.vsNone } : {}),
     },
+    diagnostics: board.diagnostics ?? [],
     test,
     leaderboard: board.configs.slice(0, SUMMARY_LEADERBOARD_ROWS).map((r) => ({
       rank: r.rank,

@@ -1,5 +1,7 @@
 /**
- * The search: expand a spec into the grid of regularization configs times folds. Pure and deterministic.
+ * The search: expand a spec into the grid of regularization configs times folds. Pure and deterministic. The
+ * unregularized config `none` always runs (added when the spec omits it): every config is compared with it fold
+ * by fold.
  */
 import { createHash } from 'node:crypto';
 import { SpecError } from '../errors';
@@ -53,13 +55,16 @@ export function configLabel(c: RegConfig): string {
   return parts.join(' ');
 }
 
-/** The distinct regularization configs of a spec, in spec order. */
+/** Whether the grid adds `none`: the baseline every config is compared with runs even when the spec omits it. */
+export const addsNone = (spec: SweepSpec) => !spec.search.types.includes('none');
+
+/** The distinct regularization configs of a spec, in spec order (`none` first when the spec omits it). */
 export function expandConfigs(spec: SweepSpec): RegConfig[] {
   const lambdas = lambdaValues(spec);
   const rates = [...new Set(spec.search.dropout ?? [])];
   const ratios = [...new Set(Array.isArray(spec.search.l1Ratio) ? spec.search.l1Ratio : [spec.search.l1Ratio])];
   const out: RegConfig[] = [];
-  for (const type of spec.search.types) {
+  for (const type of addsNone(spec) ? (['none', ...spec.search.types] as const) : spec.search.types) {
     const penalty = hasPenalty(type);
     const dropout = hasDropout(type);
     const l1s = type.startsWith('elasticnet') ? ratios : [type.startsWith('l1') ? 1 : 0];

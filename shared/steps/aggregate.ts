@@ -3,7 +3,7 @@
  * leaderboard.json with planned/succeeded/failed counts and the ids of missing trials. No TensorFlow.js.
  */
 import type { ConfigSummary, Leaderboard } from '../study/leaderboard';
-import { buildLeaderboard } from '../study/leaderboard';
+import { buildLeaderboard, studySettings } from '../study/leaderboard';
 import { leaderboardKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
@@ -21,7 +21,7 @@ export async function aggregateSweep(objects: ObjectStore, sweepId: string): Pro
   const spec = await sweep.requireSpec();
   const items = await sweep.requireManifest();
   const { records, corrupt } = await sweep.trials(new Set(items.map((i) => i.trialId)));
-  const board = buildLeaderboard(sweepId, items, records, spec.selection.rule, await sweep.mapRunErrors());
+  const board = buildLeaderboard(sweepId, items, records, studySettings(spec), await sweep.mapRunErrors());
   await sweep.writeLeaderboard(board);
   const { configId, label, reg, meanValLoss, stdErr } = board.best;
   return { sweepId, leaderboardKey: leaderboardKey(sweepId), trials: board.trials, corrupt, best: { configId, label, reg, meanValLoss, stdErr } };

@@ -1,15 +1,41 @@
 /**
  * The leaderboard: trial records grouped by config over folds, ranked by mean validation loss, with the
- * selected config; failed and missing trials are counted and listed, never dropped. The zod schema is what
- * the sweep store validates leaderboard.json against on every read.
+ * selected config, each config's paired difference from `none` (the unregularized baseline) fold by fold, and
+ * diagnostics; failed and missing trials are counted and listed, never dropped. The zod schema is what the sweep
+ * store validates leaderboard.json against on every read (fields added later are optional, so older
+ * leaderboards still read).
  */
 import { z } from 'zod';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
+import type { RegType, SweepSpec } from '../search/spec';
+import { diagnose, DiagnosticSchema } from './diagnostics';
 import { FailedTrialSchema, jsonNumber, RegConfigSchema, type FailedTrial, type SucceededTrial, type TrialRecord } from './records';
-import { compareSimplicity, selectBest } from './selection';
+import { compareSimplicity, hasStdErr, selectBest } from './selection';
 
 export const SELECTION_RULES = ['min', 'one-standard-error'] as const;
 export type SelectionRule = (typeof SELECTION_RULES)[number];
+
+/** A paired difference beats `none` beyond noise when its mean is more than this many standard errors below 0. */
+export const NOISE_STD_ERRS = 2;
+
+/**
+ * A config against `none` on the same folds (same rows, same seed): d = its validation loss - none's, per fold.
+ */
+export const PairedSchema = z.object({
+  /** Mean of d over folds (negative: the config has the lower loss). */
+  meanDiff: jsonNumber,
+  /** Standard error of that mean (sample sd of d / sqrt(k); 0 for one fold). */
+  stdErr: jsonNumber,
+  /** meanDiff and stdErr as shares of none's mean validation loss. */
+  relDiff: jsonNumber,
+  relStdErr: jsonNumber,
+  /** Folds where the config's loss is below none's. */
+  foldsWon: z.number().int(),
+  folds: z.number().int(),
+  /** meanDiff < -NOISE_STD_ERRS * stdErr over more than one fold. */
+  beyondNoise: z.boolean(),
+});
+export type Paired = z.output<typeof PairedSchema>;
 
 export const ConfigSummarySchema = z.object({
   rank: z.number().int(),
@@ -32,6 +58,10 @@ export const ConfigSummarySchema = z.object({
   meanDurationMs: jsonNumber,
   /** Input features selected (nonzero first-layer weights) in every fold. */
   selectedFeatures: z.array(z.string()),
+  /** The solver its trials recorded: an exact linear solver, or adam / sgd. */
+  solver: z.string().optional(),
+  /** Its paired difference from `none`; absent for `none` itself and when `none` has no result on every fold. */
+  vsNone: PairedSchema.optional(),
 });
 export type ConfigSummary = z.output<typeof ConfigSummarySchema>;
 
@@ -53,6 +83,10 @@ export const LeaderboardSchema = z.object({
   /** Missing trials whose execution failed without a record (a timeout, out of memory), with that error. */
   missingErrors: z.array(TrialErrorSchema).optional(),
   failedTrials: z.array(TrialErrorSchema).default([]),
+  /** What the reader should know to read the answer (e.g. `none` added as the baseline, a single holdout). */
+  notes: z.array(z.string()).optional(),
+  /** Warnings that make the answer mean less than it seems, each with a stable code (shared/study/diagnostics.ts). */
+  diagnostics: z.array(DiagnosticSchema).optional(),
   backend: z.string().optional(),
   createdAt: z.string(),
 });
@@ -65,6 +99,17 @@ export class NoResultsError extends Error {
     this.name = 'NoResultsError';
   }
 }
+
+/** What the leaderboard needs from the spec. */
+export interface StudySettings {
+  readonly rule: SelectionRule;
+  /** training.epochs: the cap an SGD trial can reach. */
+  readonly epochs: number;
+  /** search.types as the spec lists them: when `none` is not there, the grid added it. */
+  readonly types: readonly RegType[];
+}
+
+export const studySettings = (spec: SweepSpec): StudySettings => ({ rule: spec.selection.rule, epochs: spec.training.epochs, types: spec.search.types });
 
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 function stdErr(xs: number[]): number {
@@ -86,7 +131,7 @@ export function buildLeaderboard(
   sweepId: string,
   items: readonly TrialItem[],
   records: readonly TrialRecord[],
-  rule: SelectionRule,
+  settings: StudySettings,
   runErrors: ReadonlyMap<string, FailedTrial['error']> = new Map(),
 ): Leaderboard {
   const byTrial = new Map(records.map((r) => [r.trialId, r]));
@@ -140,6 +185,7 @@ export function buildLeaderboard(
       meanBestEpoch: avg(g.ok.map((r) => r.bestEpoch)),
       meanDurationMs: avg(g.ok.map((r) => r.durationMs)),
       selectedFeatures: g.ok[0].features.filter((f) => selectedSets.every((s) => s.has(f))),
+      ...(g.ok[0].solver !== undefined ? { solver: g.ok[0].solver } : {}),
     });
   }
   if (complete.length === 0) {
@@ -149,11 +195,32 @@ export function buildLeaderboard(
     );
   }
   complete.sort((a, b) => a.meanValLoss - b.meanValLoss || compareSimplicity(a.reg, b.reg));
-  const configs = complete.map((c, i) => ({ rank: i + 1, ...c }));
+  const none = complete.find((c) => c.reg.type === 'none');
+  const noneLoss = none && new Map(groups.get(none.configId)!.ok.map((r) => [r.fold, r.validation!.loss as number]));
+  const configs: ConfigSummary[] = complete.map((c, i) => {
+    const vsNone = none && noneLoss && c !== none ? paired(groups.get(c.configId)!.ok, noneLoss, none.meanValLoss) : undefined;
+    return { rank: i + 1, ...c, ...(vsNone ? { vsNone } : {}) };
+  });
+  const best = selectBest(configs, settings.rule);
+  const notes: string[] = [];
+  const nonePlanned = [...groups.values()].some((g) => g.reg.type === 'none');
+  if (nonePlanned && !settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
+  if (!none) notes.push('no paired comparison with no regularization: none has no result on every fold');
+  if (!hasStdErr(configs[0])) {
+    const rule = settings.rule === 'one-standard-error' ? 'the rule one-standard-error is min, and ' : '';
+    notes.push(`a single holdout has no standard error: ${rule}no difference from none can be called beyond noise`);
+  }
+  const diagnostics = diagnose({
+    ranked: configs,
+    chosen: best,
+    planned: [...groups.values()].map((g) => g.reg),
+    trials: [...groups.values()].flatMap((g) => g.ok),
+    epochs: settings.epochs,
+  });
   return {
     schemaVersion: 1,
     sweepId,
-    rule,
+    rule: settings.rule,
     task: task!,
     trials: {
       planned: items.length,
@@ -163,12 +230,30 @@ export function buildLeaderboard(
     },
     configs,
     incomplete,
-    best: selectBest(configs, rule),
+    best,
     missingTrialIds,
     missingErrors,
     failedTrials,
+    notes,
+    diagnostics,
     ...(backend ? { backend } : {}),
     createdAt: new Date().toISOString(),
   };
 }
 
+
+/** A config's records against none's validation loss on the same fold. */
+function paired(ok: readonly SucceededTrial[], noneLoss: ReadonlyMap<number, number>, noneMean: number): Paired {
+  const d = ok.map((r) => (r.validation!.loss as number) - noneLoss.get(r.fold)!);
+  const meanDiff = avg(d);
+  const se = stdErr(d);
+  return {
+    meanDiff,
+    stdErr: se,
+    relDiff: meanDiff / noneMean,
+    relStdErr: se / noneMean,
+    foldsWon: d.filter((x) => x < 0).length,
+    folds: d.length,
+    beyondNoise: d.length > 1 && meanDiff < -NOISE_STD_ERRS * se,
+  };
+}

@@ -1,11 +1,13 @@
 /**
  * Choosing the config that generalizes best from configs ranked by mean validation loss: `min` (the lowest
- * mean) or `one-standard-error` (the most regularized config whose mean is within one standard error of the
- * best; more regularized = larger lambda, then larger dropout). Ties break toward the simpler config. Selection
+ * mean) or `one-standard-error` along a path: take the config with the lowest mean; among the configs on its
+ * own path (same type, dropout rate and l1Ratio, lambda varying; for the dropout-only type, the rate varying),
+ * the most regularized whose mean is within one standard error of it. Lambdas are never compared across types:
+ * their scales are unrelated. With a single holdout there is no standard error and the rule is `min`. Selection
  * never sees the test split.
  */
 import type { RegConfig } from '../search/grid';
-import { REG_TYPES } from '../search/spec';
+import { hasPenalty, REG_TYPES } from '../search/spec';
 import type { ConfigSummary, SelectionRule } from './leaderboard';
 
 const typeOrder = (t: RegConfig['type']) => REG_TYPES.indexOf(t);
@@ -17,16 +19,30 @@ export function compareSimplicity(a: RegConfig, b: RegConfig): number {
   return complexity(a) - complexity(b) || typeOrder(a.type) - typeOrder(b.type) || a.lambda - b.lambda || a.dropoutRate - b.dropoutRate || a.l1Ratio - b.l1Ratio;
 }
 
-/** More regularized first: larger lambda, then larger dropout. */
-export function compareRegularization(a: RegConfig, b: RegConfig): number {
-  return b.lambda - a.lambda || b.dropoutRate - a.dropoutRate;
+/**
+ * The value that varies along a config's path: lambda for a type with a penalty, the dropout rate for the
+ * dropout-only type; `none` is a path of one config (0).
+ */
+export const pathValue = (r: RegConfig): number => (hasPenalty(r.type) ? r.lambda : r.dropoutRate);
+
+/** The name of that value: `λ` or `p`. */
+export const pathValueName = (r: RegConfig): string => (hasPenalty(r.type) ? 'λ' : 'p');
+
+/** Whether two configs lie on the same path: same type, and the same values of everything but the path value. */
+export function samePath(a: RegConfig, b: RegConfig): boolean {
+  if (a.type !== b.type || a.l1Ratio !== b.l1Ratio) return false;
+  return hasPenalty(a.type) ? a.dropoutRate === b.dropoutRate : true;
 }
 
-/** Apply the selection rule to configs ranked by mean validation loss. */
+/** Whether the rule can use standard errors: more than one fold. With a single holdout `one-standard-error` is `min`. */
+export const hasStdErr = (c: ConfigSummary) => c.folds.planned > 1;
+
+/** Apply the selection rule to configs ranked by mean validation loss (rank 1 first). */
 export function selectBest(ranked: readonly ConfigSummary[], rule: SelectionRule): ConfigSummary {
   const best = ranked[0];
-  if (rule === 'min') return best;
+  if (rule === 'min' || !hasStdErr(best)) return best;
   const bound = best.meanValLoss + best.stdErr;
-  const within = ranked.filter((c) => c.meanValLoss <= bound);
-  return [...within].sort((a, b) => compareRegularization(a.reg, b.reg) || compareSimplicity(a.reg, b.reg))[0];
+  return ranked
+    .filter((c) => samePath(c.reg, best.reg) && c.meanValLoss <= bound)
+    .reduce((chosen, c) => (pathValue(c.reg) > pathValue(chosen.reg) ? c : chosen), best);
 }

@@ -99,7 +99,7 @@ function catalogue(): Case[] {
   both(
     'a grid over limits.maxTrials, with its size',
     () => ['--spec', spec({ search: { types: ['l2'], lambda: { min: 0.01, max: 100, count: 60 } }, limits: { maxTrials: 100 } })],
-    /grid too large: 60 configs x 2 folds = 120 trials, over limits\.maxTrials = 100/,
+    /grid too large: 61 configs x 2 folds = 122 trials, over limits\.maxTrials = 100/,
   );
   validate('limits.maxTrials over the hard cap', () => ['--spec', spec({ limits: { maxTrials: 10_000_000 } })], /limits\.maxTrials: must be <= 100000, got 10000000/);
   validate('an unknown regularization', () => ['--spec', spec({ search: { types: ['l3'], lambda: [1] } })], /search\.types\[0\]: unknown regularization "l3"/);

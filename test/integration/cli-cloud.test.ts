@@ -206,7 +206,7 @@ describe('regsweep start', () => {
     const arn = executionArn('diabetes-cloud-1');
     expect(r.stdout).toMatch(new RegExp(`execution\\s+${arn}`));
     expect(r.stdout).toMatch(/sweep\s+diabetes-cloud-1/);
-    expect(r.stdout).toMatch(/trials\s+6 configs x 3 folds = 18/);
+    expect(r.stdout).toMatch(/trials\s+7 configs x 3 folds = 21/); // none, the baseline, added to l1 and l2 x 3
     expect(r.stdout).toContain(`npx regsweep status ${arn}`);
     expect(r.stdout).toContain('npx regsweep results diabetes-cloud-1');
 
@@ -229,7 +229,7 @@ describe('regsweep start', () => {
     expect(first.code).toBe(0);
     const j = JSON.parse(first.stdout);
     expect(j.sweepId).toMatch(/^diabetes-\d{8}-\d{6}-[0-9a-f]{6}$/);
-    expect(j).toMatchObject({ executionArn: executionArn(j.sweepId), executionName: j.sweepId, dataset: `s3://${BUCKET}/datasets/diabetes.csv`, trials: 18, resumed: false });
+    expect(j).toMatchObject({ executionArn: executionArn(j.sweepId), executionName: j.sweepId, dataset: `s3://${BUCKET}/datasets/diabetes.csv`, trials: 21, resumed: false });
     expect(JSON.parse((await aws.requests('StartExecution'))[0].body.input as string).sweepId).toBe(j.sweepId);
 
     // the first execution is still RUNNING in the stub
@@ -366,7 +366,7 @@ describe('regsweep results', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(Object.keys(j)).toEqual(['sweepId', 'backend', 'trials', 'best', 'test', 'leaderboard', 'report']);
+    expect(Object.keys(j)).toEqual(['sweepId', 'backend', 'trials', 'best', 'diagnostics', 'test', 'leaderboard', 'report']);
     expect(j).toMatchObject({
       sweepId: id,
       backend: 'tensorflow',

@@ -79,7 +79,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('a failed sweep', () => {
   it('exits 1 with its cause in one line on stderr; with --json, one JSON object says it failed, why and where its records are', async () => {
-    // Prepare: every trial diverges (lambda 1e308), so the Distributed Map fails over its tolerated failures
+    // Prepare: every l2 trial diverges (lambda 1e308), so the Distributed Map fails over its tolerated failures
     const spec = specFile('diverges', { types: ['l2'], lambda: [1e308] });
     const out = path.join(tmp, 'diverges-out');
 
@@ -92,16 +92,16 @@ describe('a failed sweep', () => {
     // Assess
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
-    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 trials failed/)]);
+    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 of 4 items failed/)]); // none's 2 trials succeed
     expect(plain.stderr).toContain(path.join(out, 'diverges'));
     expect(json.code).toBe(1);
     const summary = JSON.parse(json.stdout) as Record<string, unknown>;
     expect(summary).toMatchObject({ status: 'FAILED', sweepId: 'diverges-json', error: 'States.ExceedToleratedFailureThreshold', results: path.join(out, 'diverges-json') });
-    expect(summary.cause).toMatch(/2 trials failed/);
-    // the failed trials' records are where the summary says, each with its error
+    expect(summary.cause).toMatch(/2 of 4 items failed/);
+    // the failed trials' records are where the summary says, each with its error; none, the baseline the grid adds, succeeds
     const records = trialRecordsInDir(path.join(out, 'diverges-json'));
-    expect(records.size).toBe(2);
-    for (const r of records.values()) expect(r?.status).toBe('failed');
+    expect([...records.values()].filter((r) => r?.status === 'failed')).toHaveLength(2);
+    for (const r of records.values()) expect(r?.status).toBe(r?.reg.type === 'none' ? 'succeeded' : 'failed');
   });
 });
 
@@ -128,7 +128,7 @@ describe('--out', () => {
 
   it('when the results cannot be written after the trials ran, keeps them and gives the command that exports them again', async () => {
     // Prepare: trials/ of the sweep's output is a file, so the export fails after every trial has run
-    const spec = specFile('export-fails', { types: ['l2'], lambda: [0.1, 10] });
+    const spec = specFile('export-fails', { types: ['l2'], lambda: [10] }); // with none, the baseline: 4 trials
     const out = path.join(tmp, 'export-fails-out');
     fs.mkdirSync(path.join(out, 'blocked'), { recursive: true });
     fs.writeFileSync(path.join(out, 'blocked', 'trials'), 'in the way');
@@ -161,7 +161,7 @@ describe('--out', () => {
 describe('the same --sweep-id again', () => {
   it('resumes the same spec, and refuses another spec (exit 2) before anything runs, in --out or in the kept S3 data', async () => {
     // Prepare: a sweep run once with --keep
-    const specA = specFile('spec-a', { types: ['l2'], lambda: [0.1, 10] });
+    const specA = specFile('spec-a', { types: ['l2'], lambda: [10] }); // with none, the baseline: 4 trials
     const specB = specFile('spec-b', { types: ['l1'], lambda: [0.1, 10] });
     const out = path.join(tmp, 'same-id-out');
     const first = await regsweep(['local', '--spec', specA, '--out', out, '--sweep-id', 'same', '--workers', '2', '--keep']);
@@ -227,8 +227,8 @@ describe('a sweep that dies in PlanSweep', () => {
 
 describe('Ctrl-C', () => {
   it('says "interrupted", exits 130 and prints the command that resumes; that command finishes the sweep without training again', async () => {
-    // Prepare: 16 trials on one worker, interrupted at the first progress line
-    const spec = specFile('interrupted', { types: ['l2'], lambda: { min: 0.01, max: 100, count: 8 } }, { training: { epochs: 20, learningRate: 0.05 } });
+    // Prepare: 16 trials (none and 7 lambdas, 2 folds) on one worker, interrupted at the first progress line
+    const spec = specFile('interrupted', { types: ['l2'], lambda: { min: 0.01, max: 100, count: 7 } }, { training: { epochs: 20, learningRate: 0.05 } });
     const out = path.join(tmp, 'interrupted-out');
     let sent = false;
 

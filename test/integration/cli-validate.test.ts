@@ -48,7 +48,7 @@ describe('regsweep validate', () => {
     });
     const remote = regsweep(['validate', '--spec', spec, '--json']);
     expect(remote.code).toBe(0);
-    expect(JSON.parse(remote.stdout)).toEqual({ trials: 24, configs: 6, folds: 4, dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' } });
+    expect(JSON.parse(remote.stdout)).toEqual({ trials: 28, configs: 7, folds: 4, dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' } });
   });
 
   it('a local dataset path that does not exist is reported (exit 0)', () => {
@@ -88,7 +88,7 @@ describe('regsweep validate', () => {
     [
       'a grid over limits.maxTrials, with its size',
       () => ['--spec', writeSpec('big.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'], lambda: { min: 1, max: 10, count: 30 } }, limits: { maxTrials: 100 } })],
-      /grid too large: 30 configs x 5 folds = 150 trials, over limits\.maxTrials = 100/,
+      /grid too large: 31 configs x 5 folds = 155 trials, over limits\.maxTrials = 100/,
     ],
     [
       'a local dataset with a bad cell, naming the row and column',

@@ -70,6 +70,14 @@ it('every trial names its exact solver and its coefficients equal a fresh exact 
   }
 });
 
+it('the leaderboard names each config\'s exact solver and gives no epoch warnings: exact solvers have no epochs', async () => {
+  const board = (await new SweepStore(s3.store, SWEEP).leaderboard())!;
+  for (const c of board.configs) expect(c.solver).toBe(expectedSolver[c.reg.type]);
+  const codes = (board.diagnostics ?? []).map((d) => d.code);
+  expect(codes).not.toContain('early-stopping'); // every record has epochsRun = bestEpoch = 1 of training.epochs 200
+  expect(codes).not.toContain('epoch-cap');
+});
+
 it('the refit is exact and its saved model loads and reproduces the test score', async () => {
   const sweep = new SweepStore(s3.store, SWEEP);
   const best = (await sweep.best())!;

@@ -83,7 +83,21 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
     for (const c of board.configs) {
       expect(c.stdErr).toBeGreaterThan(0);
       expect(c.meanGap).toBeCloseTo(c.meanValLoss - c.meanTrainLoss, 6);
+      expect(c.solver).toBe('adam');
     }
+  });
+
+  it('compares every config with none fold by fold: the mean paired difference is the difference of the means', () => {
+    const none = board.configs.find((c) => c.reg.type === 'none')!;
+    expect(none.vsNone).toBeUndefined();
+    for (const c of board.configs.filter((x) => x !== none)) {
+      expect(c.vsNone!.folds).toBe(3);
+      expect([0, 1, 2, 3]).toContain(c.vsNone!.foldsWon);
+      expect(c.vsNone!.meanDiff).toBeCloseTo(c.meanValLoss - none.meanValLoss, 9);
+      expect(c.vsNone!.relDiff).toBeCloseTo(c.vsNone!.meanDiff / none.meanValLoss, 12);
+      expect(c.vsNone!.beyondNoise).toBe(c.vsNone!.meanDiff < -2 * c.vsNone!.stdErr);
+    }
+    expect(board.notes).toEqual([]);
   });
 
   it('refits on all non-test rows, tests once, and the saved model loads back and predicts what refit evaluated', async () => {
@@ -115,15 +129,18 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
 });
 
 describe('one-standard-error', () => {
-  it('picks the most regularized config within one standard error of the best', async () => {
+  it('picks the most regularized config on the path of the best within one standard error of it; none, added as the baseline, is its own path', async () => {
     await planSweep(s3.store, { spec: specFor('diabetes-1se', { selection: { rule: 'one-standard-error' }, search: { types: ['l2'], lambda: [0.1, 10, 100, 1000, 20000] } }) });
     await runAll('diabetes-1se');
     await aggregateSweep(s3.store, 'diabetes-1se');
     const board = (await s3.store.getJson(leaderboardKey('diabetes-1se'))) as Leaderboard;
 
+    expect(board.configs.map((c) => c.reg.type).sort()).toEqual(['l2', 'l2', 'l2', 'l2', 'l2', 'none']);
+    expect(board.notes).toContain('none (no regularization) was added as the baseline: the spec did not list it');
     const top = board.configs[0];
-    const within = board.configs.filter((c) => c.meanValLoss <= top.meanValLoss + top.stdErr);
+    const within = board.configs.filter((c) => c.reg.type === top.reg.type && c.meanValLoss <= top.meanValLoss + top.stdErr);
     const maxLambda = Math.max(...within.map((c) => c.reg.lambda));
+    expect(board.best.reg.type).toBe(top.reg.type);
     expect(board.best.reg.lambda).toBe(maxLambda);
     expect(board.best.meanValLoss).toBeLessThanOrEqual(top.meanValLoss + top.stdErr);
     // the strongest penalty (20000) underfits and is outside the band

@@ -4,9 +4,9 @@
  * a test can state its expected answer by hand; `over` arguments change only what a test is about.
  */
 import { configId, configLabel, trialId, type RegConfig, type TrialItem } from '../../shared/search/grid';
-import type { SweepSpecInput } from '../../shared/search/spec';
+import { REG_TYPES, type SweepSpecInput } from '../../shared/search/spec';
 import type { BestRecord } from '../../shared/store/artifacts';
-import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
+import type { ConfigSummary, Leaderboard, SelectionRule, StudySettings } from '../../shared/study/leaderboard';
 import type { FailedTrial, SucceededTrial } from '../../shared/study/records';
 
 /** A spec input on examples/data/diabetes.csv with the given search (and any other top-level fields). */
@@ -23,6 +23,9 @@ export const regConfig = (
   dropoutRate = 0,
   l1Ratio = type.startsWith('l1') ? 1 : type.startsWith('elasticnet') ? 0.5 : 0,
 ): RegConfig => ({ type, lambda, dropoutRate, l1Ratio });
+
+/** What buildLeaderboard takes from a spec: this rule, an epoch cap of 200 (far from the records' 50 epochs), every type listed. */
+export const study = (rule: SelectionRule, over: Partial<StudySettings> = {}): StudySettings => ({ rule, epochs: 200, types: REG_TYPES, ...over });
 
 /** The planned trials of one config: one item per fold (seed = fold), with valid trial ids. */
 export const plannedTrials = (reg: RegConfig, folds: number): TrialItem[] =>

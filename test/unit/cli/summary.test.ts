@@ -7,14 +7,20 @@ const L1 = (lambda: number) => regConfig('l1', lambda);
 const NONE = regConfig('none');
 const DROP = regConfig('l2+dropout', 1, 0.3);
 
-/** Five ranked configs; one-standard-error picks the L1 config at rank 2 (within 0.05 of rank 1, larger lambda). */
+/** A paired difference from none (loss 0.5) on 3 folds. */
+const vsNone = (meanDiff: number, stdErr: number, foldsWon: number, beyondNoise: boolean) => ({ meanDiff, stdErr, relDiff: meanDiff / 0.5, relStdErr: stdErr / 0.5, foldsWon, folds: 3, beyondNoise });
+
+/**
+ * Five ranked configs; one-standard-error picks l1 λ=10 at rank 2: on the path of rank 1 (l1 λ=0.1), within 0.05
+ * of it, larger lambda. l1 λ=10 beats none by 16% ± 4%, 3 of 3 folds: beyond noise.
+ */
 function board(over: Partial<Leaderboard> = {}): Leaderboard {
   const configs = [
-    configSummary(1, L2(0.1), 0.4),
-    configSummary(2, L1(10), 0.42, { meanSparsity: 0.5, selectedFeatures: ['a', 'c'] }),
+    configSummary(1, L1(0.1), 0.4, { vsNone: vsNone(-0.1, 0.01, 3, true) }),
+    configSummary(2, L1(10), 0.42, { meanSparsity: 0.5, selectedFeatures: ['a', 'c'], vsNone: vsNone(-0.08, 0.02, 3, true) }),
     configSummary(3, NONE, 0.5, { meanGap: -0.02 }),
-    configSummary(4, L2(100), 0.7),
-    configSummary(5, DROP, 0.9),
+    configSummary(4, L2(100), 0.7, { vsNone: vsNone(0.2, 0.05, 0, false) }),
+    configSummary(5, DROP, 0.9, { vsNone: vsNone(0.4, 0.05, 0, false) }),
   ];
   return {
     schemaVersion: 1,
@@ -44,11 +50,13 @@ describe('leaderboardTable', () => {
   it('shows every config, marks the chosen row, and counts trials and incomplete configs', () => {
     const text = leaderboardTable(board());
     const chosen = rows(text).filter((r) => r[0] === '*');
-    expect(chosen).toEqual([['*', '2', 'l1 λ=10', '0.42 ± 0.05', '0.32', '+0.1', '0.58', '50.0%', '40']]);
+    expect(chosen).toEqual([['*', '2', 'l1 λ=10', '0.42 ± 0.05', '-16.0% ± 4.0% (3/3)', '0.32', '+0.1', '0.58', '50.0%', '40']]);
     expect(rows(text).map((r) => r[1])).toEqual(['rank', '1', '2', '3', '4', '5']);
     expect(text).toMatch(/val loss ± se \(MSE\)/);
     expect(text).toMatch(/R²/);
-    expect(rows(text)[3]).toEqual(['', '3', 'none', '0.5 ± 0.05', '0.4', '-0.02', '0.5', '0.0%', '40']);
+    expect(rows(text)[3]).toEqual(['', '3', 'none', '0.5 ± 0.05', 'baseline', '0.4', '-0.02', '0.5', '0.0%', '40']);
+    expect(rows(text)[4][4]).toBe('+40.0% ± 10.0% (0/3)');
+    expect(text).toMatch(/vs none \(folds won\)/);
     expect(text).toMatch(/\* chosen \(rule one-standard-error\)/);
     expect(text).not.toMatch(/not shown/);
     expect(text).toMatch(/trials: 16\/18 succeeded, 1 failed, 1 missing, 1 incomplete config not ranked: l2 λ=1000 \(1\/3 folds\)/);
@@ -58,11 +66,11 @@ describe('leaderboardTable', () => {
     const b = board({ rule: 'min' });
     const last = b.configs[4];
     const text = leaderboardTable({ ...b, best: last }, { top: 2 });
-    expect(text).toMatch(/l2 λ=0\.1/);
+    expect(text).toMatch(/l1 λ=0\.1/);
     expect(text).toMatch(/l1 λ=10/);
     expect(text).not.toMatch(/l2 λ=100\b/);
     expect(text).toMatch(/\.\.\./);
-    expect(rows(text).map((r) => `${r[0]}|${r[1]}|${r[2]}`)).toEqual(['|rank|config', '|1|l2 λ=0.1', '|2|l1 λ=10', '|...|', '*|5|l2+dropout λ=1 p=0.3']);
+    expect(rows(text).map((r) => `${r[0]}|${r[1]}|${r[2]}`)).toEqual(['|rank|config', '|1|l1 λ=0.1', '|2|l1 λ=10', '|...|', '*|5|l2+dropout λ=1 p=0.3']);
     expect(text).toMatch(/2 more configs not shown/);
   });
 
@@ -81,16 +89,22 @@ describe('decisionLines', () => {
     const b = board();
     const lines = decisionLines(b, bestRecord(b));
     expect(lines[0]).toBe('chosen:     l1 λ=10 (rank 2 of 5)');
-    expect(lines[1]).toMatch(/rule one-standard-error: the most regularized config whose mean validation loss over 3 folds is within one standard error of the lowest \(l2 λ=0\.1: 0\.4 \+ 0\.05\)/);
+    expect(lines[1]).toBe(
+      'why:        rule one-standard-error: the most regularized config on the path of the lowest (l1, λ varying) whose mean validation loss over 3 folds ' +
+        'is within one standard error of the lowest (l1 λ=0.1: 0.4 + 0.05)',
+    );
     expect(lines[2]).toMatch(/mean loss 0\.42 ± 0\.05/);
-    expect(lines[3]).toMatch(/test:\s+loss 0\.45, R² 0\.55 on 20 held-out rows \(refit on 80 rows for 40 epochs/);
-    expect(lines[4]).toBe('features:   2 of 4 selected: a, c');
+    expect(lines[3]).toBe('vs none:    l1 λ=10 beats no regularization by 16.0% ± 4.0%, 3 of 3 folds (beyond noise: more than 2 standard errors)');
+    expect(lines[4]).toMatch(/test:\s+loss 0\.45, R² 0\.55 on 20 held-out rows \(refit on 80 rows for 40 epochs/);
+    expect(lines[5]).toBe('features:   2 of 4 selected: a, c');
+    expect(lines).toHaveLength(6);
   });
 
   it('without a best record says there is no test score; no feature line for L2', () => {
     const b = board({ rule: 'min' });
-    const lines = decisionLines({ ...b, best: b.configs[0] });
-    expect(lines[0]).toBe('chosen:     l2 λ=0.1 (rank 1 of 5)');
+    const l2 = { ...b.configs[3], rank: 1 };
+    const lines = decisionLines({ ...b, configs: [l2, ...b.configs.slice(0, 3), b.configs[4]], best: l2 });
+    expect(lines[0]).toBe('chosen:     l2 λ=100 (rank 1 of 5)');
     expect(lines[1]).toMatch(/rule min: the lowest mean validation loss over 3 folds/);
     expect(lines.join('\n')).toMatch(/test:\s+none yet/);
     expect(lines.join('\n')).not.toMatch(/features:/);
@@ -99,7 +113,7 @@ describe('decisionLines', () => {
   it('one-standard-error: says when the chosen config is the lowest itself, and that a single holdout makes it min', () => {
     const b = board();
     const lowest = decisionLines({ ...b, best: b.configs[0] });
-    expect(lowest[1]).toBe('why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config is within one standard error of it');
+    expect(lowest[1]).toBe('why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config on its path (l1, λ varying) is within one standard error of it');
 
     const holdout = b.configs.map((c) => ({ ...c, folds: { succeeded: 1, planned: 1 }, stdErr: 0 }));
     const single = decisionLines({ ...b, configs: holdout, best: holdout[0] });
@@ -107,15 +121,45 @@ describe('decisionLines', () => {
   });
 });
 
+describe('decisionLines: against no regularization, notes and warnings', () => {
+  it('says the chosen config is within noise, and names a config that beat none beyond noise', () => {
+    const b = board();
+    const within = { ...b.configs[1], vsNone: vsNone(-0.01, 0.02, 2, false) };
+    const lines = decisionLines({ ...b, configs: [b.configs[0], within, ...b.configs.slice(2)], best: within });
+    expect(lines[3]).toBe(
+      'vs none:    l1 λ=10 vs no regularization: -2.0% ± 4.0% loss, 2 of 3 folds won: within noise; ' +
+        'l1 λ=0.1 beats no regularization by 20.0% ± 2.0%, 3 of 3 folds (beyond noise: more than 2 standard errors)',
+    );
+  });
+
+  it('says when no config beat no regularization beyond noise, and when none is the choice', () => {
+    const b = board();
+    const configs = b.configs.map((c) => (c.vsNone ? { ...c, vsNone: { ...c.vsNone, beyondNoise: false } } : c));
+    expect(decisionLines({ ...b, configs, best: configs[1] })[3]).toBe(
+      'vs none:    l1 λ=10 vs no regularization: -16.0% ± 4.0% loss, 3 of 3 folds won: within noise; no config beat no regularization beyond noise on this data',
+    );
+    expect(decisionLines({ ...b, rule: 'min', best: b.configs[2] })[3]).toBe('vs none:    no regularization has the lowest loss: no config beat it on this data');
+    const noNone = b.configs.filter((c) => c.reg.type !== 'none');
+    expect(decisionLines({ ...b, configs: noNone, best: noNone[0] })[3]).toBe('vs none:    no paired comparison: none (no regularization) has no result on every fold');
+  });
+
+  it('ends with the leaderboard\'s notes and its warnings with their codes', () => {
+    const b = board({ notes: ['none (no regularization) was added as the baseline: the spec did not list it'], diagnostics: [{ code: 'epoch-cap', message: '3 of 12 SGD trials were still improving' }] });
+    const lines = decisionLines(b);
+    expect(lines.slice(-2)).toEqual(['note:       none (no regularization) was added as the baseline: the spec did not list it', 'warning:    3 of 12 SGD trials were still improving [epoch-cap]']);
+  });
+});
+
 describe('sweepSummary', () => {
   it('has exactly the documented shape', () => {
     const b = board();
     const s = sweepSummary(b, bestRecord(b), { report: 'out/report.html' });
-    expect(Object.keys(s)).toEqual(['sweepId', 'backend', 'trials', 'best', 'test', 'leaderboard', 'report']);
+    expect(Object.keys(s)).toEqual(['sweepId', 'backend', 'trials', 'best', 'diagnostics', 'test', 'leaderboard', 'report']);
     expect(s.sweepId).toBe('unit-sweep');
     expect(s.backend).toBe('wasm');
     expect(s.trials).toEqual({ planned: 18, succeeded: 16, failed: 1, missing: 1 });
-    expect(s.best).toEqual({ configId: b.configs[1].configId, label: 'l1 λ=10', regularization: 'l1', lambda: 10, dropoutRate: 0, l1Ratio: 1, meanValLoss: 0.42, stdErr: 0.05 });
+    expect(s.best).toEqual({ configId: b.configs[1].configId, label: 'l1 λ=10', regularization: 'l1', lambda: 10, dropoutRate: 0, l1Ratio: 1, meanValLoss: 0.42, stdErr: 0.05, vsNone: vsNone(-0.08, 0.02, 3, true) });
+    expect(s.diagnostics).toEqual([]);
     expect(s.test).toEqual({ loss: 0.45, r2: 0.55, rows: 20 });
     expect(s.leaderboard).toHaveLength(5);
     expect(s.leaderboard[4]).toEqual({ rank: 5, label: 'l2+dropout λ=1 p=0.3', regularization: 'l2+dropout', lambda: 1, dropoutRate: 0.3, meanValLoss: 0.9, stdErr: 0.05, meanTrainLoss: 0.8, meanGap: 0.1 });

@@ -1,4 +1,4 @@
-import { configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
+import { addsNone, configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
 import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
 import { specInput } from '../../../support/artifacts';
 
@@ -60,8 +60,32 @@ describe('expandGrid', () => {
     expect(configId(r)).toMatch(/^l2-[0-9a-f]{10}$/);
   });
 
-  it('refuses a grid over limits.maxTrials, with its size', () => {
+  it('refuses a grid over limits.maxTrials, with its size (none, added as the baseline, counted)', () => {
     const spec = parseSpec(specInput({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 30 } }, { limits: { maxTrials: 100 } }));
-    expect(() => expandGrid(spec)).toThrow(/30 configs x 5 folds = 150 trials, over limits.maxTrials = 100/);
+    expect(() => expandGrid(spec)).toThrow(/31 configs x 5 folds = 155 trials, over limits.maxTrials = 100/);
+  });
+
+  it('always runs none: added first when the spec omits it, on the same folds and seeds as every config (paired)', () => {
+    // Prepare
+    const spec = parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [1, 10], dropout: [0.2] }, { validation: { folds: 3, seed: 7 } }));
+    // Act
+    const items = expandGrid(spec);
+    // Assess
+    expect(addsNone(spec)).toBe(true);
+    expect(expandConfigs(spec)).toEqual([
+      { type: 'none', lambda: 0, dropoutRate: 0, l1Ratio: 0 },
+      { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 },
+      { type: 'l2', lambda: 10, dropoutRate: 0, l1Ratio: 0 },
+      { type: 'dropout', lambda: 0, dropoutRate: 0.2, l1Ratio: 0 },
+    ]);
+    const foldSeeds = (type: string) => items.filter((i) => i.reg.type === type).map((i) => [i.fold, i.seed]);
+    expect(foldSeeds('none')).toEqual([[0, 7], [1, 8], [2, 9]]);
+    expect(foldSeeds('dropout')).toEqual(foldSeeds('none'));
+  });
+
+  it('does not add none twice when the spec lists it, wherever it is listed', () => {
+    const spec = parseSpec(specInput({ types: ['l2', 'none'], lambda: [1] }));
+    expect(addsNone(spec)).toBe(false);
+    expect(expandConfigs(spec).map((c) => c.type)).toEqual(['l2', 'none']);
   });
 });

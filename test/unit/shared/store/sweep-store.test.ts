@@ -5,7 +5,7 @@ import { SpecError } from '../../../../shared/errors';
 import { parseSpec } from '../../../../shared/search/spec';
 import { DirectoryBlobs, SweepStore } from '../../../../shared/store/sweep-store';
 import { buildLeaderboard } from '../../../../shared/study/leaderboard';
-import { bestRecord, failedTrial, plannedTrials, regConfig, specInput, succeededTrial } from '../../../support/artifacts';
+import { bestRecord, failedTrial, plannedTrials, regConfig, specInput, study, succeededTrial } from '../../../support/artifacts';
 
 const SWEEP = 'unit-sweep';
 
@@ -26,7 +26,7 @@ function artifacts() {
   const spec = parseSpec(specInput({ types: ['l2'], lambda: [0.1, 10] }, { sweepId: SWEEP, validation: { folds: 2 } }));
   const items = [...plannedTrials(regConfig('l2', 0.1), 2), ...plannedTrials(regConfig('l2', 10), 2)];
   const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 2), succeededTrial(items[2], 1.5), failedTrial(items[3])];
-  const board = buildLeaderboard(SWEEP, items, records, 'min');
+  const board = buildLeaderboard(SWEEP, items, records, study('min'));
   return { spec, manifest: items.map((i) => ({ sweepId: SWEEP, ...i })), records, board, best: bestRecord(board) };
 }
 

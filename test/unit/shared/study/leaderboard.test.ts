@@ -1,7 +1,7 @@
 import { configId, configLabel } from '../../../../shared/search/grid';
 import { buildLeaderboard, LeaderboardSchema, NoResultsError, type Leaderboard } from '../../../../shared/study/leaderboard';
 import type { TrialRecord } from '../../../../shared/study/records';
-import { failedTrial, plannedTrials, regConfig, succeededTrial } from '../../../support/artifacts';
+import { failedTrial, plannedTrials, regConfig, study, succeededTrial } from '../../../support/artifacts';
 
 // Three configs on three folds, with validation losses whose mean and standard error are known by hand:
 //   l2 λ=0.1  1, 2, 3        mean 2    sample sd 1    se 1/√3 ≈ 0.57735
@@ -27,7 +27,7 @@ describe('buildLeaderboard over complete configs', () => {
     // Prepare: records in reverse plan order (order must not matter)
     const { items, records } = sweep();
     // Act
-    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), 'min');
+    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), study('min'));
     // Assess
     expect(board.configs.map((c) => [c.rank, c.label])).toEqual([
       [1, 'l2 λ=0.1'],
@@ -47,7 +47,7 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('one-standard-error picks λ=10: within 2 + 0.577 of the best and more regularized; none (3) is outside', () => {
     const { items, records } = sweep();
-    const board = buildLeaderboard('unit-sweep', items, records, 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error'));
     expect(board.best.configId).toBe(configId(STRONG));
     expect(board.best.rank).toBe(2);
     expect(board.rule).toBe('one-standard-error');
@@ -61,7 +61,7 @@ describe('buildLeaderboard over complete configs', () => {
       succeededTrial(item, f + 1, { train: { loss: (f + 1) / 2 }, validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] }, bestEpoch: [10, 20, 60][f], selectedFeatures: selected[f], sparsity: [0, 0.5, 1][f] }),
     );
     // Act
-    const [row] = buildLeaderboard('unit-sweep', items, records, 'min').configs;
+    const [row] = buildLeaderboard('unit-sweep', items, records, study('min')).configs;
     // Assess
     expect(row.meanTrainLoss).toBeCloseTo(1, 12);
     expect(row.meanGap).toBeCloseTo(1, 12); // (0.5 + 1 + 1.5) / 3
@@ -74,16 +74,91 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('gives a one-fold config a standard error of 0', () => {
     const items = plannedTrials(WEAK, 1);
-    const board = buildLeaderboard('unit-sweep', items, [succeededTrial(items[0], 4)], 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, [succeededTrial(items[0], 4)], study('one-standard-error'));
     expect(board.configs[0].stdErr).toBe(0);
     expect(board.configs[0].meanValLoss).toBe(4);
   });
 
   it('ranks equal means toward the simpler config', () => {
     const items = [...plannedTrials(STRONG, 1), ...plannedTrials(NONE, 1)];
-    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), 'min');
+    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), study('min'));
     expect(board.configs.map((c) => c.label)).toEqual(['none', 'l2 λ=10']);
     expect(board.best.label).toBe('none');
+  });
+});
+
+/** A sweep of these configs with these validation losses per fold (train loss 0.1 lower). */
+function sweepOf(losses: [ReturnType<typeof regConfig>, number[]][]) {
+  const items = losses.flatMap(([reg, l]) => plannedTrials(reg, l.length));
+  const records: TrialRecord[] = losses.flatMap(([reg, l]) => plannedTrials(reg, l.length).map((item, fold) => succeededTrial(item, l[fold])));
+  return { items, records };
+}
+
+describe('buildLeaderboard: the paired comparison with none', () => {
+  it('gives every config its per-fold difference from none: mean, standard error, share of none\'s loss, folds won', () => {
+    // Prepare: differences from none (3, 3, 3): λ=0.1: -2, -1, 0 (mean -1, sd 1); λ=10: -1, -0.5, 0 (mean -0.5, sd 0.5)
+    const { items, records } = sweep();
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, [...records].reverse(), study('min'));
+    // Assess
+    const [weak, strong, none] = board.configs;
+    expect(weak.vsNone).toMatchObject({ meanDiff: -1, relDiff: -1 / 3, foldsWon: 2, folds: 3, beyondNoise: false });
+    expect(weak.vsNone!.stdErr).toBeCloseTo(1 / Math.sqrt(3), 12);
+    expect(weak.vsNone!.relStdErr).toBeCloseTo(1 / 3 / Math.sqrt(3), 12);
+    expect(strong.vsNone).toMatchObject({ meanDiff: -0.5, foldsWon: 2, folds: 3, beyondNoise: false });
+    expect(strong.vsNone!.stdErr).toBeCloseTo(0.5 / Math.sqrt(3), 12);
+    expect(none.reg.type).toBe('none');
+    expect(none.vsNone).toBeUndefined();
+    expect(board.notes).toEqual([]);
+  });
+
+  it('pairs by fold: a config that wins every fold by 0.5 is beyond noise although its mean is within one standard error of none\'s', () => {
+    // Prepare: none 3, 2, 1 (mean 2, se 0.577); the config 2.5, 1.5, 0.5 (mean 1.5): the differences are -0.5 on every fold (se 0)
+    const PAIRED = regConfig('l1', 1);
+    const { items, records } = sweepOf([
+      [NONE, [3, 2, 1]],
+      [PAIRED, [2.5, 1.5, 0.5]],
+    ]);
+    // Act
+    const board = buildLeaderboard('unit-sweep', items, records, study('min'));
+    // Assess
+    expect(board.best.reg).toEqual(PAIRED);
+    expect(board.best.vsNone).toEqual({ meanDiff: -0.5, stdErr: 0, relDiff: -0.25, relStdErr: 0, foldsWon: 3, folds: 3, beyondNoise: true });
+  });
+
+  it('calls a difference beyond noise only when its mean is more than two standard errors below zero', () => {
+    // λ=1: -1, -0.75, -0.5: mean -0.75, se 0.1443: beyond. λ=100: -1.5, 0, +0.5: mean -1/3, se 0.60: not beyond noise (1 fold of 3 won).
+    const { items, records } = sweepOf([
+      [NONE, [3, 3, 3]],
+      [regConfig('l2', 1), [2, 2.25, 2.5]],
+      [regConfig('l2', 100), [1.5, 3, 3.5]],
+    ]);
+    const board = buildLeaderboard('unit-sweep', items, records, study('min'));
+    const byLambda = (l: number) => board.configs.find((c) => c.reg.type === 'l2' && c.reg.lambda === l)!.vsNone!;
+    expect(byLambda(1)).toMatchObject({ meanDiff: -0.75, foldsWon: 3, beyondNoise: true });
+    expect(byLambda(100)).toMatchObject({ foldsWon: 1, beyondNoise: false });
+    expect(byLambda(100).meanDiff).toBeCloseTo(-1 / 3, 12);
+  });
+
+  it('without a complete none, has no paired differences and says why; says when the grid added none', () => {
+    const items = [...plannedTrials(WEAK, 2), ...plannedTrials(NONE, 2)];
+    const records = [...plannedTrials(WEAK, 2).map((i) => succeededTrial(i, 1)), failedTrial(plannedTrials(NONE, 2)[0]), succeededTrial(plannedTrials(NONE, 2)[1], 2)];
+    const board = buildLeaderboard('unit-sweep', items, records, study('min', { types: ['l2'] }));
+    expect(board.configs.map((c) => c.vsNone)).toEqual([undefined]);
+    expect(board.notes).toEqual([
+      'none (no regularization) was added as the baseline: the spec did not list it',
+      'no paired comparison with no regularization: none has no result on every fold',
+    ]);
+  });
+
+  it('on a single holdout, says one-standard-error is min and that no difference can be called beyond noise', () => {
+    const { items, records } = sweepOf([
+      [NONE, [3]],
+      [WEAK, [1]],
+    ]);
+    const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error'));
+    expect(board.best.vsNone).toMatchObject({ meanDiff: -2, stdErr: 0, foldsWon: 1, folds: 1, beyondNoise: false });
+    expect(board.notes).toEqual(['a single holdout has no standard error: the rule one-standard-error is min, and no difference from none can be called beyond noise']);
   });
 });
 
@@ -95,7 +170,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
     const kept = records.filter((r) => r.trialId !== strong1.trialId && r.trialId !== strong2.trialId);
     const withFailure = [...kept, failedTrial(strong1, { name: 'DivergedError', message: 'loss is NaN' })];
     // Act
-    const board = buildLeaderboard('unit-sweep', items, withFailure, 'one-standard-error');
+    const board = buildLeaderboard('unit-sweep', items, withFailure, study('one-standard-error'));
     // Assess
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'none']);
     expect(board.incomplete).toEqual([{ configId: configId(STRONG), label: configLabel(STRONG), succeeded: 1, planned: 3 }]);
@@ -109,7 +184,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('counts a succeeded record without a validation loss as failed', () => {
     const items = plannedTrials(WEAK, 2);
     const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 1, { validation: null })];
-    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], 'min');
+    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], study('min'));
     expect(board.trials.failed).toBe(1);
     expect(board.failedTrials[0]).toMatchObject({ trialId: items[1].trialId, error: { name: 'NoValidationLoss' } });
     expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=0.1']);
@@ -122,7 +197,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
       [weak0.trialId, { name: 'States.Timeout', message: 'timed out after 900 s' }],
       [weak1.trialId, { name: 'Error', message: 'not missing: it has a record' }],
     ]);
-    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), 'min', runErrors);
+    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), study('min'), runErrors);
     expect(board.missingTrialIds).toEqual([weak0.trialId]);
     expect(board.missingErrors).toEqual([{ trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } }]);
   });
@@ -130,7 +205,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('ignores records of trials that are not in the plan', () => {
     const { items, records } = sweep();
     const stranger = plannedTrials(regConfig('l1', 3), 1)[0];
-    const board = buildLeaderboard('unit-sweep', items, [...records, succeededTrial(stranger, 0.001)], 'min');
+    const board = buildLeaderboard('unit-sweep', items, [...records, succeededTrial(stranger, 0.001)], study('min'));
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'l2 λ=10', 'none']);
     expect(board.trials).toEqual({ planned: 9, succeeded: 9, failed: 0, missing: 0 });
   });
@@ -138,7 +213,7 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('throws NoResultsError with the counts and the first error when no config is complete', () => {
     const items = [...plannedTrials(WEAK, 2), ...plannedTrials(STRONG, 1)];
     const records = [succeededTrial(items[0], 1), failedTrial(items[1], { name: 'OutOfMemory', message: 'heap' })];
-    const build = () => buildLeaderboard('unit-sweep', items, records, 'min');
+    const build = () => buildLeaderboard('unit-sweep', items, records, study('min'));
     expect(build).toThrow(NoResultsError);
     expect(build).toThrow('sweep unit-sweep: no config has a result on every fold (3 trials planned, 1 failed, 1 missing); first error: OutOfMemory: heap');
   });
@@ -149,7 +224,7 @@ describe('LeaderboardSchema', () => {
     const { items, records } = sweep();
     // a NaN train loss (JSON writes it as null) in every fold of one config
     const withNaN = records.map((r) => (r.status === 'succeeded' && r.configId === configId(NONE) ? { ...r, train: { loss: null } } : r));
-    return buildLeaderboard('unit-sweep', items, withNaN, 'one-standard-error');
+    return buildLeaderboard('unit-sweep', items, withNaN, study('one-standard-error'));
   };
 
   it('round-trips a built leaderboard through JSON, NaN as null and back to NaN', () => {

@@ -1,0 +1,87 @@
+/**
+ * Diagnostics: warnings about a sweep that make its answer mean less than it seems, each a stable code and a
+ * sentence that says what to change. The epoch warnings look only at trials trained by SGD (adam / sgd): an exact
+ * linear solver has no epochs.
+ */
+import { z } from 'zod';
+import type { RegConfig } from '../search/grid';
+import type { ConfigSummary } from './leaderboard';
+import type { SucceededTrial } from './records';
+import { hasStdErr, pathValue, pathValueName, samePath } from './selection';
+
+export const DiagnosticSchema = z.object({
+  /** `early-stopping`, `epoch-cap`, `edge-of-grid` or `all-within-noise`. */
+  code: z.string(),
+  message: z.string(),
+});
+export type Diagnostic = z.output<typeof DiagnosticSchema>;
+
+/** A best epoch at or under this share of training.epochs counts as stopping early. */
+export const EARLY_SHARE = 0.1;
+/** A trial at the epoch cap whose lowest validation loss is in this last share of its epochs was still improving. */
+export const LATE_SHARE = 0.1;
+const EXACT_SOLVERS = ['closed-form', 'coordinate-descent', 'proximal-newton'];
+
+/** Trained by SGD: the record names adam or sgd (records from before the exact solvers have no solver and were all SGD). */
+export const trainedBySgd = (r: SucceededTrial) => r.solver === undefined || !EXACT_SOLVERS.includes(r.solver);
+
+/** The epoch (1-based) of the lowest validation loss, from the curve; the record's best epoch without one. */
+function lowestValEpoch(r: SucceededTrial): number {
+  let at = -1;
+  r.curves.valLoss.forEach((v, i) => {
+    if (v !== null && Number.isFinite(v) && (at < 0 || v < (r.curves.valLoss[at] as number))) at = i;
+  });
+  return at < 0 ? r.bestEpoch : at + 1;
+}
+
+const share = (k: number, n: number) => `${k} of ${n}`;
+
+/** What the diagnostics look at: the ranked configs (rank 1 first), the chosen one, every planned config and the trials that succeeded. */
+export interface DiagnosticsInput {
+  readonly ranked: readonly ConfigSummary[];
+  readonly chosen: ConfigSummary;
+  readonly planned: readonly RegConfig[];
+  readonly trials: readonly SucceededTrial[];
+  /** training.epochs: the cap of an SGD trial. */
+  readonly epochs: number;
+}
+
+export function diagnose({ ranked, chosen, planned, trials, epochs }: DiagnosticsInput): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const sgd = trials.filter(trainedBySgd);
+  const early = sgd.filter((r) => r.bestEpoch <= EARLY_SHARE * epochs).length;
+  if (sgd.length > 0 && early > sgd.length / 2) {
+    out.push({
+      code: 'early-stopping',
+      message:
+        `${share(early, sgd.length)} SGD trials had their best epoch in the first ${EARLY_SHARE * 100}% of training.epochs (${epochs}): ` +
+        'early stopping, not the penalty, is doing the regularizing; to compare penalties, lower training.learningRate or set training.patience to 0',
+    });
+  }
+  const capped = sgd.filter((r) => r.epochsRun >= epochs && lowestValEpoch(r) > (1 - LATE_SHARE) * epochs).length;
+  if (capped > 0) {
+    out.push({
+      code: 'epoch-cap',
+      message: `${share(capped, sgd.length)} SGD trials were still improving at the epoch cap (training.epochs = ${epochs}): under-trained; raise training.epochs or training.learningRate`,
+    });
+  }
+  const path = planned.filter((r) => samePath(r, chosen.reg)).map(pathValue);
+  const value = pathValue(chosen.reg);
+  const top = value === Math.max(...path);
+  // the bottom edge only when it can be extended: below 0 there is nothing
+  if (new Set(path).size > 1 && (top || (value === Math.min(...path) && value > 0))) {
+    const field = pathValueName(chosen.reg) === 'λ' ? 'search.lambda' : 'search.dropout';
+    out.push({
+      code: 'edge-of-grid',
+      message: `the chosen ${chosen.label} has the ${top ? 'largest' : 'smallest'} ${pathValueName(chosen.reg)} on its path: the best may lie beyond the grid; extend ${field} ${top ? 'above' : 'below'} ${value}`,
+    });
+  }
+  const best = ranked[0];
+  if (ranked.length > 1 && hasStdErr(best) && ranked.every((c) => c.meanValLoss <= best.meanValLoss + best.stdErr)) {
+    out.push({
+      code: 'all-within-noise',
+      message: `all ${ranked.length} configs are within one standard error of the lowest (${best.label}): on this data they cannot be told apart`,
+    });
+  }
+  return out;
+}
