@@ -21,7 +21,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { REPO, arg, emit, loadNow, otherLoadMeter, machine, machineLine, median, note, round, run, since, tempDir, type Load } from './common';
+import { arg, emit, note, REPO, run, tempDir } from './lib/cli';
+import { loadNow, machine, machineLine, otherLoadMeter, type Load } from './lib/machine';
+import { median, round, since } from './lib/stats';
 import { readDatasetFile } from '../shared/data/parse';
 import { planSplits } from '../shared/data/splits';
 

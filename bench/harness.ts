@@ -21,37 +21,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  MEMORY_S3_MARKER,
-  PhaseClock,
-  REPO,
-  arg,
-  childStats,
-  childrenCpuMs,
-  emit,
-  flag,
-  linearFit,
-  loadNow,
-  machine,
-  machineLine,
-  median,
-  monotonicUs,
-  otherLoadMeter,
-  note,
-  numbers,
-  processCpuMs,
-  profileFiles,
-  reexecLikeCli,
-  round,
-  run,
-  since,
-  startMemoryS3,
-  summarizeProfiles,
-  tempDir,
-  tinySpec,
-  writeTinyDataset,
-  type Load,
-} from './common';
+import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
+import { childrenCpuMs, childStats, loadNow, machine, machineLine, otherLoadMeter, processCpuMs, type Load } from './lib/machine';
+import { MEMORY_S3_MARKER, startMemoryS3 } from './lib/memory-s3';
+import { monotonicUs, profileFiles, summarizeProfiles } from './lib/profiles';
+import { linearFit, median, round, since } from './lib/stats';
+import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
 import type { Harness as HarnessType } from '../local/harness';
 
 type HarnessModule = typeof import('../local/harness');

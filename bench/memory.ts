@@ -17,7 +17,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { PhaseClock, REPO, arg, childStats, emit, flag, loadNow, machine, machineLine, note, numbers, reexecLikeCli, round, run, since, tempDir, tinySpec, writeTinyDataset } from './common';
+import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
+import { childStats, loadNow, machine, machineLine } from './lib/machine';
+import { round, since } from './lib/stats';
+import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
 
 const MB = 1024 * 1024;
 

@@ -8,7 +8,7 @@
  *   - a direct Lambda ARN (`arn:aws:lambda:...:function:Name`) returns the handler's result itself.
  * A handler error becomes a Task failure with Error = the handler's error name (e.g. `SpecError`,
  * `Sandbox.Timedout`) and Cause = the JSON `{ errorType, errorMessage, trace }`, as with real Lambda, so Retry and
- * Catch match as in the cloud. Distributed Maps are emulated by local/distributed-map.ts.
+ * Catch match as in the cloud. Distributed Maps are emulated by local/distributed-map/.
  *
  * Task timeouts: the library times out a Task without TimeoutSeconds after 60 s; Step Functions does not (the
  * Lambda's own timeout applies). Tasks without TimeoutSeconds/TimeoutSecondsPath get the largest timeout a Node
@@ -32,6 +32,7 @@ import {
   MAX_LOCAL_TIMEOUT_SECONDS,
   StatesError,
   evaluatePath,
+  isObj,
   runDistributedMap,
   transformDistributedMaps,
   type AslDefinition,
@@ -122,10 +123,6 @@ export interface PreparedDefinition {
 /** An ErrorPath/CausePath that is an intrinsic function rather than a JSONPath. */
 function isIntrinsic(path: unknown): boolean {
   return typeof path === 'string' && !path.startsWith('$');
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** JSONata and variables are silently ignored by the library: refuse them rather than run something else. */
