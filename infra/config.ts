@@ -231,7 +231,7 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     sweepRetentionDays: integer(input, 'sweepRetentionDays', 1, 36500, prefix),
     logRetentionDays,
     removalPolicy: oneOf(input, 'removalPolicy', ['retain', 'destroy'] as const, prefix),
-    ...(alarmEmail !== undefined ? { alarmEmail: alarmEmail as string } : {}),
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     schedules,
   };
 }

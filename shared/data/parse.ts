@@ -377,7 +377,7 @@ function listColumns(columns: string[]): string {
 /** A value for a message: quoted, short, on one line. */
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? typeof v;
   const cut = s.length > 40 ? s.slice(0, 40) + '...' : s;
   return typeof v === 'string' ? JSON.stringify(cut) : cut;
 }

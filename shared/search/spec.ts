@@ -179,7 +179,7 @@ function flattenUnions(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((i) => {
     if (i.code !== 'invalid_union' || i.errors.length === 0) return [i];
     const branch = i.errors.find((b) => !b.some((e) => e.path.length === 0 && e.code === 'invalid_type')) ?? i.errors[0];
-    return flattenUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] }) as z.core.$ZodIssue));
+    return flattenUnions(branch.map((e) => ({ ...e, path: [...i.path, ...e.path] })));
   });
 }
 

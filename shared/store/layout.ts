@@ -21,7 +21,7 @@ export const DATASET_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(csv|jsonl|n
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
-  return v === undefined ? 'undefined' : `${typeof v} ${String(v)}`;
+  return v === undefined ? 'undefined' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export function assertSweepId(id: unknown): asserts id is string {

@@ -186,7 +186,7 @@ export class ObjectStore {
   }
 
   /** The parsed JSON, or undefined when the object does not exist; invalid JSON throws CorruptObjectError. */
-  async getJson(key: string): Promise<unknown | undefined> {
+  async getJson(key: string): Promise<unknown> {
     const text = await this.getText(key);
     if (text === undefined) return undefined;
     try {

@@ -325,16 +325,16 @@ export class DirectoryBlobs implements Blobs {
     if (!m) return [];
     const sweep = m[1];
     const out: string[] = [];
-    const walk = (rel: string) => {
+    const walk = async (rel: string): Promise<void> => {
       const abs = path.join(this.root, rel);
       if (!fs.existsSync(abs)) return;
-      for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+      for (const entry of await fs.promises.readdir(abs, { withFileTypes: true })) {
         const child = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) walk(child);
+        if (entry.isDirectory()) await walk(child);
         else if (entry.isFile()) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
       }
     };
-    walk('');
+    await walk('');
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 }
