@@ -72,7 +72,7 @@ function runCli(args: string[]): Promise<CliRun> {
       const wallS = since(t0) / 1000;
       if (code !== 0) return reject(new Error(`regsweep local exited ${code}:\n${stderr.slice(-3000)}`));
       try {
-        resolve({ wallS, firstLineS, trialsDoneS, synthesized: /synthesizing the CDK stack/.test(stderr), summary: JSON.parse(stdout), load: loadNow(), outDir, otherCores: others()?.otherCores ?? NaN });
+        resolve({ wallS, firstLineS, trialsDoneS, synthesized: /synthesizing the CDK stack/.test(stderr), summary: JSON.parse(stdout) as CliRun['summary'], load: loadNow(), outDir, otherCores: others()?.otherCores ?? NaN });
       } catch (e) {
         reject(new Error(`no JSON summary on stdout: ${(e as Error).message}\n${stdout.slice(0, 2000)}`));
       }

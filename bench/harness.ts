@@ -95,7 +95,7 @@ async function startups(mod: HarnessModule, cacheDir: string, workers: number, w
     if (h.assembly.cached) throw new Error('cold start found a cached assembly in a fresh cache dir');
     await h.close();
   } else {
-    await loadAssembly({ cacheDir, log: note });
+    loadAssembly({ cacheDir, log: note });
   }
   const warm: number[] = [];
   const close: number[] = [];
@@ -119,13 +119,14 @@ async function startups(mod: HarnessModule, cacheDir: string, workers: number, w
   const key: number[] = [];
   const load: number[] = [];
   const server: number[] = [];
-  const { startS3Server } = (require('../local/s3server') as typeof import('../local/s3server'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a static import would load local/ before main() times the harness's import
+  const { startS3Server } = require('../local/s3server') as typeof import('../local/s3server');
   for (let i = 0; i < warmRuns; i++) {
     let t0 = performance.now();
     assemblyKey({});
     key.push(since(t0));
     t0 = performance.now();
-    await loadAssembly({ cacheDir });
+    loadAssembly({ cacheDir });
     load.push(since(t0));
     t0 = performance.now();
     const s = await startS3Server({ buckets: ['regsweep-local'] });
@@ -178,7 +179,8 @@ async function components(h: HarnessType, workers: number) {
   await store.deletePrefix('bench/');
 
   // Worker pool: a no-op function, 100 invocations in flight (the Map's MaxConcurrency), `workers` workers.
-  const { LambdaPool } = (require('../local/lambda-pool') as typeof import('../local/lambda-pool'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
+  const { LambdaPool } = require('../local/lambda-pool') as typeof import('../local/lambda-pool');
   const dir = tempDir('noop');
   fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async (event) => ({ ok: true, trialId: event.trialId });\n');
   const pool = new LambdaPool({ functions: { Noop: { bundlePath: path.join(dir, 'index.js'), timeoutSeconds: 60, memoryMb: 256 } }, size: workers });
@@ -188,7 +190,8 @@ async function components(h: HarnessType, workers: number) {
   fs.rmSync(dir, { recursive: true, force: true });
 
   // The state machine library + the Map emulation, with every Lambda answering at once, in memory.
-  const { runStateMachine } = (require('../local/runner') as typeof import('../local/runner'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
+  const { runStateMachine } = require('../local/runner') as typeof import('../local/runner');
   const definition = (h as unknown as { definition?: object }).definition;
   let machinePerItemMs = NaN;
   if (definition) {
@@ -199,10 +202,10 @@ async function components(h: HarnessType, workers: number) {
       runStateMachine({
         definition,
         input: { sweepId: 'bench' },
-        invokeLambda: async (fn, payload) =>
-          /Plan/.test(fn) ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items } : { trialId: (payload as { trialId?: string }).trialId },
-        readJson: async (b, k) => mem.get(`${b}/${k}`),
-        writeJson: async (b, k, v) => void mem.set(`${b}/${k}`, v),
+        invokeLambda: (fn, payload) =>
+          Promise.resolve(/Plan/.test(fn) ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items } : { trialId: (payload as { trialId?: string }).trialId }),
+        readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
+        writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),
       });
     await runOnce(); // validation of the definition is cached per process; JIT warm-up
     const t0 = performance.now();
@@ -264,14 +267,15 @@ async function main() {
   note(machineLine(m0));
 
   let t0 = performance.now();
-  const mod: HarnessModule = (require('../local/harness') as typeof import('../local/harness'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this import is what is timed
+  const mod: HarnessModule = require('../local/harness') as typeof import('../local/harness');
   const importMs = since(t0);
 
   // A profiled run keeps its assembly next to the profiles: the bundles' source maps say where their time went.
   const cacheDir = profileChild ? path.join(profileChild, 'cache') : tempDir('cache');
   try {
     const start = profileChild ? undefined : await startups(mod, cacheDir, workers, warmRuns, !flag('no-cold'));
-    if (profileChild) await mod.loadAssembly({ cacheDir, log: note });
+    if (profileChild) mod.loadAssembly({ cacheDir, log: note });
 
     // --s3 memory: the sweeps talk to the bench-only in-memory S3 server instead of s3rver (a what-if).
     const memoryS3 = arg('s3', 's3rver') === 'memory' ? await startMemoryS3(['regsweep-local']) : undefined;

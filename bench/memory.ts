@@ -62,7 +62,8 @@ async function snapshotMb(worker: Worker): Promise<number> {
 }
 
 async function child(trials: number, workers: number, snapshots: boolean): Promise<void> {
-  const { Harness } = (require('../local/harness') as typeof import('../local/harness'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: a process that only re-runs this script (reexecLikeCli) never loads the harness
+  const { Harness } = require('../local/harness') as typeof import('../local/harness');
   const h = await Harness.start({ workers });
   try {
     const dataDir = tempDir('mem');
@@ -89,7 +90,7 @@ async function child(trials: number, workers: number, snapshots: boolean): Promi
     const t0 = performance.now();
     const result = await h.runSweep(tinySpec(`mem-${trials}`, source, trials), {
       onEvent: (e) => {
-        clock.onEvent(e as never);
+        clock.onEvent(e);
         if ((e as { type?: string }).type === 'MapItemSucceeded' && !snapshotTaken) {
           sample();
           peakRssMap = peakRss;
@@ -142,7 +143,7 @@ function runChild(trials: number, workers: number, snapshots: boolean): Promise<
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
       } catch (e) {
-        reject(e);
+        reject(new Error(`child for ${trials} trials printed no JSON result: ${(e as Error).message}`));
       }
     });
   });
@@ -158,8 +159,9 @@ async function main() {
   const m0 = machine();
   note(machineLine(m0));
   // Warm the assembly cache in this process, so the children measure sweeps, not synthesis.
-  const { loadAssembly } = (require('../local/harness') as typeof import('../local/harness'));
-  await loadAssembly({ log: note });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, as in child()
+  const { loadAssembly } = require('../local/harness') as typeof import('../local/harness');
+  loadAssembly({ log: note });
   const results: ChildResult[] = [];
   for (const n of sizes) {
     note(`sweep of ${n} trials in a fresh process...`);

@@ -88,7 +88,7 @@ async function main() {
   const trials = expandGrid(parseSpec(raw)).length;
 
   const calibration = await threadScaling();
-  const asm = await loadAssembly({ log: note }); // warm the cache first: synthesis is not what is measured
+  const asm = loadAssembly({ log: note }); // warm the cache first: synthesis is not what is measured
   note(`assembly ${asm.cached ? 'from the cache' : 'synthesized now'}; ${trials} trials per sweep`);
   // One harness per worker count, started once (so an edit of the sources meanwhile cannot make a run synthesize);
   // the sweeps alternate between them.

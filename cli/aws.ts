@@ -77,7 +77,7 @@ const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET',
 /** The innermost SDK error: ObjectStore wraps S3 errors in an S3OperationError whose `cause` is the SDK's. */
 function rootCause(e: unknown): ErrorLike {
   let cur = (e ?? {}) as ErrorLike;
-  for (let i = 0; i < 5 && cur.name === 'S3OperationError' && cur.cause; i++) cur = cur.cause as ErrorLike;
+  for (let i = 0; i < 5 && cur.name === 'S3OperationError' && cur.cause; i++) cur = cur.cause;
   if ((cur.name === undefined || cur.name === 'Error') && cur.cause && typeof cur.cause === 'object') {
     const inner = cur.cause as ErrorLike;
     if (inner.code || inner.name) return inner;

@@ -242,7 +242,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     await refuseOtherSpec(new SweepStore(harness.store, sweepId), planned, kept, s3Dir ? `remove ${s3Dir}${flags.keep ? ` (the kept S3 data of every sweep in ${out})` : ''}` : 'delete it there');
     if (datasetFile) await harness.uploadDataset(datasetFile, datasetName);
     const progress = progressReporter(trials, !!flags.json);
-    const running = harness.runSweep(input as unknown as Record<string, unknown>, { executionName: sweepId, onEvent: (e) => progress.onEvent(e as MapRunEvent) });
+    const running = harness.runSweep(input, { executionName: sweepId, onEvent: (e) => progress.onEvent(e) });
     running.catch(() => undefined); // abandoned when interrupted
     const result = await Promise.race([running, interrupted]).finally(() => {
       progress.stop();
@@ -275,7 +275,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     let data: SweepData;
     try {
       data = await loadSweep(outDir, {});
-      await writeReport(data, report);
+      writeReport(data, report);
     } catch (e) {
       const why = `sweep ${sweepId} finished, but its report could not be written to ${report}: ${(e as Error).message}`;
       printOutcome({ status: 'FAILED', sweepId, error: 'ReportError', cause: (e as Error).message, results: outDir, kept, resume }, !!flags.json, why);
@@ -286,7 +286,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     const best = data.best;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (flags.json) {
-      process.stdout.write(JSON.stringify(sweepSummary(board, best!, { report, backend: best?.backend ?? board.backend }), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(sweepSummary(board, best, { report, backend: best?.backend ?? board.backend }), null, 2) + '\n');
     } else {
       const lines = [
         leaderboardTable(board, { top: 15 }),

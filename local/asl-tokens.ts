@@ -98,7 +98,7 @@ class Resolver {
       const dot = args.indexOf('.');
       [id, attr] = dot < 0 ? [args, undefined] : [args.slice(0, dot), args.slice(dot + 1)];
     } else if (Array.isArray(args) && args.length === 2) {
-      [id, attr] = [args[0], this.resolve(args[1])];
+      [id, attr] = [args[0] as unknown, this.resolve(args[1])];
     }
     if (typeof id !== 'string' || typeof attr !== 'string') {
       throw new UnresolvableTokenError(`Fn::GetAtt expects [logicalId, attribute], got ${show(args)}`);
@@ -125,7 +125,7 @@ class Resolver {
     return template.replace(/\$\{([^}]*)\}/g, (_m, inner: string) => {
       if (inner.startsWith('!')) return `\${${inner.slice(1)}}`;
       const name = inner.trim();
-      if (Object.prototype.hasOwnProperty.call(vars, name)) return this.asString(this.resolve(vars[name] as Json), 'Fn::Sub');
+      if (Object.prototype.hasOwnProperty.call(vars, name)) return this.asString(this.resolve(vars[name]), 'Fn::Sub');
       const dot = name.indexOf('.');
       if (dot > 0 && !name.startsWith('AWS::')) return this.getAtt(name);
       return this.ref(name);

@@ -341,11 +341,12 @@ export async function runStateMachine(opts: RunStateMachineOptions): Promise<Run
     if (state.Resource === EMULATED_FAIL_RESOURCE) {
       const fail = prepared.fails.get(name) as AslState;
       taskHandlers[name] = async (input) => {
-        const value = async (literal: unknown, path: unknown) =>
-          typeof path === 'string' ? evaluatePath(path, input, contextObject) : literal;
+        const value = (literal: unknown, path: unknown): Promise<unknown> =>
+          typeof path === 'string' ? evaluatePath(path, input, contextObject) : Promise.resolve(literal);
+        const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
         const error = await value(fail.Error, fail.ErrorPath);
         const cause = await value(fail.Cause, fail.CausePath);
-        throw new StatesError(String(error ?? ''), String(cause ?? ''));
+        throw new StatesError(text(error), text(cause));
       };
     } else if (state.Resource === EMULATED_MAP_RESOURCE) {
       const mapState = prepared.maps.get(name) as AslState;

@@ -53,7 +53,7 @@ export function otherLoadMeter(liveChildren: () => number = () => 0): (() => Oth
     return () => undefined;
   }
   return () => {
-    const s = start!;
+    const s = start;
     const dt = performance.now() - s.t;
     const busy = machineBusyMs() - s.busy;
     const own = ownTreeMs() + liveChildren() - s.own;

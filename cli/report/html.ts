@@ -17,7 +17,7 @@ import { summaryScore } from './rows';
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 

@@ -39,7 +39,7 @@ export async function readItems(name: string, state: AslState, input: unknown, e
     if (!Array.isArray(items)) {
       throw new StatesError('States.Runtime', `Map state ${name}: the input (or ItemsPath) is not an array`, false);
     }
-    return items;
+    return items as unknown[];
   }
   const params = (await evaluateTemplate(reader.Parameters ?? {}, input, ctx)) as Record<string, unknown>;
   const { Bucket: bucket, Key: key } = params;
@@ -57,13 +57,14 @@ export async function readItems(name: string, state: AslState, input: unknown, e
     );
   }
   if (doc === undefined) throw new StatesError('States.ItemReaderFailed', `The specified key does not exist: s3://${bucket}/${key}`);
-  const items = typeof cfg.ItemsPointer === 'string' ? jsonPointer(doc, cfg.ItemsPointer) : doc;
-  if (!Array.isArray(items)) {
+  const found = typeof cfg.ItemsPointer === 'string' ? jsonPointer(doc, cfg.ItemsPointer) : doc;
+  if (!Array.isArray(found)) {
     throw new StatesError(
       'States.ItemReaderFailed',
       `s3://${bucket}/${key}${typeof cfg.ItemsPointer === 'string' ? ` at ${cfg.ItemsPointer}` : ''} is not a JSON array`,
     );
   }
+  const items = found as unknown[];
   const maxItems = await fieldOrPath(cfg, 'MaxItems', input, ctx);
   if (maxItems !== undefined) {
     if (!Number.isInteger(maxItems) || (maxItems as number) < 0) {

@@ -39,7 +39,7 @@ function assertEveryTaskOverridden(definition: Record<string, unknown>, handlers
       if (st.Type === 'Task' && typeof handlers[name] !== 'function') {
         throw new StatesError('States.Runtime', `Task state ${JSON.stringify(name)} has no local handler; refusing to call AWS`, false);
       }
-      for (const key of ['ItemProcessor', 'Iterator']) if (isObj(st[key])) visit((st[key] as Record<string, unknown>).States);
+      for (const key of ['ItemProcessor', 'Iterator']) if (isObj(st[key])) visit(st[key].States);
       if (Array.isArray(st.Branches)) for (const b of st.Branches) if (isObj(b)) visit(b.States);
     }
   };
@@ -79,7 +79,7 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
 
   env.onEvent?.({ type: 'MapRunStarted', stateName, mapRunArn, total });
   const selector = state.ItemSelector ?? state.Parameters;
-  const records: (ItemRecord | undefined)[] = new Array(total);
+  const records = new Array<ItemRecord | undefined>(total);
   let succeeded = 0;
   let failed = 0;
   let next = 0;

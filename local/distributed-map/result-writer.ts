@@ -11,14 +11,14 @@ import { isObj, type AslState, type ItemRecord, type MapRunEnvironment, type Map
 /** Throws UnsupportedMapFeatureError for a ResultWriter other than s3:putObject with OutputType JSON. */
 export function checkResultWriter(name: string, writer: unknown): void {
   if (!isObj(writer)) throw new UnsupportedMapFeatureError(name, 'a non-object ResultWriter');
-  if (writer.Resource !== undefined && !/^arn:[^:]+:states:::s3:putObject$/.test(String(writer.Resource))) {
+  if (writer.Resource !== undefined && (typeof writer.Resource !== 'string' || !/^arn:[^:]+:states:::s3:putObject$/.test(writer.Resource))) {
     throw new UnsupportedMapFeatureError(name, `ResultWriter resource ${JSON.stringify(writer.Resource)}`);
   }
   const wc = isObj(writer.WriterConfig) ? writer.WriterConfig : {};
   if (wc.OutputType !== undefined && wc.OutputType !== 'JSON') {
     throw new UnsupportedMapFeatureError(name, `ResultWriter OutputType ${JSON.stringify(wc.OutputType)} (only JSON)`);
   }
-  if (wc.Transformation !== undefined && !['NONE', 'COMPACT', 'FLATTEN'].includes(String(wc.Transformation))) {
+  if (wc.Transformation !== undefined && (typeof wc.Transformation !== 'string' || !['NONE', 'COMPACT', 'FLATTEN'].includes(wc.Transformation))) {
     throw new UnsupportedMapFeatureError(name, `ResultWriter Transformation ${JSON.stringify(wc.Transformation)}`);
   }
 }
@@ -27,7 +27,9 @@ export function checkResultWriter(name: string, writer: unknown): void {
 export function resultWriterOf(state: AslState): { writer?: Record<string, unknown>; transformation: string } {
   const writer = isObj(state.ResultWriter) ? state.ResultWriter : undefined;
   const writerConfig = isObj(writer?.WriterConfig) ? writer.WriterConfig : {};
-  return { writer, transformation: String(writerConfig.Transformation ?? (writer ? 'NONE' : 'COMPACT')) };
+  // checkResultWriter let only NONE, COMPACT and FLATTEN through.
+  const transformation = typeof writerConfig.Transformation === 'string' ? writerConfig.Transformation : writer ? 'NONE' : 'COMPACT';
+  return { writer, transformation };
 }
 
 /** The execution record Step Functions writes for a child execution (Transformation NONE). */

@@ -27,9 +27,9 @@ const KEPT_FIELDS = ['Comment', 'InputPath', 'ResultSelector', 'ResultPath', 'Ou
 
 function neutralizeTaskFailed(rules: unknown): unknown {
   if (!Array.isArray(rules)) return rules;
-  return rules.map((r) =>
+  return rules.map((r: unknown) =>
     isObj(r) && Array.isArray(r.ErrorEquals)
-      ? { ...r, ErrorEquals: r.ErrorEquals.map((e) => (e === 'States.TaskFailed' ? NEVER_MATCHING_ERROR : e)) }
+      ? { ...r, ErrorEquals: r.ErrorEquals.map((e: unknown) => (e === 'States.TaskFailed' ? NEVER_MATCHING_ERROR : e)) }
       : r,
   );
 }
@@ -51,7 +51,7 @@ function transformStates(states: Record<string, AslState>, maps: Map<string, Asl
       if (isObj(sub) && isObj(sub.States)) s[key] = { ...sub, States: transformStates(sub.States as Record<string, AslState>, maps) };
     }
     if (Array.isArray(s.Branches)) {
-      s.Branches = s.Branches.map((b) =>
+      s.Branches = s.Branches.map((b: unknown) =>
         isObj(b) && isObj(b.States) ? { ...b, States: transformStates(b.States as Record<string, AslState>, maps) } : b,
       );
     }
