@@ -5,7 +5,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STATE_NAMES } from '../../infra/contract';
 import { LAMBDA_TRANSIENT_ERRORS, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
-import { asArray, onlyResourceId, placeholderOf, stateMachineDefinition, statementResources, statementsOfRole, synthesize, type Asl, removeTempDirs } from './support';
+import { asArray, onlyResourceId, placeholderOf, roleIdOf, stateMachineDefinition, statementResources, statementsOfRole, synthesize, type Asl, type AslState, removeTempDirs } from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -43,8 +43,8 @@ function mainPath(def: Asl): string[] {
   return out;
 }
 
-function expectTransientRetry(state: Record<string, any>): void {
-  const retry = (state.Retry as Record<string, any>[]).find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+function expectTransientRetry(state: AslState): void {
+  const retry = state.Retry!.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
   expect(retry).toBeDefined();
   expect(retry!.ErrorEquals).toEqual(expect.arrayContaining([...LAMBDA_TRANSIENT_ERRORS]));
   expect(retry!.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']));
@@ -139,7 +139,7 @@ describe('RunTrials (Distributed Map)', () => {
     expect(fail.Error).toBe('States.ExceedToleratedFailureThreshold');
     expect(fail.Cause).toBeUndefined();
     expect(fail.CausePath).toMatch(/^States\.Format\('.*s3:\/\/\{\}\/sweeps\/\{\}\/trials\/.*', .*\)$/);
-    const args = /', (.*)\)$/.exec(fail.CausePath)![1].split(', ');
+    const args = /', (.*)\)$/.exec(fail.CausePath!)![1].split(', ');
     expect(args).toEqual(['$.trialCount', '$.error.Cause', '$.bucket', '$.sweepId', '$.bucket', '$.sweepId']);
     expect(fail.CausePath).toContain('More than 10% of the {} trials failed ({})');
   });
@@ -175,9 +175,9 @@ describe('TrainTrial (item processor)', () => {
   });
 
   it('retries Lambda service errors and throttling with exponential backoff and jitter, and nothing else', () => {
-    const retry = processor().States.TrainTrial.Retry as Record<string, any>[];
+    const retry = processor().States.TrainTrial.Retry!;
     expectTransientRetry(processor().States.TrainTrial);
-    for (const r of retry) expect(r.ErrorEquals.every((e: string) => e.startsWith('Lambda.'))).toBe(true);
+    for (const r of retry) expect(r.ErrorEquals.every((e) => e.startsWith('Lambda.'))).toBe(true);
   });
 
   it('has no Catch anywhere in the item processor, so a failed trial fails its child execution', () => {
@@ -202,8 +202,8 @@ describe('the state machine resource', () => {
     // Prepare
     const bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     const bucketArn = placeholderOf(template, { 'Fn::GetAtt': [bucketId, 'Arn'] });
-    const smRole = template.toJSON().Resources[onlyResourceId(template, 'AWS::StepFunctions::StateMachine')].Properties.RoleArn['Fn::GetAtt'][0];
-    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const smRole = roleIdOf(template, onlyResourceId(template, 'AWS::StepFunctions::StateMachine'), 'RoleArn');
+    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
     const resourcesFor = (action: string) =>
       s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
     const manifests = `${bucketArn}/sweeps/*/manifest.json`;

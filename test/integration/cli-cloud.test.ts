@@ -4,9 +4,12 @@
  * test/support/aws-stub.ts, which the real SDK clients reach through AWS_ENDPOINT_URL_SFN /
  * AWS_ENDPOINT_URL_CLOUDFORMATION. The child runs with fake credentials, no profile, no instance metadata.
  */
+import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { StartResult } from '../../cli/cloud/start';
+import type { SweepSummaryJson } from '../../cli/summary';
 import { AwsSetupError, DEFAULT_STACK_NAME, STACK_OUTPUTS, explainAwsError, redactSecrets } from '../../cli/aws';
 import { configId, configLabel, type RegConfig } from '../../shared/search/grid';
 import { bestKey, leaderboardKey, manifestKey, trialKey } from '../../shared/store/layout';
@@ -169,7 +172,7 @@ describe('regsweep upload-dataset', () => {
     expect(describe.credential).toMatch(new RegExp(`^${FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID}/\\d{8}/${STUB_REGION}/cloudformation/aws4_request$`));
   });
 
-  it('without --target checks the structure, not the values: a text column passes; the rows and columns are counted', async () => {
+  it('without --target checks the structure, not the values: a text column passes; the rows and columns are counted', () => {
     const file = writeFile('labels.csv', 'id,x,y\nalpha,1,2\nbeta,2,4\ngamma,3,6\n');
     const r = run(['upload-dataset', file, ...bucketFlags()]);
     expect(r.code).toBe(0);
@@ -227,10 +230,10 @@ describe('regsweep start', () => {
     const file = writeFile('fresh.json', spec);
     const first = run(['start', '--spec', file, '--json', ...s3flags()]);
     expect(first.code).toBe(0);
-    const j = JSON.parse(first.stdout);
+    const j = JSON.parse(first.stdout) as StartResult;
     expect(j.sweepId).toMatch(/^diabetes-\d{8}-\d{6}-[0-9a-f]{6}$/);
     expect(j).toMatchObject({ executionArn: executionArn(j.sweepId), executionName: j.sweepId, dataset: `s3://${BUCKET}/datasets/diabetes.csv`, trials: 18, resumed: false });
-    expect(JSON.parse((await aws.requests('StartExecution'))[0].body.input as string).sweepId).toBe(j.sweepId);
+    expect((JSON.parse((await aws.requests('StartExecution'))[0].body.input as string) as { sweepId: string }).sweepId).toBe(j.sweepId);
 
     // the first execution is still RUNNING in the stub
     const again = [...['start', '--spec', file, '--sweep-id', j.sweepId], ...s3flags()];
@@ -244,7 +247,7 @@ describe('regsweep start', () => {
     const starts = await aws.requests('StartExecution');
     const last = starts[starts.length - 1];
     expect(last.body.name).toMatch(new RegExp(`^${j.sweepId}-r[0-9a-z]+$`));
-    expect(JSON.parse(last.body.input as string).sweepId).toBe(j.sweepId);
+    expect((JSON.parse(last.body.input as string) as { sweepId: string }).sweepId).toBe(j.sweepId);
   });
 
   it.each<[string, object, RegExp]>([
@@ -365,7 +368,7 @@ describe('regsweep results', () => {
     const r = run(['results', id, '--json', '--report', report, ...s3flags()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as SweepSummaryJson;
     expect(Object.keys(j)).toEqual(['sweepId', 'backend', 'trials', 'best', 'test', 'leaderboard', 'report']);
     expect(j).toMatchObject({
       sweepId: id,

@@ -4,6 +4,7 @@
  * nor mixed (another spec under the same sweep id is refused), a sweep that dies in PlanSweep shows its own error,
  * and Ctrl-C says "interrupted" (exit 130) with the command that resumes.
  */
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -2,6 +2,17 @@ import { Matrix, solve } from 'ml-matrix';
 import { readDatasetFile } from '../../shared/data/parse';
 import { regsweep } from '../support/cli';
 
+/** The trial record `regsweep train --json` prints (JSON: a missing metric is null). */
+interface TrainJson {
+  status: string;
+  solver?: string;
+  rows: { train: number; validation: number };
+  validation: { r2: number } | null;
+  gap: number | null;
+  coefficients?: Record<string, number>;
+  intercept?: number;
+}
+
 describe('regsweep train', () => {
   it('trains a linear L1 model and prints the record alone as JSON, coefficients keyed by feature', () => {
     const r = regsweep([
@@ -9,15 +20,15 @@ describe('regsweep train', () => {
       '--optimizer', 'sgd', '--batch-size', '1000', '--learning-rate', '0.05', '--epochs', '400', '--patience', '0', '--json',
     ]);
     expect(r.code).toBe(0);
-    const rec = JSON.parse(r.stdout);
+    const rec = JSON.parse(r.stdout) as TrainJson;
     expect(rec.status).toBe('succeeded');
     expect(rec.rows).toEqual({ train: 480, validation: 120 });
-    expect(Object.keys(rec.coefficients)).toEqual(Array.from({ length: 40 }, (_, i) => `f${i}`));
+    expect(Object.keys(rec.coefficients!)).toEqual(Array.from({ length: 40 }, (_, i) => `f${i}`));
     expect(typeof rec.intercept).toBe('number');
     // alpha = 240 / (2 * 480) = 0.25: the six true features stay, most noise features are exactly zero
-    for (const f of ['f0', 'f1', 'f2', 'f3', 'f4']) expect(rec.coefficients[f]).not.toBe(0);
-    expect(Object.values(rec.coefficients).filter((v) => v === 0).length).toBeGreaterThanOrEqual(25);
-    expect(rec.validation.r2).toBeGreaterThan(0.7);
+    for (const f of ['f0', 'f1', 'f2', 'f3', 'f4']) expect(rec.coefficients![f]).not.toBe(0);
+    expect(Object.values(rec.coefficients!).filter((v) => v === 0).length).toBeGreaterThanOrEqual(25);
+    expect(rec.validation!.r2).toBeGreaterThan(0.7);
     expect(r.stderr).toMatch(/TensorFlow.js backend: (wasm|tensorflow|cpu)/);
   });
 
@@ -35,22 +46,22 @@ describe('regsweep train', () => {
 
     const r = regsweep(['train', '--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l2', '--lambda', '37', '--hidden', '', '--holdout', '0', '--json']);
     expect(r.code).toBe(0);
-    const rec = JSON.parse(r.stdout);
+    const rec = JSON.parse(r.stdout) as TrainJson;
     expect(rec.solver).toBe('closed-form');
-    const got = ds.features.map((f) => rec.coefficients[f] as number);
+    const got = ds.features.map((f) => rec.coefficients![f]);
     const err = Math.max(...got.map((g, j) => Math.abs(g - expected[j]))) / Math.max(...expected.map(Math.abs));
     expect(err).toBeLessThan(1e-8);
 
     const noisy = regsweep(['train', '--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l2', '--lambda', '37', '--hidden', '', '--holdout', '0', '--learning-rate', '0.5', '--epochs', '3', '--json']);
     expect(noisy.code).toBe(0);
     expect(noisy.stderr).toMatch(/note: --epochs, --learning-rate ignored: a linear regression with l2 is solved exactly \(closed-form\)/);
-    expect(JSON.parse(noisy.stdout).coefficients).toEqual(rec.coefficients);
+    expect((JSON.parse(noisy.stdout) as TrainJson).coefficients).toEqual(rec.coefficients);
   });
 
   it('--holdout 0 trains on every row and reports no validation metrics', () => {
     const r = regsweep(['train', '--data', 'examples/data/diabetes.csv', '--target', 'progression', '--hidden', '8', '--epochs', '3', '--holdout', '0', '--json']);
     expect(r.code).toBe(0);
-    const rec = JSON.parse(r.stdout);
+    const rec = JSON.parse(r.stdout) as TrainJson;
     expect(rec.rows).toEqual({ train: 442, validation: 0 });
     expect(rec.validation).toBeNull();
     expect(rec.gap).toBeNull();

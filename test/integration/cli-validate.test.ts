@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ValidateJson } from '../../cli/validate';
 import { regsweep } from '../support/cli';
 
 let tmp: string;
@@ -37,7 +38,7 @@ describe('regsweep validate', () => {
   it('--json prints trials, configs, folds and the dataset; an s3:// source is reported, not fetched', () => {
     const local = regsweep(['validate', '--spec', 'examples/specs/breast-cancer.json', '--json']);
     expect(local.code).toBe(0);
-    const json = JSON.parse(local.stdout);
+    const json = JSON.parse(local.stdout) as ValidateJson;
     expect(json).toMatchObject({ trials: 60, configs: 12, folds: 5 });
     expect(json.dataset).toMatchObject({ source: 'examples/data/breast_cancer.csv', location: 'local', rows: 569, features: 30, classes: 2, testRows: 114 });
 

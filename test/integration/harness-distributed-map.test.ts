@@ -15,7 +15,7 @@ import { BUCKET, MemoryS3, fakeSweep, sweepDefinition } from '../fixtures/harnes
 type MapState = AslState & Record<string, unknown>;
 
 function runTrials(def: ReturnType<typeof sweepDefinition>): MapState {
-  return def.States.RunTrials as MapState;
+  return def.States.RunTrials;
 }
 
 /** The sweep without the Catch on the Map (and its then unreachable Fail state): the Map's error ends the run. */

@@ -2,6 +2,7 @@
  * The synthesized workflow end to end through the harness: the CDK stack's state machine, the bundles
  * NodejsFunction built, the local S3 server, and the Distributed Map emulation.
  */
+import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

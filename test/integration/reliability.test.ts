@@ -7,6 +7,7 @@
  * or (a trial that died without writing) a failed child execution of the map run with its error; and nothing is
  * written outside datasets/ and sweeps/<id>/.
  */
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';

@@ -1,6 +1,7 @@
 /**
  * shared/s3.ts against a real local S3 server (s3rver in a child process) with the real AWS SDK.
  */
+import { expect } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -198,7 +198,7 @@ function runStubServer(): void {
   function stepFunctions(op: string, body: Record<string, unknown>, res: http.ServerResponse): void {
     if (op === 'StartExecution') {
       const stateMachineArn = String(body.stateMachineArn);
-      const name = String(body.name ?? `exec-${requestCounter}`);
+      const name = typeof body.name === 'string' ? body.name : `exec-${requestCounter}`;
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
       if (executions.has(executionArn)) return sfnError(res, 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       const startDate = new Date().toISOString();

@@ -114,10 +114,10 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
   if (board) {
     const failedIds = board.failedTrials.map((f) => f.trialId).sort();
     if (JSON.stringify(failedIds) !== JSON.stringify([...failed.keys()].sort())) {
-      throw new Error(`sweep ${sweepId}: leaderboard failed trials ${failedIds} differ from the failed records ${[...failed.keys()]}`);
+      throw new Error(`sweep ${sweepId}: leaderboard failed trials ${failedIds.join(',')} differ from the failed records ${[...failed.keys()].join(',')}`);
     }
     if (JSON.stringify([...board.missingTrialIds].sort()) !== JSON.stringify([...died.keys()].sort())) {
-      throw new Error(`sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds} differ from those without a record ${[...died.keys()]}`);
+      throw new Error(`sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds.join(',')} differ from those without a record ${[...died.keys()].join(',')}`);
     }
   }
   return { planned: items.length, succeeded, failed, diedWithoutRecord: died };

@@ -15,8 +15,15 @@ const template = JSON.parse(
   fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8'),
 ) as CfnTemplate;
 
-// Resolved ASL is untyped JSON.
-type States = Record<string, Record<string, any>>;
+// Resolved ASL is untyped JSON: the fields these assertions read.
+interface State {
+  Resource?: string;
+  Parameters: { FunctionName?: string; Bucket?: string; [k: string]: unknown };
+  ItemReader: State;
+  ResultWriter: State;
+  ItemProcessor: { States: States };
+}
+type States = Record<string, State>;
 
 function logicalIdOf(type: string, prefix: string): string {
   const id = Object.keys(template.Resources ?? {}).find((k) => k.startsWith(prefix) && template.Resources![k].Type === type);

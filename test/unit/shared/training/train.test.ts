@@ -34,7 +34,7 @@ describe('penalized objective (the seed article example)', () => {
       const X = tf.tensor2d([[1, 2], [2, 4], [3, 6], [4, 8]]);
       const y = tf.tensor2d([1, 3, 5, 7], [4, 1]);
       const theta = tf.tensor2d([1, 1], [2, 1]);
-      return objective('regression', tf.matMul(X, theta) as tf.Tensor2D, y, [theta], penaltyCoefficients(r, 4)).dataSync()[0];
+      return objective('regression', tf.matMul<tf.Tensor2D>(X, theta), y, [theta], penaltyCoefficients(r, 4)).dataSync()[0];
     });
     expect(value).toBeCloseTo(6.875, 6);
   });
@@ -218,19 +218,19 @@ describe('explicit backpropagation', () => {
     const layout = paramLayout(config);
     const l2 = 0.05;
     const [manual, auto] = tf.tidy(() => {
-      const x = tf.randomNormal([8, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const x = tf.randomNormal<tf.Rank.R2>([8, 4], 0, 1, 'float32', 1);
       const y =
         task === 'regression'
-          ? (tf.randomNormal([8, 1], 0, 1, 'float32', 2) as tf.Tensor2D)
+          ? tf.randomNormal<tf.Rank.R2>([8, 1], 0, 1, 'float32', 2)
           : outputs === 1
             ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1], [8, 1])
-            : (tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast('float32') as tf.Tensor2D);
+            : tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast<tf.Tensor2D>('float32');
       const masks = stepMasks(config, 8, rate, 77);
       const flat = tf.concat([...model.kernels.map((k) => k.reshape([-1])), ...model.biases]) as tf.Tensor1D;
       const kernelMask = tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize));
       const g = batchGradient(model, flat, task, x, y, masks, { coefficient: l2, kernelMask }, tf.scalar(1 / 8));
       const vars = [...model.kernels, ...model.biases];
-      const { grads } = tf.variableGrads(() => tf.add(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })) as tf.Scalar, vars);
+      const { grads } = tf.variableGrads(() => tf.add<tf.Scalar>(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })), vars);
       const reference = tf.concat(vars.map((v) => grads[v.name].reshape([-1])));
       return [Array.from(g.dataSync()), Array.from(reference.dataSync())];
     });
