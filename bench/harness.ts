@@ -80,7 +80,19 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   }
   // Keep the server's store small and each run independent.
   await h.store.deletePrefix(`sweeps/${id}/`);
-  return { trials, wallMs, mapMs: clock.mapMs, phases: clock.phases, handlerMs, coldStarts: h.poolStats().coldStarts - before, status: result.status, load, cpuMs, s3CpuMs, otherCores };
+  return {
+    trials,
+    wallMs,
+    mapMs: clock.mapMs,
+    phases: clock.phases,
+    handlerMs,
+    coldStarts: h.poolStats().coldStarts - before,
+    status: result.status,
+    load,
+    cpuMs,
+    s3CpuMs,
+    otherCores,
+  };
 }
 
 /** Start-up: cold (empty cache) once, then warm starts; each closed again. */
@@ -151,9 +163,11 @@ async function components(h: HarnessType, workers: number) {
     for (let i = 0; i < 10; i++) await fn(-1 - i);
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < n) await fn(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) await fn(next++);
+      }),
+    );
     return since(t0) / n;
   };
   // A record of the size a tiny trial writes (about 1.5 KB).
@@ -166,11 +180,15 @@ async function components(h: HarnessType, workers: number) {
     getRecordMs: ms(await timeEach((i) => store.getText(`bench/r/${Math.max(0, i) % reps}.json`)), 2),
     /** Server throughput with `workers` clients: a trial's 3 requests (GET 404, HEAD, PUT) back to back. */
     trialRequestsAtWorkersMs: ms(
-      await timeEach(async (i) => {
-        await store.getJson(`bench/missing-${i}.json`);
-        await store.head('bench/dataset.csv');
-        await store.putText(`bench/w/${i}.json`, record);
-      }, reps, workers),
+      await timeEach(
+        async (i) => {
+          await store.getJson(`bench/missing-${i}.json`);
+          await store.head('bench/dataset.csv');
+          await store.putText(`bench/w/${i}.json`, record);
+        },
+        reps,
+        workers,
+      ),
       2,
     ),
     /** Aggregate's read pattern (32 GETs in flight), per record. */
@@ -184,7 +202,14 @@ async function components(h: HarnessType, workers: number) {
   const dir = tempDir('noop');
   fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async (event) => ({ ok: true, trialId: event.trialId });\n');
   const pool = new LambdaPool({ functions: { Noop: { bundlePath: path.join(dir, 'index.js'), timeoutSeconds: 60, memoryMb: 256 } }, size: workers });
-  const event = { sweepId: 'bench', trialId: 't-0123456789abcdef', configId: 'l2-0123456789', fold: 1, seed: 8, reg: { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 } };
+  const event = {
+    sweepId: 'bench',
+    trialId: 't-0123456789abcdef',
+    configId: 'l2-0123456789',
+    fold: 1,
+    seed: 8,
+    reg: { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 },
+  };
   const poolMs = await timeEach(() => pool.invoke('Noop', event), 2000, 100);
   await pool.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -197,13 +222,20 @@ async function components(h: HarnessType, workers: number) {
   if (definition) {
     const items = 2000;
     const mem = new Map<string, unknown>();
-    mem.set(`${h.bucket}/m.json`, Array.from({ length: items }, (_, i) => ({ ...event, fold: i })));
+    mem.set(
+      `${h.bucket}/m.json`,
+      Array.from({ length: items }, (_, i) => ({ ...event, fold: i })),
+    );
     const runOnce = () =>
       runStateMachine({
         definition,
         input: { sweepId: 'bench' },
         invokeLambda: (fn, payload) =>
-          Promise.resolve(/Plan/.test(fn) ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items } : { trialId: (payload as { trialId?: string }).trialId }),
+          Promise.resolve(
+            /Plan/.test(fn)
+              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items }
+              : { trialId: (payload as { trialId?: string }).trialId },
+          ),
         readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
         writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),
       });
@@ -221,7 +253,22 @@ async function profileMode(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 's3'), { recursive: true });
   const s3Dir = tempDir('s3');
-  const s3 = spawn(process.execPath, ['--openssl-legacy-provider', '--cpu-prof', `--cpu-prof-dir=${path.join(dir, 's3')}`, path.join(REPO, 'local', 's3rver-process.js'), '--dir', s3Dir, '--port', '0', '--bucket', 'regsweep-local'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const s3 = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      '--cpu-prof',
+      `--cpu-prof-dir=${path.join(dir, 's3')}`,
+      path.join(REPO, 'local', 's3rver-process.js'),
+      '--dir',
+      s3Dir,
+      '--port',
+      '0',
+      '--bucket',
+      'regsweep-local',
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     s3.stdout.on('data', (c: Buffer) => {
@@ -232,26 +279,73 @@ async function profileMode(dir: string): Promise<void> {
     s3.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
   });
   const size = String(numbers('sizes', [500])[0]);
-  const childArgs = ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'main')}`, '-e', "require('tsx/cjs'); require(process.argv[1])", __filename, '--profile-child', dir, '--sizes', size, '--reps', '1', '--no-cold', '--no-components', '--workers', arg('workers', '2')];
+  const childArgs = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${path.join(dir, 'main')}`,
+    '-e',
+    "require('tsx/cjs'); require(process.argv[1])",
+    __filename,
+    '--profile-child',
+    dir,
+    '--sizes',
+    size,
+    '--reps',
+    '1',
+    '--no-cold',
+    '--no-components',
+    '--workers',
+    arg('workers', '2'),
+  ];
   note(`profiling a ${size}-trial sweep: node ${childArgs.join(' ')}`);
-  const child = spawn(process.execPath, childArgs, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` } });
+  const child = spawn(process.execPath, childArgs, {
+    cwd: REPO,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` },
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   s3.kill('SIGTERM');
   await new Promise((resolve) => s3.once('exit', resolve));
   fs.rmSync(s3Dir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`profiled run failed (${code})`);
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'window.json'), 'utf8')) as { startUs: number; endUs: number; trials: number; bundles: Record<string, string>; wallMs: number };
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'window.json'), 'utf8')) as {
+    startUs: number;
+    endUs: number;
+    trials: number;
+    bundles: Record<string, string>;
+    wallMs: number;
+  };
   const threads = summarizeProfiles(profileFiles(dir), meta, meta.bundles).filter((t) => t.busyMs >= 5);
   if (!flag('keep-assembly')) fs.rmSync(path.join(dir, 'cache'), { recursive: true, force: true });
   const lines = [`CPU time by thread during the ${meta.trials}-trial sweep (${ms(meta.wallMs, 0)} ms wall; profiles in ${dir}):`];
   for (const t of threads) {
-    lines.push(`  ${t.role.padEnd(28)} busy ${String(t.busyMs).padStart(6)} ms = ${ms(t.busyMs / meta.trials, 2)} ms/trial   ${t.byOwner.slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `  ${t.role.padEnd(28)} busy ${String(t.busyMs).padStart(6)} ms = ${ms(t.busyMs / meta.trials, 2)} ms/trial   ${t.byOwner
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     lines.push(`      by kind: ${t.categories.map(([k, v]) => `${k} ${Math.round((100 * v) / t.busyMs)}%`).join(', ')}`);
-    if (t.hot.length) lines.push(`      hot (inclusive): ${t.hot.slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (t.hot.length)
+      lines.push(
+        `      hot (inclusive): ${t.hot
+          .slice(0, 6)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   }
   const cpu = threads.reduce((a, t) => a + t.busyMs, 0);
-  lines.push(`  total CPU ${cpu} ms = ${ms(cpu / meta.trials, 2)} ms/trial; on ${machine().nproc} cores at least ${ms(cpu / meta.trials / machine().nproc, 2)} ms/trial of wall`);
-  emit(lines, { bench: 'harness-profile', trials: meta.trials, wallMs: ms(meta.wallMs, 0), cpuMs: cpu, cpuMsPerTrial: ms(cpu / meta.trials, 2), threads, machine: machine() });
+  lines.push(
+    `  total CPU ${cpu} ms = ${ms(cpu / meta.trials, 2)} ms/trial; on ${machine().nproc} cores at least ${ms(cpu / meta.trials / machine().nproc, 2)} ms/trial of wall`,
+  );
+  emit(lines, {
+    bench: 'harness-profile',
+    trials: meta.trials,
+    wallMs: ms(meta.wallMs, 0),
+    cpuMs: cpu,
+    cpuMsPerTrial: ms(cpu / meta.trials, 2),
+    threads,
+    machine: machine(),
+  });
 }
 
 async function main() {
@@ -298,14 +392,27 @@ async function main() {
       for (let r = 0; r < reps; r++) {
         for (const n of sizes) {
           note(`sweep of ${n} trials (rep ${r + 1}/${reps}); load ${loadNow().load1}`);
-          const res = await tinySweep(h, source, n, `tiny-${seq++}`, profileChild ? (startUs, endUs) => {
-            const bundles: Record<string, string> = {};
-            for (const [id, res2] of Object.entries(h.assembly.template.Resources as Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>)) {
-              const k = res2.Properties?.Code?.S3Key;
-              if (res2.Type === 'AWS::Lambda::Function' && k) bundles[k.replace(/\.zip$/, '')] = id.replace(/^Functions/, '').replace(/[0-9A-F]{8}$/, '');
-            }
-            fs.writeFileSync(path.join(profileChild, 'window.json'), JSON.stringify({ startUs, endUs, trials: n, bundles, wallMs: (endUs - startUs) / 1e3 }));
-          } : undefined);
+          const res = await tinySweep(
+            h,
+            source,
+            n,
+            `tiny-${seq++}`,
+            profileChild
+              ? (startUs, endUs) => {
+                  const bundles: Record<string, string> = {};
+                  for (const [id, res2] of Object.entries(
+                    h.assembly.template.Resources as Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>,
+                  )) {
+                    const k = res2.Properties?.Code?.S3Key;
+                    if (res2.Type === 'AWS::Lambda::Function' && k) bundles[k.replace(/\.zip$/, '')] = id.replace(/^Functions/, '').replace(/[0-9A-F]{8}$/, '');
+                  }
+                  fs.writeFileSync(
+                    path.join(profileChild, 'window.json'),
+                    JSON.stringify({ startUs, endUs, trials: n, bundles, wallMs: (endUs - startUs) / 1e3 }),
+                  );
+                }
+              : undefined,
+          );
           runs.push(res);
           note(`  ${ms(res.wallMs, 0)} ms wall, ${ms(res.wallMs / n, 2)} ms/trial, map ${ms(res.mapMs / n, 2)} ms/trial`);
         }
@@ -337,9 +444,15 @@ async function main() {
           workerColdStarts: median(rs.map((r) => r.coldStarts)),
         };
       });
-      const fit = linearFit(bySize.map((s) => s.trials), bySize.map((s) => s.wallMs));
+      const fit = linearFit(
+        bySize.map((s) => s.trials),
+        bySize.map((s) => s.wallMs),
+      );
       // CPU grows linearly too; its slope / cores is the wall per trial on an otherwise idle machine (at best).
-      const cpuFit = linearFit(sizes.map((n) => n), sizes.map((n) => median(runs.filter((r) => r.trials === n).map((r) => r.cpuMs + r.s3CpuMs))));
+      const cpuFit = linearFit(
+        sizes.map((n) => n),
+        sizes.map((n) => median(runs.filter((r) => r.trials === n).map((r) => r.cpuMs + r.s3CpuMs))),
+      );
       const cores = m0.nproc;
       const fixedMs = median(fixed.map((f) => f.wallMs));
       const m1 = machine();
@@ -375,7 +488,13 @@ async function main() {
         workers,
         sizes: bySize,
         fit: { fixedMs: ms(fit.intercept, 0), perTrialMs: ms(fit.slope, 3), r2: round(fit.r2, 5) },
-        cpuFit: { fixedMs: ms(cpuFit.intercept, 0), perTrialMs: ms(cpuFit.slope, 3), r2: round(cpuFit.r2, 5), cores, wallFloorMsPerTrial: ms(cpuFit.slope / cores, 3) },
+        cpuFit: {
+          fixedMs: ms(cpuFit.intercept, 0),
+          perTrialMs: ms(cpuFit.slope, 3),
+          r2: round(cpuFit.r2, 5),
+          cores,
+          wallFloorMsPerTrial: ms(cpuFit.slope / cores, 3),
+        },
         perTrialTargetMs: 10,
         perTrialTargetMet: fit.slope < 10,
         importMs: ms(importMs, 0),

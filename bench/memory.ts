@@ -134,7 +134,17 @@ async function child(trials: number, workers: number, snapshots: boolean): Promi
 
 function runChild(trials: number, workers: number, snapshots: boolean): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '-e', "require('tsx/cjs'); require(process.argv[1])", __filename, '--child', String(trials), '--workers', String(workers), ...(snapshots ? ['--snapshots'] : [])];
+    const args = [
+      '--expose-gc',
+      '-e',
+      "require('tsx/cjs'); require(process.argv[1])",
+      __filename,
+      '--child',
+      String(trials),
+      '--workers',
+      String(workers),
+      ...(snapshots ? ['--snapshots'] : []),
+    ];
     const c = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -166,7 +176,9 @@ async function main() {
   for (const n of sizes) {
     note(`sweep of ${n} trials in a fresh process...`);
     const r = await runChild(n, workers, snapshots);
-    note(`  maxRSS ${r.maxRssMb} MB, per trial worker ${r.perWorkerRssMb} MB RSS${r.trialWorkerHeapMb.length ? ` (heap snapshot ${r.trialWorkerHeapMb.join(', ')} MB)` : ''}, s3 server ${r.s3PeakMb} MB`);
+    note(
+      `  maxRSS ${r.maxRssMb} MB, per trial worker ${r.perWorkerRssMb} MB RSS${r.trialWorkerHeapMb.length ? ` (heap snapshot ${r.trialWorkerHeapMb.join(', ')} MB)` : ''}, s3 server ${r.s3PeakMb} MB`,
+    );
     results.push(r);
   }
   const [small, big] = [results[0], results[results.length - 1]];

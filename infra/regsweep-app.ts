@@ -33,8 +33,7 @@ export function cdkJsonContext(file: string = path.join(REPO_ROOT, 'cdk.json')):
 }
 
 export function createRegsweepApp(opts: CreateRegsweepAppOptions = {}): { app: App; stack: RegsweepStack } {
-  const context: Record<string, unknown> | undefined =
-    opts.bundle === false ? { ...(opts.context ?? {}), 'aws:cdk:bundling-stacks': [] } : opts.context;
+  const context: Record<string, unknown> | undefined = opts.bundle === false ? { ...(opts.context ?? {}), 'aws:cdk:bundling-stacks': [] } : opts.context;
   const app = new App({ ...(context ? { context } : {}), ...(opts.outdir ? { outdir: opts.outdir } : {}) });
   const stackName: unknown = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
   if (typeof stackName !== 'string' || !STACK_NAME_RE.test(stackName)) {

@@ -183,7 +183,7 @@ export function functionConfigs(
 function sweepBucketIds(template: CfnTemplate): string[] {
   const ids = new Set<string>();
   for (const r of Object.values(template.Resources as Record<string, Resource>)) {
-    const ref = ((r.Properties?.Environment as { Variables?: { BUCKET_NAME?: { Ref?: string } } } | undefined)?.Variables?.BUCKET_NAME)?.Ref;
+    const ref = (r.Properties?.Environment as { Variables?: { BUCKET_NAME?: { Ref?: string } } } | undefined)?.Variables?.BUCKET_NAME?.Ref;
     if (r.Type === 'AWS::Lambda::Function' && ref) ids.add(ref);
   }
   if (ids.size === 0) throw new Error('no function of the stack has BUCKET_NAME referring to a bucket');

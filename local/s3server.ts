@@ -132,10 +132,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
     actualPort = await new Promise<number>((resolve, reject) => {
       const timeoutMs = opts.startTimeoutMs ?? 20_000;
       let stdout = '';
-      const timer = setTimeout(
-        () => fail(new Error(`local S3 server did not start within ${timeoutMs} ms; stderr: ${stderr.trim() || '(empty)'}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => fail(new Error(`local S3 server did not start within ${timeoutMs} ms; stderr: ${stderr.trim() || '(empty)'}`)), timeoutMs);
       const onData = (chunk: string) => {
         stdout += chunk;
         const m = /^READY (\d+)$/m.exec(stdout);
@@ -145,11 +142,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
         }
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        fail(
-          new Error(
-            `local S3 server exited before it was ready (code ${code}, signal ${signal}); stderr: ${stderr.trim() || '(empty)'}`,
-          ),
-        );
+        fail(new Error(`local S3 server exited before it was ready (code ${code}, signal ${signal}); stderr: ${stderr.trim() || '(empty)'}`));
       const onError = (e: Error) => fail(new Error(`cannot start local S3 server: ${e.message}`, { cause: e }));
       function done() {
         clearTimeout(timer);

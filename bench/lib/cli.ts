@@ -77,7 +77,10 @@ export function reexecLikeCli(file: string): boolean {
   const drop = tsxFlags(process.execArgv);
   if (drop.length === 0 || process.argv.includes('--keep-tsx-in-workers')) return false;
   const keep = process.execArgv.filter((_, i) => !drop.includes(i));
-  const r = spawnSync(process.execPath, [...keep, '-e', "require('tsx/cjs'); require(process.argv[1])", file, ...process.argv.slice(2)], { stdio: 'inherit', cwd: REPO });
+  const r = spawnSync(process.execPath, [...keep, '-e', "require('tsx/cjs'); require(process.argv[1])", file, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    cwd: REPO,
+  });
   process.exitCode = r.status ?? 1;
   return true;
 }

@@ -45,7 +45,7 @@ export interface OtherLoad {
  * the benchmark itself). `liveChildren` gives the CPU ms of children still running (e.g. the S3 server).
  * Returns undefined outside Linux.
  */
-export function otherLoadMeter(liveChildren: () => number = () => 0): (() => OtherLoad | undefined) {
+export function otherLoadMeter(liveChildren: () => number = () => 0): () => OtherLoad | undefined {
   let start: { t: number; busy: number; own: number } | undefined;
   try {
     start = { t: performance.now(), busy: machineBusyMs(), own: ownTreeMs() + liveChildren() };
@@ -136,7 +136,12 @@ export function childrenStats(needle: string): ChildStats[] {
       if (!fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) continue;
       const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-      out.push({ pid: Number(pid), cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / ticks, peakMb: round(kb('VmHWM') / 1024, 1), rssMb: round(kb('VmRSS') / 1024, 1) });
+      out.push({
+        pid: Number(pid),
+        cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / ticks,
+        peakMb: round(kb('VmHWM') / 1024, 1),
+        rssMb: round(kb('VmRSS') / 1024, 1),
+      });
     } catch {
       // the process went away
     }

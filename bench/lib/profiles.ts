@@ -102,7 +102,13 @@ interface CpuProfile {
 }
 
 /** Where a sampled frame belongs: an npm package, a node: module, a Lambda bundle, a repo file, or V8's own. */
-export function frameOwner(url: string, functionName: string, bundles: Record<string, string> = {}, at?: { line: number; column: number }, maps?: Map<string, SourceMapIndex | null>): string {
+export function frameOwner(
+  url: string,
+  functionName: string,
+  bundles: Record<string, string> = {},
+  at?: { line: number; column: number },
+  maps?: Map<string, SourceMapIndex | null>,
+): string {
   if (!url) return functionName.startsWith('(') ? functionName : `(native) ${functionName}`;
   const asset = /asset\.([0-9a-f]{8,})\/index\.js/.exec(url);
   if (asset) {
@@ -145,14 +151,20 @@ export interface ThreadSummary {
 
 const CATEGORIES: [string, RegExp][] = [
   ['AWS SDK v3 (middleware, SigV4, XML)', /@smithy|@aws-sdk|@aws-crypto|fast-xml|strnum|bowser/],
-  ['HTTP and sockets', /node:_http|node:net|node:internal\/streams|node:internal\/stream_base|node:internal\/url|node:stream|node:events|writeLatin1String|writev|writeBuffer|writeUtf8String|\(native\) (onStreamRead|setNoDelay|connect)$/],
+  [
+    'HTTP and sockets',
+    /node:_http|node:net|node:internal\/streams|node:internal\/stream_base|node:internal\/url|node:stream|node:events|writeLatin1String|writev|writeBuffer|writeUtf8String|\(native\) (onStreamRead|setNoDelay|connect)$/,
+  ],
   ['crypto (hashes, signing keys)', /node:internal\/crypto|node:crypto|\(native\) (digest|update|hmac)/i],
   ['file system calls', /node:fs|\(native\) (open|close|stat|fstat|lstat|read|write|readdir|mkdir|rename|unlink|rm|realpath|readFileUtf8)$/],
   ['TensorFlow.js (wasm backend)', /tfjs|@tensorflow|^wasm$/],
   ['our code (shared/, functions/, local/)', /(^|:)(shared|functions|local)\//],
   ['validation (zod)', /zod/],
   ['garbage collector', /garbage collector/],
-  ['worker messages, timers, microtasks', /postMessage|event_target|messageport|node:internal\/worker|runMicrotasks|node:internal\/process|node:timers|node:internal\/timers|node:internal\/async_hooks/],
+  [
+    'worker messages, timers, microtasks',
+    /postMessage|event_target|messageport|node:internal\/worker|runMicrotasks|node:internal\/process|node:timers|node:internal\/timers|node:internal\/async_hooks/,
+  ],
   ['module loading (cold starts)', /node:internal\/modules|node:internal\/bootstrap|compileFunction|node:internal\/source_map|node:internal\/vm/],
   ['state machine library', /aws-local-stepfunctions|jsonpath|asl-validator|ajv/],
   ['s3rver (koa, xml, lodash)', /s3rver|koa|lodash|xmlbuilder|busboy|mime|statuses|http-errors|on-finished|delegates|accepts|type-is|content-|cookies|depd/],
@@ -214,7 +226,14 @@ export function summarizeProfiles(files: string[], window?: { startUs: number; e
     const byOwner = [...owner].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, round(us / 1e3, 0)] as [string, number]);
     const fnOf = (k: string) => (k.startsWith('bundle:') ? k.slice(7) : Object.values(bundles).find((b) => k.startsWith(`${b}:`)));
     const top = byOwner.find(([k]) => fnOf(k) !== undefined || k === 's3rver' || k === 'aws-local-stepfunctions');
-    const role = top?.[0] === 's3rver' ? 's3rver process' : top && fnOf(top[0]) ? `worker ${fnOf(top[0])}` : byOwner.some(([k]) => k === 'aws-local-stepfunctions') ? 'main thread' : 'other thread';
+    const role =
+      top?.[0] === 's3rver'
+        ? 's3rver process'
+        : top && fnOf(top[0])
+          ? `worker ${fnOf(top[0])}`
+          : byOwner.some(([k]) => k === 'aws-local-stepfunctions')
+            ? 'main thread'
+            : 'other thread';
     out.push({
       file: path.basename(file),
       role,
@@ -222,7 +241,10 @@ export function summarizeProfiles(files: string[], window?: { startUs: number; e
       idleMs: round(idle / 1e3, 0),
       byOwner: byOwner.slice(0, 12),
       categories: categorize(byOwner),
-      hot: [...hot].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, us]) => [k, round(us / 1e3, 0)] as [string, number]),
+      hot: [...hot]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, us]) => [k, round(us / 1e3, 0)] as [string, number]),
     });
   }
   return out.sort((a, b) => b.busyMs - a.busyMs);

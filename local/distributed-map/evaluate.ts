@@ -26,12 +26,7 @@ export async function evaluatePath(path: string, input: unknown, context: Record
 }
 
 /** The field, or its `*Path` form evaluated against the input; undefined when neither is set. */
-export async function fieldOrPath(
-  state: Record<string, unknown>,
-  field: string,
-  input: unknown,
-  context: Record<string, unknown>,
-): Promise<unknown> {
+export async function fieldOrPath(state: Record<string, unknown>, field: string, input: unknown, context: Record<string, unknown>): Promise<unknown> {
   if (state[field] !== undefined) return state[field];
   const p = state[`${field}Path`];
   if (typeof p === 'string') return evaluatePath(p, input, context);

@@ -51,10 +51,7 @@ export async function readItems(name: string, state: AslState, input: unknown, e
   try {
     doc = await env.readJson(bucket, key);
   } catch (e) {
-    throw new StatesError(
-      'States.ItemReaderFailed',
-      `Reading items from s3://${bucket}/${key} failed: ${e instanceof Error ? e.message : String(e)}`,
-    );
+    throw new StatesError('States.ItemReaderFailed', `Reading items from s3://${bucket}/${key} failed: ${e instanceof Error ? e.message : String(e)}`);
   }
   if (doc === undefined) throw new StatesError('States.ItemReaderFailed', `The specified key does not exist: s3://${bucket}/${key}`);
   const found = typeof cfg.ItemsPointer === 'string' ? jsonPointer(doc, cfg.ItemsPointer) : doc;

@@ -87,10 +87,7 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
 
   const runItem = async (index: number): Promise<void> => {
     const item = items[index];
-    const childInput =
-      selector === undefined
-        ? item
-        : await evaluateTemplate(selector, input, { ...ctx, Map: { Item: { Index: index, Value: item } } });
+    const childInput = selector === undefined ? item : await evaluateTemplate(selector, input, { ...ctx, Map: { Item: { Index: index, Value: item } } });
     const name = randomUUID();
     const startDate = new Date().toISOString();
     const started = { index, name, input: childInput, startDate };
@@ -138,8 +135,7 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
 
   // ResultWriter: write first (also for a failed run), then decide the output.
   const { writer, transformation } = resultWriterOf(state);
-  const writerDetails =
-    writer && writer.Resource !== undefined ? await writeResults(writer, done, transformation, ids, input, env) : undefined;
+  const writerDetails = writer && writer.Resource !== undefined ? await writeResults(writer, done, transformation, ids, input, env) : undefined;
 
   const type = failedRun ? 'MapRunFailed' : 'MapRunSucceeded';
   env.onEvent?.({ type, stateName, mapRunArn, total, succeeded, failed, notStarted });

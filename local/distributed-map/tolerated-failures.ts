@@ -12,12 +12,7 @@ export interface ToleratedFailures {
 }
 
 /** The Map's thresholds; States.Runtime for a percentage outside [0, 100] or a count that is not a whole number >= 0. */
-export async function toleratedFailures(
-  name: string,
-  state: AslState,
-  input: unknown,
-  ctx: Record<string, unknown>,
-): Promise<ToleratedFailures> {
+export async function toleratedFailures(name: string, state: AslState, input: unknown, ctx: Record<string, unknown>): Promise<ToleratedFailures> {
   const percentage = await numberField(name, state, 'ToleratedFailurePercentage', input, ctx, (n) => n >= 0 && n <= 100);
   const count = await numberField(name, state, 'ToleratedFailureCount', input, ctx, (n) => Number.isInteger(n) && n >= 0);
   return { percentage, count };

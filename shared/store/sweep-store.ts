@@ -16,7 +16,19 @@ import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
 import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
-import { assertSweepId, bestKey, bestPrefix, leaderboardKey, manifestKey, mapResultsPrefix, specKey, sweepPrefix, trialKey, trialsPrefix, TRIAL_ID_RE } from './layout';
+import {
+  assertSweepId,
+  bestKey,
+  bestPrefix,
+  leaderboardKey,
+  manifestKey,
+  mapResultsPrefix,
+  specKey,
+  sweepPrefix,
+  trialKey,
+  trialsPrefix,
+  TRIAL_ID_RE,
+} from './layout';
 
 /** Where objects are kept, by S3 key. `ObjectStore` is one; `DirectoryBlobs` another. */
 export interface Blobs {
@@ -273,7 +285,8 @@ export class DirectoryBlobs implements Blobs {
     } catch {
       throw new UsageError(`sweep directory not found: ${dir}`);
     }
-    if (!stat.isDirectory()) throw new UsageError(`not a sweep directory: ${dir} is a file (give the directory holding leaderboard.json, or an s3://bucket/sweeps/<sweepId>/ URI)`);
+    if (!stat.isDirectory())
+      throw new UsageError(`not a sweep directory: ${dir} is a file (give the directory holding leaderboard.json, or an s3://bucket/sweeps/<sweepId>/ URI)`);
     return new DirectoryBlobs(dir);
   }
 

@@ -91,7 +91,9 @@ export function modelFromFlat(config: ModelConfig, flat: Float32Array): Model {
   const layout = paramLayout(config);
   return {
     config,
-    kernels: layout.kernels.map(({ offset, shape }) => tf.tidy(() => tf.variable(tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape), true))),
+    kernels: layout.kernels.map(({ offset, shape }) =>
+      tf.tidy(() => tf.variable(tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape), true)),
+    ),
     biases: layout.biases.map(({ offset, size }) => tf.tidy(() => tf.variable(tf.tensor1d(flat.subarray(offset, offset + size)), true))),
   };
 }

@@ -11,7 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RegConfig } from '../search/grid';
-import { activationGrad, forwardTrace, initialParams, modelFromFlat, paramLayout, paramViews, stepMasks, type Activation, type Model, type ModelConfig, type Params } from './model';
+import {
+  activationGrad,
+  forwardTrace,
+  initialParams,
+  modelFromFlat,
+  paramLayout,
+  paramViews,
+  stepMasks,
+  type Activation,
+  type Model,
+  type ModelConfig,
+  type Params,
+} from './model';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
@@ -197,7 +209,10 @@ function toMetrics(task: Task, values: ArrayLike<number>): Metrics {
 
 /** Loss and R² or accuracy of the model (inference: no dropout). */
 export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
-  return toMetrics(task, tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()));
+  return toMetrics(
+    task,
+    tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()),
+  );
 }
 
 /** `evaluate` on host rows: standardized features (row-major) and targets (values, or class labels). */

@@ -41,7 +41,6 @@ function functionId(props: Record<string, unknown>): string {
   return onlyResourceId(template, 'AWS::Lambda::Function', props);
 }
 
-
 describe('sweep bucket', () => {
   it('blocks all public access, encrypts, versions and logs access', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -66,7 +65,8 @@ describe('sweep bucket', () => {
       ]),
     );
     // Nothing expires datasets/: no rule with an expiration applies outside sweeps/.
-    for (const rule of rules.asArray() as { ExpirationInDays?: number; Prefix?: string }[]) if (rule.ExpirationInDays !== undefined) expect(rule.Prefix).toBe('sweeps/');
+    for (const rule of rules.asArray() as { ExpirationInDays?: number; Prefix?: string }[])
+      if (rule.ExpirationInDays !== undefined) expect(rule.Prefix).toBe('sweeps/');
   });
 
   it('is retained when the stack is deleted (both buckets)', () => {
@@ -176,15 +176,12 @@ describe('least privilege', () => {
     const statements = new Capture();
     template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: trialRole }], PolicyDocument: { Statement: statements } });
     const s3Statements = (statements.asArray() as PolicyStatement[]).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
-    const byAction = (action: string) =>
-      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st));
+    const byAction = (action: string) => s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st));
 
     // Assess: exact actions, no wildcard actions, no other bucket
     const actions = new Set(s3Statements.flatMap((st) => asArray(st.Action)));
     expect([...actions].sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    expect(byAction('s3:GetObject').sort()).toEqual(
-      [`${bucketArn}/datasets/*`, `${bucketArn}/sweeps/*/spec.json`, `${bucketArn}/sweeps/*/trials/*`].sort(),
-    );
+    expect(byAction('s3:GetObject').sort()).toEqual([`${bucketArn}/datasets/*`, `${bucketArn}/sweeps/*/spec.json`, `${bucketArn}/sweeps/*/trials/*`].sort());
     expect(byAction('s3:PutObject')).toEqual([`${bucketArn}/sweeps/*/trials/*`]);
     expect(byAction('s3:ListBucket')).toEqual([bucketArn]);
     for (const st of s3Statements) expect(st.Effect).toBe('Allow');
@@ -210,7 +207,10 @@ describe('least privilege', () => {
     const fnId = functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) });
     const statements = statementsOfRole(template, roleIdOf(template, fnId, 'Role'));
     const resourcesFor = (action: string) =>
-      statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+      statements
+        .filter((st) => asArray(st.Action).includes(action))
+        .flatMap((st) => statementResources(template, st))
+        .sort();
     expect(resourcesFor('s3:GetObject')).toEqual(access.read.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:PutObject')).toEqual(access.write.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:DeleteObject')).toEqual([]);
@@ -219,17 +219,17 @@ describe('least privilege', () => {
   it.each([
     ['PlanSweep', { get: ['datasets/*', 'sweeps/*/spec.json'], put: ['sweeps/*/spec.json', 'sweeps/*/manifest.json'] }],
     ['TrainTrial', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/trials/*'], put: ['sweeps/*/trials/*'] }],
-    [
-      'Aggregate',
-      { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] },
-    ],
+    ['Aggregate', { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] }],
     ['RefitBest', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/leaderboard.json'], put: ['sweeps/*/best/*'] }],
   ])('the %s role gets, puts and lists only its keys: %j', (description, keys) => {
     // Prepare
     const roleId = roleIdOf(template, functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) }), 'Role');
     const s3Statements = statementsOfRole(template, roleId).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
     const resourcesFor = (action: string) =>
-      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+      s3Statements
+        .filter((st) => asArray(st.Action).includes(action))
+        .flatMap((st) => statementResources(template, st))
+        .sort();
     const objects = (patterns: string[]) => patterns.map((k) => `${bucketArn}/${k}`).sort();
 
     // Assess: ListBucket on the bucket only under the prefixes it reads...
@@ -284,7 +284,9 @@ describe('alarm, topic and outputs', () => {
 
   it('the topic accepts publishing over TLS only, and has no subscription by default', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -310,7 +312,11 @@ describe('cdk-nag AwsSolutions', () => {
   it('every acknowledgement is on the construct it concerns and says why, naming it', () => {
     const acks = s.stack.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })));
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })),
+      );
     expect(acks.length).toBeGreaterThan(0);
     for (const { path: at, data } of acks) {
       for (const [id, reason] of Object.entries(data)) {

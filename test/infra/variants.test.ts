@@ -80,10 +80,11 @@ describe("trialRuntime: 'zip'", () => {
     expect(template.findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } })).toEqual({});
   });
 
-  it('sets no test-only fault hook on any function (REGSWEEP_FAULTS is the local harness tests\' alone)', () => {
+  it("sets no test-only fault hook on any function (REGSWEEP_FAULTS is the local harness tests' alone)", () => {
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(fns.length).toBeGreaterThanOrEqual(4);
-    for (const f of fns) expect(Object.keys((f.Properties.Environment as { Variables?: object } | undefined)?.Variables ?? {})).not.toContain('REGSWEEP_FAULTS');
+    for (const f of fns)
+      expect(Object.keys((f.Properties.Environment as { Variables?: object } | undefined)?.Variables ?? {})).not.toContain('REGSWEEP_FAULTS');
   });
 
   it('stages no container image', () => {
@@ -157,7 +158,9 @@ describe('schedules', () => {
     expect(schedule('weekly').Target.RoleArn['Fn::GetAtt'][0]).toBe(roleId);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } } })],
+        Statement: [
+          Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } } }),
+        ],
       },
     });
     const statements = statementsOfRole(template, roleId);

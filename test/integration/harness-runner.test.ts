@@ -7,13 +7,7 @@ import * as path from 'node:path';
 import { LambdaPool } from '../../local/lambda-pool';
 import { installPolyfills, promiseWithResolvers } from '../../local/polyfills';
 import { MAX_LOCAL_TIMEOUT_SECONDS } from '../../local/distributed-map';
-import {
-  UnsupportedDefinitionError,
-  prepareDefinition,
-  runStateMachine,
-  validateDefinition,
-  type RunStateMachineOptions,
-} from '../../local/runner';
+import { UnsupportedDefinitionError, prepareDefinition, runStateMachine, validateDefinition, type RunStateMachineOptions } from '../../local/runner';
 import { MemoryS3, TrialError, fakeSweep, sweepDefinition } from '../fixtures/harness/fakes';
 
 const ECHO_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Echo';

@@ -119,7 +119,10 @@ describe('loadSweep', () => {
     const copy = path.join(tmp, 'with-bad-records');
     fs.cpSync(dir, copy, { recursive: true });
     const first = JSON.parse(fs.readFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), JSON.stringify({ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }));
+    fs.writeFileSync(
+      path.join(copy, 'trials', `${trialIds[0]}.json`),
+      JSON.stringify({ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }),
+    );
     fs.writeFileSync(path.join(copy, 'trials', `${trialIds[1]}.json`), '{"status": "succ');
 
     const loaded = await loadSweep(copy);
@@ -159,8 +162,16 @@ describe('loadSweep', () => {
       },
       /corrupt-best\/best\.json: invalid JSON/,
     ],
-    ['an S3 URI that is not a sweep prefix', () => `s3://${BUCKET}/datasets/diabetes.csv`, /invalid sweep URI "s3:\/\/regsweep-report\/datasets\/diabetes.csv"/],
-    ['a sweep that is not in the bucket', () => `s3://${BUCKET}/sweeps/no-such-sweep/`, /no leaderboard: s3:\/\/regsweep-report\/sweeps\/no-such-sweep\/leaderboard\.json not found/],
+    [
+      'an S3 URI that is not a sweep prefix',
+      () => `s3://${BUCKET}/datasets/diabetes.csv`,
+      /invalid sweep URI "s3:\/\/regsweep-report\/datasets\/diabetes.csv"/,
+    ],
+    [
+      'a sweep that is not in the bucket',
+      () => `s3://${BUCKET}/sweeps/no-such-sweep/`,
+      /no leaderboard: s3:\/\/regsweep-report\/sweeps\/no-such-sweep\/leaderboard\.json not found/,
+    ],
   ])('%s: a user input error naming the path', async (_name, source, message) => {
     const err = await loadSweep(source(), { s3Endpoint: s3.endpoint }).catch((e: unknown) => e);
 
@@ -283,7 +294,10 @@ describe('the report in headless Chromium', () => {
   };
   /** How many marks vega drew in the chart's groups of one type (e.g. symbol, line). */
   const markCount = (chart: string, type: string) =>
-    [...chart.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>([^]*?)</g>`, 'g'))].reduce((n, m) => n + (m[1].match(/<(path|line)\b/g) ?? []).length, 0); // rules are <line>, other marks <path>
+    [...chart.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>([^]*?)</g>`, 'g'))].reduce(
+      (n, m) => n + (m[1].match(/<(path|line)\b/g) ?? []).length,
+      0,
+    ); // rules are <line>, other marks <path>
 
   (chromium ? it : it.skip)('draws every chart as SVG marks, and the screenshot is a real picture', async () => {
     const file = path.join(tmp, 'report.html');
@@ -340,7 +354,9 @@ describe('regsweep report (the real bin)', () => {
     const r = regsweep(['report', dir, '--out', target]);
 
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`regsweep: error: --out ${target} is a directory: give the HTML file to write, e.g. ${path.join(target, 'report.html')}`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `regsweep: error: --out ${target} is a directory: give the HTML file to write, e.g. ${path.join(target, 'report.html')}`,
+    ]);
     expect(r.stdout).toBe('');
     expect(fs.readdirSync(target)).toEqual([]);
   });

@@ -153,9 +153,7 @@ describe('the checksum trap', () => {
       credentials: s3.credentials,
     });
     try {
-      await naive.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }),
-      );
+      await naive.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }));
     } finally {
       naive.destroy();
     }
@@ -237,7 +235,6 @@ describe('the local server', () => {
       await other.stop();
     }
   });
-
 
   it('restarts on the same dir and port with the data intact; keeps a caller-owned dir', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'regsweep-s3-restart-'));

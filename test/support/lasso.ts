@@ -46,7 +46,7 @@ export function lassoCD(X: number[][], y: number[], alpha: number, tol = 1e-12, 
       let rho = 0;
       for (let k = 0; k < m; k++) rho += X[k][j] * (resid[k] + X[k][j] * w[j]);
       rho /= m;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / colSq[j];
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / colSq[j];
       const delta = next - w[j];
       if (delta !== 0) {
         for (let k = 0; k < m; k++) resid[k] -= X[k][j] * delta;
@@ -59,5 +59,4 @@ export function lassoCD(X: number[][], y: number[], alpha: number, tol = 1e-12, 
   return w;
 }
 
-export const relL2 = (a: number[], b: number[]) =>
-  Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0)) / Math.sqrt(b.reduce((s, x) => s + x * x, 0));
+export const relL2 = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0)) / Math.sqrt(b.reduce((s, x) => s + x * x, 0));

@@ -108,7 +108,10 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
     if (rec?.status === 'succeeded') succeeded.push(item.trialId);
     else if (rec?.status === 'failed' && rec.error.name && rec.error.message) failed.set(item.trialId, rec.error);
     else if (mapFailures.get(item.trialId)?.error) died.set(item.trialId, mapFailures.get(item.trialId)!);
-    else throw new Error(`sweep ${sweepId}: trial ${item.trialId} (${JSON.stringify(item.reg)} fold ${item.fold}) is lost: no valid record and no failed execution`);
+    else
+      throw new Error(
+        `sweep ${sweepId}: trial ${item.trialId} (${JSON.stringify(item.reg)} fold ${item.fold}) is lost: no valid record and no failed execution`,
+      );
   }
   const board = (await store.getJson(leaderboardKey(sweepId))) as Leaderboard | undefined;
   if (board) {
@@ -117,7 +120,9 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
       throw new Error(`sweep ${sweepId}: leaderboard failed trials ${failedIds.join(',')} differ from the failed records ${[...failed.keys()].join(',')}`);
     }
     if (JSON.stringify([...board.missingTrialIds].sort()) !== JSON.stringify([...died.keys()].sort())) {
-      throw new Error(`sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds.join(',')} differ from those without a record ${[...died.keys()].join(',')}`);
+      throw new Error(
+        `sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds.join(',')} differ from those without a record ${[...died.keys()].join(',')}`,
+      );
     }
   }
   return { planned: items.length, succeeded, failed, diedWithoutRecord: died };

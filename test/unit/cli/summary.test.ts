@@ -38,7 +38,12 @@ const rows = (text: string) =>
   text
     .split('\n')
     .filter((l) => l.startsWith('│'))
-    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 
 describe('leaderboardTable', () => {
   it('shows every config, marks the chosen row, and counts trials and incomplete configs', () => {
@@ -81,7 +86,9 @@ describe('decisionLines', () => {
     const b = board();
     const lines = decisionLines(b, bestRecord(b));
     expect(lines[0]).toBe('chosen:     l1 λ=10 (rank 2 of 5)');
-    expect(lines[1]).toMatch(/rule one-standard-error: the most regularized config whose mean validation loss over 3 folds is within one standard error of the lowest \(l2 λ=0\.1: 0\.4 \+ 0\.05\)/);
+    expect(lines[1]).toMatch(
+      /rule one-standard-error: the most regularized config whose mean validation loss over 3 folds is within one standard error of the lowest \(l2 λ=0\.1: 0\.4 \+ 0\.05\)/,
+    );
     expect(lines[2]).toMatch(/mean loss 0\.42 ± 0\.05/);
     expect(lines[3]).toMatch(/test:\s+loss 0\.45, R² 0\.55 on 20 held-out rows \(refit on 80 rows for 40 epochs/);
     expect(lines[4]).toBe('features:   2 of 4 selected: a, c');
@@ -99,11 +106,15 @@ describe('decisionLines', () => {
   it('one-standard-error: says when the chosen config is the lowest itself, and that a single holdout makes it min', () => {
     const b = board();
     const lowest = decisionLines({ ...b, best: b.configs[0] });
-    expect(lowest[1]).toBe('why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config is within one standard error of it');
+    expect(lowest[1]).toBe(
+      'why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config is within one standard error of it',
+    );
 
     const holdout = b.configs.map((c) => ({ ...c, folds: { succeeded: 1, planned: 1 }, stdErr: 0 }));
     const single = decisionLines({ ...b, configs: holdout, best: holdout[0] });
-    expect(single[1]).toMatch(/rule one-standard-error: the lowest mean validation loss on the holdout \(a single holdout has no standard error: the rule is min\)/);
+    expect(single[1]).toMatch(
+      /rule one-standard-error: the lowest mean validation loss on the holdout \(a single holdout has no standard error: the rule is min\)/,
+    );
   });
 });
 
@@ -115,10 +126,29 @@ describe('sweepSummary', () => {
     expect(s.sweepId).toBe('unit-sweep');
     expect(s.backend).toBe('wasm');
     expect(s.trials).toEqual({ planned: 18, succeeded: 16, failed: 1, missing: 1 });
-    expect(s.best).toEqual({ configId: b.configs[1].configId, label: 'l1 λ=10', regularization: 'l1', lambda: 10, dropoutRate: 0, l1Ratio: 1, meanValLoss: 0.42, stdErr: 0.05 });
+    expect(s.best).toEqual({
+      configId: b.configs[1].configId,
+      label: 'l1 λ=10',
+      regularization: 'l1',
+      lambda: 10,
+      dropoutRate: 0,
+      l1Ratio: 1,
+      meanValLoss: 0.42,
+      stdErr: 0.05,
+    });
     expect(s.test).toEqual({ loss: 0.45, r2: 0.55, rows: 20 });
     expect(s.leaderboard).toHaveLength(5);
-    expect(s.leaderboard[4]).toEqual({ rank: 5, label: 'l2+dropout λ=1 p=0.3', regularization: 'l2+dropout', lambda: 1, dropoutRate: 0.3, meanValLoss: 0.9, stdErr: 0.05, meanTrainLoss: 0.8, meanGap: 0.1 });
+    expect(s.leaderboard[4]).toEqual({
+      rank: 5,
+      label: 'l2+dropout λ=1 p=0.3',
+      regularization: 'l2+dropout',
+      lambda: 1,
+      dropoutRate: 0.3,
+      meanValLoss: 0.9,
+      stdErr: 0.05,
+      meanTrainLoss: 0.8,
+      meanGap: 0.1,
+    });
     expect(s.report).toBe('out/report.html');
   });
 

@@ -11,9 +11,7 @@ import {
   type ResourceRefs,
 } from '../../../local/asl-tokens';
 
-const template = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8'),
-) as CfnTemplate;
+const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8')) as CfnTemplate;
 
 // Resolved ASL is untyped JSON: the fields these assertions read.
 interface State {
@@ -44,9 +42,7 @@ describe('resolveDefinition on a synthesized template', () => {
     expect(asl.States.PlanSweep.Parameters.FunctionName).toBe(
       `arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'PlanFn')}`,
     );
-    expect(asl.States.Aggregate.Resource).toBe(
-      `arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'AggFn')}`,
-    );
+    expect(asl.States.Aggregate.Resource).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'AggFn')}`);
     const map = asl.States.RunTrials;
     expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
     expect(map.ItemReader.Parameters.Bucket).toBe(refs[logicalIdOf('AWS::S3::Bucket', 'Data')].ref);

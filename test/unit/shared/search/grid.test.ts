@@ -2,7 +2,6 @@ import { configId, expandConfigs, expandGrid, trialId, type RegConfig } from '..
 import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
 import { specInput } from '../../../support/artifacts';
 
-
 /** The grid written out by hand as a cartesian product, independent of expandGrid's loops. */
 function cartesian(types: string[], lambdas: number[], rates: number[], l1Ratio: number, folds: number) {
   const out: string[] = [];

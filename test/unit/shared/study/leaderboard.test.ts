@@ -56,9 +56,19 @@ describe('buildLeaderboard over complete configs', () => {
   it('averages train loss, gap, R², best epoch and keeps only the features selected in every fold', () => {
     // Prepare: one config, train losses 0.5, 1, 1.5 under validation losses 1, 2, 3
     const items = plannedTrials(WEAK, 3);
-    const selected = [['a', 'b'], ['a', 'c'], ['a', 'b', 'c']];
+    const selected = [
+      ['a', 'b'],
+      ['a', 'c'],
+      ['a', 'b', 'c'],
+    ];
     const records = items.map((item, f) =>
-      succeededTrial(item, f + 1, { train: { loss: (f + 1) / 2 }, validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] }, bestEpoch: [10, 20, 60][f], selectedFeatures: selected[f], sparsity: [0, 0.5, 1][f] }),
+      succeededTrial(item, f + 1, {
+        train: { loss: (f + 1) / 2 },
+        validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] },
+        bestEpoch: [10, 20, 60][f],
+        selectedFeatures: selected[f],
+        sparsity: [0, 0.5, 1][f],
+      }),
     );
     // Act
     const [row] = buildLeaderboard('unit-sweep', items, records, 'min').configs;
@@ -81,7 +91,12 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('ranks equal means toward the simpler config', () => {
     const items = [...plannedTrials(STRONG, 1), ...plannedTrials(NONE, 1)];
-    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), 'min');
+    const board = buildLeaderboard(
+      'unit-sweep',
+      items,
+      items.map((i) => succeededTrial(i, 1)),
+      'min',
+    );
     expect(board.configs.map((c) => c.label)).toEqual(['none', 'l2 λ=10']);
     expect(board.best.label).toBe('none');
   });
@@ -100,7 +115,9 @@ describe('buildLeaderboard with failed and missing trials', () => {
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'none']);
     expect(board.incomplete).toEqual([{ configId: configId(STRONG), label: configLabel(STRONG), succeeded: 1, planned: 3 }]);
     expect(board.trials).toEqual({ planned: 9, succeeded: 7, failed: 1, missing: 1 });
-    expect(board.failedTrials).toEqual([{ trialId: strong1.trialId, configId: configId(STRONG), fold: 1, error: { name: 'DivergedError', message: 'loss is NaN' } }]);
+    expect(board.failedTrials).toEqual([
+      { trialId: strong1.trialId, configId: configId(STRONG), fold: 1, error: { name: 'DivergedError', message: 'loss is NaN' } },
+    ]);
     expect(board.missingTrialIds).toEqual([strong2.trialId]);
     // with λ=10 out of the ranking, none (3) is outside 2 + 0.577: the best stays λ=0.1
     expect(board.best.configId).toBe(configId(WEAK));
@@ -122,9 +139,17 @@ describe('buildLeaderboard with failed and missing trials', () => {
       [weak0.trialId, { name: 'States.Timeout', message: 'timed out after 900 s' }],
       [weak1.trialId, { name: 'Error', message: 'not missing: it has a record' }],
     ]);
-    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), 'min', runErrors);
+    const board = buildLeaderboard(
+      'unit-sweep',
+      items,
+      records.filter((r) => r.trialId !== weak0.trialId),
+      'min',
+      runErrors,
+    );
     expect(board.missingTrialIds).toEqual([weak0.trialId]);
-    expect(board.missingErrors).toEqual([{ trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } }]);
+    expect(board.missingErrors).toEqual([
+      { trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } },
+    ]);
   });
 
   it('ignores records of trials that are not in the plan', () => {

@@ -4,8 +4,7 @@ import { selectBest } from '../../../../shared/study/selection';
 import { configSummary, regConfig } from '../../../support/artifacts';
 
 /** Configs ranked as given (means ascending), each with its own standard error. Means and errors are dyadic so bounds are exact. */
-const ranked = (...rows: [RegConfig, number, number][]): ConfigSummary[] =>
-  rows.map(([reg, mean, stdErr], i) => configSummary(i + 1, reg, mean, { stdErr }));
+const ranked = (...rows: [RegConfig, number, number][]): ConfigSummary[] => rows.map(([reg, mean, stdErr], i) => configSummary(i + 1, reg, mean, { stdErr }));
 
 describe('selectBest, rule min', () => {
   it('picks the lowest mean (rank 1) even when a more regularized config is within one standard error', () => {
