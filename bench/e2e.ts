@@ -21,7 +21,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { REPO, arg, emit, loadNow, otherLoadMeter, machine, machineLine, median, note, round, run, since, tempDir, type Load } from './common';
+import { arg, emit, note, REPO, run, tempDir } from './lib/cli';
+import { loadNow, machine, machineLine, otherLoadMeter, type Load } from './lib/machine';
+import { median, round, since } from './lib/stats';
 import { readDatasetFile } from '../shared/data/parse';
 import { planSplits } from '../shared/data/splits';
 
@@ -36,7 +38,13 @@ interface CliRun {
   /** Seconds from spawn to the last trial done. */
   readonly trialsDoneS?: number;
   readonly synthesized: boolean;
-  readonly summary: { sweepId: string; backend: string; trials: { planned: number; succeeded: number }; best: { label: string; lambda: number }; test: { loss: number; r2?: number; rows: number } };
+  readonly summary: {
+    sweepId: string;
+    backend: string;
+    trials: { planned: number; succeeded: number };
+    best: { label: string; lambda: number };
+    test: { loss: number; r2?: number; rows: number };
+  };
   readonly load: Load;
   readonly outDir: string;
   readonly otherCores: number;
@@ -70,7 +78,16 @@ function runCli(args: string[]): Promise<CliRun> {
       const wallS = since(t0) / 1000;
       if (code !== 0) return reject(new Error(`regsweep local exited ${code}:\n${stderr.slice(-3000)}`));
       try {
-        resolve({ wallS, firstLineS, trialsDoneS, synthesized: /synthesizing the CDK stack/.test(stderr), summary: JSON.parse(stdout), load: loadNow(), outDir, otherCores: others()?.otherCores ?? NaN });
+        resolve({
+          wallS,
+          firstLineS,
+          trialsDoneS,
+          synthesized: /synthesizing the CDK stack/.test(stderr),
+          summary: JSON.parse(stdout) as CliRun['summary'],
+          load: loadNow(),
+          outDir,
+          otherCores: others()?.otherCores ?? NaN,
+        });
       } catch (e) {
         reject(new Error(`no JSON summary on stdout: ${(e as Error).message}\n${stdout.slice(0, 2000)}`));
       }
@@ -81,9 +98,15 @@ function runCli(args: string[]): Promise<CliRun> {
 /** Epochs and training time of the trials, from the exported records. */
 function trialStats(dir: string): { epochsMean: number; trialMsMean: number; trials: number } {
   const tdir = path.join(dir, 'trials');
-  const recs = fs.existsSync(tdir) ? fs.readdirSync(tdir).map((f) => JSON.parse(fs.readFileSync(path.join(tdir, f), 'utf8')) as { epochsRun?: number; durationMs?: number }) : [];
+  const recs = fs.existsSync(tdir)
+    ? fs.readdirSync(tdir).map((f) => JSON.parse(fs.readFileSync(path.join(tdir, f), 'utf8')) as { epochsRun?: number; durationMs?: number })
+    : [];
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-  return { epochsMean: round(mean(recs.map((r) => r.epochsRun ?? NaN)), 1), trialMsMean: round(mean(recs.map((r) => r.durationMs ?? NaN)), 0), trials: recs.length };
+  return {
+    epochsMean: round(mean(recs.map((r) => r.epochsRun ?? NaN)), 1),
+    trialMsMean: round(mean(recs.map((r) => r.durationMs ?? NaN)), 0),
+    trials: recs.length,
+  };
 }
 
 async function main() {
@@ -128,7 +151,9 @@ async function main() {
     for (let i = 1; runs.length < reps && cold < 3; i++) {
       note(`run ${runs.length + 1}/${reps}; load ${loadNow().load1}`);
       const r = await runCli(args(i));
-      note(`  ${round(r.wallS, 2)} s wall; first line at ${round(r.firstLineS ?? NaN, 2)} s, trials done at ${round(r.trialsDoneS ?? NaN, 2)} s; test R² ${round(r.summary.test.r2 ?? NaN, 4)}`);
+      note(
+        `  ${round(r.wallS, 2)} s wall; first line at ${round(r.firstLineS ?? NaN, 2)} s, trials done at ${round(r.trialsDoneS ?? NaN, 2)} s; test R² ${round(r.summary.test.r2 ?? NaN, 4)}`,
+      );
       if (r.synthesized) {
         cold++;
         note('  (the cache missed: sources were edited meanwhile; not counted)');

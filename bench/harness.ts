@@ -21,37 +21,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import {
-  MEMORY_S3_MARKER,
-  PhaseClock,
-  REPO,
-  arg,
-  childStats,
-  childrenCpuMs,
-  emit,
-  flag,
-  linearFit,
-  loadNow,
-  machine,
-  machineLine,
-  median,
-  monotonicUs,
-  otherLoadMeter,
-  note,
-  numbers,
-  processCpuMs,
-  profileFiles,
-  reexecLikeCli,
-  round,
-  run,
-  since,
-  startMemoryS3,
-  summarizeProfiles,
-  tempDir,
-  tinySpec,
-  writeTinyDataset,
-  type Load,
-} from './common';
+import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
+import { childrenCpuMs, childStats, loadNow, machine, machineLine, otherLoadMeter, processCpuMs, type Load } from './lib/machine';
+import { MEMORY_S3_MARKER, startMemoryS3 } from './lib/memory-s3';
+import { monotonicUs, profileFiles, summarizeProfiles } from './lib/profiles';
+import { linearFit, median, round, since } from './lib/stats';
+import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
 import type { Harness as HarnessType } from '../local/harness';
 
 type HarnessModule = typeof import('../local/harness');
@@ -105,7 +80,19 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   }
   // Keep the server's store small and each run independent.
   await h.store.deletePrefix(`sweeps/${id}/`);
-  return { trials, wallMs, mapMs: clock.mapMs, phases: clock.phases, handlerMs, coldStarts: h.poolStats().coldStarts - before, status: result.status, load, cpuMs, s3CpuMs, otherCores };
+  return {
+    trials,
+    wallMs,
+    mapMs: clock.mapMs,
+    phases: clock.phases,
+    handlerMs,
+    coldStarts: h.poolStats().coldStarts - before,
+    status: result.status,
+    load,
+    cpuMs,
+    s3CpuMs,
+    otherCores,
+  };
 }
 
 /** Start-up: cold (empty cache) once, then warm starts; each closed again. */
@@ -120,7 +107,7 @@ async function startups(mod: HarnessModule, cacheDir: string, workers: number, w
     if (h.assembly.cached) throw new Error('cold start found a cached assembly in a fresh cache dir');
     await h.close();
   } else {
-    await loadAssembly({ cacheDir, log: note });
+    loadAssembly({ cacheDir, log: note });
   }
   const warm: number[] = [];
   const close: number[] = [];
@@ -144,13 +131,14 @@ async function startups(mod: HarnessModule, cacheDir: string, workers: number, w
   const key: number[] = [];
   const load: number[] = [];
   const server: number[] = [];
-  const { startS3Server } = (require('../local/s3server') as typeof import('../local/s3server'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a static import would load local/ before main() times the harness's import
+  const { startS3Server } = require('../local/s3server') as typeof import('../local/s3server');
   for (let i = 0; i < warmRuns; i++) {
     let t0 = performance.now();
     assemblyKey({});
     key.push(since(t0));
     t0 = performance.now();
-    await loadAssembly({ cacheDir });
+    loadAssembly({ cacheDir });
     load.push(since(t0));
     t0 = performance.now();
     const s = await startS3Server({ buckets: ['regsweep-local'] });
@@ -175,9 +163,11 @@ async function components(h: HarnessType, workers: number) {
     for (let i = 0; i < 10; i++) await fn(-1 - i);
     let next = 0;
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next < n) await fn(next++);
-    }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < n) await fn(next++);
+      }),
+    );
     return since(t0) / n;
   };
   // A record of the size a tiny trial writes (about 1.5 KB).
@@ -190,11 +180,15 @@ async function components(h: HarnessType, workers: number) {
     getRecordMs: ms(await timeEach((i) => store.getText(`bench/r/${Math.max(0, i) % reps}.json`)), 2),
     /** Server throughput with `workers` clients: a trial's 3 requests (GET 404, HEAD, PUT) back to back. */
     trialRequestsAtWorkersMs: ms(
-      await timeEach(async (i) => {
-        await store.getJson(`bench/missing-${i}.json`);
-        await store.head('bench/dataset.csv');
-        await store.putText(`bench/w/${i}.json`, record);
-      }, reps, workers),
+      await timeEach(
+        async (i) => {
+          await store.getJson(`bench/missing-${i}.json`);
+          await store.head('bench/dataset.csv');
+          await store.putText(`bench/w/${i}.json`, record);
+        },
+        reps,
+        workers,
+      ),
       2,
     ),
     /** Aggregate's read pattern (32 GETs in flight), per record. */
@@ -203,31 +197,47 @@ async function components(h: HarnessType, workers: number) {
   await store.deletePrefix('bench/');
 
   // Worker pool: a no-op function, 100 invocations in flight (the Map's MaxConcurrency), `workers` workers.
-  const { LambdaPool } = (require('../local/lambda-pool') as typeof import('../local/lambda-pool'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
+  const { LambdaPool } = require('../local/lambda-pool') as typeof import('../local/lambda-pool');
   const dir = tempDir('noop');
   fs.writeFileSync(path.join(dir, 'index.js'), 'exports.handler = async (event) => ({ ok: true, trialId: event.trialId });\n');
   const pool = new LambdaPool({ functions: { Noop: { bundlePath: path.join(dir, 'index.js'), timeoutSeconds: 60, memoryMb: 256 } }, size: workers });
-  const event = { sweepId: 'bench', trialId: 't-0123456789abcdef', configId: 'l2-0123456789', fold: 1, seed: 8, reg: { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 } };
+  const event = {
+    sweepId: 'bench',
+    trialId: 't-0123456789abcdef',
+    configId: 'l2-0123456789',
+    fold: 1,
+    seed: 8,
+    reg: { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 },
+  };
   const poolMs = await timeEach(() => pool.invoke('Noop', event), 2000, 100);
   await pool.close();
   fs.rmSync(dir, { recursive: true, force: true });
 
   // The state machine library + the Map emulation, with every Lambda answering at once, in memory.
-  const { runStateMachine } = (require('../local/runner') as typeof import('../local/runner'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
+  const { runStateMachine } = require('../local/runner') as typeof import('../local/runner');
   const definition = (h as unknown as { definition?: object }).definition;
   let machinePerItemMs = NaN;
   if (definition) {
     const items = 2000;
     const mem = new Map<string, unknown>();
-    mem.set(`${h.bucket}/m.json`, Array.from({ length: items }, (_, i) => ({ ...event, fold: i })));
+    mem.set(
+      `${h.bucket}/m.json`,
+      Array.from({ length: items }, (_, i) => ({ ...event, fold: i })),
+    );
     const runOnce = () =>
       runStateMachine({
         definition,
         input: { sweepId: 'bench' },
-        invokeLambda: async (fn, payload) =>
-          /Plan/.test(fn) ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items } : { trialId: (payload as { trialId?: string }).trialId },
-        readJson: async (b, k) => mem.get(`${b}/${k}`),
-        writeJson: async (b, k, v) => void mem.set(`${b}/${k}`, v),
+        invokeLambda: (fn, payload) =>
+          Promise.resolve(
+            /Plan/.test(fn)
+              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items }
+              : { trialId: (payload as { trialId?: string }).trialId },
+          ),
+        readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
+        writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),
       });
     await runOnce(); // validation of the definition is cached per process; JIT warm-up
     const t0 = performance.now();
@@ -243,7 +253,22 @@ async function profileMode(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 's3'), { recursive: true });
   const s3Dir = tempDir('s3');
-  const s3 = spawn(process.execPath, ['--openssl-legacy-provider', '--cpu-prof', `--cpu-prof-dir=${path.join(dir, 's3')}`, path.join(REPO, 'local', 's3rver-process.js'), '--dir', s3Dir, '--port', '0', '--bucket', 'regsweep-local'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const s3 = spawn(
+    process.execPath,
+    [
+      '--openssl-legacy-provider',
+      '--cpu-prof',
+      `--cpu-prof-dir=${path.join(dir, 's3')}`,
+      path.join(REPO, 'local', 's3rver-process.js'),
+      '--dir',
+      s3Dir,
+      '--port',
+      '0',
+      '--bucket',
+      'regsweep-local',
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     s3.stdout.on('data', (c: Buffer) => {
@@ -254,26 +279,73 @@ async function profileMode(dir: string): Promise<void> {
     s3.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
   });
   const size = String(numbers('sizes', [500])[0]);
-  const childArgs = ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, 'main')}`, '-e', "require('tsx/cjs'); require(process.argv[1])", __filename, '--profile-child', dir, '--sizes', size, '--reps', '1', '--no-cold', '--no-components', '--workers', arg('workers', '2')];
+  const childArgs = [
+    '--cpu-prof',
+    `--cpu-prof-dir=${path.join(dir, 'main')}`,
+    '-e',
+    "require('tsx/cjs'); require(process.argv[1])",
+    __filename,
+    '--profile-child',
+    dir,
+    '--sizes',
+    size,
+    '--reps',
+    '1',
+    '--no-cold',
+    '--no-components',
+    '--workers',
+    arg('workers', '2'),
+  ];
   note(`profiling a ${size}-trial sweep: node ${childArgs.join(' ')}`);
-  const child = spawn(process.execPath, childArgs, { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` } });
+  const child = spawn(process.execPath, childArgs, {
+    cwd: REPO,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` },
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   s3.kill('SIGTERM');
   await new Promise((resolve) => s3.once('exit', resolve));
   fs.rmSync(s3Dir, { recursive: true, force: true });
   if (code !== 0) throw new Error(`profiled run failed (${code})`);
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'window.json'), 'utf8')) as { startUs: number; endUs: number; trials: number; bundles: Record<string, string>; wallMs: number };
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'window.json'), 'utf8')) as {
+    startUs: number;
+    endUs: number;
+    trials: number;
+    bundles: Record<string, string>;
+    wallMs: number;
+  };
   const threads = summarizeProfiles(profileFiles(dir), meta, meta.bundles).filter((t) => t.busyMs >= 5);
   if (!flag('keep-assembly')) fs.rmSync(path.join(dir, 'cache'), { recursive: true, force: true });
   const lines = [`CPU time by thread during the ${meta.trials}-trial sweep (${ms(meta.wallMs, 0)} ms wall; profiles in ${dir}):`];
   for (const t of threads) {
-    lines.push(`  ${t.role.padEnd(28)} busy ${String(t.busyMs).padStart(6)} ms = ${ms(t.busyMs / meta.trials, 2)} ms/trial   ${t.byOwner.slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `  ${t.role.padEnd(28)} busy ${String(t.busyMs).padStart(6)} ms = ${ms(t.busyMs / meta.trials, 2)} ms/trial   ${t.byOwner
+        .slice(0, 8)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
     lines.push(`      by kind: ${t.categories.map(([k, v]) => `${k} ${Math.round((100 * v) / t.busyMs)}%`).join(', ')}`);
-    if (t.hot.length) lines.push(`      hot (inclusive): ${t.hot.slice(0, 6).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (t.hot.length)
+      lines.push(
+        `      hot (inclusive): ${t.hot
+          .slice(0, 6)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
   }
   const cpu = threads.reduce((a, t) => a + t.busyMs, 0);
-  lines.push(`  total CPU ${cpu} ms = ${ms(cpu / meta.trials, 2)} ms/trial; on ${machine().nproc} cores at least ${ms(cpu / meta.trials / machine().nproc, 2)} ms/trial of wall`);
-  emit(lines, { bench: 'harness-profile', trials: meta.trials, wallMs: ms(meta.wallMs, 0), cpuMs: cpu, cpuMsPerTrial: ms(cpu / meta.trials, 2), threads, machine: machine() });
+  lines.push(
+    `  total CPU ${cpu} ms = ${ms(cpu / meta.trials, 2)} ms/trial; on ${machine().nproc} cores at least ${ms(cpu / meta.trials / machine().nproc, 2)} ms/trial of wall`,
+  );
+  emit(lines, {
+    bench: 'harness-profile',
+    trials: meta.trials,
+    wallMs: ms(meta.wallMs, 0),
+    cpuMs: cpu,
+    cpuMsPerTrial: ms(cpu / meta.trials, 2),
+    threads,
+    machine: machine(),
+  });
 }
 
 async function main() {
@@ -289,14 +361,15 @@ async function main() {
   note(machineLine(m0));
 
   let t0 = performance.now();
-  const mod: HarnessModule = (require('../local/harness') as typeof import('../local/harness'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- this import is what is timed
+  const mod: HarnessModule = require('../local/harness') as typeof import('../local/harness');
   const importMs = since(t0);
 
   // A profiled run keeps its assembly next to the profiles: the bundles' source maps say where their time went.
   const cacheDir = profileChild ? path.join(profileChild, 'cache') : tempDir('cache');
   try {
     const start = profileChild ? undefined : await startups(mod, cacheDir, workers, warmRuns, !flag('no-cold'));
-    if (profileChild) await mod.loadAssembly({ cacheDir, log: note });
+    if (profileChild) mod.loadAssembly({ cacheDir, log: note });
 
     // --s3 memory: the sweeps talk to the bench-only in-memory S3 server instead of s3rver (a what-if).
     const memoryS3 = arg('s3', 's3rver') === 'memory' ? await startMemoryS3(['regsweep-local']) : undefined;
@@ -319,14 +392,27 @@ async function main() {
       for (let r = 0; r < reps; r++) {
         for (const n of sizes) {
           note(`sweep of ${n} trials (rep ${r + 1}/${reps}); load ${loadNow().load1}`);
-          const res = await tinySweep(h, source, n, `tiny-${seq++}`, profileChild ? (startUs, endUs) => {
-            const bundles: Record<string, string> = {};
-            for (const [id, res2] of Object.entries(h.assembly.template.Resources as Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>)) {
-              const k = res2.Properties?.Code?.S3Key;
-              if (res2.Type === 'AWS::Lambda::Function' && k) bundles[k.replace(/\.zip$/, '')] = id.replace(/^Functions/, '').replace(/[0-9A-F]{8}$/, '');
-            }
-            fs.writeFileSync(path.join(profileChild, 'window.json'), JSON.stringify({ startUs, endUs, trials: n, bundles, wallMs: (endUs - startUs) / 1e3 }));
-          } : undefined);
+          const res = await tinySweep(
+            h,
+            source,
+            n,
+            `tiny-${seq++}`,
+            profileChild
+              ? (startUs, endUs) => {
+                  const bundles: Record<string, string> = {};
+                  for (const [id, res2] of Object.entries(
+                    h.assembly.template.Resources as Record<string, { Type: string; Properties?: { Code?: { S3Key?: string } } }>,
+                  )) {
+                    const k = res2.Properties?.Code?.S3Key;
+                    if (res2.Type === 'AWS::Lambda::Function' && k) bundles[k.replace(/\.zip$/, '')] = id.replace(/^Functions/, '').replace(/[0-9A-F]{8}$/, '');
+                  }
+                  fs.writeFileSync(
+                    path.join(profileChild, 'window.json'),
+                    JSON.stringify({ startUs, endUs, trials: n, bundles, wallMs: (endUs - startUs) / 1e3 }),
+                  );
+                }
+              : undefined,
+          );
           runs.push(res);
           note(`  ${ms(res.wallMs, 0)} ms wall, ${ms(res.wallMs / n, 2)} ms/trial, map ${ms(res.mapMs / n, 2)} ms/trial`);
         }
@@ -358,9 +444,15 @@ async function main() {
           workerColdStarts: median(rs.map((r) => r.coldStarts)),
         };
       });
-      const fit = linearFit(bySize.map((s) => s.trials), bySize.map((s) => s.wallMs));
+      const fit = linearFit(
+        bySize.map((s) => s.trials),
+        bySize.map((s) => s.wallMs),
+      );
       // CPU grows linearly too; its slope / cores is the wall per trial on an otherwise idle machine (at best).
-      const cpuFit = linearFit(sizes.map((n) => n), sizes.map((n) => median(runs.filter((r) => r.trials === n).map((r) => r.cpuMs + r.s3CpuMs))));
+      const cpuFit = linearFit(
+        sizes.map((n) => n),
+        sizes.map((n) => median(runs.filter((r) => r.trials === n).map((r) => r.cpuMs + r.s3CpuMs))),
+      );
       const cores = m0.nproc;
       const fixedMs = median(fixed.map((f) => f.wallMs));
       const m1 = machine();
@@ -396,7 +488,13 @@ async function main() {
         workers,
         sizes: bySize,
         fit: { fixedMs: ms(fit.intercept, 0), perTrialMs: ms(fit.slope, 3), r2: round(fit.r2, 5) },
-        cpuFit: { fixedMs: ms(cpuFit.intercept, 0), perTrialMs: ms(cpuFit.slope, 3), r2: round(cpuFit.r2, 5), cores, wallFloorMsPerTrial: ms(cpuFit.slope / cores, 3) },
+        cpuFit: {
+          fixedMs: ms(cpuFit.intercept, 0),
+          perTrialMs: ms(cpuFit.slope, 3),
+          r2: round(cpuFit.r2, 5),
+          cores,
+          wallFloorMsPerTrial: ms(cpuFit.slope / cores, 3),
+        },
         perTrialTargetMs: 10,
         perTrialTargetMet: fit.slope < 10,
         importMs: ms(importMs, 0),

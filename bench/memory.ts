@@ -17,7 +17,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
-import { PhaseClock, REPO, arg, childStats, emit, flag, loadNow, machine, machineLine, note, numbers, reexecLikeCli, round, run, since, tempDir, tinySpec, writeTinyDataset } from './common';
+import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
+import { childStats, loadNow, machine, machineLine } from './lib/machine';
+import { round, since } from './lib/stats';
+import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
 
 const MB = 1024 * 1024;
 
@@ -59,7 +62,8 @@ async function snapshotMb(worker: Worker): Promise<number> {
 }
 
 async function child(trials: number, workers: number, snapshots: boolean): Promise<void> {
-  const { Harness } = (require('../local/harness') as typeof import('../local/harness'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use: a process that only re-runs this script (reexecLikeCli) never loads the harness
+  const { Harness } = require('../local/harness') as typeof import('../local/harness');
   const h = await Harness.start({ workers });
   try {
     const dataDir = tempDir('mem');
@@ -86,7 +90,7 @@ async function child(trials: number, workers: number, snapshots: boolean): Promi
     const t0 = performance.now();
     const result = await h.runSweep(tinySpec(`mem-${trials}`, source, trials), {
       onEvent: (e) => {
-        clock.onEvent(e as never);
+        clock.onEvent(e);
         if ((e as { type?: string }).type === 'MapItemSucceeded' && !snapshotTaken) {
           sample();
           peakRssMap = peakRss;
@@ -130,7 +134,17 @@ async function child(trials: number, workers: number, snapshots: boolean): Promi
 
 function runChild(trials: number, workers: number, snapshots: boolean): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const args = ['--expose-gc', '-e', "require('tsx/cjs'); require(process.argv[1])", __filename, '--child', String(trials), '--workers', String(workers), ...(snapshots ? ['--snapshots'] : [])];
+    const args = [
+      '--expose-gc',
+      '-e',
+      "require('tsx/cjs'); require(process.argv[1])",
+      __filename,
+      '--child',
+      String(trials),
+      '--workers',
+      String(workers),
+      ...(snapshots ? ['--snapshots'] : []),
+    ];
     const c = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -139,7 +153,7 @@ function runChild(trials: number, workers: number, snapshots: boolean): Promise<
       try {
         resolve(JSON.parse(out.trim().split('\n').pop()!) as ChildResult);
       } catch (e) {
-        reject(e);
+        reject(new Error(`child for ${trials} trials printed no JSON result: ${(e as Error).message}`));
       }
     });
   });
@@ -155,13 +169,16 @@ async function main() {
   const m0 = machine();
   note(machineLine(m0));
   // Warm the assembly cache in this process, so the children measure sweeps, not synthesis.
-  const { loadAssembly } = (require('../local/harness') as typeof import('../local/harness'));
-  await loadAssembly({ log: note });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on use, as in child()
+  const { loadAssembly } = require('../local/harness') as typeof import('../local/harness');
+  loadAssembly({ log: note });
   const results: ChildResult[] = [];
   for (const n of sizes) {
     note(`sweep of ${n} trials in a fresh process...`);
     const r = await runChild(n, workers, snapshots);
-    note(`  maxRSS ${r.maxRssMb} MB, per trial worker ${r.perWorkerRssMb} MB RSS${r.trialWorkerHeapMb.length ? ` (heap snapshot ${r.trialWorkerHeapMb.join(', ')} MB)` : ''}, s3 server ${r.s3PeakMb} MB`);
+    note(
+      `  maxRSS ${r.maxRssMb} MB, per trial worker ${r.perWorkerRssMb} MB RSS${r.trialWorkerHeapMb.length ? ` (heap snapshot ${r.trialWorkerHeapMb.join(', ')} MB)` : ''}, s3 server ${r.s3PeakMb} MB`,
+    );
     results.push(r);
   }
   const [small, big] = [results[0], results[results.length - 1]];

@@ -12,7 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { PhaseClock, REPO, arg, childrenCpuMs, emit, loadNow, otherLoadMeter, machine, processCpuMs, machineLine, median, note, numbers, reexecLikeCli, round, run, since, type Load } from './common';
+import { arg, emit, note, numbers, reexecLikeCli, REPO, run } from './lib/cli';
+import { childrenCpuMs, loadNow, machine, machineLine, otherLoadMeter, processCpuMs, type Load } from './lib/machine';
+import { median, round, since } from './lib/stats';
+import { PhaseClock } from './lib/tiny-sweep';
 import { Harness, loadAssembly } from '../local/harness';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec } from '../shared/search/spec';
@@ -60,7 +63,15 @@ parentPort.on('message', (ms) => {
   const loops = async (threads: number) => {
     const ws = Array.from({ length: threads }, () => new Worker(code, { eval: true }));
     try {
-      const counts = await Promise.all(ws.map((w) => new Promise<number>((resolve) => { w.once('message', resolve); w.postMessage(700); })));
+      const counts = await Promise.all(
+        ws.map(
+          (w) =>
+            new Promise<number>((resolve) => {
+              w.once('message', resolve);
+              w.postMessage(700);
+            }),
+        ),
+      );
       return counts.reduce((a, b) => a + b, 0);
     } finally {
       await Promise.all(ws.map((w) => w.terminate()));
@@ -85,7 +96,7 @@ async function main() {
   const trials = expandGrid(parseSpec(raw)).length;
 
   const calibration = await threadScaling();
-  const asm = await loadAssembly({ log: note }); // warm the cache first: synthesis is not what is measured
+  const asm = loadAssembly({ log: note }); // warm the cache first: synthesis is not what is measured
   note(`assembly ${asm.cached ? 'from the cache' : 'synthesized now'}; ${trials} trials per sweep`);
   // One harness per worker count, started once (so an edit of the sources meanwhile cannot make a run synthesize);
   // the sweeps alternate between them.
@@ -97,7 +108,12 @@ async function main() {
       harnesses.set(w, { h, source: await h.uploadDataset(file) });
     }
     // Warm-up: the definition's validation (once per process) and the JIT, outside the figures.
-    await sweepOnce(harnesses.get(counts[0])!.h, { ...raw, search: { ...(raw.search as object), types: ['none'] } }, harnesses.get(counts[0])!.source, 'parallel-warmup');
+    await sweepOnce(
+      harnesses.get(counts[0])!.h,
+      { ...raw, search: { ...(raw.search as object), types: ['none'] } },
+      harnesses.get(counts[0])!.source,
+      'parallel-warmup',
+    );
     let seq = 0;
     for (let r = 0; r < reps; r++) {
       const order = r % 2 === 0 ? counts : [...counts].reverse();
@@ -146,12 +162,31 @@ async function main() {
     [
       `parallel speedup: ${path.relative(REPO, specFile)} (${trials} trials) through the harness, warm assembly`,
       `${machineLine(m1)}; load average before: ${m0.load.load1}`,
-      ...per.map((p) => `  ${p.workers} worker(s): ${p.wallS} s wall (median of ${p.wallRunsS.length}: ${p.wallRunsS.join(', ')}); map ${p.mapS} s; plan+aggregate+refit ${p.serialS} s; mean trial ${p.trialMsMean} ms; CPU ${p.cpuS} s (cores ${Math.round(p.utilization * 100)}% busy); other jobs used ${p.otherCores.join(', ')} cores`),
+      ...per.map(
+        (p) =>
+          `  ${p.workers} worker(s): ${p.wallS} s wall (median of ${p.wallRunsS.length}: ${p.wallRunsS.join(', ')}); map ${p.mapS} s; plan+aggregate+refit ${p.serialS} s; mean trial ${p.trialMsMean} ms; CPU ${p.cpuS} s (cores ${Math.round(p.utilization * 100)}% busy); other jobs used ${p.otherCores.join(', ')} cores`,
+      ),
       `  this machine runs 2 CPU-bound threads ${calibration}x as fast as 1 (pure JS loop): the cores are really parallel`,
       `speedup ${top.workers} vs ${base.workers} workers: ${round(speedup, 2)}x wall, ${round(mapSpeedup, 2)}x map phase; Amdahl bound with these serial parts ${round(amdahlBound, 2)}x; per rep ${pairs.join(', ')}; target >= 1.8x: ${speedup >= 1.8 ? 'met' : 'MISSED'}`,
-      highLoad ? 'NOTE: other jobs took more than half a core during some sweeps; those figures are pessimistic (and the speedup too: 2 workers need both cores).' : '',
+      highLoad
+        ? 'NOTE: other jobs took more than half a core during some sweeps; those figures are pessimistic (and the speedup too: 2 workers need both cores).'
+        : '',
     ].filter(Boolean),
-    { bench: 'parallel', spec: path.relative(REPO, specFile), trials, runs: per, speedup: round(speedup, 3), speedupPerRep: pairs, mapSpeedup: round(mapSpeedup, 3), amdahlBound: round(amdahlBound, 3), threadScaling: calibration, target: 1.8, targetMet: speedup >= 1.8, highLoad, machine: m1 },
+    {
+      bench: 'parallel',
+      spec: path.relative(REPO, specFile),
+      trials,
+      runs: per,
+      speedup: round(speedup, 3),
+      speedupPerRep: pairs,
+      mapSpeedup: round(mapSpeedup, 3),
+      amdahlBound: round(amdahlBound, 3),
+      threadScaling: calibration,
+      target: 1.8,
+      targetMet: speedup >= 1.8,
+      highLoad,
+      machine: m1,
+    },
   );
 }
 

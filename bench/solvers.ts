@@ -102,7 +102,10 @@ async function main() {
   const results = [await bench('diabetes.csv', 'progression'), await bench('sparse_regression.csv', 'y')];
   for (const r of results) {
     console.log(`${r.dataset}, scikit-learn ${r.sklearn}, 100 lambdas, median of ${REPEATS}`);
-    for (const [name, x] of [['ridge path', r.ridge], ['lasso path', r.lasso]] as const) {
+    for (const [name, x] of [
+      ['ridge path', r.ridge],
+      ['lasso path', r.lasso],
+    ] as const) {
       console.log(
         `  ${name.padEnd(11)} ours ${x.oursMs.toFixed(2).padStart(8)} ms   sklearn ${x.sklearnMs.toFixed(2).padStart(8)} ms   ratio ${x.ratio.toFixed(3)}   max coef diff ${x.maxRelDiff.toExponential(2)} (relative)`,
       );

@@ -25,8 +25,16 @@ async function main() {
   const st = fitStandardizer(ds.x, rows);
   const data = { xTrain: standardizeRows(st, ds.x, rows), yTrain: selectTargets(ds.y, rows), features: ds.features.length };
   const opts = {
-    task: 'regression' as const, hidden: [64, 64], activation: 'relu' as const, epochs, batchSize: 32, learningRate: 1e-3,
-    optimizer: 'adam' as const, patience: 0, reg: { type: 'dropout' as const, lambda: 0, dropoutRate: 0.2, l1Ratio: 0 }, seed: 1,
+    task: 'regression' as const,
+    hidden: [64, 64],
+    activation: 'relu' as const,
+    epochs,
+    batchSize: 32,
+    learningRate: 1e-3,
+    optimizer: 'adam' as const,
+    patience: 0,
+    reg: { type: 'dropout' as const, lambda: 0, dropoutRate: 0.2, l1Ratio: 0 },
+    seed: 1,
   };
   // warm-up (kernel compilation, allocator)
   disposeModel(train(data, { ...opts, epochs: 5 }).model);
@@ -40,8 +48,20 @@ async function main() {
   }
   const best = Math.min(...runs);
   const median = [...runs].sort((a, b) => a - b)[2];
-  const result = { bench: 'trainer', backend: info.name, epochs, rows: 265, stepsPerEpoch: Math.ceil(265 / 32), msPerEpochBest: +best.toFixed(3), msPerEpochMedian: +median.toFixed(3), pytorchReferenceMsPerEpoch: 4.36, tensors: tf.memory().numTensors };
-  console.log(`trainer  backend=${result.backend}  ${result.msPerEpochMedian} ms/epoch (median of 5 runs; best ${result.msPerEpochBest}); PyTorch reference 4.36 ms/epoch`);
+  const result = {
+    bench: 'trainer',
+    backend: info.name,
+    epochs,
+    rows: 265,
+    stepsPerEpoch: Math.ceil(265 / 32),
+    msPerEpochBest: +best.toFixed(3),
+    msPerEpochMedian: +median.toFixed(3),
+    pytorchReferenceMsPerEpoch: 4.36,
+    tensors: tf.memory().numTensors,
+  };
+  console.log(
+    `trainer  backend=${result.backend}  ${result.msPerEpochMedian} ms/epoch (median of 5 runs; best ${result.msPerEpochBest}); PyTorch reference 4.36 ms/epoch`,
+  );
   console.log(JSON.stringify(result));
 }
 

@@ -23,7 +23,8 @@ export function hiddenLayers(value: string): number[] {
   if (v === '' || v === 'none' || v === '[]') return [];
   return v.split(',').map((part) => {
     const n = Number(part.trim());
-    if (!Number.isInteger(n) || n < 1 || n > 4096) throw new InvalidArgumentError(`--hidden must be layer sizes like 64,64 (or "" for a linear model), got ${show(value)}`);
+    if (!Number.isInteger(n) || n < 1 || n > 4096)
+      throw new InvalidArgumentError(`--hidden must be layer sizes like 64,64 (or "" for a linear model), got ${show(value)}`);
     return n;
   });
 }

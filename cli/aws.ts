@@ -68,7 +68,18 @@ interface ErrorLike {
 }
 
 const GENERIC_NO_CREDENTIALS = /could not load credentials from any providers/i;
-const BAD_CREDENTIALS = new Set(['UnrecognizedClientException', 'InvalidClientTokenId', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'IncompleteSignature', 'IncompleteSignatureException', 'InvalidSignatureException', 'MissingAuthenticationToken', 'MissingAuthenticationTokenException', 'AuthFailure']);
+const BAD_CREDENTIALS = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'IncompleteSignatureException',
+  'InvalidSignatureException',
+  'MissingAuthenticationToken',
+  'MissingAuthenticationTokenException',
+  'AuthFailure',
+]);
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired', 'TokenRefreshRequired']);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthorizationError', 'Forbidden']);
 const THROTTLED = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded']);
@@ -77,7 +88,7 @@ const NETWORK = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET',
 /** The innermost SDK error: ObjectStore wraps S3 errors in an S3OperationError whose `cause` is the SDK's. */
 function rootCause(e: unknown): ErrorLike {
   let cur = (e ?? {}) as ErrorLike;
-  for (let i = 0; i < 5 && cur.name === 'S3OperationError' && cur.cause; i++) cur = cur.cause as ErrorLike;
+  for (let i = 0; i < 5 && cur.name === 'S3OperationError' && cur.cause; i++) cur = cur.cause;
   if ((cur.name === undefined || cur.name === 'Error') && cur.cause && typeof cur.cause === 'object') {
     const inner = cur.cause as ErrorLike;
     if (inner.code || inner.name) return inner;
@@ -114,11 +125,13 @@ export function explainAwsError(e: unknown, what: string): Error {
   }
   if (name === 'TokenProviderError') return new AwsSetupError(`AWS SSO token unavailable (${message}): run aws sso login`);
   if (/^Region is missing/.test(message)) return new AwsSetupError('no AWS region: set AWS_REGION (or a region in your AWS profile), or pass --region');
-  if (BAD_CREDENTIALS.has(code)) return new AwsSetupError(`AWS rejected the credentials (${code}) for ${what}: check AWS_PROFILE / AWS_ACCESS_KEY_ID and the secret key`);
+  if (BAD_CREDENTIALS.has(code))
+    return new AwsSetupError(`AWS rejected the credentials (${code}) for ${what}: check AWS_PROFILE / AWS_ACCESS_KEY_ID and the secret key`);
   if (EXPIRED.has(code)) return new AwsSetupError(`the AWS credentials have expired (${code}): refresh them (e.g. aws sso login) and retry`);
   if (DENIED.has(code)) return new Error(`access denied: ${what}: ${message}`);
   if (THROTTLED.has(code)) return new Error(`AWS throttled ${what} (${code}): retry in a moment`);
-  if (NETWORK.has(code) || NETWORK.has(name)) return new Error(`cannot reach AWS for ${what} (${code}): check the network, the region and any endpoint settings`);
+  if (NETWORK.has(code) || NETWORK.has(name))
+    return new Error(`cannot reach AWS for ${what} (${code}): check the network, the region and any endpoint settings`);
   if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || err.$metadata?.httpStatusCode === 301) {
     return new AwsSetupError(`${what}: the bucket is in another region (${code}): pass --region with the bucket's region`);
   }
@@ -155,7 +168,10 @@ export async function clientRegion(client: { config: { region: () => Promise<str
 
 /** An ObjectStore on `bucket`, through `--s3-endpoint` when given. The caller destroys `store.client`. */
 export function openStore(opts: AwsOptions, bucket: string): ObjectStore {
-  const client = createS3Client({ ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {}), ...(opts.region ? { region: opts.region } : {}) });
+  const client = createS3Client({
+    ...(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
+  });
   return new ObjectStore(client, bucket);
 }
 

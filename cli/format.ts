@@ -85,8 +85,7 @@ export function ruleText(board: Leaderboard): string {
 const signedPct = (v: number) => `${v > 0 ? '+' : ''}${pct(v)}`;
 
 /** A paired difference from none for a table cell: `-12.3% ± 4.1% (5/5)`: the change in loss, its standard error, folds won. */
-export const pairedCell = (p: Paired | undefined): string =>
-  p ? `${signedPct(p.relDiff)} ± ${pct(p.relStdErr)} (${p.foldsWon}/${p.folds})` : '-';
+export const pairedCell = (p: Paired | undefined): string => (p ? `${signedPct(p.relDiff)} ± ${pct(p.relStdErr)} (${p.foldsWon}/${p.folds})` : '-');
 
 /** How a config compares with none in words: `beats no regularization by 12.3% ± 4.1%, 5 of 5 folds`. */
 function pairedWords(label: string, p: Paired): string {

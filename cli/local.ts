@@ -57,7 +57,10 @@ export function registerLocal(program: Command): void {
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
     .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
-    .option('--keep', 'keep the local S3 data under <out>/s3 after the results are written (it is always kept when they are not, or when interrupted, so that rerunning resumes)')
+    .option(
+      '--keep',
+      'keep the local S3 data under <out>/s3 after the results are written (it is always kept when they are not, or when interrupted, so that rerunning resumes)',
+    )
     .option('--s3-endpoint <url>', 'use this S3-compatible endpoint (MinIO, LocalStack) instead of starting one', s3Endpoint)
     .option('--json', 'print one JSON summary alone on stdout')
     .action(async (flags: LocalFlags) => {
@@ -84,7 +87,8 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   }
   const source = spec.dataset.source;
   if (source.startsWith('s3://')) {
-    if (!flags.s3Endpoint) throw new SpecError(`dataset.source ${source} is an S3 URI: a local sweep reads a local file (or give --s3-endpoint with the data already there)`);
+    if (!flags.s3Endpoint)
+      throw new SpecError(`dataset.source ${source} is an S3 URI: a local sweep reads a local file (or give --s3-endpoint with the data already there)`);
     return { spec, datasetFile: '' };
   }
   const datasetFile = resolveLocalDataset(source, flags.spec ?? DEFAULT_SPEC);
@@ -105,10 +109,13 @@ function prepareOut(out: string, sweepId: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
-      code === 'EEXIST' ? 'is a file, not a directory'
-      : code === 'ENOTDIR' ? 'a parent of it is a file'
-      : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'not writable'
-      : `cannot create it (${code ?? (e as Error).message})`;
+      code === 'EEXIST'
+        ? 'is a file, not a directory'
+        : code === 'ENOTDIR'
+          ? 'a parent of it is a file'
+          : code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+            ? 'not writable'
+            : `cannot create it (${code ?? (e as Error).message})`;
     throw new UsageError(`--out ${out}: ${why}`);
   }
   const sweepDir = path.join(dir, sweepId);
@@ -169,7 +176,10 @@ function printOutcome(o: Outcome, json: boolean, message: string): void {
 function progressReporter(total: number, json: boolean) {
   const tty = process.stderr.isTTY && !json;
   const bar = tty
-    ? new SingleBar({ format: 'trials {bar} {value}/{total} done, {failed} failed | ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic)
+    ? new SingleBar(
+        { format: 'trials {bar} {value}/{total} done, {failed} failed | ETA {eta_formatted}', hideCursor: true, stream: process.stderr },
+        Presets.shades_classic,
+      )
     : undefined;
   let lastDecile = -1;
   let stopped = false;
@@ -219,7 +229,11 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const { Harness, DEFAULT_BUCKET } = require('../local/harness') as typeof import('../local/harness');
   const datasetName = datasetFile ? path.basename(datasetFile) : '';
   // The execution input, and the spec as PlanSweep will store it (what a resumed sweep must match).
-  const input: SweepSpec = { ...spec, sweepId, dataset: { ...spec.dataset, source: datasetFile ? `s3://${DEFAULT_BUCKET}/${datasetKey(datasetName)}` : spec.dataset.source } };
+  const input: SweepSpec = {
+    ...spec,
+    sweepId,
+    dataset: { ...spec.dataset, source: datasetFile ? `s3://${DEFAULT_BUCKET}/${datasetKey(datasetName)}` : spec.dataset.source },
+  };
   const planned: SweepSpec = { ...parseSpec(input), sweepId };
   await refuseOtherSpec(new SweepStore(new DirectoryBlobs(outDir), sweepId), planned, outDir, `remove ${outDir}`);
 
@@ -239,17 +253,26 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const interrupted = new Promise<'interrupted'>((resolve) => (onInterrupt = () => resolve('interrupted')));
   process.once('SIGINT', onInterrupt);
   try {
-    await refuseOtherSpec(new SweepStore(harness.store, sweepId), planned, kept, s3Dir ? `remove ${s3Dir}${flags.keep ? ` (the kept S3 data of every sweep in ${out})` : ''}` : 'delete it there');
+    await refuseOtherSpec(
+      new SweepStore(harness.store, sweepId),
+      planned,
+      kept,
+      s3Dir ? `remove ${s3Dir}${flags.keep ? ` (the kept S3 data of every sweep in ${out})` : ''}` : 'delete it there',
+    );
     if (datasetFile) await harness.uploadDataset(datasetFile, datasetName);
     const progress = progressReporter(trials, !!flags.json);
-    const running = harness.runSweep(input as unknown as Record<string, unknown>, { executionName: sweepId, onEvent: (e) => progress.onEvent(e as MapRunEvent) });
+    const running = harness.runSweep(input, { executionName: sweepId, onEvent: (e) => progress.onEvent(e) });
     running.catch(() => undefined); // abandoned when interrupted
     const result = await Promise.race([running, interrupted]).finally(() => {
       progress.stop();
       process.removeListener('SIGINT', onInterrupt); // from here on, Ctrl-C stops at once (the S3 data stays)
     });
     if (result === 'interrupted') {
-      printOutcome({ status: 'INTERRUPTED', sweepId, error: 'Interrupted', cause: 'SIGINT', kept, resume }, !!flags.json, `interrupted: sweep ${sweepId} stopped before it finished`);
+      printOutcome(
+        { status: 'INTERRUPTED', sweepId, error: 'Interrupted', cause: 'SIGINT', kept, resume },
+        !!flags.json,
+        `interrupted: sweep ${sweepId} stopped before it finished`,
+      );
       return INTERRUPTED;
     }
 
@@ -275,7 +298,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     let data: SweepData;
     try {
       data = await loadSweep(outDir, {});
-      await writeReport(data, report);
+      writeReport(data, report);
     } catch (e) {
       const why = `sweep ${sweepId} finished, but its report could not be written to ${report}: ${(e as Error).message}`;
       printOutcome({ status: 'FAILED', sweepId, error: 'ReportError', cause: (e as Error).message, results: outDir, kept, resume }, !!flags.json, why);
@@ -286,7 +309,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     const best = data.best;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (flags.json) {
-      process.stdout.write(JSON.stringify(sweepSummary(board, best!, { report, backend: best?.backend ?? board.backend }), null, 2) + '\n');
+      process.stdout.write(JSON.stringify(sweepSummary(board, best, { report, backend: best?.backend ?? board.backend }), null, 2) + '\n');
     } else {
       const lines = [
         leaderboardTable(board, { top: 15 }),

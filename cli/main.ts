@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module || process.env.REGSWEEP_CLI_ENTRY === '1') {
-  main(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Interrupted: leave now, without waiting for the work that was abandoned (a stopped sweep's pending calls).
     if (code === 130) process.exit(code);

@@ -42,18 +42,41 @@ export function registerTrain(program: Command): void {
     .requiredOption('--target <column>', 'target column')
     .option('--task <task>', 'regression or classification', choice('--task', ['regression', 'classification'] as const), 'regression')
     .option('--reg <type>', 'none, l1, l2, elasticnet, dropout, l1+dropout, l2+dropout, elasticnet+dropout', regType, 'none')
-    .option('--lambda <x>', 'penalty strength lambda (for l1, l2, elasticnet)', number('--lambda', (n) => n >= 0, 'a number >= 0'))
-    .option('--dropout <p>', 'dropout rate p in [0, 1) (for dropout types)', number('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'))
-    .option('--l1-ratio <r>', 'weight of the L1 term for elasticnet, in (0, 1)', number('--l1-ratio', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.5)
+    .option(
+      '--lambda <x>',
+      'penalty strength lambda (for l1, l2, elasticnet)',
+      number('--lambda', (n) => n >= 0, 'a number >= 0'),
+    )
+    .option(
+      '--dropout <p>',
+      'dropout rate p in [0, 1) (for dropout types)',
+      number('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    )
+    .option(
+      '--l1-ratio <r>',
+      'weight of the L1 term for elasticnet, in (0, 1)',
+      number('--l1-ratio', (n) => n > 0 && n < 1, 'a number in (0, 1)'),
+      0.5,
+    )
     .option('--hidden <sizes>', 'hidden layer sizes, e.g. 64,64; "" for a linear model', hiddenLayers, [64, 64])
     .option('--activation <name>', 'relu, tanh, sigmoid or elu', choice('--activation', ['relu', 'tanh', 'sigmoid', 'elu'] as const), 'relu')
     .option('--epochs <n>', 'maximum epochs', integer('--epochs', 1, 100000), 200)
     .option('--batch-size <n>', 'minibatch size', integer('--batch-size', 1, 1_000_000), 32)
-    .option('--learning-rate <x>', 'learning rate', number('--learning-rate', (n) => n > 0, 'a number > 0'), 0.001)
+    .option(
+      '--learning-rate <x>',
+      'learning rate',
+      number('--learning-rate', (n) => n > 0, 'a number > 0'),
+      0.001,
+    )
     .option('--optimizer <name>', 'adam or sgd', choice('--optimizer', ['adam', 'sgd'] as const), 'adam')
     .option('--patience <n>', 'early-stopping patience in epochs (0: off)', integer('--patience', 0, 100000), 20)
     .option('--seed <n>', 'random seed', integer('--seed', 0, 2 ** 31 - 1), 42)
-    .option('--holdout <f>', 'fraction of rows held out for validation; 0 trains on every row', number('--holdout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.2)
+    .option(
+      '--holdout <f>',
+      'fraction of rows held out for validation; 0 trains on every row',
+      number('--holdout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+      0.2,
+    )
     .option('--features <list>', 'comma-separated feature columns (default: all but the target)')
     .option('--json', 'print the trial record alone as JSON on stdout')
     .action(async (flags: TrainFlags, cmd: Command) => {
@@ -61,7 +84,8 @@ export function registerTrain(program: Command): void {
       const reg = regFromFlags(flags);
       if (flags.hidden.length === 0 && given.length > 0) {
         const solver = exactLinearSolver(flags.task, reg);
-        if (solver) process.stderr.write(`regsweep: note: ${given.join(', ')} ignored: a linear ${flags.task} with ${reg.type} is solved exactly (${solver})\n`);
+        if (solver)
+          process.stderr.write(`regsweep: note: ${given.join(', ')} ignored: a linear ${flags.task} with ${reg.type} is solved exactly (${solver})\n`);
       }
       const record = await trainOne(flags);
       if (flags.json) process.stdout.write(JSON.stringify(record, null, 2) + '\n');
@@ -93,7 +117,10 @@ function regFromFlags(f: TrainFlags): RegConfig {
 
 async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
   const reg = regFromFlags(f);
-  const features = f.features?.split(',').map((s) => s.trim()).filter(Boolean);
+  const features = f.features
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const dataset = await readDatasetFile(f.data, { name: path.basename(f.data), target: f.target, task: f.task, features });
   const split = holdoutSplit(dataset, f.holdout, f.seed);
   // TensorFlow.js is loaded only when a command trains (it takes about half a second).

@@ -76,10 +76,7 @@ export function copyWasmFiles(outDir: string, root: string = REPO_ROOT): string[
  * The environment a function gets (besides what the Lambda runtime sets). `wasmDir` is where the .wasm files are
  * at runtime: LAMBDA_TASK_ROOT in the cloud, the bundle's folder locally.
  */
-export function functionEnvironment(
-  name: HandlerName,
-  opts: { bucketName: string; trial: TrialPackaging; wasmDir?: string },
-): Record<string, string> {
+export function functionEnvironment(name: HandlerName, opts: { bucketName: string; trial: TrialPackaging; wasmDir?: string }): Record<string, string> {
   const trial = opts.trial;
   const env: Record<string, string> = { BUCKET_NAME: opts.bucketName };
   if (name === 'trial' && trial === 'container') env.REGSWEEP_BACKEND = 'tensorflow';

@@ -85,9 +85,7 @@ export const DEFAULT_CONFIG: RegsweepConfig = {
 };
 
 /** The values CloudWatch Logs accepts as a retention (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 /** Invalid configuration; the message names the key (`regsweep.<key>`). */
 export class ConfigError extends Error {
@@ -231,7 +229,7 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     sweepRetentionDays: integer(input, 'sweepRetentionDays', 1, 36500, prefix),
     logRetentionDays,
     removalPolicy: oneOf(input, 'removalPolicy', ['retain', 'destroy'] as const, prefix),
-    ...(alarmEmail !== undefined ? { alarmEmail: alarmEmail as string } : {}),
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     schedules,
   };
 }

@@ -222,12 +222,8 @@ export class SweepFunctions extends Construct {
  * matching the read patterns.
  */
 function grantS3(role: iam.Role, bucket: s3.IBucket, access: S3Access): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((k) => bucket.arnForObjects(k)) }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: access.write.map((k) => bucket.arnForObjects(k)) }),
-  );
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((k) => bucket.arnForObjects(k)) }));
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: access.write.map((k) => bucket.arnForObjects(k)) }));
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],

@@ -33,10 +33,9 @@ export function cdkJsonContext(file: string = path.join(REPO_ROOT, 'cdk.json')):
 }
 
 export function createRegsweepApp(opts: CreateRegsweepAppOptions = {}): { app: App; stack: RegsweepStack } {
-  const context: Record<string, unknown> | undefined =
-    opts.bundle === false ? { ...(opts.context ?? {}), 'aws:cdk:bundling-stacks': [] } : opts.context;
+  const context: Record<string, unknown> | undefined = opts.bundle === false ? { ...(opts.context ?? {}), 'aws:cdk:bundling-stacks': [] } : opts.context;
   const app = new App({ ...(context ? { context } : {}), ...(opts.outdir ? { outdir: opts.outdir } : {}) });
-  const stackName = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
+  const stackName: unknown = app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME;
   if (typeof stackName !== 'string' || !STACK_NAME_RE.test(stackName)) {
     throw new Error(`stackName must start with a letter and contain only letters, digits and '-' (max 128), got ${JSON.stringify(stackName)}`);
   }

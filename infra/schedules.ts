@@ -62,10 +62,7 @@ export class SweepSchedules extends Construct {
         new scheduler.Schedule(this, `Schedule-${entry.name}`, {
           scheduleName,
           description: `regsweep: start the sweep "${entry.name}" (${entry.expression})`,
-          schedule: scheduler.ScheduleExpression.expression(
-            entry.expression,
-            entry.timezone !== undefined ? TimeZone.of(entry.timezone) : undefined,
-          ),
+          schedule: scheduler.ScheduleExpression.expression(entry.expression, entry.timezone !== undefined ? TimeZone.of(entry.timezone) : undefined),
           target,
           enabled: entry.enabled,
           timeWindow: scheduler.TimeWindow.off(),

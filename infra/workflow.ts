@@ -43,7 +43,10 @@ export const MAP_RESULTS_PREFIX_FORMAT = `${SWEEPS_PREFIX}{}/map-results`;
 
 /** CDK's S3JsonItemReader, with s3:GetObject on the manifests only (CDK's own grant covers the whole bucket). */
 class ManifestReader extends sfn.S3JsonItemReader {
-  constructor(private readonly sweepBucket: s3.IBucket, key: string) {
+  constructor(
+    private readonly sweepBucket: s3.IBucket,
+    key: string,
+  ) {
     super({ bucket: sweepBucket, key });
   }
 
@@ -57,7 +60,11 @@ class ManifestReader extends sfn.S3JsonItemReader {
  * ones, as CDK and the Step Functions docs list them) on the map-results prefixes only, not the whole bucket.
  */
 class MapResultsWriter extends sfn.ResultWriterV2 {
-  constructor(private readonly sweepBucket: s3.IBucket, prefix: string, writerConfig: sfn.WriterConfig) {
+  constructor(
+    private readonly sweepBucket: s3.IBucket,
+    prefix: string,
+    writerConfig: sfn.WriterConfig,
+  ) {
     super({ bucket: sweepBucket, prefix, writerConfig });
   }
 
@@ -222,12 +229,7 @@ export class SweepWorkflow extends Construct {
     // A /aws/vendedlogs/ name keeps CloudWatch Logs' resource policy small; the stack id's UUID makes the name unique
     // per stack instance, so a retained group never blocks re-creating the stack.
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
-      logGroupName: Fn.join('', [
-        '/aws/vendedlogs/states/',
-        Aws.STACK_NAME,
-        '-sweep-',
-        Fn.select(2, Fn.split('/', Aws.STACK_ID)),
-      ]),
+      logGroupName: Fn.join('', ['/aws/vendedlogs/states/', Aws.STACK_NAME, '-sweep-', Fn.select(2, Fn.split('/', Aws.STACK_ID))]),
       retention: logRetention,
       removalPolicy,
     });

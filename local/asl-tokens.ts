@@ -98,16 +98,14 @@ class Resolver {
       const dot = args.indexOf('.');
       [id, attr] = dot < 0 ? [args, undefined] : [args.slice(0, dot), args.slice(dot + 1)];
     } else if (Array.isArray(args) && args.length === 2) {
-      [id, attr] = [args[0], this.resolve(args[1])];
+      [id, attr] = [args[0] as unknown, this.resolve(args[1])];
     }
     if (typeof id !== 'string' || typeof attr !== 'string') {
       throw new UnresolvableTokenError(`Fn::GetAtt expects [logicalId, attribute], got ${show(args)}`);
     }
     const value = this.refs[id]?.attrs?.[attr];
     if (value === undefined) {
-      throw new UnresolvableTokenError(
-        this.refs[id] ? `Fn::GetAtt: resource ${id} has no attribute ${attr}` : `Fn::GetAtt to unknown resource ${id}`,
-      );
+      throw new UnresolvableTokenError(this.refs[id] ? `Fn::GetAtt: resource ${id} has no attribute ${attr}` : `Fn::GetAtt to unknown resource ${id}`);
     }
     return value;
   }
@@ -125,7 +123,7 @@ class Resolver {
     return template.replace(/\$\{([^}]*)\}/g, (_m, inner: string) => {
       if (inner.startsWith('!')) return `\${${inner.slice(1)}}`;
       const name = inner.trim();
-      if (Object.prototype.hasOwnProperty.call(vars, name)) return this.asString(this.resolve(vars[name] as Json), 'Fn::Sub');
+      if (Object.prototype.hasOwnProperty.call(vars, name)) return this.asString(this.resolve(vars[name]), 'Fn::Sub');
       const dot = name.indexOf('.');
       if (dot > 0 && !name.startsWith('AWS::')) return this.getAtt(name);
       return this.ref(name);
@@ -206,12 +204,7 @@ export function resolveIntrinsics(value: unknown, refs: ResourceRefs, pseudo?: P
  * into a plain ASL object. An already-parsed definition object (the `Definition` property) is accepted too.
  * `substitutions` are the resource's `DefinitionSubstitutions`: `${key}` in the definition is replaced by them.
  */
-export function resolveDefinition(
-  definitionString: unknown,
-  refs: ResourceRefs,
-  pseudo?: PseudoParameters,
-  substitutions?: Record<string, unknown>,
-): object {
+export function resolveDefinition(definitionString: unknown, refs: ResourceRefs, pseudo?: PseudoParameters, substitutions?: Record<string, unknown>): object {
   const resolver = new Resolver(refs, withDefaults(pseudo));
   let text: string;
   const resolved = resolver.resolve(definitionString);
@@ -233,9 +226,7 @@ export function resolveDefinition(
   try {
     asl = JSON.parse(text);
   } catch (e) {
-    throw new UnresolvableTokenError(
-      `resolved definition is not valid JSON (${e instanceof Error ? e.message : String(e)}): ${show(text)}`,
-    );
+    throw new UnresolvableTokenError(`resolved definition is not valid JSON (${e instanceof Error ? e.message : String(e)}): ${show(text)}`);
   }
   if (asl === null || typeof asl !== 'object' || Array.isArray(asl)) {
     throw new UnresolvableTokenError(`resolved definition is not a JSON object: ${show(asl)}`);
@@ -252,12 +243,7 @@ export interface CfnTemplate {
  * The ASL of one `AWS::StepFunctions::StateMachine` resource of a template (the only one when `logicalId` is
  * omitted and the template has exactly one).
  */
-export function stateMachineDefinitionFromTemplate(
-  template: CfnTemplate,
-  refs: ResourceRefs,
-  pseudo?: PseudoParameters,
-  logicalId?: string,
-): object {
+export function stateMachineDefinitionFromTemplate(template: CfnTemplate, refs: ResourceRefs, pseudo?: PseudoParameters, logicalId?: string): object {
   const machines = Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
   const chosen = logicalId ? machines.filter(([id]) => id === logicalId) : machines;
   if (chosen.length !== 1) {
@@ -300,7 +286,10 @@ function literal(v: unknown): string | undefined {
 
 /** A DNS-safe lowercase fake bucket name derived from a logical id. */
 function fakeBucketName(logicalId: string): string {
-  const base = logicalId.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+  const base = logicalId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '');
   return `${base || 'bucket'}-local`.slice(0, 63);
 }
 

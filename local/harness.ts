@@ -97,7 +97,7 @@ const STACK_TEMPLATE = `${DEFAULT_STACK_NAME}.template.json`;
 /**
  * The cloud assembly of the stack with the zip trial (bundles and all), from the cache or synthesized now.
  */
-export async function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: string; log?: (line: string) => void } = {}): Promise<Assembly> {
+export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: string; log?: (line: string) => void } = {}): Assembly {
   const overrides = opts.overrides ?? {};
   const cacheDir = opts.cacheDir ?? path.join(REPO_ROOT, '.regsweep', 'cache');
   const dir = path.join(cacheDir, `assembly-${assemblyKey(overrides)}`);
@@ -161,7 +161,7 @@ export function functionConfigs(
     const code = props.Code as { S3Key?: string; ImageUri?: unknown } | undefined;
     if (!code?.S3Key) throw new Error(`function ${id} is not a zip function; the harness runs the zip variant of the stack`);
     const assetDir = path.join(assembly.dir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-    const handler = String(props.Handler ?? 'index.handler');
+    const handler = typeof props.Handler === 'string' ? props.Handler : 'index.handler';
     const [file, exportName] = [handler.slice(0, handler.lastIndexOf('.')), handler.slice(handler.lastIndexOf('.') + 1)];
     const bundlePath = path.join(assetDir, `${file}.js`);
     if (!fs.existsSync(bundlePath)) throw new Error(`bundle of ${id} not found at ${bundlePath}; delete ${assembly.dir} and run again`);
@@ -183,7 +183,7 @@ export function functionConfigs(
 function sweepBucketIds(template: CfnTemplate): string[] {
   const ids = new Set<string>();
   for (const r of Object.values(template.Resources as Record<string, Resource>)) {
-    const ref = ((r.Properties?.Environment as { Variables?: { BUCKET_NAME?: { Ref?: string } } } | undefined)?.Variables?.BUCKET_NAME)?.Ref;
+    const ref = (r.Properties?.Environment as { Variables?: { BUCKET_NAME?: { Ref?: string } } } | undefined)?.Variables?.BUCKET_NAME?.Ref;
     if (r.Type === 'AWS::Lambda::Function' && ref) ids.add(ref);
   }
   if (ids.size === 0) throw new Error('no function of the stack has BUCKET_NAME referring to a bucket');
@@ -274,7 +274,7 @@ export class Harness {
   /** Start the S3 server (unless an endpoint is given), load the assembly and the worker pool. */
   static async start(opts: HarnessOptions = {}): Promise<Harness> {
     const bucket = opts.bucket ?? DEFAULT_BUCKET;
-    const assemblyPromise = loadAssembly({ overrides: opts.overrides, cacheDir: opts.cacheDir, log: opts.log });
+    const assembly = loadAssembly({ overrides: opts.overrides, cacheDir: opts.cacheDir, log: opts.log });
     let server: LocalS3Server | undefined;
     let endpoint = opts.s3Endpoint;
     // Without s3Dir the harness makes the temp dir itself (rather than the server), so that stopS3/restartS3 keep
@@ -302,7 +302,6 @@ export class Harness {
       const serverCredentialsEnv: Record<string, string> = credentials
         ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: '' }
         : {};
-      const assembly = await assemblyPromise;
       const refs = { ...fakeRefsFromTemplate(assembly.template) };
       for (const id of sweepBucketIds(assembly.template)) refs[id] = bucketRef(bucket);
       const definition = stateMachineDefinitionFromTemplate(assembly.template, refs);

@@ -8,7 +8,7 @@
  *   - a direct Lambda ARN (`arn:aws:lambda:...:function:Name`) returns the handler's result itself.
  * A handler error becomes a Task failure with Error = the handler's error name (e.g. `SpecError`,
  * `Sandbox.Timedout`) and Cause = the JSON `{ errorType, errorMessage, trace }`, as with real Lambda, so Retry and
- * Catch match as in the cloud. Distributed Maps are emulated by local/distributed-map.ts.
+ * Catch match as in the cloud. Distributed Maps are emulated by local/distributed-map/.
  *
  * Task timeouts: the library times out a Task without TimeoutSeconds after 60 s; Step Functions does not (the
  * Lambda's own timeout applies). Tasks without TimeoutSeconds/TimeoutSecondsPath get the largest timeout a Node
@@ -21,17 +21,13 @@
  */
 import './polyfills';
 import { randomUUID } from 'node:crypto';
-import {
-  ExecutionError,
-  ExecutionTimeoutError,
-  StateMachine,
-  type StateMachineDefinition,
-} from 'aws-local-stepfunctions';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import {
   EMULATED_MAP_RESOURCE,
   MAX_LOCAL_TIMEOUT_SECONDS,
   StatesError,
   evaluatePath,
+  isObj,
   runDistributedMap,
   transformDistributedMaps,
   type AslDefinition,
@@ -124,10 +120,6 @@ function isIntrinsic(path: unknown): boolean {
   return typeof path === 'string' && !path.startsWith('$');
 }
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** JSONata and variables are silently ignored by the library: refuse them rather than run something else. */
 function rejectUnsupportedLanguage(node: unknown, where: string): void {
   const refuse = (what: string) => {
@@ -156,11 +148,7 @@ function rejectUnsupportedLanguage(node: unknown, where: string): void {
  * Visits every state at any depth: item processors, iterators, parallel branches, and (given `maps`) the item
  * processors of the Distributed Maps that transformDistributedMaps took out of the definition.
  */
-function forEachState(
-  states: Record<string, AslState>,
-  visit: (name: string, state: AslState) => void,
-  maps?: ReadonlyMap<string, AslState>,
-): void {
+function forEachState(states: Record<string, AslState>, visit: (name: string, state: AslState) => void, maps?: ReadonlyMap<string, AslState>): void {
   for (const [name, state] of Object.entries(states)) {
     visit(name, state);
     const mapState = state.Resource === EMULATED_MAP_RESOURCE ? maps?.get(name) : undefined;
@@ -213,39 +201,41 @@ export function prepareDefinition(definition: object): PreparedDefinition {
 
   const seen = new Set<string>();
   const tasks: { stateName: string; kind: TaskKind; functionName?: string }[] = [];
-  forEachState(transformed.States, (name, state) => {
-    // Overrides are keyed by state name at every depth, as Step Functions requires names to be unique.
-    if (seen.has(name)) throw new UnsupportedDefinitionError(`duplicate state name ${JSON.stringify(name)}`);
-    seen.add(name);
-    if (state.Type !== 'Task' || state.Resource === EMULATED_FAIL_RESOURCE) return;
-    const resource = String(state.Resource);
-    if (resource === EMULATED_MAP_RESOURCE) {
-      tasks.push({ stateName: name, kind: 'distributedMap' });
-    } else if (LAMBDA_INVOKE_RE.test(resource)) {
-      const suffix = LAMBDA_INVOKE_RE.exec(resource)?.[1];
-      if (suffix) {
-        const what = `state ${JSON.stringify(name)}: integration pattern ${resource}`;
-        throw new UnsupportedDefinitionError(`${what} is not supported locally`);
+  forEachState(
+    transformed.States,
+    (name, state) => {
+      // Overrides are keyed by state name at every depth, as Step Functions requires names to be unique.
+      if (seen.has(name)) throw new UnsupportedDefinitionError(`duplicate state name ${JSON.stringify(name)}`);
+      seen.add(name);
+      if (state.Type !== 'Task' || state.Resource === EMULATED_FAIL_RESOURCE) return;
+      const resource = String(state.Resource);
+      if (resource === EMULATED_MAP_RESOURCE) {
+        tasks.push({ stateName: name, kind: 'distributedMap' });
+      } else if (LAMBDA_INVOKE_RE.test(resource)) {
+        const suffix = LAMBDA_INVOKE_RE.exec(resource)?.[1];
+        if (suffix) {
+          const what = `state ${JSON.stringify(name)}: integration pattern ${resource}`;
+          throw new UnsupportedDefinitionError(`${what} is not supported locally`);
+        }
+        const params = isObj(state.Parameters) ? state.Parameters : {};
+        tasks.push({
+          stateName: name,
+          kind: 'lambda:invoke',
+          functionName: typeof params.FunctionName === 'string' ? params.FunctionName : undefined,
+        });
+      } else if (LAMBDA_ARN_RE.test(resource)) {
+        tasks.push({ stateName: name, kind: 'lambda', functionName: resource });
+      } else {
+        throw new UnsupportedDefinitionError(`state ${JSON.stringify(name)}: Task resource ${resource} is not supported locally (only Lambda functions)`);
       }
-      const params = isObj(state.Parameters) ? state.Parameters : {};
-      tasks.push({
-        stateName: name,
-        kind: 'lambda:invoke',
-        functionName: typeof params.FunctionName === 'string' ? params.FunctionName : undefined,
-      });
-    } else if (LAMBDA_ARN_RE.test(resource)) {
-      tasks.push({ stateName: name, kind: 'lambda', functionName: resource });
-    } else {
-      throw new UnsupportedDefinitionError(
-        `state ${JSON.stringify(name)}: Task resource ${resource} is not supported locally (only Lambda functions)`,
-      );
-    }
-    if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-      state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
-    } else if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
-      state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
-    }
-  }, maps);
+      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
+        state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      } else if (typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > MAX_LOCAL_TIMEOUT_SECONDS) {
+        state.TimeoutSeconds = MAX_LOCAL_TIMEOUT_SECONDS;
+      }
+    },
+    maps,
+  );
   return { definition: transformed, tasks, maps, fails };
 }
 
@@ -339,33 +329,38 @@ export async function runStateMachine(opts: RunStateMachineOptions): Promise<Run
   };
 
   const taskHandlers: TaskHandlers = {};
-  forEachState(prepared.definition.States, (name, state) => {
-    if (state.Type !== 'Task') return;
-    if (state.Resource === EMULATED_FAIL_RESOURCE) {
-      const fail = prepared.fails.get(name) as AslState;
-      taskHandlers[name] = async (input) => {
-        const value = async (literal: unknown, path: unknown) =>
-          typeof path === 'string' ? evaluatePath(path, input, contextObject) : literal;
-        const error = await value(fail.Error, fail.ErrorPath);
-        const cause = await value(fail.Cause, fail.CausePath);
-        throw new StatesError(String(error ?? ''), String(cause ?? ''));
-      };
-    } else if (state.Resource === EMULATED_MAP_RESOURCE) {
-      const mapState = prepared.maps.get(name) as AslState;
-      taskHandlers[name] = async (input) =>
-        (await runDistributedMap(name, mapState, input, {
-          readJson: opts.readJson,
-          writeJson: opts.writeJson,
-          taskHandlers,
-          retryIntervalOverrides: opts.retryIntervalOverrides,
-          contextObject,
-          stateMachineArn,
-          onEvent: opts.onEvent,
-        })) as never;
-    } else {
-      taskHandlers[name] = taskHandlerFor(state, name, opts.invokeLambda);
-    }
-  }, prepared.maps);
+  forEachState(
+    prepared.definition.States,
+    (name, state) => {
+      if (state.Type !== 'Task') return;
+      if (state.Resource === EMULATED_FAIL_RESOURCE) {
+        const fail = prepared.fails.get(name) as AslState;
+        taskHandlers[name] = async (input) => {
+          const value = (literal: unknown, path: unknown): Promise<unknown> =>
+            typeof path === 'string' ? evaluatePath(path, input, contextObject) : Promise.resolve(literal);
+          const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+          const error = await value(fail.Error, fail.ErrorPath);
+          const cause = await value(fail.Cause, fail.CausePath);
+          throw new StatesError(text(error), text(cause));
+        };
+      } else if (state.Resource === EMULATED_MAP_RESOURCE) {
+        const mapState = prepared.maps.get(name) as AslState;
+        taskHandlers[name] = async (input) =>
+          (await runDistributedMap(name, mapState, input, {
+            readJson: opts.readJson,
+            writeJson: opts.writeJson,
+            taskHandlers,
+            retryIntervalOverrides: opts.retryIntervalOverrides,
+            contextObject,
+            stateMachineArn,
+            onEvent: opts.onEvent,
+          })) as never;
+      } else {
+        taskHandlers[name] = taskHandlerFor(state, name, opts.invokeLambda);
+      }
+    },
+    prepared.maps,
+  );
 
   const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
     validationOptions: { noValidate: true },

@@ -115,11 +115,11 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
   child.once('exit', () => live.delete(child));
 
   let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
     if (stderr.length < 16_000) stderr += chunk;
   });
-  child.stdin!.on('error', () => {}); // EPIPE if the child died; its exit is reported elsewhere
+  child.stdin.on('error', () => {}); // EPIPE if the child died; its exit is reported elsewhere
 
   const cleanupOnFailure = async () => {
     child.kill('SIGKILL');
@@ -132,10 +132,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
     actualPort = await new Promise<number>((resolve, reject) => {
       const timeoutMs = opts.startTimeoutMs ?? 20_000;
       let stdout = '';
-      const timer = setTimeout(
-        () => fail(new Error(`local S3 server did not start within ${timeoutMs} ms; stderr: ${stderr.trim() || '(empty)'}`)),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => fail(new Error(`local S3 server did not start within ${timeoutMs} ms; stderr: ${stderr.trim() || '(empty)'}`)), timeoutMs);
       const onData = (chunk: string) => {
         stdout += chunk;
         const m = /^READY (\d+)$/m.exec(stdout);
@@ -145,15 +142,11 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
         }
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-        fail(
-          new Error(
-            `local S3 server exited before it was ready (code ${code}, signal ${signal}); stderr: ${stderr.trim() || '(empty)'}`,
-          ),
-        );
+        fail(new Error(`local S3 server exited before it was ready (code ${code}, signal ${signal}); stderr: ${stderr.trim() || '(empty)'}`));
       const onError = (e: Error) => fail(new Error(`cannot start local S3 server: ${e.message}`, { cause: e }));
       function done() {
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
+        child.stdout.off('data', onData);
         child.off('exit', onExit);
         child.off('error', onError);
       }
@@ -161,8 +154,8 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
         done();
         reject(e);
       }
-      child.stdout!.setEncoding('utf8');
-      child.stdout!.on('data', onData);
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', onData);
       child.once('exit', onExit);
       child.once('error', onError);
     });
@@ -173,7 +166,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
 
   // Keep draining stdout (s3rver is silent, but a full pipe would block the child), and let this process
   // exit even if stop() is never called: the child then dies with it via the exit hook / closed stdin.
-  child.stdout!.resume();
+  child.stdout.resume();
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 

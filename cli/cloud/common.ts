@@ -16,7 +16,10 @@ export interface CommonFlags {
   s3Endpoint?: string;
 }
 
-export const awsOptions = (f: CommonFlags): AwsOptions => ({ ...(f.region ? { region: f.region } : {}), ...(f.s3Endpoint ? { s3Endpoint: f.s3Endpoint } : {}) });
+export const awsOptions = (f: CommonFlags): AwsOptions => ({
+  ...(f.region ? { region: f.region } : {}),
+  ...(f.s3Endpoint ? { s3Endpoint: f.s3Endpoint } : {}),
+});
 
 export function withAwsOptions(cmd: Command): Command {
   return cmd

@@ -47,7 +47,8 @@ export async function sweepResults(sweepId: string, o: ResultsOptions): Promise<
     const leaderboard = await sweep.leaderboard();
     if (!leaderboard) {
       const planned = await store.head(specKey(sweepId));
-      if (!planned) throw new AwsSetupError(`sweep ${sweepId} not found: nothing at ${store.uri(sweepPrefix(sweepId))} (check the id, --stack / --bucket and --region)`);
+      if (!planned)
+        throw new AwsSetupError(`sweep ${sweepId} not found: nothing at ${store.uri(sweepPrefix(sweepId))} (check the id, --stack / --bucket and --region)`);
       throw new AwsSetupError(`sweep ${sweepId} has no leaderboard yet: it is still running, or failed before Aggregate (see regsweep status <executionArn>)`);
     }
     if (o.trials) {

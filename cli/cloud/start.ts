@@ -8,7 +8,18 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { SpecError, UsageError } from '../../shared/errors';
 import { assertDatasetName, assertSweepId, datasetLocation, newSweepId, sweepPrefix } from '../../shared/store/layout';
-import { AwsSetupError, awsCall, createSfnClient, DEFAULT_STACK_NAME, describeStack, explainAwsError, openStore, STACK_OUTPUTS, stackOutput, type AwsOptions } from '../aws';
+import {
+  AwsSetupError,
+  awsCall,
+  createSfnClient,
+  DEFAULT_STACK_NAME,
+  describeStack,
+  explainAwsError,
+  openStore,
+  STACK_OUTPUTS,
+  stackOutput,
+  type AwsOptions,
+} from '../aws';
 import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';
 
@@ -69,7 +80,9 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
     try {
       assertDatasetName(name);
     } catch (e) {
-      throw new UsageError(`${o.specFile}: dataset.source ${source}: ${(e as Error).message}; rename the file, or upload it with regsweep upload-dataset --name and use its s3:// URI`);
+      throw new UsageError(
+        `${o.specFile}: dataset.source ${source}: ${(e as Error).message}; rename the file, or upload it with regsweep upload-dataset --name and use its s3:// URI`,
+      );
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
     o.log(`${source}: ${dataset.y.length} rows, ${dataset.features.length} features; ${plan.test.length} test rows held out`);
@@ -88,7 +101,11 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
     if (local) {
       const r = await putDataset(store, local.name, local.bytes);
       datasetUri = r.uri;
-      o.log(r.uploaded ? `${r.replaced ? 'replaced' : 'uploaded'} ${r.uri} (${kb(local.bytes.byteLength)})` : `${r.uri} already holds ${source}: not uploaded again`);
+      o.log(
+        r.uploaded
+          ? `${r.replaced ? 'replaced' : 'uploaded'} ${r.uri} (${kb(local.bytes.byteLength)})`
+          : `${r.uri} already holds ${source}: not uploaded again`,
+      );
     } else {
       const { key } = datasetLocation(spec, bucket); // same bucket, under datasets/: what PlanSweep requires
       let head: { etag: string } | undefined | 'unknown';
@@ -120,7 +137,9 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
       if ((e as Error).name !== 'ExecutionAlreadyExists') throw explainAwsError(e, `Step Functions StartExecution ${sweepId}`);
       // An earlier execution of this sweep: resume it under a new execution name, unless it is still running.
       const previousArn = executionArnOf(stateMachineArn, sweepId);
-      const previous = await awsCall(`Step Functions DescribeExecution ${previousArn}`, () => sfn.send(new DescribeExecutionCommand({ executionArn: previousArn })));
+      const previous = await awsCall(`Step Functions DescribeExecution ${previousArn}`, () =>
+        sfn.send(new DescribeExecutionCommand({ executionArn: previousArn })),
+      );
       if (previous.status === 'RUNNING') {
         throw new AwsSetupError(`sweep ${sweepId} is already running: ${previousArn} (follow it with regsweep status ${previousArn})`);
       }
@@ -132,7 +151,18 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
   } finally {
     sfn.destroy();
   }
-  return { executionArn, executionName, sweepId, stateMachineArn, bucket, dataset: datasetUri, trials: grid.items.length, configs: grid.configs, folds: grid.folds, resumed };
+  return {
+    executionArn,
+    executionName,
+    sweepId,
+    stateMachineArn,
+    bucket,
+    dataset: datasetUri,
+    trials: grid.items.length,
+    configs: grid.configs,
+    folds: grid.folds,
+    resumed,
+  };
 }
 
 /** What start prints: the sweep, its execution and the commands to follow it. */

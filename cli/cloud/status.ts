@@ -19,7 +19,9 @@ const EXECUTION_ARN_RE = /^arn:aws[a-z-]*:states:([a-z0-9-]+):(\d{12}):execution
 export function parseExecutionArn(arn: string): { region: string; account: string; stateMachine: string; name: string } {
   const m = EXECUTION_ARN_RE.exec(arn);
   if (!m) {
-    throw new UsageError(`EXECUTION_ARN must be a Step Functions execution ARN (arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>), got ${JSON.stringify(arn)}`);
+    throw new UsageError(
+      `EXECUTION_ARN must be a Step Functions execution ARN (arn:aws:states:<region>:<account>:execution:<stateMachine>:<name>), got ${JSON.stringify(arn)}`,
+    );
   }
   return { region: m[1], account: m[2], stateMachine: m[3], name: m[4] };
 }
@@ -187,13 +189,17 @@ export function statusLines(s: ExecutionStatus, flags: CommonFlags & { stack?: s
     const agg = s.output.aggregate;
     const refit = s.output.refit;
     const label = refit?.label ?? agg?.best?.label;
-    if (label) lines.push(`chosen     ${label}${agg?.best?.meanValLoss !== undefined ? ` (mean val loss ${fmt(agg.best.meanValLoss)} ± ${fmt(agg.best.stdErr, 3)})` : ''}`);
+    if (label)
+      lines.push(
+        `chosen     ${label}${agg?.best?.meanValLoss !== undefined ? ` (mean val loss ${fmt(agg.best.meanValLoss)} ± ${fmt(agg.best.stdErr, 3)})` : ''}`,
+      );
     const t = refit?.test;
     if (t) {
       const score = t.r2 !== undefined ? `, R² ${fmt(t.r2, 3)}` : t.accuracy !== undefined ? `, accuracy ${pct(t.accuracy)}` : '';
       lines.push(`test       loss ${fmt(t.loss)}${score}`);
     }
-    if (agg?.trials) lines.push(`trials     ${agg.trials.succeeded}/${agg.trials.planned} succeeded, ${agg.trials.failed} failed, ${agg.trials.missing} missing`);
+    if (agg?.trials)
+      lines.push(`trials     ${agg.trials.succeeded}/${agg.trials.planned} succeeded, ${agg.trials.failed} failed, ${agg.trials.missing} missing`);
     if (refit?.modelUri) lines.push(`model      ${refit.modelUri}`);
   }
   if (s.error !== undefined) lines.push(`error      ${s.error}`);

@@ -11,7 +11,19 @@ import type { Task } from '../../shared/search/spec';
 import { assertDatasetName } from '../../shared/store/layout';
 import { choice } from '../args';
 import { openStore, resolveBucket, stackOrBucket, type AwsOptions } from '../aws';
-import { action, awsOptions, bucketOption, kb, note, putDataset, readLocalFile, stackOption, withAwsOptions, type CommonFlags, type PutDatasetResult } from './common';
+import {
+  action,
+  awsOptions,
+  bucketOption,
+  kb,
+  note,
+  putDataset,
+  readLocalFile,
+  stackOption,
+  withAwsOptions,
+  type CommonFlags,
+  type PutDatasetResult,
+} from './common';
 
 export interface UploadDatasetOptions {
   readonly file: string;

@@ -92,11 +92,19 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
   const lossTitle = lossName(task);
   const lambdaRows = rows.filter((r) => hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda > 0);
   const dropoutRows = rows.filter((r) => r.type === 'dropout');
-  const none = rows.filter((r) => r.type === 'none' || (hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda === 0 && !hasDropout(r.type as ConfigSummary['reg']['type'])));
+  const none = rows.filter(
+    (r) => r.type === 'none' || (hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda === 0 && !hasDropout(r.type as ConfigSummary['reg']['type'])),
+  );
   if (lambdaRows.length === 0 && dropoutRows.length === 0) return undefined;
   const plotted = [...lambdaRows, ...dropoutRows, ...none];
   const yScale = lossScale(plotted.flatMap((r) => [r.lo, r.hi, r.mean]));
-  const y = { field: 'mean', type: 'quantitative', title: `mean validation loss (${lossTitle})${yScale.log ? ', log scale' : ''}`, scale: yScale.scale, axis: { labelOverlap: 'greedy', format: ',~r' } };
+  const y = {
+    field: 'mean',
+    type: 'quantitative',
+    title: `mean validation loss (${lossTitle})${yScale.log ? ', log scale' : ''}`,
+    scale: yScale.scale,
+    axis: { labelOverlap: 'greedy', format: ',~r' },
+  };
   const tip = tooltip(lossTitle, scoreName(task));
   const color = { field: 'family', type: 'nominal', title: 'regularization', scale: familyColors([...lambdaRows, ...dropoutRows]) };
   const baseline = (x: 'lambda' | 'dropoutRate') =>
@@ -140,7 +148,11 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
   /** Points with mean ± se error bars, a line through them, and a ring on the chosen config. */
   const series = (dataName: string, x: Spec, color: Spec) => [
     { data: { name: dataName }, mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 }, encoding: { x, y, color, detail: { field: 'family' } } },
-    { data: { name: dataName }, mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+    {
+      data: { name: dataName },
+      mark: { type: 'rule', strokeWidth: 1.5 },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+    },
     { data: { name: dataName }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color, tooltip: tip } },
     {
       data: { name: dataName },
@@ -157,7 +169,13 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
   ];
   const panels: Spec[] = [];
   if (lambdaRows.length > 0) {
-    const x = { field: 'lambdaPlot', type: 'quantitative', title: 'λ (log scale)', scale: { type: 'log', domain: logDomain(lambdaRows.map((r) => r.lambda)) }, axis: lambdaAxis(lambdaRows.map((r) => r.lambda)) };
+    const x = {
+      field: 'lambdaPlot',
+      type: 'quantitative',
+      title: 'λ (log scale)',
+      scale: { type: 'log', domain: logDomain(lambdaRows.map((r) => r.lambda)) },
+      axis: lambdaAxis(lambdaRows.map((r) => r.lambda)),
+    };
     panels.push({
       title: 'validation loss vs λ (mean ± std err over folds)',
       width: 440,
@@ -167,7 +185,13 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
   }
   if (dropoutRows.length > 0) {
     const rates = dropoutRows.map((r) => r.dropoutRate);
-    const x = { field: 'dropoutRate', type: 'quantitative', title: 'dropout rate p', scale: { domain: [-0.03, Math.min(1, Math.max(...rates) * 1.15 + 0.02)], nice: false }, axis: { format: '.2~f' } };
+    const x = {
+      field: 'dropoutRate',
+      type: 'quantitative',
+      title: 'dropout rate p',
+      scale: { domain: [-0.03, Math.min(1, Math.max(...rates) * 1.15 + 0.02)], nice: false },
+      axis: { format: '.2~f' },
+    };
     panels.push({
       title: 'validation loss vs dropout rate',
       width: lambdaRows.length > 0 ? 300 : 440,
@@ -205,7 +229,12 @@ function gapSpec(allRows: ConfigRow[], task: Leaderboard['task']): Spec {
     },
   };
   const xScale = lossScale(rows.flatMap((r) => [r.train, r.mean]));
-  const x = { type: 'quantitative', title: `mean loss (${lossTitle})${xScale.log ? ', log scale' : ''}`, scale: xScale.scale, axis: { tickCount: 8, labelOverlap: 'greedy', format: ',~r' } };
+  const x = {
+    type: 'quantitative',
+    title: `mean loss (${lossTitle})${xScale.log ? ', log scale' : ''}`,
+    scale: xScale.scale,
+    axis: { tickCount: 8, labelOverlap: 'greedy', format: ',~r' },
+  };
   return {
     $schema: SCHEMA,
     title:
@@ -218,7 +247,10 @@ function gapSpec(allRows: ConfigRow[], task: Leaderboard['task']): Spec {
     layer: [
       { mark: { type: 'rule', color: '#b0bec5', strokeWidth: 3 }, encoding: { y, x: { ...x, field: 'train' }, x2: { field: 'mean' } } },
       {
-        transform: [{ fold: ['train', 'mean'], as: ['which', 'loss'] }, { calculate: "datum.which === 'mean' ? 'validation' : 'train'", as: 'split' }],
+        transform: [
+          { fold: ['train', 'mean'], as: ['which', 'loss'] },
+          { calculate: "datum.which === 'mean' ? 'validation' : 'train'", as: 'split' },
+        ],
         mark: { type: 'point', filled: true, size: 80, opacity: 1 },
         encoding: {
           y,
@@ -228,7 +260,10 @@ function gapSpec(allRows: ConfigRow[], task: Leaderboard['task']): Spec {
         },
       },
       {
-        transform: [{ calculate: 'max(datum.train, datum.mean)', as: 'right' }, { calculate: "(datum.gap >= 0 ? '+' : '') + format(datum.gap, '.4~g')", as: 'gapText' }],
+        transform: [
+          { calculate: 'max(datum.train, datum.mean)', as: 'right' },
+          { calculate: "(datum.gap >= 0 ? '+' : '') + format(datum.gap, '.4~g')", as: 'gapText' },
+        ],
         mark: { type: 'text', align: 'left', dx: 8, fontSize: 10, color: '#546e7a' },
         encoding: { y, x: { ...x, field: 'right' }, text: { field: 'gapText' } },
       },
@@ -245,7 +280,12 @@ function curvesSpec(data: SweepData): Spec | undefined {
   const positive = losses.every((l) => l > 0);
   const useLog = positive && Math.max(...losses) / Math.min(...losses) > 20;
   const lossTitle = lossName(data.leaderboard.task);
-  const y = { field: 'loss', type: 'quantitative', title: `loss (${lossTitle})${useLog ? ', log scale' : ''}`, scale: { zero: false, ...(useLog ? { type: 'log' } : {}) } };
+  const y = {
+    field: 'loss',
+    type: 'quantitative',
+    title: `loss (${lossTitle})${useLog ? ', log scale' : ''}`,
+    scale: { zero: false, ...(useLog ? { type: 'log' } : {}) },
+  };
   const x = { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } };
   return {
     $schema: SCHEMA,
@@ -279,7 +319,13 @@ function curvesSpec(data: SweepData): Spec | undefined {
 function sparsitySpec(rows: ConfigRow[]): Spec | undefined {
   const l1Rows = rows.filter((r) => (r.type.startsWith('l1') || r.type.startsWith('elasticnet')) && r.lambda > 0);
   if (l1Rows.length === 0) return undefined;
-  const x = { field: 'lambda', type: 'quantitative', title: 'λ (log scale)', scale: { type: 'log', domain: logDomain(l1Rows.map((r) => r.lambda)) }, axis: lambdaAxis(l1Rows.map((r) => r.lambda)) };
+  const x = {
+    field: 'lambda',
+    type: 'quantitative',
+    title: 'λ (log scale)',
+    scale: { type: 'log', domain: logDomain(l1Rows.map((r) => r.lambda)) },
+    axis: lambdaAxis(l1Rows.map((r) => r.lambda)),
+  };
   const y = { field: 'sparsity', type: 'quantitative', title: 'weights exactly zero', scale: { domain: [0, 1] }, axis: { format: '.0%' } };
   const color = { field: 'family', type: 'nominal', title: 'regularization', scale: familyColors(l1Rows) };
   return {
@@ -290,8 +336,15 @@ function sparsitySpec(rows: ConfigRow[]): Spec | undefined {
     data: { values: l1Rows },
     layer: [
       { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x, y, color } },
-      { mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color, tooltip: tooltip(lossName('regression'), 'score').filter((t) => t.field !== 'score') } },
-      { transform: [{ filter: 'datum.chosen' }], mark: { type: 'point', filled: false, size: 320, strokeWidth: 2.5, color: CHOSEN_STROKE }, encoding: { x, y } },
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: { x, y, color, tooltip: tooltip(lossName('regression'), 'score').filter((t) => t.field !== 'score') },
+      },
+      {
+        transform: [{ filter: 'datum.chosen' }],
+        mark: { type: 'point', filled: false, size: 320, strokeWidth: 2.5, color: CHOSEN_STROKE },
+        encoding: { x, y },
+      },
     ],
     config: baseConfig,
   };

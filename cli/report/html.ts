@@ -17,7 +17,7 @@ import { summaryScore } from './rows';
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
+export function escapeHtml(value: string | number | undefined): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 }
 
@@ -43,9 +43,18 @@ function specFacts(spec: unknown): string[] {
     validation?: { folds?: unknown; testFraction?: unknown };
   };
   const out: string[] = [];
-  if (typeof s.dataset?.source === 'string') out.push(`dataset <code>${escapeHtml(s.dataset.source)}</code>${typeof s.dataset.target === 'string' ? `, target <code>${escapeHtml(s.dataset.target)}</code>` : ''}`);
-  if (Array.isArray(s.model?.hidden)) out.push(`model: ${s.model.hidden.length === 0 ? 'linear' : `hidden [${escapeHtml(s.model.hidden.join(', '))}]`}${typeof s.model?.activation === 'string' ? ` ${escapeHtml(s.model.activation)}` : ''}`);
-  if (typeof s.training?.epochs === 'number') out.push(`up to ${escapeHtml(s.training.epochs)} epochs${typeof s.training.optimizer === 'string' ? `, ${escapeHtml(s.training.optimizer)}` : ''}${typeof s.training.learningRate === 'number' ? ` lr ${escapeHtml(s.training.learningRate)}` : ''}`);
+  if (typeof s.dataset?.source === 'string')
+    out.push(
+      `dataset <code>${escapeHtml(s.dataset.source)}</code>${typeof s.dataset.target === 'string' ? `, target <code>${escapeHtml(s.dataset.target)}</code>` : ''}`,
+    );
+  if (Array.isArray(s.model?.hidden))
+    out.push(
+      `model: ${s.model.hidden.length === 0 ? 'linear' : `hidden [${escapeHtml(s.model.hidden.join(', '))}]`}${typeof s.model?.activation === 'string' ? ` ${escapeHtml(s.model.activation)}` : ''}`,
+    );
+  if (typeof s.training?.epochs === 'number')
+    out.push(
+      `up to ${escapeHtml(s.training.epochs)} epochs${typeof s.training.optimizer === 'string' ? `, ${escapeHtml(s.training.optimizer)}` : ''}${typeof s.training.learningRate === 'number' ? ` lr ${escapeHtml(s.training.learningRate)}` : ''}`,
+    );
   if (typeof s.validation?.folds === 'number') out.push(s.validation.folds > 1 ? `${escapeHtml(s.validation.folds)}-fold cross-validation` : 'single holdout');
   return out;
 }
@@ -53,7 +62,10 @@ function specFacts(spec: unknown): string[] {
 /** The selected input features, the first few by name. */
 function featureList(features: string[], total: number | undefined): string {
   if (features.length === 0) return 'No input feature kept a nonzero weight.';
-  const shown = features.slice(0, 12).map((f) => `<code>${escapeHtml(f)}</code>`).join(' ');
+  const shown = features
+    .slice(0, 12)
+    .map((f) => `<code>${escapeHtml(f)}</code>`)
+    .join(' ');
   const more = features.length > 12 ? ` and ${escapeHtml(features.length - 12)} more` : '';
   const all = total !== undefined && features.length === total ? ' (all)' : '';
   return `Selected features${all}: ${shown}${more}.`;
@@ -73,10 +85,22 @@ function header(data: SweepData): string {
   } else {
     cards.push(card('test score', '-', 'not refit: no best.json'));
   }
-  cards.push(card('validation loss', escapeHtml(num(chosen.meanValLoss)), `± ${escapeHtml(num(chosen.stdErr, 3))} std err, mean of ${escapeHtml(chosen.folds.succeeded)} folds`));
+  cards.push(
+    card(
+      'validation loss',
+      escapeHtml(num(chosen.meanValLoss)),
+      `± ${escapeHtml(num(chosen.stdErr, 3))} std err, mean of ${escapeHtml(chosen.folds.succeeded)} folds`,
+    ),
+  );
   const features = best?.selectedFeatures ?? chosen.selectedFeatures;
   const featureCount = best?.standardizer?.features?.length ?? data.trials[0]?.features.length;
-  cards.push(card('sparsity', escapeHtml(pct(best?.sparsity ?? chosen.meanSparsity)), `${escapeHtml(features.length)}${featureCount ? `/${escapeHtml(featureCount)}` : ''} input features selected`));
+  cards.push(
+    card(
+      'sparsity',
+      escapeHtml(pct(best?.sparsity ?? chosen.meanSparsity)),
+      `${escapeHtml(features.length)}${featureCount ? `/${escapeHtml(featureCount)}` : ''} input features selected`,
+    ),
+  );
   cards.push(
     card(
       'trials',
@@ -95,11 +119,7 @@ function header(data: SweepData): string {
 </table>`
     : '<p class="note">No best.json: the chosen config was not refit, so there is no test score yet (run refit).</p>';
 
-  const facts = [
-    ...specFacts(data.spec),
-    ...(board.backend ? [`backend ${escapeHtml(board.backend)}`] : []),
-    `aggregated ${escapeHtml(board.createdAt)}`,
-  ];
+  const facts = [...specFacts(data.spec), ...(board.backend ? [`backend ${escapeHtml(board.backend)}`] : []), `aggregated ${escapeHtml(board.createdAt)}`];
   return `<header>
   <p class="eyebrow">regsweep report · sweep <code id="sweep-id">${escapeHtml(board.sweepId)}</code> · ${escapeHtml(task)}</p>
   <h1>Use <span class="chosen-label" id="chosen-label">${escapeHtml(chosen.label)}</span></h1>
@@ -177,7 +197,8 @@ const CHARTS: { id: keyof ReturnType<typeof chartSpecs>; title: string; caption:
   {
     id: 'lossVsStrength',
     title: 'Validation loss against regularization strength',
-    caption: 'Mean validation loss over folds with ± one standard error; the dashed line is the unregularized model (none). Lower is better; the ring marks the chosen config.',
+    caption:
+      'Mean validation loss over folds with ± one standard error; the dashed line is the unregularized model (none). Lower is better; the ring marks the chosen config.',
     empty: 'No config has a lambda or a dropout rate to plot against.',
   },
   {

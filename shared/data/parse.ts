@@ -178,9 +178,7 @@ export function readCsv(text: string, name: string): RawTable {
     // a line of only spaces trims to a single empty field: treat it like a blank line
     if (record.length === 1 && record[0] === '' && columns.length > 1) continue;
     if (record.length !== columns.length) {
-      throw new DatasetError(
-        `${name} row ${rows.length + 1} (line ${info.lines}): expected ${columns.length} fields (as in the header), got ${record.length}`,
-      );
+      throw new DatasetError(`${name} row ${rows.length + 1} (line ${info.lines}): expected ${columns.length} fields (as in the header), got ${record.length}`);
     }
     rows.push({ line: info.lines, cells: record });
   }
@@ -330,9 +328,7 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   });
   if (missingCount > 0) {
     const more = missingCount > missing.length ? `; and ${missingCount - missing.length} more` : '';
-    throw new DatasetError(
-      `${name}: ${missingCount} empty or NaN cell${missingCount === 1 ? '' : 's'} (fill or drop them): ${missing.join('; ')}${more}`,
-    );
+    throw new DatasetError(`${name}: ${missingCount} empty or NaN cell${missingCount === 1 ? '' : 's'} (fill or drop them): ${missing.join('; ')}${more}`);
   }
 
   let classes: number | undefined;
@@ -357,9 +353,7 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
       const v = row.cells[splitIndex];
       const label = typeof v === 'string' ? v.trim().toLowerCase() : undefined;
       if (label === undefined || !(SPLIT_LABELS as readonly string[]).includes(label)) {
-        throw new DatasetError(
-          `${name} row ${r + 1} (line ${row.line}), column "${SPLIT_COLUMN}": unknown split ${show(v)}; use train, validation or test`,
-        );
+        throw new DatasetError(`${name} row ${r + 1} (line ${row.line}), column "${SPLIT_COLUMN}": unknown split ${show(v)}; use train, validation or test`);
       }
       return label as SplitLabel;
     });
@@ -370,14 +364,17 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
 }
 
 function listColumns(columns: string[]): string {
-  const shown = columns.slice(0, 8).map((c) => JSON.stringify(c)).join(', ');
+  const shown = columns
+    .slice(0, 8)
+    .map((c) => JSON.stringify(c))
+    .join(', ');
   return columns.length > 8 ? `${shown}, ... (${columns.length} in all)` : shown || '(none)';
 }
 
 /** A value for a message: quoted, short, on one line. */
 function show(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+  const s = typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
   const cut = s.length > 40 ? s.slice(0, 40) + '...' : s;
   return typeof v === 'string' ? JSON.stringify(cut) : cut;
 }

@@ -121,9 +121,7 @@ function checkFoldRows(rows: number, o: SplitOptions, message: (need: string) =>
   if (foldsFit(rows, o)) return;
   let need = rows + 1;
   while (!foldsFit(need, o)) need++;
-  throw new DatasetError(
-    message(`rows; each fold needs at least ${MIN_VALIDATION} validation and ${MIN_TRAIN} training rows (need at least ${need})`),
-  );
+  throw new DatasetError(message(`rows; each fold needs at least ${MIN_VALIDATION} validation and ${MIN_TRAIN} training rows (need at least ${need})`));
 }
 
 /** k-fold (folds >= 2) or a single holdout (folds = 1) over `rows`; stratified when `labels` is given. */

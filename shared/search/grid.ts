@@ -94,9 +94,7 @@ export function expandGrid(spec: SweepSpec): TrialItem[] {
   const size = configs.length * folds;
   if (size === 0) throw new SpecError('invalid spec: search: the grid is empty');
   if (size > spec.limits.maxTrials) {
-    throw new SpecError(
-      `grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}`,
-    );
+    throw new SpecError(`grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}`);
   }
   const items: TrialItem[] = [];
   for (const reg of configs) {

@@ -89,7 +89,11 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
       epochs,
       rows: { train: plan.trainval.length, test: plan.test.length },
       test,
-      train: { loss: record.train.loss ?? NaN, ...(record.train.r2 != null ? { r2: record.train.r2 } : {}), ...(record.train.accuracy != null ? { accuracy: record.train.accuracy } : {}) },
+      train: {
+        loss: record.train.loss ?? NaN,
+        ...(record.train.r2 != null ? { r2: record.train.r2 } : {}),
+        ...(record.train.accuracy != null ? { accuracy: record.train.accuracy } : {}),
+      },
       standardizer: { features: ds.features, mean: standardizer.mean, std: standardizer.std },
       ...(record.coefficients ? { coefficients: record.coefficients, intercept: record.intercept } : {}),
       sparsity: record.sparsity,
@@ -104,4 +108,3 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
     disposeModel(result.model);
   }
 }
-

@@ -21,7 +21,7 @@ export const DATASET_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(csv|jsonl|n
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
-  return v === undefined ? 'undefined' : `${typeof v} ${String(v)}`;
+  return v === undefined ? 'undefined' : `${typeof v} ${JSON.stringify(v)}`;
 }
 
 export function assertSweepId(id: unknown): asserts id is string {
@@ -39,8 +39,7 @@ export function assertTrialId(id: unknown): asserts id is string {
 export function assertDatasetName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !DATASET_NAME_RE.test(name) || name.includes('..')) {
     throw new UnsafeIdError(
-      `unsafe dataset name ${show(name)}: must be a file name of letters, digits, '.', '_' and '-' ` +
-        `(no '/' or '..') ending in .csv, .jsonl or .ndjson`,
+      `unsafe dataset name ${show(name)}: must be a file name of letters, digits, '.', '_' and '-' ` + `(no '/' or '..') ending in .csv, .jsonl or .ndjson`,
     );
   }
 }
@@ -116,11 +115,15 @@ export function s3Uri(bucket: string, key: string): string {
 export function datasetLocation(spec: SweepSpec, bucket: string): { bucket: string; key: string } {
   const source = spec.dataset.source;
   if (!source.startsWith('s3://')) {
-    throw new SpecError(`dataset.source must be an s3:// URI here, got ${JSON.stringify(source)} (the CLI uploads local files: regsweep start / regsweep upload-dataset)`);
+    throw new SpecError(
+      `dataset.source must be an s3:// URI here, got ${JSON.stringify(source)} (the CLI uploads local files: regsweep start / regsweep upload-dataset)`,
+    );
   }
   const loc = parseS3Uri(source);
   if (loc.bucket !== bucket) {
-    throw new SpecError(`dataset.source ${source} is in bucket "${loc.bucket}", but sweeps read datasets from the stack's bucket "${bucket}" (upload with regsweep upload-dataset)`);
+    throw new SpecError(
+      `dataset.source ${source} is in bucket "${loc.bucket}", but sweeps read datasets from the stack's bucket "${bucket}" (upload with regsweep upload-dataset)`,
+    );
   }
   if (!loc.key.startsWith('datasets/')) {
     throw new SpecError(`dataset.source ${source} must be under datasets/ in the bucket (upload with regsweep upload-dataset)`);
@@ -130,12 +133,13 @@ export function datasetLocation(spec: SweepSpec, bucket: string): { bucket: stri
 
 /** A fresh sweep id: the dataset's base name, the UTC time and a random suffix. */
 export function newSweepId(spec: SweepSpec, now = new Date()): string {
-  const base = (spec.dataset.source.split('/').pop() ?? 'sweep')
-    .replace(/\.[^.]*$/, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 30) || 'sweep';
+  const base =
+    (spec.dataset.source.split('/').pop() ?? 'sweep')
+      .replace(/\.[^.]*$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 30) || 'sweep';
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
   return `${base}-${stamp}-${randomBytes(3).toString('hex')}`;
 }

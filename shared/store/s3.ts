@@ -126,9 +126,7 @@ function isNotFound(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const err = e as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   if (err.name === 'NoSuchBucket' || err.Code === 'NoSuchBucket') return false;
-  return (
-    err.name === 'NoSuchKey' || err.Code === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404
-  );
+  return err.name === 'NoSuchKey' || err.Code === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404;
 }
 
 /** S3's answer when the caller may not read the key, or may read it but not list where it would be. */
@@ -186,17 +184,13 @@ export class ObjectStore {
   }
 
   /** The parsed JSON, or undefined when the object does not exist; invalid JSON throws CorruptObjectError. */
-  async getJson(key: string): Promise<unknown | undefined> {
+  async getJson(key: string): Promise<unknown> {
     const text = await this.getText(key);
     if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw new CorruptObjectError(
-        `corrupt object ${this.uri(key)}: invalid JSON (${e instanceof Error ? e.message : String(e)})`,
-        key,
-        { cause: e },
-      );
+      throw new CorruptObjectError(`corrupt object ${this.uri(key)}: invalid JSON (${e instanceof Error ? e.message : String(e)})`, key, { cause: e });
     }
   }
 
@@ -244,9 +238,7 @@ export class ObjectStore {
     do {
       let res;
       try {
-        res = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-        );
+        res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
       } catch (e) {
         throw this.wrap('ListObjectsV2', prefix, e);
       }
@@ -278,11 +270,7 @@ export class ObjectStore {
       const errors = res.Errors ?? [];
       if (errors.length > 0) {
         const first = errors[0];
-        throw this.wrap(
-          'DeleteObjects',
-          prefix,
-          new Error(`${errors.length} object(s) not deleted, first ${first.Key}: ${first.Code} ${first.Message}`),
-        );
+        throw this.wrap('DeleteObjects', prefix, new Error(`${errors.length} object(s) not deleted, first ${first.Key}: ${first.Code} ${first.Message}`));
       }
     }
     return keys.length;

@@ -16,7 +16,19 @@ import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
 import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
-import { assertSweepId, bestKey, bestPrefix, leaderboardKey, manifestKey, mapResultsPrefix, specKey, sweepPrefix, trialKey, trialsPrefix, TRIAL_ID_RE } from './layout';
+import {
+  assertSweepId,
+  bestKey,
+  bestPrefix,
+  leaderboardKey,
+  manifestKey,
+  mapResultsPrefix,
+  specKey,
+  sweepPrefix,
+  trialKey,
+  trialsPrefix,
+  TRIAL_ID_RE,
+} from './layout';
 
 /** Where objects are kept, by S3 key. `ObjectStore` is one; `DirectoryBlobs` another. */
 export interface Blobs {
@@ -273,7 +285,8 @@ export class DirectoryBlobs implements Blobs {
     } catch {
       throw new UsageError(`sweep directory not found: ${dir}`);
     }
-    if (!stat.isDirectory()) throw new UsageError(`not a sweep directory: ${dir} is a file (give the directory holding leaderboard.json, or an s3://bucket/sweeps/<sweepId>/ URI)`);
+    if (!stat.isDirectory())
+      throw new UsageError(`not a sweep directory: ${dir} is a file (give the directory holding leaderboard.json, or an s3://bucket/sweeps/<sweepId>/ URI)`);
     return new DirectoryBlobs(dir);
   }
 
@@ -325,16 +338,16 @@ export class DirectoryBlobs implements Blobs {
     if (!m) return [];
     const sweep = m[1];
     const out: string[] = [];
-    const walk = (rel: string) => {
+    const walk = async (rel: string): Promise<void> => {
       const abs = path.join(this.root, rel);
       if (!fs.existsSync(abs)) return;
-      for (const entry of fs.readdirSync(abs, { withFileTypes: true })) {
+      for (const entry of await fs.promises.readdir(abs, { withFileTypes: true })) {
         const child = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) walk(child);
+        if (entry.isDirectory()) await walk(child);
         else if (entry.isFile()) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
       }
     };
-    walk('');
+    await walk('');
     return out.filter((k) => k.startsWith(prefix)).sort();
   }
 }

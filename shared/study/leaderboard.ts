@@ -150,10 +150,14 @@ export function buildLeaderboard(
       missingTrialIds.push(item.trialId);
       const error = runErrors.get(item.trialId);
       if (error) missingErrors.push({ trialId: item.trialId, configId: item.configId, fold: item.fold, error });
-    }
-    else if (r.status === 'failed') failedTrials.push({ trialId: r.trialId, configId: item.configId, fold: item.fold, error: r.error });
+    } else if (r.status === 'failed') failedTrials.push({ trialId: r.trialId, configId: item.configId, fold: item.fold, error: r.error });
     else if (r.validation === null || r.validation.loss === null) {
-      failedTrials.push({ trialId: r.trialId, configId: item.configId, fold: item.fold, error: { name: 'NoValidationLoss', message: 'the record has no finite validation loss' } });
+      failedTrials.push({
+        trialId: r.trialId,
+        configId: item.configId,
+        fold: item.fold,
+        error: { name: 'NoValidationLoss', message: 'the record has no finite validation loss' },
+      });
     } else {
       g.ok.push(r);
       task ??= r.task;
@@ -240,7 +244,6 @@ export function buildLeaderboard(
     createdAt: new Date().toISOString(),
   };
 }
-
 
 /** A config's records against none's validation loss on the same fold. */
 function paired(ok: readonly SucceededTrial[], noneLoss: ReadonlyMap<number, number>, noneMean: number): Paired {

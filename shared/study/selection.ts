@@ -16,7 +16,9 @@ const complexity = (r: RegConfig) => (r.type === 'none' ? 0 : r.type.split('+').
 
 /** Simpler first: fewer hyperparameters, then type order, then smaller lambda and dropout. */
 export function compareSimplicity(a: RegConfig, b: RegConfig): number {
-  return complexity(a) - complexity(b) || typeOrder(a.type) - typeOrder(b.type) || a.lambda - b.lambda || a.dropoutRate - b.dropoutRate || a.l1Ratio - b.l1Ratio;
+  return (
+    complexity(a) - complexity(b) || typeOrder(a.type) - typeOrder(b.type) || a.lambda - b.lambda || a.dropoutRate - b.dropoutRate || a.l1Ratio - b.l1Ratio
+  );
 }
 
 /**

@@ -173,9 +173,7 @@ export function buildRecord(input: TrialInput, result: FitResult, startedAt: Dat
     features: ds.features,
     selectedFeatures,
     curves: { trainLoss: result.curves.trainLoss.map(finiteOrNull), valLoss: result.curves.valLoss.map(finiteOrNull) },
-    ...(linear
-      ? { coefficients: Object.fromEntries(ds.features.map((f, i) => [f, linear.coefficients[i]])), intercept: linear.intercept }
-      : {}),
+    ...(linear ? { coefficients: Object.fromEntries(ds.features.map((f, i) => [f, linear.coefficients[i]])), intercept: linear.intercept } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
@@ -199,7 +197,12 @@ export function fitRecord(input: TrialInput, startedAt = new Date()): { record: 
 }
 
 /** The record of a trial that failed. */
-export function failedRecord(input: Omit<TrialInput, 'dataset' | 'settings' | 'trainRows' | 'validationRows' | 'backend'>, error: unknown, startedAt: Date, attempts?: number): FailedTrial {
+export function failedRecord(
+  input: Omit<TrialInput, 'dataset' | 'settings' | 'trainRows' | 'validationRows' | 'backend'>,
+  error: unknown,
+  startedAt: Date,
+  attempts?: number,
+): FailedTrial {
   const finishedAt = new Date();
   return {
     ...recordIdentity(input),

@@ -81,7 +81,7 @@ export function initialParams(config: ModelConfig): Float32Array {
 export function paramViews(config: ModelConfig, layout: ParamLayout, flat: tf.Tensor1D): Params {
   return {
     config,
-    kernels: layout.kernels.map(({ offset, shape }) => tf.slice(flat, offset, shape[0] * shape[1]).reshape(shape) as tf.Tensor2D),
+    kernels: layout.kernels.map(({ offset, shape }) => tf.slice(flat, offset, shape[0] * shape[1]).reshape<tf.Tensor2D>(shape)),
     biases: layout.biases.map(({ offset, size }) => tf.slice(flat, offset, size)),
   };
 }
@@ -91,7 +91,9 @@ export function modelFromFlat(config: ModelConfig, flat: Float32Array): Model {
   const layout = paramLayout(config);
   return {
     config,
-    kernels: layout.kernels.map(({ offset, shape }) => tf.tidy(() => tf.variable(tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape), true))),
+    kernels: layout.kernels.map(({ offset, shape }) =>
+      tf.tidy(() => tf.variable(tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape), true)),
+    ),
     biases: layout.biases.map(({ offset, size }) => tf.tidy(() => tf.variable(tf.tensor1d(flat.subarray(offset, offset + size)), true))),
   };
 }
@@ -127,9 +129,9 @@ export function activationGrad(a: tf.Tensor2D, kind: Activation): tf.Tensor2D {
     case 'relu':
       return tf.step(a);
     case 'tanh':
-      return tf.sub(1, tf.square(a)) as tf.Tensor2D;
+      return tf.sub<tf.Tensor2D>(1, tf.square(a));
     case 'sigmoid':
-      return tf.mul(a, tf.sub(1, a)) as tf.Tensor2D;
+      return tf.mul<tf.Tensor2D>(a, tf.sub(1, a));
     case 'elu':
       return tf.where(tf.greater(a, 0), tf.onesLike(a), tf.add(a, 1)) as tf.Tensor2D;
   }
@@ -184,7 +186,7 @@ export function forwardTrace(params: Params, x: tf.Tensor2D, masks: readonly tf.
   let h: tf.Tensor2D = n === 1 && masks.length ? tf.mul(x, masks[0]) : x;
   for (let i = 0; i < n; i++) {
     layerInputs.push(h);
-    const z = tf.add(tf.matMul(h, params.kernels[i]), params.biases[i]) as tf.Tensor2D;
+    const z = tf.add<tf.Tensor2D>(tf.matMul(h, params.kernels[i]), params.biases[i]);
     if (i === n - 1) return { output: z, layerInputs, activations };
     const a = activate(z, params.config.activation);
     activations.push(a);

@@ -11,7 +11,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RegConfig } from '../search/grid';
-import { activationGrad, forwardTrace, initialParams, modelFromFlat, paramLayout, paramViews, stepMasks, type Activation, type Model, type ModelConfig, type Params } from './model';
+import {
+  activationGrad,
+  forwardTrace,
+  initialParams,
+  modelFromFlat,
+  paramLayout,
+  paramViews,
+  stepMasks,
+  type Activation,
+  type Model,
+  type ModelConfig,
+  type Params,
+} from './model';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
@@ -45,9 +57,9 @@ export function penaltyTerm(kernels: readonly tf.Tensor[], c: PenaltyCoefficient
  */
 export function dataTerm(task: Task, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
-    if (task === 'regression') return tf.squaredDifference(pred, y).mean().div(2) as tf.Scalar;
-    if (pred.shape[1] === 1) return tf.losses.sigmoidCrossEntropy(y, pred) as tf.Scalar;
-    return tf.losses.softmaxCrossEntropy(y, pred) as tf.Scalar;
+    if (task === 'regression') return tf.squaredDifference(pred, y).mean().div<tf.Scalar>(2);
+    if (pred.shape[1] === 1) return tf.losses.sigmoidCrossEntropy<tf.Tensor2D, tf.Scalar>(y, pred);
+    return tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(y, pred);
   });
 }
 
@@ -88,8 +100,8 @@ export function batchGradient(
 ): tf.Tensor1D {
   const trace = forwardTrace(params, x, masks);
   const n = params.kernels.length;
-  const dKernels: tf.Tensor[] = new Array(n);
-  const dBiases: tf.Tensor[] = new Array(n);
+  const dKernels = new Array<tf.Tensor>(n);
+  const dBiases = new Array<tf.Tensor>(n);
   let dz = outputGrad(task, trace.output, y, invBatch);
   for (let i = n - 1; i >= 0; i--) {
     // Explicit transposes: tfjs-wasm's matMul with a transpose flag is several times slower than
@@ -173,21 +185,21 @@ function targetRows(y: Float32Array, outputs: number): Float32Array {
 /** The loss alone: mean squared error, or mean cross-entropy (what the curves and early stopping use). */
 function lossTensor(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   const pred = forwardTrace(params, x).output;
-  return task === 'regression' ? (tf.squaredDifference(pred, y).mean() as tf.Scalar) : dataTerm(task, pred, y);
+  return task === 'regression' ? tf.squaredDifference(pred, y).mean<tf.Scalar>() : dataTerm(task, pred, y);
 }
 
 /** Loss (MSE, or mean cross-entropy) and R² or accuracy, as tensors (for one read per epoch). */
 function metricTensors(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar[] {
   const pred = forwardTrace(params, x).output;
   if (task === 'regression') {
-    const mse = tf.squaredDifference(pred, y).mean() as tf.Scalar;
+    const mse = tf.squaredDifference(pred, y).mean<tf.Scalar>();
     const variance = tf.moments(y).variance as tf.Scalar;
     return [mse, tf.sub(1, tf.div(mse, variance))];
   }
   const loss = dataTerm(task, pred, y);
   const predicted = pred.shape[1] === 1 ? pred.greater(0).cast('int32').reshape([-1]) : pred.argMax(1);
   const actual = y.shape[1] === 1 ? y.reshape([-1]).cast('int32') : y.argMax(1);
-  return [loss, predicted.equal(actual).cast('float32').mean() as tf.Scalar];
+  return [loss, predicted.equal(actual).cast('float32').mean<tf.Scalar>()];
 }
 
 function toMetrics(task: Task, values: ArrayLike<number>): Metrics {
@@ -197,7 +209,10 @@ function toMetrics(task: Task, values: ArrayLike<number>): Metrics {
 
 /** Loss and R² or accuracy of the model (inference: no dropout). */
 export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
-  return toMetrics(task, tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()));
+  return toMetrics(
+    task,
+    tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()),
+  );
 }
 
 /** `evaluate` on host rows: standardized features (row-major) and targets (values, or class labels). */
@@ -259,13 +274,13 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const m = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
   const v = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
   const kernelMask = coeffs.l1 > 0 || coeffs.l2 > 0 ? keep(tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize))) : undefined;
-  const l1Mask = coeffs.l1 > 0 ? keep(tf.mul(kernelMask!, coeffs.l1) as tf.Tensor1D) : undefined;
+  const l1Mask = coeffs.l1 > 0 ? keep(tf.mul<tf.Tensor1D>(kernelMask!, coeffs.l1)) : undefined;
   const constants = new Map<number, tf.Scalar>();
   const constant = (x: number) => constants.get(x) ?? (constants.set(x, keep(tf.keep(tf.scalar(x)))), constants.get(x)!);
   const xTrain = keep(tf.tensor2d(data.xTrain, [n, d]));
   const yTrain = keep(tf.tensor2d(yRows, [n, outputs]));
-  const xVal = hasVal ? keep(tf.tensor2d(data.xVal!, [data.yVal!.length, d])) : undefined;
-  const yVal = hasVal ? keep(tf.tensor2d(targetRows(data.yVal!, outputs), [data.yVal!.length, outputs])) : undefined;
+  const xVal = hasVal ? keep(tf.tensor2d(data.xVal, [data.yVal.length, d])) : undefined;
+  const yVal = hasVal ? keep(tf.tensor2d(targetRows(data.yVal, outputs), [data.yVal.length, outputs])) : undefined;
 
   const rng = createRng(deriveSeed(opts.seed, 7));
   const batchSize = Math.min(opts.batchSize, n);
@@ -296,11 +311,11 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
             m.assign(mNext);
             v.assign(vNext);
             const rate = tf.div(lrT, tf.add(tf.sqrt(vNext), constant(eps)));
-            next = tf.sub(theta, tf.mul(mNext, rate)) as tf.Tensor1D;
-            if (l1Mask) threshold = tf.mul(l1Mask, rate) as tf.Tensor1D;
+            next = tf.sub<tf.Tensor1D>(theta, tf.mul(mNext, rate));
+            if (l1Mask) threshold = tf.mul<tf.Tensor1D>(l1Mask, rate);
           } else {
-            next = tf.sub(theta, tf.mul(g, constant(lr))) as tf.Tensor1D;
-            if (l1Mask) threshold = tf.mul(l1Mask, constant(lr)) as tf.Tensor1D;
+            next = tf.sub<tf.Tensor1D>(theta, tf.mul(g, constant(lr)));
+            if (l1Mask) threshold = tf.mul<tf.Tensor1D>(l1Mask, constant(lr));
           }
           theta.assign(threshold ? (softThreshold(next, threshold) as tf.Tensor1D) : next);
         });
@@ -347,7 +362,7 @@ export function sparsity(model: Params, featureNames: readonly string[]): { spar
     for (const x of v) if (x === 0) zeros++;
   }
   const first = model.kernels[0];
-  const [rows, cols] = first.shape as [number, number];
+  const [rows, cols] = first.shape;
   const w = first.dataSync();
   const selectedFeatures = featureNames.filter((_, i) => {
     for (let j = 0; j < cols; j++) if (w[i * cols + j] !== 0) return true;

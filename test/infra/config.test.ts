@@ -68,13 +68,46 @@ describe('parseConfig', () => {
     ['alarmEmail', { alarmEmail: 'not-an-email' }, /^regsweep\.alarmEmail must be an email address, got "not-an-email"/],
     ['schedules not an array', { schedules: {} }, /^regsweep\.schedules must be an array, got \{\}/],
     ['a schedule name', { schedules: [{ name: 'Nightly Run', expression: 'rate(1 day)', spec }] }, /^regsweep\.schedules\[0\]\.name must be a slug/],
-    ['a schedule expression', { schedules: [{ name: 'n', expression: 'every day', spec }] }, /^regsweep\.schedules\[0\]\.expression must start with 'cron\(', 'rate\(' or 'at\(' and end with '\)', got "every day"/],
-    ['a schedule timezone', { schedules: [{ name: 'n', expression: 'rate(1 day)', timezone: 'Paris time', spec }] }, /^regsweep\.schedules\[0\]\.timezone must be an IANA time zone/],
-    ['a schedule without spec', { schedules: [{ name: 'n', expression: 'rate(1 day)' }] }, /^regsweep\.schedules\[0\]\.spec must be a sweep spec object, got undefined/],
-    ['an invalid schedule spec', { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, search: { types: ['l2'] } } }] }, /^regsweep\.schedules\[0\]\.spec: invalid spec: search\.lambda: is required/],
-    ['a scheduled spec with a fixed sweepId', { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, sweepId: 'fixed' } }] }, /^regsweep\.schedules\[0\]\.spec\.sweepId must be absent/],
-    ['an unknown schedule field', { schedules: [{ name: 'n', expression: 'rate(1 day)', spec, cron: 'x' }] }, /^regsweep\.schedules\[0\]\.cron is not a schedule setting/],
-    ['a duplicate schedule name', { schedules: [{ name: 'n', expression: 'rate(1 day)', spec }, { name: 'n', expression: 'rate(2 days)', spec }] }, /^regsweep\.schedules\[1\]\.name must be unique, got "n" twice/],
+    [
+      'a schedule expression',
+      { schedules: [{ name: 'n', expression: 'every day', spec }] },
+      /^regsweep\.schedules\[0\]\.expression must start with 'cron\(', 'rate\(' or 'at\(' and end with '\)', got "every day"/,
+    ],
+    [
+      'a schedule timezone',
+      { schedules: [{ name: 'n', expression: 'rate(1 day)', timezone: 'Paris time', spec }] },
+      /^regsweep\.schedules\[0\]\.timezone must be an IANA time zone/,
+    ],
+    [
+      'a schedule without spec',
+      { schedules: [{ name: 'n', expression: 'rate(1 day)' }] },
+      /^regsweep\.schedules\[0\]\.spec must be a sweep spec object, got undefined/,
+    ],
+    [
+      'an invalid schedule spec',
+      { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, search: { types: ['l2'] } } }] },
+      /^regsweep\.schedules\[0\]\.spec: invalid spec: search\.lambda: is required/,
+    ],
+    [
+      'a scheduled spec with a fixed sweepId',
+      { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, sweepId: 'fixed' } }] },
+      /^regsweep\.schedules\[0\]\.spec\.sweepId must be absent/,
+    ],
+    [
+      'an unknown schedule field',
+      { schedules: [{ name: 'n', expression: 'rate(1 day)', spec, cron: 'x' }] },
+      /^regsweep\.schedules\[0\]\.cron is not a schedule setting/,
+    ],
+    [
+      'a duplicate schedule name',
+      {
+        schedules: [
+          { name: 'n', expression: 'rate(1 day)', spec },
+          { name: 'n', expression: 'rate(2 days)', spec },
+        ],
+      },
+      /^regsweep\.schedules\[1\]\.name must be unique, got "n" twice/,
+    ],
   ])('rejects an invalid config (%s), naming the key', (_what, raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(message);

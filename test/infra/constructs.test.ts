@@ -21,7 +21,11 @@ function newStack(): Stack {
 }
 
 function fn(stack: Stack, id: string): lambda.IFunction {
-  return new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>1') });
+  return new lambda.Function(stack, id, {
+    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler=async()=>1'),
+  });
 }
 
 describe('SweepBucket', () => {
@@ -79,7 +83,9 @@ describe('SweepAlarms', () => {
   it('rejects a period that is not whole minutes', () => {
     const stack = newStack();
     const stateMachine = new sfn.StateMachine(stack, 'SM', { definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'P')) });
-    expect(() => new SweepAlarms(stack, 'Alarms', { stateMachine, period: Duration.seconds(90) })).toThrow(/^period must be a whole number of minutes, got 1 minute 30 seconds$/);
+    expect(() => new SweepAlarms(stack, 'Alarms', { stateMachine, period: Duration.seconds(90) })).toThrow(
+      /^period must be a whole number of minutes, got 1 minute 30 seconds$/,
+    );
   });
 });
 
@@ -97,7 +103,8 @@ describe('SweepSchedules', () => {
       ],
     });
     expect(
-      () => new SweepSchedules(stack, 'Schedules', { stateMachine, bucket: new s3.Bucket(stack, 'B'), schedules, namePrefix: 'RegsweepWithAVeryLongStackName' }),
+      () =>
+        new SweepSchedules(stack, 'Schedules', { stateMachine, bucket: new s3.Bucket(stack, 'B'), schedules, namePrefix: 'RegsweepWithAVeryLongStackName' }),
     ).toThrow(/^schedule name "RegsweepWithAVeryLongStackName-a-rather-long-schedule-name-for-a-sweep" is longer than 64 characters/);
   });
 });

@@ -11,11 +11,14 @@ import { STACK_OUTPUTS as OUTPUTS } from '../../infra/contract';
 import {
   asArray,
   onlyResourceId,
+  findResources,
   placeholderOf,
+  roleIdOf,
   statementResources,
   statementsOfRole,
   synthesize,
   removeTempDirs,
+  type PolicyStatement,
   type Synthesized,
 } from './support';
 
@@ -36,11 +39,6 @@ afterAll(removeTempDirs);
 /** Logical id of the function whose environment has `vars` (and optionally other properties). */
 function functionId(props: Record<string, unknown>): string {
   return onlyResourceId(template, 'AWS::Lambda::Function', props);
-}
-
-function roleIdOf(fnId: string): string {
-  const role = template.toJSON().Resources[fnId].Properties.Role as { 'Fn::GetAtt': [string, string] };
-  return role['Fn::GetAtt'][0];
 }
 
 describe('sweep bucket', () => {
@@ -67,7 +65,8 @@ describe('sweep bucket', () => {
       ]),
     );
     // Nothing expires datasets/: no rule with an expiration applies outside sweeps/.
-    for (const rule of rules.asArray()) if (rule.ExpirationInDays !== undefined) expect(rule.Prefix).toBe('sweeps/');
+    for (const rule of rules.asArray() as { ExpirationInDays?: number; Prefix?: string }[])
+      if (rule.ExpirationInDays !== undefined) expect(rule.Prefix).toBe('sweeps/');
   });
 
   it('is retained when the stack is deleted (both buckets)', () => {
@@ -141,13 +140,15 @@ describe('functions', () => {
       Environment: { Variables: { BUCKET_NAME: { Ref: bucketId }, REGSWEEP_BACKEND: 'tensorflow' } },
       TracingConfig: { Mode: 'Active' },
     });
-    const image = template.findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } });
+    const image = findResources(template, 'AWS::Lambda::Function', { PackageType: 'Image' });
     expect(Object.values(image)[0].Properties.Runtime).toBeUndefined();
   });
 
   it('stages the trial image from functions/trial/Dockerfile for linux/amd64, without building it', () => {
-    const assets = JSON.parse(fs.readFileSync(path.join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8'));
-    const images = Object.values(assets.dockerImages ?? {}) as { source: { directory: string; dockerFile: string; platform: string } }[];
+    const assets = JSON.parse(fs.readFileSync(path.join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8')) as {
+      dockerImages?: Record<string, { source: { directory: string; dockerFile: string; platform: string } }>;
+    };
+    const images = Object.values(assets.dockerImages ?? {});
     expect(images).toHaveLength(1);
     expect(images[0].source).toMatchObject({ dockerFile: 'functions/trial/Dockerfile', platform: 'linux/amd64' });
     const staged = path.join(s.outdir, images[0].source.directory);
@@ -161,8 +162,8 @@ describe('functions', () => {
 
   it('every function has its own log group, retained for 90 days', () => {
     const groups = template.findResources('AWS::Logs::LogGroup');
-    const functions = template.findResources('AWS::Lambda::Function');
-    const used = Object.values(functions).map((f) => f.Properties.LoggingConfig.LogGroup.Ref as string);
+    const functions = findResources(template, 'AWS::Lambda::Function');
+    const used = Object.values(functions).map((f) => (f.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
     expect(new Set(used).size).toBe(4);
     for (const id of used) expect(groups[id]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 90 } });
   });
@@ -171,35 +172,32 @@ describe('functions', () => {
 describe('least privilege', () => {
   it('the trial role reads only datasets/, its spec and trial records, and writes only trial records under sweeps/', () => {
     // Prepare
-    const trialRole = roleIdOf(functionId({ PackageType: 'Image' }));
+    const trialRole = roleIdOf(template, functionId({ PackageType: 'Image' }), 'Role');
     const statements = new Capture();
     template.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: trialRole }], PolicyDocument: { Statement: statements } });
-    const s3Statements = statements.asArray().filter((st: any) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
-    const byAction = (action: string) =>
-      s3Statements.filter((st: any) => asArray(st.Action).includes(action)).flatMap((st: any) => statementResources(template, st));
+    const s3Statements = (statements.asArray() as PolicyStatement[]).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
+    const byAction = (action: string) => s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st));
 
     // Assess: exact actions, no wildcard actions, no other bucket
-    const actions = new Set(s3Statements.flatMap((st: any) => asArray(st.Action)));
+    const actions = new Set(s3Statements.flatMap((st) => asArray(st.Action)));
     expect([...actions].sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    expect(byAction('s3:GetObject').sort()).toEqual(
-      [`${bucketArn}/datasets/*`, `${bucketArn}/sweeps/*/spec.json`, `${bucketArn}/sweeps/*/trials/*`].sort(),
-    );
+    expect(byAction('s3:GetObject').sort()).toEqual([`${bucketArn}/datasets/*`, `${bucketArn}/sweeps/*/spec.json`, `${bucketArn}/sweeps/*/trials/*`].sort());
     expect(byAction('s3:PutObject')).toEqual([`${bucketArn}/sweeps/*/trials/*`]);
     expect(byAction('s3:ListBucket')).toEqual([bucketArn]);
     for (const st of s3Statements) expect(st.Effect).toBe('Allow');
-    for (const r of s3Statements.flatMap((st: any) => statementResources(template, st))) {
+    for (const r of s3Statements.flatMap((st) => statementResources(template, st))) {
       expect(r === bucketArn || r.startsWith(`${bucketArn}/`)).toBe(true);
     }
     expect(byAction('s3:PutObject').some((r: string) => r.includes('/datasets/'))).toBe(false);
   });
 
   it('no role has a wildcard action or an AWS managed policy', () => {
-    const roles = template.findResources('AWS::IAM::Role');
+    const roles = findResources(template, 'AWS::IAM::Role');
     for (const role of Object.values(roles)) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
-    const policies = template.findResources('AWS::IAM::Policy');
+    const policies = findResources(template, 'AWS::IAM::Policy');
     for (const p of Object.values(policies)) {
-      for (const st of p.Properties.PolicyDocument.Statement) {
-        for (const a of asArray(st.Action) as string[]) expect(a).not.toMatch(/^(\*|[a-z0-9]+:\*)$/);
+      for (const st of (p.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement) {
+        for (const a of asArray(st.Action)) expect(a).not.toMatch(/^(\*|[a-z0-9]+:\*)$/);
       }
     }
   });
@@ -207,9 +205,12 @@ describe('least privilege', () => {
   it.each(Object.entries(S3_ACCESS))('the %s role gets exactly its S3 key patterns', (name, access) => {
     const description = { plan: 'PlanSweep', trial: 'TrainTrial', aggregate: 'Aggregate', refit: 'RefitBest' }[name];
     const fnId = functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) });
-    const statements = statementsOfRole(template, roleIdOf(fnId));
+    const statements = statementsOfRole(template, roleIdOf(template, fnId, 'Role'));
     const resourcesFor = (action: string) =>
-      statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+      statements
+        .filter((st) => asArray(st.Action).includes(action))
+        .flatMap((st) => statementResources(template, st))
+        .sort();
     expect(resourcesFor('s3:GetObject')).toEqual(access.read.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:PutObject')).toEqual(access.write.map((k) => `${bucketArn}/${k}`).sort());
     expect(resourcesFor('s3:DeleteObject')).toEqual([]);
@@ -218,17 +219,17 @@ describe('least privilege', () => {
   it.each([
     ['PlanSweep', { get: ['datasets/*', 'sweeps/*/spec.json'], put: ['sweeps/*/spec.json', 'sweeps/*/manifest.json'] }],
     ['TrainTrial', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/trials/*'], put: ['sweeps/*/trials/*'] }],
-    [
-      'Aggregate',
-      { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] },
-    ],
+    ['Aggregate', { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] }],
     ['RefitBest', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/leaderboard.json'], put: ['sweeps/*/best/*'] }],
   ])('the %s role gets, puts and lists only its keys: %j', (description, keys) => {
     // Prepare
-    const roleId = roleIdOf(functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) }));
-    const s3Statements = statementsOfRole(template, roleId).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const roleId = roleIdOf(template, functionId({ Description: Match.stringLikeRegexp(`^regsweep ${description}:`) }), 'Role');
+    const s3Statements = statementsOfRole(template, roleId).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
     const resourcesFor = (action: string) =>
-      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+      s3Statements
+        .filter((st) => asArray(st.Action).includes(action))
+        .flatMap((st) => statementResources(template, st))
+        .sort();
     const objects = (patterns: string[]) => patterns.map((k) => `${bucketArn}/${k}`).sort();
 
     // Assess: ListBucket on the bucket only under the prefixes it reads...
@@ -256,10 +257,10 @@ describe('least privilege', () => {
   });
 
   it('the state machine may invoke exactly the four functions', () => {
-    const smRole = template.toJSON().Resources[onlyResourceId(template, 'AWS::StepFunctions::StateMachine')].Properties.RoleArn['Fn::GetAtt'][0];
+    const smRole = roleIdOf(template, onlyResourceId(template, 'AWS::StepFunctions::StateMachine'), 'RoleArn');
     const invoke = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).includes('lambda:InvokeFunction'));
     const fnIds = Object.keys(template.findResources('AWS::Lambda::Function'));
-    const targets = invoke.flatMap((st) => asArray(st.Resource)).map((r: any) => JSON.stringify(r));
+    const targets = invoke.flatMap((st) => asArray(st.Resource)).map((r) => JSON.stringify(r));
     for (const id of fnIds) expect(targets).toContain(JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }));
     expect(targets.every((t) => fnIds.some((id) => t.includes(`"${id}"`)))).toBe(true);
   });
@@ -283,7 +284,9 @@ describe('alarm, topic and outputs', () => {
 
   it('the topic accepts publishing over TLS only, and has no subscription by default', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -309,7 +312,11 @@ describe('cdk-nag AwsSolutions', () => {
   it('every acknowledgement is on the construct it concerns and says why, naming it', () => {
     const acks = s.stack.node
       .findAll()
-      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })));
+      .flatMap((c) =>
+        c.node.metadata
+          .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .map((m) => ({ path: c.node.path, data: m.data as Record<string, string> })),
+      );
     expect(acks.length).toBeGreaterThan(0);
     for (const { path: at, data } of acks) {
       for (const [id, reason] of Object.entries(data)) {

@@ -10,8 +10,43 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { cdkJsonContext, createRegsweepApp } from '../../infra/regsweep-app';
 import type { RegsweepStack } from '../../infra/stack';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-export type Resources = Record<string, { Type: string; Properties?: Record<string, any>; [k: string]: any }>;
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A resource of a synthesized template (the assertions only look at resources that have Properties). */
+export interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  [k: string]: unknown;
+}
+export type Resources = Record<string, CfnResource>;
+
+/** `{ 'Fn::GetAtt': [logicalId, attribute] }` */
+export interface GetAtt {
+  'Fn::GetAtt': [string, string];
+}
+
+/** A statement of an IAM policy document. */
+export interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  [k: string]: unknown;
+}
+
+/** The template's resources, typed. */
+export function resourcesOf(template: Template): Resources {
+  return template.toJSON().Resources as Resources;
+}
+
+/** The logical id of the role a resource names with Fn::GetAtt in `property` (e.g. Role, RoleArn). */
+export function roleIdOf(template: Template, resourceId: string, property: string): string {
+  return (resourcesOf(template)[resourceId].Properties[property] as GetAtt)['Fn::GetAtt'][0];
+}
+
+/** The resources of `type` whose properties contain `props`, by logical id. */
+export function findResources(template: Template, type: string, props?: Record<string, unknown>): Resources {
+  return template.findResources(type, props && { Properties: props }) as Resources;
+}
 
 export interface NagViolation {
   readonly rule: string;
@@ -88,7 +123,7 @@ export function onlyResourceId(template: Template, type: string, props: Record<s
 /** A placeholder for a token, shaped like the real value (ARNs stay ARNs, bucket names stay bucket names). */
 function placeholder(resources: Resources, node: Record<string, Json>): string {
   if ('Ref' in node) {
-    const ref = String(node.Ref);
+    const ref = node.Ref as string;
     if (ref === 'AWS::Partition') return 'aws';
     if (ref === 'AWS::Region') return 'us-east-1';
     if (ref === 'AWS::AccountId') return '123456789012';
@@ -120,38 +155,49 @@ export function resolveTokens(value: Json, resources: Resources): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
+export interface RetryRule {
+  ErrorEquals: string[];
+  [k: string]: unknown;
+}
+
+export interface AslState {
+  Type: string;
+  Retry?: RetryRule[];
+  ItemProcessor?: Asl;
+  CausePath?: string;
+  [k: string]: unknown;
+}
+
 export interface Asl {
   StartAt: string;
-  States: Record<string, Record<string, any>>;
+  States: Record<string, AslState>;
   [k: string]: unknown;
 }
 
 /** The state machine's definition as plain ASL (tokens replaced by placeholders). */
 export function stateMachineDefinition(template: Template): Asl {
-  const machines = template.findResources('AWS::StepFunctions::StateMachine');
+  const machines = findResources(template, 'AWS::StepFunctions::StateMachine');
   const ids = Object.keys(machines);
   if (ids.length !== 1) throw new Error(`expected one state machine, found ${ids.length}`);
-  const resources = template.toJSON().Resources as Resources;
-  return JSON.parse(resolveTokens(machines[ids[0]].Properties.DefinitionString, resources)) as Asl;
+  return JSON.parse(resolveTokens(machines[ids[0]].Properties.DefinitionString as Json, resourcesOf(template))) as Asl;
 }
 
 /** The placeholder the definition uses for a resource's Ref / Fn::GetAtt Arn. */
 export function placeholderOf(template: Template, ref: { Ref: string } | { 'Fn::GetAtt': [string, string] }): string {
-  return placeholder(template.toJSON().Resources as Resources, ref as Record<string, Json>);
+  return placeholder(resourcesOf(template), ref);
 }
 
 /** Every statement of the IAM policies attached to the role with logical id `roleId`. */
-export function statementsOfRole(template: Template, roleId: string): Record<string, any>[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.values(policies)
+export function statementsOfRole(template: Template, roleId: string): PolicyStatement[] {
+  return Object.values(findResources(template, 'AWS::IAM::Policy'))
     .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
 }
 
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
 /** Resources of a statement, resolved to strings with placeholders. */
-export function statementResources(template: Template, statement: Record<string, any>): string[] {
-  const resources = template.toJSON().Resources as Resources;
-  return asArray(statement.Resource as Json).map((r) => resolveTokens(r, resources));
+export function statementResources(template: Template, statement: PolicyStatement): string[] {
+  const resources = resourcesOf(template);
+  return asArray(statement.Resource).map((r) => resolveTokens(r, resources));
 }

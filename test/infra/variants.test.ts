@@ -11,11 +11,15 @@ import {
   onlyResourceId,
   placeholderOf,
   resolveTokens,
+  roleIdOf,
+  resourcesOf,
   stateMachineDefinition,
   statementResources,
   statementsOfRole,
   synthesize,
   type Asl,
+  type GetAtt,
+  type Json,
   type Resources,
   removeTempDirs,
   type Synthesized,
@@ -56,7 +60,7 @@ beforeAll(() => {
   s = synthesize(config);
   template = s.template;
   asl = stateMachineDefinition(template);
-  resources = template.toJSON().Resources;
+  resources = resourcesOf(template);
   bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
   smId = onlyResourceId(template, 'AWS::StepFunctions::StateMachine');
 });
@@ -76,20 +80,21 @@ describe("trialRuntime: 'zip'", () => {
     expect(template.findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } })).toEqual({});
   });
 
-  it('sets no test-only fault hook on any function (REGSWEEP_FAULTS is the local harness tests\' alone)', () => {
+  it("sets no test-only fault hook on any function (REGSWEEP_FAULTS is the local harness tests' alone)", () => {
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(fns.length).toBeGreaterThanOrEqual(4);
-    for (const f of fns) expect(Object.keys(f.Properties?.Environment?.Variables ?? {})).not.toContain('REGSWEEP_FAULTS');
+    for (const f of fns)
+      expect(Object.keys((f.Properties.Environment as { Variables?: object } | undefined)?.Variables ?? {})).not.toContain('REGSWEEP_FAULTS');
   });
 
   it('stages no container image', () => {
-    const assets = JSON.parse(fs.readFileSync(path.join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8'));
+    const assets = JSON.parse(fs.readFileSync(path.join(s.outdir, `${s.stack.artifactId}.assets.json`), 'utf8')) as { dockerImages?: object };
     expect(Object.keys(assets.dockerImages ?? {})).toEqual([]);
   });
 
   it('keeps the trial role as narrow as in the container variant', () => {
     const fnId = onlyResourceId(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^regsweep TrainTrial:') });
-    const roleId = resources[fnId].Properties!.Role['Fn::GetAtt'][0] as string;
+    const roleId = roleIdOf(template, fnId, 'Role');
     const bucketArn = placeholderOf(template, { 'Fn::GetAtt': [bucketId, 'Arn'] });
     const put = statementsOfRole(template, roleId)
       .filter((st) => asArray(st.Action).includes('s3:PutObject'))
@@ -102,7 +107,7 @@ describe('map settings from config', () => {
   it('uses maxConcurrency, toleratedFailurePercentage and the trial timeout', () => {
     expect(asl.States.RunTrials.MaxConcurrency).toBe(25);
     expect(asl.States.RunTrials.ToleratedFailurePercentage).toBe(5);
-    expect(asl.States.RunTrials.ItemProcessor.States.TrainTrial.TimeoutSeconds).toBe(600 + TRIAL_STATE_TIMEOUT_MARGIN_SECONDS);
+    expect(asl.States.RunTrials.ItemProcessor!.States.TrainTrial.TimeoutSeconds).toBe(600 + TRIAL_STATE_TIMEOUT_MARGIN_SECONDS);
     expect(asl.States.TooManyTrialsFailed.CausePath).toContain('More than 5% of the {} trials failed');
   });
 
@@ -116,7 +121,7 @@ describe('map settings from config', () => {
 describe('schedules', () => {
   const schedule = (name: string) => {
     const id = onlyResourceId(template, 'AWS::Scheduler::Schedule', { Name: `Regsweep-${name}` });
-    return resources[id].Properties!;
+    return resources[id].Properties as { Target: { Input: Json; RoleArn: GetAtt }; [k: string]: unknown };
   };
 
   it('creates one EventBridge Scheduler schedule per entry, with its expression, time zone and state', () => {
@@ -139,21 +144,23 @@ describe('schedules', () => {
   });
 
   it('starts the state machine with the spec verbatim as the execution input', () => {
-    expect(JSON.parse(schedule('weekly').Target.Input)).toEqual(weeklySpec);
+    expect(JSON.parse(schedule('weekly').Target.Input as string)).toEqual(weeklySpec);
   });
 
   it('binds ${BucketName} in dataset.source to the stack bucket, leaving the rest of the spec as written', () => {
-    const input = JSON.parse(resolveTokens(schedule('nightly').Target.Input, resources));
+    const input = JSON.parse(resolveTokens(schedule('nightly').Target.Input, resources)) as unknown;
     const bucket = placeholderOf(template, { Ref: bucketId });
     expect(input).toEqual({ ...nightlySpec, dataset: { ...nightlySpec.dataset, source: `s3://${bucket}/datasets/diabetes.csv` } });
   });
 
   it("the schedules' role may only start executions of this state machine", () => {
-    const roleId = schedule('nightly').Target.RoleArn['Fn::GetAtt'][0] as string;
+    const roleId = schedule('nightly').Target.RoleArn['Fn::GetAtt'][0];
     expect(schedule('weekly').Target.RoleArn['Fn::GetAtt'][0]).toBe(roleId);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } } })],
+        Statement: [
+          Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': Match.anyValue() } } }),
+        ],
       },
     });
     const statements = statementsOfRole(template, roleId);

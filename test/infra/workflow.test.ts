@@ -5,7 +5,19 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { STATE_NAMES } from '../../infra/contract';
 import { LAMBDA_TRANSIENT_ERRORS, TRIAL_STATE_TIMEOUT_MARGIN_SECONDS } from '../../infra/workflow';
-import { asArray, onlyResourceId, placeholderOf, stateMachineDefinition, statementResources, statementsOfRole, synthesize, type Asl, removeTempDirs } from './support';
+import {
+  asArray,
+  onlyResourceId,
+  placeholderOf,
+  roleIdOf,
+  stateMachineDefinition,
+  statementResources,
+  statementsOfRole,
+  synthesize,
+  type Asl,
+  type AslState,
+  removeTempDirs,
+} from './support';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
@@ -21,7 +33,9 @@ beforeAll(() => {
   const bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
   bucketName = placeholderOf(template, { Ref: bucketId });
   const byDescription = (d: string) =>
-    placeholderOf(template, { 'Fn::GetAtt': [onlyResourceId(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp(`^regsweep ${d}:`) }), 'Arn'] });
+    placeholderOf(template, {
+      'Fn::GetAtt': [onlyResourceId(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp(`^regsweep ${d}:`) }), 'Arn'],
+    });
   fnArn.plan = byDescription('PlanSweep');
   fnArn.trial = byDescription('TrainTrial');
   fnArn.aggregate = byDescription('Aggregate');
@@ -43,8 +57,8 @@ function mainPath(def: Asl): string[] {
   return out;
 }
 
-function expectTransientRetry(state: Record<string, any>): void {
-  const retry = (state.Retry as Record<string, any>[]).find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+function expectTransientRetry(state: AslState): void {
+  const retry = state.Retry!.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
   expect(retry).toBeDefined();
   expect(retry!.ErrorEquals).toEqual(expect.arrayContaining([...LAMBDA_TRANSIENT_ERRORS]));
   expect(retry!.ErrorEquals).toEqual(expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException']));
@@ -57,7 +71,11 @@ function expectTransientRetry(state: Record<string, any>): void {
 describe('states', () => {
   it('runs PlanSweep -> RunTrials -> Aggregate -> RefitBest -> Summarize -> SweepSucceeded, with two Fail states', () => {
     expect(mainPath(asl)).toEqual(['PlanSweep', 'RunTrials', 'Aggregate', 'RefitBest', 'Summarize', 'SweepSucceeded']);
-    expect(Object.keys(asl.States).sort()).toEqual(Object.values(STATE_NAMES).filter((n) => n !== 'TrainTrial').sort());
+    expect(Object.keys(asl.States).sort()).toEqual(
+      Object.values(STATE_NAMES)
+        .filter((n) => n !== 'TrainTrial')
+        .sort(),
+    );
     expect(asl.States.SweepSucceeded.Type).toBe('Succeed');
     expect(asl.States.TooManyTrialsFailed.Type).toBe('Fail');
     expect(asl.States.SweepFailed.Type).toBe('Fail');
@@ -79,7 +97,12 @@ describe('states', () => {
   });
 
   it('Aggregate and RefitBest get the sweepId and put their results at $.aggregate and $.refit', () => {
-    expect(asl.States.Aggregate).toMatchObject({ Type: 'Task', Resource: fnArn.aggregate, Parameters: { 'sweepId.$': '$.sweepId' }, ResultPath: '$.aggregate' });
+    expect(asl.States.Aggregate).toMatchObject({
+      Type: 'Task',
+      Resource: fnArn.aggregate,
+      Parameters: { 'sweepId.$': '$.sweepId' },
+      ResultPath: '$.aggregate',
+    });
     expect(asl.States.RefitBest).toMatchObject({ Type: 'Task', Resource: fnArn.refit, Parameters: { 'sweepId.$': '$.sweepId' }, ResultPath: '$.refit' });
     expectTransientRetry(asl.States.Aggregate);
     expectTransientRetry(asl.States.RefitBest);
@@ -139,7 +162,7 @@ describe('RunTrials (Distributed Map)', () => {
     expect(fail.Error).toBe('States.ExceedToleratedFailureThreshold');
     expect(fail.Cause).toBeUndefined();
     expect(fail.CausePath).toMatch(/^States\.Format\('.*s3:\/\/\{\}\/sweeps\/\{\}\/trials\/.*', .*\)$/);
-    const args = /', (.*)\)$/.exec(fail.CausePath)![1].split(', ');
+    const args = /', (.*)\)$/.exec(fail.CausePath!)![1].split(', ');
     expect(args).toEqual(['$.trialCount', '$.error.Cause', '$.bucket', '$.sweepId', '$.bucket', '$.sweepId']);
     expect(fail.CausePath).toContain('More than 10% of the {} trials failed ({})');
   });
@@ -175,9 +198,9 @@ describe('TrainTrial (item processor)', () => {
   });
 
   it('retries Lambda service errors and throttling with exponential backoff and jitter, and nothing else', () => {
-    const retry = processor().States.TrainTrial.Retry as Record<string, any>[];
+    const retry = processor().States.TrainTrial.Retry!;
     expectTransientRetry(processor().States.TrainTrial);
-    for (const r of retry) expect(r.ErrorEquals.every((e: string) => e.startsWith('Lambda.'))).toBe(true);
+    for (const r of retry) expect(r.ErrorEquals.every((e) => e.startsWith('Lambda.'))).toBe(true);
   });
 
   it('has no Catch anywhere in the item processor, so a failed trial fails its child execution', () => {
@@ -202,10 +225,13 @@ describe('the state machine resource', () => {
     // Prepare
     const bucketId = onlyResourceId(template, 'AWS::S3::Bucket', { VersioningConfiguration: { Status: 'Enabled' } });
     const bucketArn = placeholderOf(template, { 'Fn::GetAtt': [bucketId, 'Arn'] });
-    const smRole = template.toJSON().Resources[onlyResourceId(template, 'AWS::StepFunctions::StateMachine')].Properties.RoleArn['Fn::GetAtt'][0];
-    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a: string) => a.startsWith('s3:')));
+    const smRole = roleIdOf(template, onlyResourceId(template, 'AWS::StepFunctions::StateMachine'), 'RoleArn');
+    const s3Statements = statementsOfRole(template, smRole).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
     const resourcesFor = (action: string) =>
-      s3Statements.filter((st) => asArray(st.Action).includes(action)).flatMap((st) => statementResources(template, st)).sort();
+      s3Statements
+        .filter((st) => asArray(st.Action).includes(action))
+        .flatMap((st) => statementResources(template, st))
+        .sort();
     const manifests = `${bucketArn}/sweeps/*/manifest.json`;
     const mapResults = `${bucketArn}/sweeps/*/map-results/*`;
 

@@ -84,7 +84,12 @@ function catalogue(): Case[] {
   const validate = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `validate: ${name}`, command: 'validate', args, message });
   const local = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `local: ${name}`, command: 'local', args, message });
   const train = (name: string, args: string[], message: RegExp) =>
-    cases.push({ name: `train: ${name}`, command: 'train', args: () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--hidden', '', '--epochs', '1', ...args], message });
+    cases.push({
+      name: `train: ${name}`,
+      command: 'train',
+      args: () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--hidden', '', '--epochs', '1', ...args],
+      message,
+    });
   const report = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `report: ${name}`, command: 'report', args, message });
 
   // ---- specs
@@ -92,68 +97,192 @@ function catalogue(): Case[] {
   validate('a spec that is a JSON array', () => ['--spec', file('array.json', '[1, 2]')], /array\.json: spec must be a JSON object, got \[1,2\]/);
   validate('a wrong type (epochs "ten")', () => ['--spec', spec({ training: { epochs: 'ten' } })], /training\.epochs: must be an integer, got "ten"/);
   both('a negative lambda', () => ['--spec', spec({ search: { types: ['l2'], lambda: [0.1, -1] } })], /search\.lambda\[1\]: must be >= 0, got -1/);
-  validate('a dropout rate of 1 (outside [0, 1))', () => ['--spec', spec({ search: { types: ['dropout'], dropout: [0.5, 1] } })], /search\.dropout\[1\]: must be in \[0, 1\), got 1/);
-  validate('a negative dropout rate', () => ['--spec', spec({ search: { types: ['dropout'], dropout: [-0.1] } })], /search\.dropout\[0\]: must be in \[0, 1\), got -0\.1/);
-  validate('an empty grid (no regularization types)', () => ['--spec', spec({ search: { types: [] } })], /search\.types: must list at least one regularization type/);
+  validate(
+    'a dropout rate of 1 (outside [0, 1))',
+    () => ['--spec', spec({ search: { types: ['dropout'], dropout: [0.5, 1] } })],
+    /search\.dropout\[1\]: must be in \[0, 1\), got 1/,
+  );
+  validate(
+    'a negative dropout rate',
+    () => ['--spec', spec({ search: { types: ['dropout'], dropout: [-0.1] } })],
+    /search\.dropout\[0\]: must be in \[0, 1\), got -0\.1/,
+  );
+  validate(
+    'an empty grid (no regularization types)',
+    () => ['--spec', spec({ search: { types: [] } })],
+    /search\.types: must list at least one regularization type/,
+  );
   validate('an empty lambda list', () => ['--spec', spec({ search: { types: ['l1'], lambda: [] } })], /search\.lambda: must list at least one value/);
   both(
     'a grid over limits.maxTrials, with its size',
     () => ['--spec', spec({ search: { types: ['l2'], lambda: { min: 0.01, max: 100, count: 60 } }, limits: { maxTrials: 100 } })],
     /grid too large: 61 configs x 2 folds = 122 trials, over limits\.maxTrials = 100/,
   );
-  validate('limits.maxTrials over the hard cap', () => ['--spec', spec({ limits: { maxTrials: 10_000_000 } })], /limits\.maxTrials: must be <= 100000, got 10000000/);
+  validate(
+    'limits.maxTrials over the hard cap',
+    () => ['--spec', spec({ limits: { maxTrials: 10_000_000 } })],
+    /limits\.maxTrials: must be <= 100000, got 10000000/,
+  );
   validate('an unknown regularization', () => ['--spec', spec({ search: { types: ['l3'], lambda: [1] } })], /search\.types\[0\]: unknown regularization "l3"/);
   validate('an unknown field', () => ['--spec', spec({ training: { epochz: 3 } })], /training: unknown field\(s\) "epochz"/);
-  validate('a missing target', () => ['--spec', file('no-target.json', { ...specWith(), dataset: { source: 'x.csv', task: 'regression' } })], /dataset\.target: is required/);
+  validate(
+    'a missing target',
+    () => ['--spec', file('no-target.json', { ...specWith(), dataset: { source: 'x.csv', task: 'regression' } })],
+    /dataset\.target: is required/,
+  );
   validate('an unknown task', () => ['--spec', spec({}, { task: 'regresion' })], /dataset\.task: must be regression or classification, got "regresion"/);
   both('an unsafe sweepId (../x) in the spec', () => ['--spec', spec({ sweepId: '../x' })], /sweepId: must be a slug of a-z, 0-9 and '-'.*got "\.\.\/x"/);
-  validate('Infinity (1e999 in JSON) as lambda', () => ['--spec', file('inf.json', JSON.stringify(specWith({ search: { types: ['l2'], lambda: [12345] } })).replace('12345', '1e999'))], /search\.lambda\[0\]: must be a (finite )?number, got Infinity/);
+  validate(
+    'Infinity (1e999 in JSON) as lambda',
+    () => ['--spec', file('inf.json', JSON.stringify(specWith({ search: { types: ['l2'], lambda: [12345] } })).replace('12345', '1e999'))],
+    /search\.lambda\[0\]: must be a (finite )?number, got Infinity/,
+  );
   validate('a huge number of epochs', () => ['--spec', spec({ training: { epochs: 1e15 } })], /training\.epochs: must be <= 100000, got 1000000000000000/);
   validate('a learning rate of 0', () => ['--spec', spec({ training: { learningRate: 0 } })], /training\.learningRate: must be > 0, got 0/);
-  validate('an l1Ratio of 1', () => ['--spec', spec({ search: { types: ['elasticnet'], lambda: [1], l1Ratio: 1 } })], /search\.l1Ratio: must be in \(0, 1\), got 1/);
+  validate(
+    'an l1Ratio of 1',
+    () => ['--spec', spec({ search: { types: ['elasticnet'], lambda: [1], l1Ratio: 1 } })],
+    /search\.l1Ratio: must be in \(0, 1\), got 1/,
+  );
   validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
   validate('a penalty type without lambda', () => ['--spec', spec({ search: { types: ['l2'] } })], /search\.lambda: is required for l2/);
   validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
-  validate('a spec nested 40 levels deep, naming where', () => ['--spec', file('deep.json', `{"search": ${'['.repeat(40)}${']'.repeat(40)}}`)], /deep\.json: invalid spec: search\[0\]\[0\]\[0\]\.\.\.: nested more than 32 levels deep/);
+  validate(
+    'a spec nested 40 levels deep, naming where',
+    () => ['--spec', file('deep.json', `{"search": ${'['.repeat(40)}${']'.repeat(40)}}`)],
+    /deep\.json: invalid spec: search\[0\]\[0\]\[0\]\.\.\.: nested more than 32 levels deep/,
+  );
   validate('a spec that is a directory', () => ['--spec', tmp], /--spec: cannot read .*: is a directory, not a regular file/);
-  validate('a spec that is a named pipe (would block)', () => ['--spec', fifo('spec.fifo')], /--spec: cannot read .*spec\.fifo: is a named pipe \(FIFO\), not a regular file/);
-  validate('limits.maxDatasetBytes over its cap', () => ['--spec', spec({ limits: { maxDatasetBytes: 1e12 } })], /limits\.maxDatasetBytes: must be <= 500000000, got 1000000000000/);
-  local('an s3:// dataset without --s3-endpoint', () => ['--spec', spec({}, { source: 's3://bucket/datasets/x.csv' })], /dataset\.source s3:\/\/bucket\/datasets\/x\.csv is an S3 URI/);
-  local('a dataset file that does not exist', () => ['--spec', spec({}, { source: path.join(tmp, 'absent.csv') })], /dataset\.source .*absent\.csv: no such file/);
+  validate(
+    'a spec that is a named pipe (would block)',
+    () => ['--spec', fifo('spec.fifo')],
+    /--spec: cannot read .*spec\.fifo: is a named pipe \(FIFO\), not a regular file/,
+  );
+  validate(
+    'limits.maxDatasetBytes over its cap',
+    () => ['--spec', spec({ limits: { maxDatasetBytes: 1e12 } })],
+    /limits\.maxDatasetBytes: must be <= 500000000, got 1000000000000/,
+  );
+  local(
+    'an s3:// dataset without --s3-endpoint',
+    () => ['--spec', spec({}, { source: 's3://bucket/datasets/x.csv' })],
+    /dataset\.source s3:\/\/bucket\/datasets\/x\.csv is an S3 URI/,
+  );
+  local(
+    'a dataset file that does not exist',
+    () => ['--spec', spec({}, { source: path.join(tmp, 'absent.csv') })],
+    /dataset\.source .*absent\.csv: no such file/,
+  );
   validate('a spec file that does not exist', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/);
 
   // ---- datasets
   both('an empty file', () => ['--spec', specOnData('empty.csv', '')], /empty\.csv: the file is empty/);
   validate('a header without rows', () => ['--spec', specOnData('header.csv', 'a,b,y\n')], /header\.csv: too few rows: the file has a header but no data rows/);
-  validate('a single data row', () => ['--spec', specOnData('one-row.csv', 'a,b,y\n1,2,3\n')], /one-row\.csv: too few rows: the file has only 1 data row; need at least 2/);
-  validate('duplicate headers', () => ['--spec', specOnData('dup.csv', 'a,a,y\n1,2,3\n4,5,6\n')], /dup\.csv line 1: duplicate column name "a" \(columns 1 and 2\)/);
-  both('a non-numeric cell', () => ['--spec', specOnData('cells.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n')], /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/);
-  both('a non-UTF-8 file', () => ['--spec', specOnData('latin1.csv', Buffer.concat([Buffer.from('a,b,y\n1,2,3\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from(',5,6\n')]))], /latin1\.csv line 3: not valid UTF-8 text/);
-  validate('an Infinity cell', () => ['--spec', specOnData('inf.csv', 'a,b,y\n1,2,3\n4,Infinity,6\n7,8,9\n')], /inf\.csv row 2 \(line 3\), column "b": not a finite number: "Infinity"/);
-  validate('a number that overflows (1e999)', () => ['--spec', specOnData('huge.csv', 'a,b,y\n1,2,3\n4,1e999,6\n7,8,9\n')], /huge\.csv row 2 \(line 3\), column "b": value "1e999" overflows to Infinity/);
-  validate('a row with too many fields', () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')], /ragged\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 4/);
-  validate('empty cells', () => ['--spec', specOnData('holes.csv', 'a,b,y\n1,,3\n4,5,NaN\n7,8,9\n')], /holes\.csv: 2 empty or NaN cells \(fill or drop them\): row 1 \(line 2\), column "b"/);
-  both('an unknown target column', () => ['--spec', spec({}, { target: 'nope' })], /tiny\.csv: target column "nope" not found; available columns: "x1", "x2", "x3", "y"/);
-  validate('a non-integer class label', () => ['--spec', specOnData('labels.csv', tinyRows(6).replace(/,(\d+)\n/, ',0.5\n'), { task: 'classification' })], /labels\.csv row 1 \(line 2\), column "y": a class label must be an integer >= 0, got 0\.5/);
-  validate('a single class', () => ['--spec', specOnData('one-class.csv', 'a,y\n1,1\n2,1\n3,1\n4,1\n', { task: 'classification' })], /one-class\.csv, column "y": only one class \(1\) present/);
-  both('too few rows for the folds', () => ['--spec', specOnData('few.csv', tinyRows(4), {}, { validation: { folds: 5 } })], /few\.csv: too few rows for 5 folds: 4 rows/);
+  validate(
+    'a single data row',
+    () => ['--spec', specOnData('one-row.csv', 'a,b,y\n1,2,3\n')],
+    /one-row\.csv: too few rows: the file has only 1 data row; need at least 2/,
+  );
+  validate(
+    'duplicate headers',
+    () => ['--spec', specOnData('dup.csv', 'a,a,y\n1,2,3\n4,5,6\n')],
+    /dup\.csv line 1: duplicate column name "a" \(columns 1 and 2\)/,
+  );
+  both(
+    'a non-numeric cell',
+    () => ['--spec', specOnData('cells.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n')],
+    /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/,
+  );
+  both(
+    'a non-UTF-8 file',
+    () => ['--spec', specOnData('latin1.csv', Buffer.concat([Buffer.from('a,b,y\n1,2,3\n'), Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from(',5,6\n')]))],
+    /latin1\.csv line 3: not valid UTF-8 text/,
+  );
+  validate(
+    'an Infinity cell',
+    () => ['--spec', specOnData('inf.csv', 'a,b,y\n1,2,3\n4,Infinity,6\n7,8,9\n')],
+    /inf\.csv row 2 \(line 3\), column "b": not a finite number: "Infinity"/,
+  );
+  validate(
+    'a number that overflows (1e999)',
+    () => ['--spec', specOnData('huge.csv', 'a,b,y\n1,2,3\n4,1e999,6\n7,8,9\n')],
+    /huge\.csv row 2 \(line 3\), column "b": value "1e999" overflows to Infinity/,
+  );
+  validate(
+    'a row with too many fields',
+    () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')],
+    /ragged\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 4/,
+  );
+  validate(
+    'empty cells',
+    () => ['--spec', specOnData('holes.csv', 'a,b,y\n1,,3\n4,5,NaN\n7,8,9\n')],
+    /holes\.csv: 2 empty or NaN cells \(fill or drop them\): row 1 \(line 2\), column "b"/,
+  );
+  both(
+    'an unknown target column',
+    () => ['--spec', spec({}, { target: 'nope' })],
+    /tiny\.csv: target column "nope" not found; available columns: "x1", "x2", "x3", "y"/,
+  );
+  validate(
+    'a non-integer class label',
+    () => ['--spec', specOnData('labels.csv', tinyRows(6).replace(/,(\d+)\n/, ',0.5\n'), { task: 'classification' })],
+    /labels\.csv row 1 \(line 2\), column "y": a class label must be an integer >= 0, got 0\.5/,
+  );
+  validate(
+    'a single class',
+    () => ['--spec', specOnData('one-class.csv', 'a,y\n1,1\n2,1\n3,1\n4,1\n', { task: 'classification' })],
+    /one-class\.csv, column "y": only one class \(1\) present/,
+  );
+  both(
+    'too few rows for the folds',
+    () => ['--spec', specOnData('few.csv', tinyRows(4), {}, { validation: { folds: 5 } })],
+    /few\.csv: too few rows for 5 folds: 4 rows/,
+  );
   both(
     'k folds on a split column with validation rows',
-    () => ['--spec', specOnData('split.csv', ['a,split,y', ...Array.from({ length: 12 }, (_, i) => `${i},${['train', 'validation', 'test'][i % 3]},${i * 2}`)].join('\n') + '\n', {}, { validation: { folds: 3 } })],
+    () => [
+      '--spec',
+      specOnData(
+        'split.csv',
+        ['a,split,y', ...Array.from({ length: 12 }, (_, i) => `${i},${['train', 'validation', 'test'][i % 3]},${i * 2}`)].join('\n') + '\n',
+        {},
+        { validation: { folds: 3 } },
+      ),
+    ],
     /validation\.folds is 3, but .*split\.csv, column "split": the rows labeled validation \(4\) make a single holdout; set validation\.folds to 1/,
   );
   both('a dataset.source that is a directory', () => ['--spec', spec({}, { source: tmp })], /cannot read .*: is a directory, not a regular file/);
-  both('a dataset.source that is a named pipe (would block)', () => ['--spec', spec({}, { source: fifo('data.fifo') })], /data\.fifo: cannot read .*: is a named pipe \(FIFO\), not a regular file/);
-  validate('a dataset.source that is /dev/zero (never ends)', () => ['--spec', spec({}, { source: '/dev/zero' })], /\/dev\/zero: cannot read \/dev\/zero: is a character device, not a regular file/);
+  both(
+    'a dataset.source that is a named pipe (would block)',
+    () => ['--spec', spec({}, { source: fifo('data.fifo') })],
+    /data\.fifo: cannot read .*: is a named pipe \(FIFO\), not a regular file/,
+  );
+  validate(
+    'a dataset.source that is /dev/zero (never ends)',
+    () => ['--spec', spec({}, { source: '/dev/zero' })],
+    /\/dev\/zero: cannot read \/dev\/zero: is a character device, not a regular file/,
+  );
   local('--data /dev/zero (never ends)', () => ['--data', '/dev/zero', '--target', 'y'], /cannot read \/dev\/zero: is a character device, not a regular file/);
-  validate('a dataset over limits.maxDatasetBytes', () => ['--spec', spec({ limits: { maxDatasetBytes: 100 } })], /tiny\.csv: the file is \d+ bytes, over limits\.maxDatasetBytes = 100 bytes; raise limits\.maxDatasetBytes in the spec/);
-  validate('a JSON Lines row that is not an object', () => ['--spec', spec({}, { source: file('rows.jsonl', '{"a":1,"y":2}\n[1,2]\n') })], /rows\.jsonl row 2 \(line 2\): not a JSON object, got an array/);
+  validate(
+    'a dataset over limits.maxDatasetBytes',
+    () => ['--spec', spec({ limits: { maxDatasetBytes: 100 } })],
+    /tiny\.csv: the file is \d+ bytes, over limits\.maxDatasetBytes = 100 bytes; raise limits\.maxDatasetBytes in the spec/,
+  );
+  validate(
+    'a JSON Lines row that is not an object',
+    () => ['--spec', spec({}, { source: file('rows.jsonl', '{"a":1,"y":2}\n[1,2]\n') })],
+    /rows\.jsonl row 2 \(line 2\): not a JSON object, got an array/,
+  );
 
   // ---- command-line arguments: local
   local('--sweep-id ../x', () => ['--spec', spec(), '--sweep-id', '../x'], /--sweep-id: unsafe sweepId "\.\.\/x"/);
   local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 256, got "0"/);
   local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 256, got "abc"/);
-  local('--task foo', () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--task', 'foo'], /--task must be one of regression, classification, got "foo"/);
+  local(
+    '--task foo',
+    () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--task', 'foo'],
+    /--task must be one of regression, classification, got "foo"/,
+  );
   local('an unknown option', () => ['--frobnicate'], /unknown option '--frobnicate'/);
   local('--spec and --data together', () => ['--spec', spec(), '--data', path.join(tmp, 'tiny.csv')], /give either --spec or --data, not both/);
   local('--data without --target', () => ['--data', path.join(tmp, 'tiny.csv')], /--data needs --target COLUMN/);
@@ -166,7 +295,12 @@ function catalogue(): Case[] {
   train('--reg l2 without --lambda', ['--reg', 'l2'], /--reg l2 needs --lambda/);
   train('--epochs 1e999 (Infinity)', ['--epochs', '1e999'], /--epochs must be an integer from 1 to 100000, got "1e999"/);
   train('--learning-rate Infinity', ['--learning-rate', 'Infinity'], /--learning-rate must be a number > 0, got "Infinity"/);
-  cases.push({ name: 'train: --data /dev/zero (never ends)', command: 'train', args: () => ['--data', '/dev/zero', '--target', 'y'], message: /cannot read \/dev\/zero: is a character device, not a regular file/ });
+  cases.push({
+    name: 'train: --data /dev/zero (never ends)',
+    command: 'train',
+    args: () => ['--data', '/dev/zero', '--target', 'y'],
+    message: /cannot read \/dev\/zero: is a character device, not a regular file/,
+  });
   train('bad --hidden sizes', ['--hidden', '64,x'], /--hidden must be layer sizes like 64,64/);
   cases.push({ name: 'train: a missing --data', command: 'train', args: () => ['--target', 'y'], message: /required option '--data <file>' not specified/ });
 
@@ -174,13 +308,21 @@ function catalogue(): Case[] {
   report('a directory that does not exist', () => [path.join(tmp, 'no-such-sweep')], /sweep directory not found: .*no-such-sweep/);
   report('an unsafe sweep id in an S3 URI', () => ['s3://regsweep-local/sweeps/../'], /unsafe sweepId "\.\."/);
   report('a URI outside sweeps/', () => ['s3://regsweep-local/datasets/x.csv'], /invalid sweep URI "s3:\/\/regsweep-local\/datasets\/x\.csv"/);
-  report('an --s3-endpoint that is not a URL', () => ['s3://regsweep-local/sweeps/abc/', '--s3-endpoint', 'ftp:nope'], /--s3-endpoint must be an http\(s\) URL, got "ftp:nope"/);
-  report('a corrupt leaderboard.json', () => {
-    const dir = path.join(tmp, 'corrupt-sweep');
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'leaderboard.json'), '{"configs": [');
-    return [dir];
-  }, /corrupt-sweep\/leaderboard\.json/);
+  report(
+    'an --s3-endpoint that is not a URL',
+    () => ['s3://regsweep-local/sweeps/abc/', '--s3-endpoint', 'ftp:nope'],
+    /--s3-endpoint must be an http\(s\) URL, got "ftp:nope"/,
+  );
+  report(
+    'a corrupt leaderboard.json',
+    () => {
+      const dir = path.join(tmp, 'corrupt-sweep');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'leaderboard.json'), '{"configs": [');
+      return [dir];
+    },
+    /corrupt-sweep\/leaderboard\.json/,
+  );
 
   // ---- validate and the program itself
   cases.push({ name: 'validate: no --spec', command: 'validate', args: () => [], message: /required option '--spec <file>' not specified/ });
@@ -217,7 +359,11 @@ function run(args: string[]): Promise<Run> {
 /** Command lines one after another in one process (test/support/cli-batch.ts): the results it finished, by index. */
 function runBatch(argvs: string[][]): Promise<Map<number, Run>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'test', 'support', 'cli-batch.ts')], { cwd: ROOT, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'test', 'support', 'cli-batch.ts')], {
+      cwd: ROOT,
+      env: ENV,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const done = new Map<number, Run>();
     let pending = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -4,9 +4,12 @@
  * test/support/aws-stub.ts, which the real SDK clients reach through AWS_ENDPOINT_URL_SFN /
  * AWS_ENDPOINT_URL_CLOUDFORMATION. The child runs with fake credentials, no profile, no instance metadata.
  */
+import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { StartResult } from '../../cli/cloud/start';
+import type { SweepSummaryJson } from '../../cli/summary';
 import { AwsSetupError, DEFAULT_STACK_NAME, STACK_OUTPUTS, explainAwsError, redactSecrets } from '../../cli/aws';
 import { configId, configLabel, type RegConfig } from '../../shared/search/grid';
 import { bestKey, leaderboardKey, manifestKey, trialKey } from '../../shared/store/layout';
@@ -120,7 +123,11 @@ function bestRecord(board: Leaderboard): BestRecord {
     standardizer: { features: ['age', 'sex', 'bmi', 's5'], mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
     sparsity: 0.5,
     selectedFeatures: ['bmi', 's5'],
-    model: { modelJson: `s3://${BUCKET}/sweeps/${board.sweepId}/best/model.json`, weights: `s3://${BUCKET}/sweeps/${board.sweepId}/best/weights.bin`, outputActivation: 'linear' },
+    model: {
+      modelJson: `s3://${BUCKET}/sweeps/${board.sweepId}/best/model.json`,
+      weights: `s3://${BUCKET}/sweeps/${board.sweepId}/best/weights.bin`,
+      outputActivation: 'linear',
+    },
     backend: 'tensorflow',
     createdAt: '2025-01-01T00:00:00.000Z',
   };
@@ -136,9 +143,14 @@ describe('cloud plumbing', () => {
   });
 
   it('explains AWS errors in one line and redacts secrets', () => {
-    expect(explainAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'x')).toBeInstanceOf(AwsSetupError);
+    expect(
+      explainAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'x'),
+    ).toBeInstanceOf(AwsSetupError);
     expect(explainAwsError(new Error('Region is missing'), 'x').message).toMatch(/no AWS region: set AWS_REGION .* or pass --region/);
-    const denied = explainAwsError(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }), 'Step Functions StartExecution');
+    const denied = explainAwsError(
+      Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      'Step Functions StartExecution',
+    );
     expect(denied).not.toBeInstanceOf(AwsSetupError);
     expect(denied.message).toBe('access denied: Step Functions StartExecution: User is not authorized');
     expect(redactSecrets(`key ${FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY} end`)).toBe('key *** end');
@@ -162,14 +174,14 @@ describe('regsweep upload-dataset', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`s3://${BUCKET}/datasets/doubling.jsonl\n`);
     expect(r.stderr).toMatch(/valid JSONL \(pass --target COLUMN to also check the values\)/);
-    expect((await s3.store.getText('datasets/doubling.jsonl'))).toBe(fs.readFileSync(file, 'utf8'));
+    expect(await s3.store.getText('datasets/doubling.jsonl')).toBe(fs.readFileSync(file, 'utf8'));
     const [describe] = await aws.requests('DescribeStacks');
     expect(describe.body).toMatchObject({ Action: 'DescribeStacks', StackName: 'Regsweep' });
     // signed by the SDK with the fake key for the stub's region: the real client, pointed at the stub
     expect(describe.credential).toMatch(new RegExp(`^${FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID}/\\d{8}/${STUB_REGION}/cloudformation/aws4_request$`));
   });
 
-  it('without --target checks the structure, not the values: a text column passes; the rows and columns are counted', async () => {
+  it('without --target checks the structure, not the values: a text column passes; the rows and columns are counted', () => {
     const file = writeFile('labels.csv', 'id,x,y\nalpha,1,2\nbeta,2,4\ngamma,3,6\n');
     const r = run(['upload-dataset', file, ...bucketFlags()]);
     expect(r.code).toBe(0);
@@ -178,10 +190,22 @@ describe('regsweep upload-dataset', () => {
   });
 
   it.each<[string, () => string[], RegExp]>([
-    ['a CSV row with a missing field, naming the row', () => [writeFile('short.csv', 'a,b,y\n1,2,3\n4,5\n6,7,8\n')], /short\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 2/],
-    ['a bad value with --target, naming the row and column', () => [writeFile('cells.csv', 'a,y\n1,2\nx,3\n'), '--target', 'y'], /cells\.csv row 2 \(line 3\), column "a": not a number: "x"/],
+    [
+      'a CSV row with a missing field, naming the row',
+      () => [writeFile('short.csv', 'a,b,y\n1,2,3\n4,5\n6,7,8\n')],
+      /short\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 2/,
+    ],
+    [
+      'a bad value with --target, naming the row and column',
+      () => [writeFile('cells.csv', 'a,y\n1,2\nx,3\n'), '--target', 'y'],
+      /cells\.csv row 2 \(line 3\), column "a": not a number: "x"/,
+    ],
     ['an unsafe --name', () => [writeFile('ok.csv', 'a,y\n1,2\n3,4\n'), '--name', '../escape.csv'], /--name: unsafe dataset name "\.\.\/escape\.csv"/],
-    ['without --target, a file with one column (no room for a target and a feature)', () => [writeFile('one.csv', 'y\n1\n2\n3\n')], /one\.csv line 1: one column \("y"\) besides "split": a dataset needs a target column and at least one feature column/],
+    [
+      'without --target, a file with one column (no room for a target and a feature)',
+      () => [writeFile('one.csv', 'y\n1\n2\n3\n')],
+      /one\.csv line 1: one column \("y"\) besides "split": a dataset needs a target column and at least one feature column/,
+    ],
   ])('refuses %s: exit 2, nothing uploaded, no AWS call', async (_name, args, message) => {
     const before = await s3.store.listKeys('datasets/');
     expectOneLineError(run(['upload-dataset', ...args(), ...s3flags()]), 2, message);
@@ -227,16 +251,30 @@ describe('regsweep start', () => {
     const file = writeFile('fresh.json', spec);
     const first = run(['start', '--spec', file, '--json', ...s3flags()]);
     expect(first.code).toBe(0);
-    const j = JSON.parse(first.stdout);
+    const j = JSON.parse(first.stdout) as StartResult;
     expect(j.sweepId).toMatch(/^diabetes-\d{8}-\d{6}-[0-9a-f]{6}$/);
-    expect(j).toMatchObject({ executionArn: executionArn(j.sweepId), executionName: j.sweepId, dataset: `s3://${BUCKET}/datasets/diabetes.csv`, trials: 21, resumed: false });
-    expect(JSON.parse((await aws.requests('StartExecution'))[0].body.input as string).sweepId).toBe(j.sweepId);
+    expect(j).toMatchObject({
+      executionArn: executionArn(j.sweepId),
+      executionName: j.sweepId,
+      dataset: `s3://${BUCKET}/datasets/diabetes.csv`,
+      trials: 21,
+      resumed: false,
+    });
+    expect((JSON.parse((await aws.requests('StartExecution'))[0].body.input as string) as { sweepId: string }).sweepId).toBe(j.sweepId);
 
     // the first execution is still RUNNING in the stub
     const again = [...['start', '--spec', file, '--sweep-id', j.sweepId], ...s3flags()];
     expectOneLineError(run(again), 2, new RegExp(`sweep ${j.sweepId} is already running: ${executionArn(j.sweepId)}`));
 
-    await aws.setExecution({ executionArn: executionArn(j.sweepId), stateMachineArn: STATE_MACHINE, name: j.sweepId, status: 'FAILED', startDate: '2025-01-01T00:00:00Z', stopDate: '2025-01-01T00:10:00Z', error: 'SweepFailed' });
+    await aws.setExecution({
+      executionArn: executionArn(j.sweepId),
+      stateMachineArn: STATE_MACHINE,
+      name: j.sweepId,
+      status: 'FAILED',
+      startDate: '2025-01-01T00:00:00Z',
+      stopDate: '2025-01-01T00:10:00Z',
+      error: 'SweepFailed',
+    });
     const resumed = run(again);
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/resumed: trials whose record exists are skipped/);
@@ -244,11 +282,15 @@ describe('regsweep start', () => {
     const starts = await aws.requests('StartExecution');
     const last = starts[starts.length - 1];
     expect(last.body.name).toMatch(new RegExp(`^${j.sweepId}-r[0-9a-z]+$`));
-    expect(JSON.parse(last.body.input as string).sweepId).toBe(j.sweepId);
+    expect((JSON.parse(last.body.input as string) as { sweepId: string }).sweepId).toBe(j.sweepId);
   });
 
   it.each<[string, object, RegExp]>([
-    ['a local dataset that does not exist', { ...spec, dataset: { ...spec.dataset, source: 'nope/absent.csv' } }, /dataset\.source nope\/absent\.csv: no such file/],
+    [
+      'a local dataset that does not exist',
+      { ...spec, dataset: { ...spec.dataset, source: 'nope/absent.csv' } },
+      /dataset\.source nope\/absent\.csv: no such file/,
+    ],
     ['a dataset that does not fit the spec', { ...spec, dataset: { ...spec.dataset, target: 'nope' } }, /target column "nope" not found/],
   ])('refuses %s before any AWS call: exit 2', async (_name, body, message) => {
     expectOneLineError(run(['start', '--spec', writeFile('bad-start.json', body), ...s3flags()]), 2, message);
@@ -257,7 +299,11 @@ describe('regsweep start', () => {
 
   it("refuses an s3:// source outside the stack's bucket, and one that is not uploaded", async () => {
     const other = writeFile('other.json', { ...spec, dataset: { ...spec.dataset, source: 's3://another-bucket/datasets/diabetes.csv' } });
-    expectOneLineError(run(['start', '--spec', other, ...s3flags()]), 2, /is in bucket "another-bucket", but sweeps read datasets from the stack's bucket "regsweep-cloud-test"/);
+    expectOneLineError(
+      run(['start', '--spec', other, ...s3flags()]),
+      2,
+      /is in bucket "another-bucket", but sweeps read datasets from the stack's bucket "regsweep-cloud-test"/,
+    );
     const absent = writeFile('absent.json', { ...spec, dataset: { ...spec.dataset, source: `s3://${BUCKET}/datasets/never-uploaded.csv` } });
     expectOneLineError(run(['start', '--spec', absent, ...s3flags()]), 2, /never-uploaded\.csv not found \(upload it with regsweep upload-dataset\)/);
     expect(await aws.requests('StartExecution')).toEqual([]);
@@ -278,7 +324,12 @@ describe('regsweep status', () => {
   it('SUCCEEDED: the chosen config, the test score and the trial counts; --json too; exit 0', async () => {
     const output = {
       sweepId: 'done-1',
-      aggregate: { sweepId: 'done-1', trials: { planned: 18, succeeded: 17, failed: 1, missing: 0 }, corrupt: 0, best: { configId: 'l1-x', label: 'l1 λ=1', meanValLoss: 2900.5, stdErr: 120 } },
+      aggregate: {
+        sweepId: 'done-1',
+        trials: { planned: 18, succeeded: 17, failed: 1, missing: 0 },
+        corrupt: 0,
+        best: { configId: 'l1-x', label: 'l1 λ=1', meanValLoss: 2900.5, stdErr: 120 },
+      },
       refit: { sweepId: 'done-1', label: 'l1 λ=1', test: { loss: 3012.25, r2: 0.481 }, modelUri: `s3://${BUCKET}/sweeps/done-1/best/model.json` },
     };
     await aws.setExecution(base('done-1', { status: 'SUCCEEDED', stopDate: '2025-03-01T10:12:30Z', output: JSON.stringify(output) }));
@@ -293,7 +344,13 @@ describe('regsweep status', () => {
 
     const j = run(['status', executionArn('done-1'), '--json']);
     expect(j.code).toBe(0);
-    expect(JSON.parse(j.stdout)).toMatchObject({ executionArn: executionArn('done-1'), sweepId: 'done-1', status: 'SUCCEEDED', startDate: '2025-03-01T10:00:00.000Z', output });
+    expect(JSON.parse(j.stdout)).toMatchObject({
+      executionArn: executionArn('done-1'),
+      sweepId: 'done-1',
+      status: 'SUCCEEDED',
+      startDate: '2025-03-01T10:00:00.000Z',
+      output,
+    });
     // the SDK was sent to the execution's region, signed with the fake key
     expect((await aws.requests('DescribeExecution'))[0].credential).toMatch(new RegExp(`/${STUB_REGION}/states/aws4_request$`));
   });
@@ -311,7 +368,14 @@ describe('regsweep status', () => {
   it('RUNNING: progress is the trial records in the bucket against the manifest', async () => {
     const id = 'running-1';
     const reg: RegConfig = { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 };
-    const items = Array.from({ length: 6 }, (_, i) => ({ sweepId: id, trialId: `t-${String(i).padStart(16, '0')}`, configId: configId(reg), fold: i % 3, seed: i, reg }));
+    const items = Array.from({ length: 6 }, (_, i) => ({
+      sweepId: id,
+      trialId: `t-${String(i).padStart(16, '0')}`,
+      configId: configId(reg),
+      fold: i % 3,
+      seed: i,
+      reg,
+    }));
     await s3.store.putJson(manifestKey(id), items);
     for (const item of items.slice(0, 2)) await s3.store.putJson(trialKey(id, item.trialId), { status: 'succeeded' });
     await aws.setExecution(base(id, {}));
@@ -321,11 +385,16 @@ describe('regsweep status', () => {
     expect(r.stdout).toMatch(/progress\s+2\/6 trial records written \(33%\)/);
   });
 
-  it('RUNNING without a sweepId in the input: PlanSweep\'s output in the history names it', async () => {
+  it("RUNNING without a sweepId in the input: PlanSweep's output in the history names it", async () => {
     await aws.setExecution(base('sched-1', { input: JSON.stringify({ dataset: { source: `s3://${BUCKET}/datasets/diabetes.csv` } }) }));
     await aws.setHistory(executionArn('sched-1'), [
       { timestamp: 1740823200, type: 'ExecutionStarted', id: 1 },
-      { timestamp: 1740823260, type: 'TaskStateExited', id: 5, stateExitedEventDetails: { name: 'PlanSweep', output: JSON.stringify({ sweepId: 'planned-7', trialCount: 6 }) } },
+      {
+        timestamp: 1740823260,
+        type: 'TaskStateExited',
+        id: 5,
+        stateExitedEventDetails: { name: 'PlanSweep', output: JSON.stringify({ sweepId: 'planned-7', trialCount: 6 }) },
+      },
     ]);
     const r = run(['status', executionArn('sched-1'), ...s3flags()]);
     expect(r.code).toBe(0);
@@ -365,7 +434,7 @@ describe('regsweep results', () => {
     const r = run(['results', id, '--json', '--report', report, ...s3flags()]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.stdout);
+    const j = JSON.parse(r.stdout) as SweepSummaryJson;
     expect(Object.keys(j)).toEqual(['sweepId', 'backend', 'trials', 'best', 'diagnostics', 'test', 'leaderboard', 'report']);
     expect(j).toMatchObject({
       sweepId: id,
@@ -376,7 +445,17 @@ describe('regsweep results', () => {
       report,
     });
     expect(j.leaderboard).toHaveLength(10);
-    expect(Object.keys(j.leaderboard[0])).toEqual(['rank', 'label', 'regularization', 'lambda', 'dropoutRate', 'meanValLoss', 'stdErr', 'meanTrainLoss', 'meanGap']);
+    expect(Object.keys(j.leaderboard[0])).toEqual([
+      'rank',
+      'label',
+      'regularization',
+      'lambda',
+      'dropoutRate',
+      'meanValLoss',
+      'stdErr',
+      'meanTrainLoss',
+      'meanGap',
+    ]);
     const html = fs.readFileSync(report, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('l1 λ=4');
@@ -384,7 +463,11 @@ describe('regsweep results', () => {
   });
 
   it('a sweep that does not exist, or has no leaderboard yet: exit 2', async () => {
-    expectOneLineError(run(['results', 'no-such-sweep', ...bucketFlags()]), 2, /sweep no-such-sweep not found: nothing at s3:\/\/regsweep-cloud-test\/sweeps\/no-such-sweep\//);
+    expectOneLineError(
+      run(['results', 'no-such-sweep', ...bucketFlags()]),
+      2,
+      /sweep no-such-sweep not found: nothing at s3:\/\/regsweep-cloud-test\/sweeps\/no-such-sweep\//,
+    );
     await s3.store.putJson('sweeps/half-done/spec.json', {});
     expectOneLineError(run(['results', 'half-done', ...bucketFlags()]), 2, /sweep half-done has no leaderboard yet: it is still running/);
   });
@@ -400,14 +483,22 @@ describe('flags checked before any work', () => {
     ['results', ['results', 'results-1', '--bucket', BUCKET]],
   ])('%s refuses an --s3-endpoint that is not a usable http(s) URL: exit 2, no AWS call', async (_name, args) => {
     for (const bad of ['localhost:4568', 'http://127.0.0.1:99999', 'http://user:pw@127.0.0.1:4568']) {
-      expectOneLineError(run([...args, '--s3-endpoint', bad]), 2, new RegExp(`--s3-endpoint must be an http\\(s\\) URL, got ${literally(JSON.stringify(bad))}`));
+      expectOneLineError(
+        run([...args, '--s3-endpoint', bad]),
+        2,
+        new RegExp(`--s3-endpoint must be an http\\(s\\) URL, got ${literally(JSON.stringify(bad))}`),
+      );
     }
     expect(await aws.requests()).toEqual([]);
   });
 
   it('results --report naming an existing directory: exit 2 naming --report, nothing read or written', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'report-dir-'));
-    expectOneLineError(run(['results', 'results-1', '--report', dir, ...s3flags()]), 2, new RegExp(`--report ${literally(dir)} is a directory: give the HTML file to write`));
+    expectOneLineError(
+      run(['results', 'results-1', '--report', dir, ...s3flags()]),
+      2,
+      new RegExp(`--report ${literally(dir)} is a directory: give the HTML file to write`),
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(await aws.requests()).toEqual([]);
   });
@@ -415,16 +506,28 @@ describe('flags checked before any work', () => {
 
 describe('AWS setup problems: one line each', () => {
   it('a stack that does not exist', () => {
-    expectOneLineError(run(['results', 'x-1', '--stack', 'Nope', ...s3flags()]), 2, new RegExp(`stack Nope not found in ${STUB_REGION}: deploy it with npx cdk deploy`));
+    expectOneLineError(
+      run(['results', 'x-1', '--stack', 'Nope', ...s3flags()]),
+      2,
+      new RegExp(`stack Nope not found in ${STUB_REGION}: deploy it with npx cdk deploy`),
+    );
   });
 
   it('a stack without the outputs the CLI reads', async () => {
     await aws.setStack('Half', { TopicArn: 'arn:aws:sns:x' }, 'ROLLBACK_COMPLETE');
-    expectOneLineError(run(['start', '--spec', 'examples/specs/default.json', '--stack', 'Half', ...s3flags()]), 2, /stack Half in eu-west-3 has no output StateMachineArn \(status ROLLBACK_COMPLETE\)/);
+    expectOneLineError(
+      run(['start', '--spec', 'examples/specs/default.json', '--stack', 'Half', ...s3flags()]),
+      2,
+      /stack Half in eu-west-3 has no output StateMachineArn \(status ROLLBACK_COMPLETE\)/,
+    );
   });
 
   it('no credentials, and no region', async () => {
-    const none = run(['upload-dataset', DIABETES, ...s3flags()], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SESSION_TOKEN: undefined });
+    const none = run(['upload-dataset', DIABETES, ...s3flags()], {
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_SESSION_TOKEN: undefined,
+    });
     expectOneLineError(none, 2, /no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/);
     const noRegion = run(['results', 'x-1', ...s3flags()], { AWS_REGION: undefined });
     expectOneLineError(noRegion, 2, /no AWS region: set AWS_REGION .*or pass --region/);
@@ -439,10 +542,11 @@ describe('secrets', () => {
     outputs.push(regsweep(['results', 'x-1', '--stack', 'Nope', ...s3flags()], { env: aws.env(debug) }));
     outputs.push(regsweep(['upload-dataset', DIABETES, '--bucket', 'no-such-bucket', ...s3flags()], { env: aws.env(debug) }));
     const secrets = [FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY, FAKE_CREDENTIALS.AWS_SESSION_TOKEN];
-    for (const r of outputs) for (const s of secrets) {
-      expect(r.stdout).not.toContain(s);
-      expect(r.stderr).not.toContain(s);
-    }
+    for (const r of outputs)
+      for (const s of secrets) {
+        expect(r.stdout).not.toContain(s);
+        expect(r.stderr).not.toContain(s);
+      }
     // and the secret key itself never went over the wire (only signatures made with it)
     for (const req of await aws.requests()) expect(req.raw).not.toContain(FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY);
   });

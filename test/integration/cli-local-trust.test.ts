@@ -4,6 +4,7 @@
  * nor mixed (another spec under the same sweep id is refused), a sweep that dies in PlanSweep shows its own error,
  * and Ctrl-C says "interrupted" (exit 130) with the command that resumes.
  */
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,9 +59,13 @@ function resumeArgs(stderr: string): string[] {
 const messages = (stderr: string) =>
   stderr
     .split('\n')
-    .filter((l) => l && !/^trials \d+\/\d+ done/.test(l) && !/^regsweep: sweep \S+: \d+ trials on /.test(l) && !/^synthesizing the CDK stack|^Bundling asset /.test(l));
+    .filter(
+      (l) =>
+        l && !/^trials \d+\/\d+ done/.test(l) && !/^regsweep: sweep \S+: \d+ trials on /.test(l) && !/^synthesizing the CDK stack|^Bundling asset /.test(l),
+    );
 
-const succeeded = (records: Map<string, TrialRecord | undefined>) => new Map([...records].filter(([, r]) => r?.status === 'succeeded') as [string, TrialRecord][]);
+const succeeded = (records: Map<string, TrialRecord | undefined>) =>
+  new Map([...records].filter(([, r]) => r?.status === 'succeeded') as [string, TrialRecord][]);
 
 let tmp: string;
 const diabetes = path.join(DATA_DIR, 'diabetes.csv');
@@ -92,14 +97,22 @@ describe('a failed sweep', () => {
     // Assess
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
-    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 of 4 items failed/)]); // none's 2 trials succeed
+    expect(messages(plain.stderr)).toEqual([
+      expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 of 4 items failed/), // none's 2 trials succeed
+    ]);
     expect(plain.stderr).toContain(path.join(out, 'diverges'));
     expect(json.code).toBe(1);
     const summary = JSON.parse(json.stdout) as Record<string, unknown>;
-    expect(summary).toMatchObject({ status: 'FAILED', sweepId: 'diverges-json', error: 'States.ExceedToleratedFailureThreshold', results: path.join(out, 'diverges-json') });
+    expect(summary).toMatchObject({
+      status: 'FAILED',
+      sweepId: 'diverges-json',
+      error: 'States.ExceedToleratedFailureThreshold',
+      results: path.join(out, 'diverges-json'),
+    });
     expect(summary.cause).toMatch(/2 of 4 items failed/);
-    // the failed trials' records are where the summary says, each with its error; none, the baseline the grid adds, succeeds
+    // the failed trials' records are where the summary says, each with its error
     const records = trialRecordsInDir(path.join(out, 'diverges-json'));
+    // none, the baseline the grid adds, succeeds
     expect([...records.values()].filter((r) => r?.status === 'failed')).toHaveLength(2);
     for (const r of records.values()) expect(r?.status).toBe(r?.reg.type === 'none' ? 'succeeded' : 'failed');
   });
@@ -107,8 +120,16 @@ describe('a failed sweep', () => {
 
 describe('--out', () => {
   it.each<[string, () => string, RegExp]>([
-    ['an existing file', () => fs.writeFileSync(path.join(tmp, 'a-file'), 'x') ?? path.join(tmp, 'a-file'), /^regsweep: error: --out \S+a-file: is a file, not a directory$/],
-    ['a path under a file', () => fs.writeFileSync(path.join(tmp, 'b-file'), 'x') ?? path.join(tmp, 'b-file', 'out'), /^regsweep: error: --out \S+b-file\/out: a parent of it is a file$/],
+    [
+      'an existing file',
+      () => fs.writeFileSync(path.join(tmp, 'a-file'), 'x') ?? path.join(tmp, 'a-file'),
+      /^regsweep: error: --out \S+a-file: is a file, not a directory$/,
+    ],
+    [
+      'a path under a file',
+      () => fs.writeFileSync(path.join(tmp, 'b-file'), 'x') ?? path.join(tmp, 'b-file', 'out'),
+      /^regsweep: error: --out \S+b-file\/out: a parent of it is a file$/,
+    ],
     [
       'a read-only place',
       () => {
@@ -139,7 +160,11 @@ describe('--out', () => {
     // Assess: exit 1, where the data is and how to export it again
     expect(first.code).toBe(1);
     const kept = path.join(out, 'blocked.s3');
-    expect(messages(first.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep blocked finished, but its results could not be written to \S+blocked: .*; its data is kept in \S+blocked\.s3; to resume: regsweep local /)]);
+    expect(messages(first.stderr)).toEqual([
+      expect.stringMatching(
+        /^regsweep: sweep blocked finished, but its results could not be written to \S+blocked: .*; its data is kept in \S+blocked\.s3; to resume: regsweep local /,
+      ),
+    ]);
     const keptRecords = succeeded(trialRecordsOnDisk(kept, BUCKET, 'blocked'));
     expect(keptRecords.size).toBe(4);
 
@@ -189,7 +214,11 @@ describe('the same --sweep-id again', () => {
     const inS3 = await regsweep(['local', '--spec', specB, '--out', out, '--sweep-id', 'same', '--workers', '2', '--keep']);
     expect(inS3.code).toBe(2);
     expect(messages(inS3.stderr).filter((l) => !/synthesizing|Bundling/.test(l))).toEqual([
-      expect.stringMatching(new RegExp(`^regsweep: error: sweep same already exists in ${path.join(out, 's3')} with a different spec: give another --sweep-id .*, or remove ${path.join(out, 's3')}`)),
+      expect.stringMatching(
+        new RegExp(
+          `^regsweep: error: sweep same already exists in ${path.join(out, 's3')} with a different spec: give another --sweep-id .*, or remove ${path.join(out, 's3')}`,
+        ),
+      ),
     ]);
     expect(inS3.stderr).not.toMatch(/trials \d+\/\d+ done/);
     expect(fs.existsSync(path.join(out, 'same'))).toBe(false); // nothing exported: nothing ran
@@ -207,7 +236,13 @@ describe('a sweep that dies in PlanSweep', () => {
     // Prepare: a dataset already in S3 (so the local check is bypassed) that PlanSweep rejects
     await s3.store.putText('datasets/bad.csv', 'x1,x2,y\n1,2,3\n4,oops,6\n7,8,9\n', 'text/csv');
     const spec = path.join(tmp, 'plan-fails.json');
-    fs.writeFileSync(spec, JSON.stringify({ ...JSON.parse(fs.readFileSync(specFile('x', { types: ['l2'], lambda: [1] }), 'utf8')), dataset: { source: `s3://${BUCKET}/datasets/bad.csv`, target: 'y', task: 'regression' } }));
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        ...JSON.parse(fs.readFileSync(specFile('x', { types: ['l2'], lambda: [1] }), 'utf8')),
+        dataset: { source: `s3://${BUCKET}/datasets/bad.csv`, target: 'y', task: 'regression' },
+      }),
+    );
     const out = path.join(tmp, 'plan-fails-out');
 
     // Act
@@ -219,9 +254,16 @@ describe('a sweep that dies in PlanSweep', () => {
     // Assess
     expect(plain.code).toBe(1);
     expect(plain.stderr).not.toMatch(/not found|nothing under/);
-    expect(messages(plain.stderr)).toEqual([expect.stringMatching(/^regsweep: sweep plan-fails failed: DatasetError: .*bad\.csv row 2 \(line 3\), column "x2": not a number: "oops"/)]);
+    expect(messages(plain.stderr)).toEqual([
+      expect.stringMatching(/^regsweep: sweep plan-fails failed: DatasetError: .*bad\.csv row 2 \(line 3\), column "x2": not a number: "oops"/),
+    ]);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'FAILED', sweepId: 'plan-fails-json', error: 'DatasetError', cause: expect.stringMatching(/bad\.csv row 2/) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      status: 'FAILED',
+      sweepId: 'plan-fails-json',
+      error: 'DatasetError',
+      cause: expect.stringMatching(/bad\.csv row 2/),
+    });
   });
 });
 
@@ -246,7 +288,11 @@ describe('Ctrl-C', () => {
     expect(first.stderr).not.toMatch(/ExceedToleratedFailureThreshold|16\/16 done|\n\s+at /);
     const sweepId = /^regsweep: sweep (\S+): 16 trials/m.exec(first.stderr)![1];
     expect(messages(first.stderr)).toEqual([
-      expect.stringMatching(new RegExp(`^regsweep: interrupted: sweep ${sweepId} stopped before it finished; its data is kept in ${path.join(out, `${sweepId}.s3`)}; to resume: regsweep local `)),
+      expect.stringMatching(
+        new RegExp(
+          `^regsweep: interrupted: sweep ${sweepId} stopped before it finished; its data is kept in ${path.join(out, `${sweepId}.s3`)}; to resume: regsweep local `,
+        ),
+      ),
     ]);
     expect(resumeArgs(first.stderr)).toEqual(['local', '--spec', spec, '--out', out, '--sweep-id', sweepId, '--workers', '1']);
     const before = succeeded(trialRecordsOnDisk(path.join(out, `${sweepId}.s3`), BUCKET, sweepId));

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ValidateJson } from '../../cli/validate';
 import { regsweep } from '../support/cli';
 
 let tmp: string;
@@ -37,7 +38,7 @@ describe('regsweep validate', () => {
   it('--json prints trials, configs, folds and the dataset; an s3:// source is reported, not fetched', () => {
     const local = regsweep(['validate', '--spec', 'examples/specs/breast-cancer.json', '--json']);
     expect(local.code).toBe(0);
-    const json = JSON.parse(local.stdout);
+    const json = JSON.parse(local.stdout) as ValidateJson;
     expect(json).toMatchObject({ trials: 60, configs: 12, folds: 5 });
     expect(json.dataset).toMatchObject({ source: 'examples/data/breast_cancer.csv', location: 'local', rows: 569, features: 30, classes: 2, testRows: 114 });
 
@@ -74,7 +75,11 @@ describe('regsweep validate', () => {
   ])('reads a %s-delimited dataset: its columns are found', (name, d) => {
     const data = path.join(tmp, `${name}.csv`);
     fs.writeFileSync(data, ['a', 'b', 'y'].join(d) + '\n' + Array.from({ length: 10 }, (_, i) => [i, (i * 3) % 7, i * 2].join(d)).join('\n') + '\n');
-    const spec = writeSpec(`${name}.json`, { dataset: { source: data, target: 'y', task: 'regression' }, validation: { folds: 2 }, search: { types: ['none'] } });
+    const spec = writeSpec(`${name}.json`, {
+      dataset: { source: data, target: 'y', task: 'regression' },
+      validation: { folds: 2 },
+      search: { types: ['none'] },
+    });
     const r = regsweep(['validate', '--spec', spec]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -82,12 +87,23 @@ describe('regsweep validate', () => {
   });
 
   it.each<[string, () => string[], RegExp]>([
-    ['an invalid spec, naming the file and the field', () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'] } })], /bad\.json: invalid spec: search\.lambda: is required for l2/],
+    [
+      'an invalid spec, naming the file and the field',
+      () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'] } })],
+      /bad\.json: invalid spec: search\.lambda: is required for l2/,
+    ],
     ['a spec that is not JSON', () => ['--spec', writeSpec('broken.json', '{ "dataset": ')], /broken\.json: not valid JSON/],
     ['a missing spec file', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/],
     [
       'a grid over limits.maxTrials, with its size',
-      () => ['--spec', writeSpec('big.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'], lambda: { min: 1, max: 10, count: 30 } }, limits: { maxTrials: 100 } })],
+      () => [
+        '--spec',
+        writeSpec('big.json', {
+          dataset: { source: 'x.csv', target: 'y', task: 'regression' },
+          search: { types: ['l2'], lambda: { min: 1, max: 10, count: 30 } },
+          limits: { maxTrials: 100 },
+        }),
+      ],
       /grid too large: 31 configs x 5 folds = 155 trials, over limits\.maxTrials = 100/,
     ],
     [
@@ -95,7 +111,10 @@ describe('regsweep validate', () => {
       () => {
         const data = path.join(tmp, 'cells.csv');
         fs.writeFileSync(data, 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n');
-        return ['--spec', writeSpec('cells.json', { dataset: { source: data, target: 'y', task: 'regression' }, validation: { folds: 1 }, search: { types: ['none'] } })];
+        return [
+          '--spec',
+          writeSpec('cells.json', { dataset: { source: data, target: 'y', task: 'regression' }, validation: { folds: 1 }, search: { types: ['none'] } }),
+        ];
       },
       /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/,
     ],

@@ -3,19 +3,14 @@
  * Distributed Map honours it, ToleratedFailurePercentage/Count, ResultWriter) and that Retry/Catch on the Map
  * work as written. S3 is an in-memory fake here; harness-s3.test.ts runs against the local S3 server.
  */
-import {
-  EMULATED_MAP_RESOURCE,
-  UnsupportedMapFeatureError,
-  transformDistributedMaps,
-  type AslState,
-} from '../../local/distributed-map';
+import { EMULATED_MAP_RESOURCE, UnsupportedMapFeatureError, transformDistributedMaps, type AslState } from '../../local/distributed-map';
 import { runStateMachine } from '../../local/runner';
 import { BUCKET, MemoryS3, fakeSweep, sweepDefinition } from '../fixtures/harness/fakes';
 
 type MapState = AslState & Record<string, unknown>;
 
 function runTrials(def: ReturnType<typeof sweepDefinition>): MapState {
-  return def.States.RunTrials as MapState;
+  return def.States.RunTrials;
 }
 
 /** The sweep without the Catch on the Map (and its then unreachable Fail state): the Map's error ends the run. */
@@ -297,10 +292,7 @@ describe('Distributed Map emulation', () => {
       });
       expect(task.ItemReader).toBeUndefined();
       expect(task.ItemSelector).toBeUndefined();
-      expect((task.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).toEqual([
-        'States.TaskFailed (not matched on a Map state)',
-        'States.ItemReaderFailed',
-      ]);
+      expect((task.Retry as { ErrorEquals: string[] }[])[0].ErrorEquals).toEqual(['States.TaskFailed (not matched on a Map state)', 'States.ItemReaderFailed']);
       expect(maps.get('RunTrials')).toEqual(runTrials(def));
       expect(runTrials(def).Type).toBe('Map'); // the input is not modified
     });

@@ -35,10 +35,7 @@ describe('LambdaPool', () => {
       size: 1,
       functions: { Counter: { bundlePath: bundle('counter'), env: { GREETING: 'hello' }, memoryMb: 256, timeoutSeconds: 5 } },
     });
-    const out = (await pool.invoke('arn:aws:lambda:us-east-1:000000000000:function:Counter', { a: [1, 2] })) as Record<
-      string,
-      unknown
-    >;
+    const out = (await pool.invoke('arn:aws:lambda:us-east-1:000000000000:function:Counter', { a: [1, 2] })) as Record<string, unknown>;
     expect(out).toMatchObject({ greeting: 'hello', functionName: 'Counter', memoryLimitInMB: '256', event: { a: [1, 2] } });
     expect(out.remainingMs).toBeGreaterThan(4000);
     expect(out.remainingMs).toBeLessThanOrEqual(5000);

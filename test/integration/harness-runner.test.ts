@@ -2,17 +2,12 @@
  * The runner: the seam where a Task meets a handler (Lambda integration shapes, errors as Lambda reports them,
  * timeouts), the safety checks (nothing may reach AWS), and the Node 20 polyfill the library needs.
  */
+import { expect } from '@jest/globals';
 import * as path from 'node:path';
 import { LambdaPool } from '../../local/lambda-pool';
 import { installPolyfills, promiseWithResolvers } from '../../local/polyfills';
 import { MAX_LOCAL_TIMEOUT_SECONDS } from '../../local/distributed-map';
-import {
-  UnsupportedDefinitionError,
-  prepareDefinition,
-  runStateMachine,
-  validateDefinition,
-  type RunStateMachineOptions,
-} from '../../local/runner';
+import { UnsupportedDefinitionError, prepareDefinition, runStateMachine, validateDefinition, type RunStateMachineOptions } from '../../local/runner';
 import { MemoryS3, TrialError, fakeSweep, sweepDefinition } from '../fixtures/harness/fakes';
 
 const ECHO_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:Echo';
@@ -86,9 +81,9 @@ describe('runStateMachine', () => {
     it('gives lambda:invoke the integration shape { StatusCode, Payload } and a direct ARN the bare result', async () => {
       // Prepare
       const calls: [string, unknown][] = [];
-      const invoke = async (fn: string, payload: unknown) => {
+      const invoke = (fn: string, payload: unknown) => {
         calls.push([fn, payload]);
-        return { echoed: payload };
+        return Promise.resolve({ echoed: payload });
       };
       // Act
       const res = await run(invokeThenDirect, invoke);
@@ -101,38 +96,32 @@ describe('runStateMachine', () => {
     });
 
     it('turns a handler error into Error = its name and Cause = Lambda JSON, matched by name in Catch', async () => {
-      const invoke = async () => {
-        throw new SpecError('lambda must be >= 0, got -1');
-      };
+      const invoke = () => Promise.reject(new SpecError('lambda must be >= 0, got -1'));
       const res = await run(oneTask({ Catch: [{ ErrorEquals: ['SpecError'], ResultPath: '$.error', Next: 'Handled' }] }), invoke);
       expect(res.status).toBe('SUCCEEDED');
       const { error } = res.output as { error: { Error: string; Cause: string } };
       expect(error.Error).toBe('SpecError');
       expect(JSON.parse(error.Cause)).toMatchObject({ errorType: 'SpecError', errorMessage: 'lambda must be >= 0, got -1' });
-      expect(JSON.parse(error.Cause).trace[0]).toContain('SpecError: lambda must be >= 0');
+      expect((JSON.parse(error.Cause) as { trace: string[] }).trace[0]).toContain('SpecError: lambda must be >= 0');
     });
 
     it('fails the execution with the handler error when nothing catches it', async () => {
-      const res = await run(oneTask({}), async () => {
-        throw new TrialError('diverged');
-      });
+      const res = await run(oneTask({}), () => Promise.reject(new TrialError('diverged')));
       expect(res).toMatchObject({ status: 'FAILED', error: 'TrialError' });
       expect(JSON.parse(res.cause as string)).toMatchObject({ errorType: 'TrialError', errorMessage: 'diverged' });
     });
 
     it('matches a handler error with States.TaskFailed, as in the cloud', async () => {
-      const res = await run(oneTask({ Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Handled' }] }), async () => {
-        throw new TrialError('diverged');
-      });
+      const res = await run(oneTask({ Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Handled' }] }), () => Promise.reject(new TrialError('diverged')));
       expect(res.status).toBe('SUCCEEDED');
     });
 
     it('retries by error name as written (Retry on Sandbox.Timedout)', async () => {
       let n = 0;
-      const invoke = async () => {
+      const invoke = () => {
         n++;
-        if (n < 3) throw Object.assign(new Error('Task timed out after 3.00 seconds'), { name: 'Sandbox.Timedout' });
-        return 'ok';
+        if (n < 3) return Promise.reject(Object.assign(new Error('Task timed out after 3.00 seconds'), { name: 'Sandbox.Timedout' }));
+        return Promise.resolve('ok');
       };
       const res = await run(oneTask({ Retry: [{ ErrorEquals: ['Sandbox.Timedout'], MaxAttempts: 2 }] }), invoke, {
         retryIntervalOverrides: { Work: 0 },
@@ -152,8 +141,8 @@ describe('runStateMachine', () => {
         const res = await runStateMachine({
           definition: oneTask({ Parameters: { ms: 2000 }, Catch: [{ ErrorEquals: ['Sandbox.Timedout'], ResultPath: '$.error', Next: 'Handled' }] }),
           invokeLambda: (fn, payload) => pool.invoke(fn, payload),
-          readJson: async () => undefined,
-          writeJson: async () => undefined,
+          readJson: () => Promise.resolve(undefined),
+          writeJson: () => Promise.resolve(),
           input: {},
         });
         expect(res.status).toBe('SUCCEEDED');

@@ -2,6 +2,7 @@
  * The synthesized workflow end to end through the harness: the CDK stack's state machine, the bundles
  * NodejsFunction built, the local S3 server, and the Distributed Map emulation.
  */
+import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -29,7 +30,10 @@ describe('a step that runs out of memory', () => {
     const h = await Harness.start({ workers: 1, overrides: { planMemoryMb: 128 } });
     try {
       const header = fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv'), 'utf8').split('\n')[0];
-      const row = header.split(',').map((_, i) => (0.123456 * (i + 1)).toFixed(6)).join(',');
+      const row = header
+        .split(',')
+        .map((_, i) => (0.123456 * (i + 1)).toFixed(6))
+        .join(',');
       const big = path.join(dir, 'big.csv');
       fs.writeFileSync(big, `${header}\n${`${row}\n`.repeat(700_000)}`);
       const source = await h.uploadDataset(big);
@@ -42,7 +46,9 @@ describe('a step that runs out of memory', () => {
       expect(result.error).toBe('Runtime.OutOfMemory');
       const cause = JSON.parse(result.cause ?? '{}') as { errorType?: string; errorMessage?: string };
       expect(cause.errorType).toBe('Runtime.OutOfMemory');
-      expect(cause.errorMessage).toMatch(/^PlanSweep ran out of memory \(Runtime\.OutOfMemory, MemorySize 128 MB\): raise "regsweep\.planMemoryMb" in cdk\.json's context/);
+      expect(cause.errorMessage).toMatch(
+        /^PlanSweep ran out of memory \(Runtime\.OutOfMemory, MemorySize 128 MB\): raise "regsweep\.planMemoryMb" in cdk\.json's context/,
+      );
       expect(await h.store.listKeys('sweeps/oom/')).toEqual([]);
     } finally {
       await h.close();

@@ -70,7 +70,7 @@ it('every trial names its exact solver and its coefficients equal a fresh exact 
   }
 });
 
-it('the leaderboard names each config\'s exact solver and gives no epoch warnings: exact solvers have no epochs', async () => {
+it("the leaderboard names each config's exact solver and gives no epoch warnings: exact solvers have no epochs", async () => {
   const board = (await new SweepStore(s3.store, SWEEP).leaderboard())!;
   for (const c of board.configs) expect(c.solver).toBe(expectedSolver[c.reg.type]);
   const codes = (board.diagnostics ?? []).map((d) => d.code);
@@ -108,7 +108,10 @@ it('a linear classifier is solved by proximal Newton; with dropout it is trained
   const rows = ds.y.map((_, i) => i);
   const input = (reg: { type: 'l2' | 'dropout'; lambda: number; dropoutRate: number; l1Ratio: number }) => ({
     dataset: ds,
-    settings: { model: { hidden: [], activation: 'relu' as const }, training: { epochs: 5, batchSize: 64, learningRate: 0.01, optimizer: 'adam' as const, patience: 0 } },
+    settings: {
+      model: { hidden: [], activation: 'relu' as const },
+      training: { epochs: 5, batchSize: 64, learningRate: 0.01, optimizer: 'adam' as const, patience: 0 },
+    },
     reg,
     trainRows: rows.slice(0, 400),
     validationRows: rows.slice(400),

@@ -130,7 +130,9 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
 
 describe('one-standard-error', () => {
   it('picks the most regularized config on the path of the best within one standard error of it; none, added as the baseline, is its own path', async () => {
-    await planSweep(s3.store, { spec: specFor('diabetes-1se', { selection: { rule: 'one-standard-error' }, search: { types: ['l2'], lambda: [0.1, 10, 100, 1000, 20000] } }) });
+    await planSweep(s3.store, {
+      spec: specFor('diabetes-1se', { selection: { rule: 'one-standard-error' }, search: { types: ['l2'], lambda: [0.1, 10, 100, 1000, 20000] } }),
+    });
     await runAll('diabetes-1se');
     await aggregateSweep(s3.store, 'diabetes-1se');
     const board = (await s3.store.getJson(leaderboardKey('diabetes-1se'))) as Leaderboard;
@@ -212,17 +214,44 @@ describe('aggregating more than 1,000 records (paginated listing)', () => {
     const sweepId = 'many-records';
     const n = 1050;
     const regs: RegConfig[] = Array.from({ length: n / 3 }, (_, i) => ({ type: 'l2', lambda: i + 1, dropoutRate: 0, l1Ratio: 0 }));
-    const items = regs.flatMap((reg) => [0, 1, 2].map((fold) => ({ sweepId, trialId: trialId(reg, fold, 1 + fold), configId: configId(reg), fold, seed: 1 + fold, reg })));
-    await s3.store.putJson(specKey(sweepId), { ...specFor(sweepId), search: { types: ['l2'], lambda: regs.map((r) => r.lambda) }, limits: { maxTrials: 5000 } });
+    const items = regs.flatMap((reg) =>
+      [0, 1, 2].map((fold) => ({ sweepId, trialId: trialId(reg, fold, 1 + fold), configId: configId(reg), fold, seed: 1 + fold, reg })),
+    );
+    await s3.store.putJson(specKey(sweepId), {
+      ...specFor(sweepId),
+      search: { types: ['l2'], lambda: regs.map((r) => r.lambda) },
+      limits: { maxTrials: 5000 },
+    });
     await s3.store.putJson(manifestKey(sweepId), items);
     const now = new Date().toISOString();
     const record = (i: (typeof items)[number]) => ({
-      schemaVersion: 1, sweepId, trialId: i.trialId, configId: i.configId, fold: i.fold, seed: i.seed, reg: i.reg, status: 'succeeded',
-      backend: 'cpu', task: 'regression', rows: { train: 10, validation: 5 }, epochsRun: 1, bestEpoch: 1,
-      train: { loss: 1, r2: 0.5 }, validation: { loss: 1000 - i.reg.lambda + i.fold, r2: 0.4 }, gap: 0, objective: 1, sparsity: 0,
-      features: ['a'], selectedFeatures: ['a'], curves: { trainLoss: [1], valLoss: [1] }, startedAt: now, finishedAt: now, durationMs: 1,
+      schemaVersion: 1,
+      sweepId,
+      trialId: i.trialId,
+      configId: i.configId,
+      fold: i.fold,
+      seed: i.seed,
+      reg: i.reg,
+      status: 'succeeded',
+      backend: 'cpu',
+      task: 'regression',
+      rows: { train: 10, validation: 5 },
+      epochsRun: 1,
+      bestEpoch: 1,
+      train: { loss: 1, r2: 0.5 },
+      validation: { loss: 1000 - i.reg.lambda + i.fold, r2: 0.4 },
+      gap: 0,
+      objective: 1,
+      sparsity: 0,
+      features: ['a'],
+      selectedFeatures: ['a'],
+      curves: { trainLoss: [1], valLoss: [1] },
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 1,
     });
-    for (let i = 0; i < items.length; i += 50) await Promise.all(items.slice(i, i + 50).map((it) => s3.store.putJson(trialKey(sweepId, it.trialId), record(it))));
+    for (let i = 0; i < items.length; i += 50)
+      await Promise.all(items.slice(i, i + 50).map((it) => s3.store.putJson(trialKey(sweepId, it.trialId), record(it))));
 
     const agg = await aggregateSweep(s3.store, sweepId);
 
@@ -233,14 +262,39 @@ describe('aggregating more than 1,000 records (paginated listing)', () => {
 
 describe('bad input', () => {
   it.each<[string, () => Promise<unknown>, RegExp]>([
-    ['a bad spec', () => planSweep(s3.store, { spec: { ...specFor('bad-spec'), search: { types: ['l5'] } } }), /search.types\[0\]: unknown regularization "l5"/],
-    ['a missing dataset key', () => planSweep(s3.store, { spec: { ...specFor('no-data'), dataset: { source: 's3://regsweep-pipeline/datasets/nope.csv', target: 'y', task: 'regression' } } }), /dataset s3:\/\/regsweep-pipeline\/datasets\/nope.csv not found/],
-    ['a dataset in another bucket', () => planSweep(s3.store, { spec: { ...specFor('other'), dataset: { source: 's3://someone-else/datasets/x.csv', target: 'y', task: 'regression' } } }), /is in bucket "someone-else"/],
-    ['a local path', () => planSweep(s3.store, { spec: { ...specFor('local'), dataset: { source: 'examples/data/diabetes.csv', target: 'y', task: 'regression' } } }), /must be an s3:\/\/ URI here/],
-    ['a bad CSV in S3', async () => {
-      await s3.store.putText('datasets/bad.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n1,1,1\n2,2,2\n3,3,3\n4,4,4\n');
-      return planSweep(s3.store, { spec: { ...specFor('bad-csv'), dataset: { source: 's3://regsweep-pipeline/datasets/bad.csv', target: 'y', task: 'regression' } } });
-    }, /bad.csv row 2 \(line 3\), column "b": not a number: "oops"/],
+    [
+      'a bad spec',
+      () => planSweep(s3.store, { spec: { ...specFor('bad-spec'), search: { types: ['l5'] } } }),
+      /search.types\[0\]: unknown regularization "l5"/,
+    ],
+    [
+      'a missing dataset key',
+      () =>
+        planSweep(s3.store, {
+          spec: { ...specFor('no-data'), dataset: { source: 's3://regsweep-pipeline/datasets/nope.csv', target: 'y', task: 'regression' } },
+        }),
+      /dataset s3:\/\/regsweep-pipeline\/datasets\/nope.csv not found/,
+    ],
+    [
+      'a dataset in another bucket',
+      () => planSweep(s3.store, { spec: { ...specFor('other'), dataset: { source: 's3://someone-else/datasets/x.csv', target: 'y', task: 'regression' } } }),
+      /is in bucket "someone-else"/,
+    ],
+    [
+      'a local path',
+      () => planSweep(s3.store, { spec: { ...specFor('local'), dataset: { source: 'examples/data/diabetes.csv', target: 'y', task: 'regression' } } }),
+      /must be an s3:\/\/ URI here/,
+    ],
+    [
+      'a bad CSV in S3',
+      async () => {
+        await s3.store.putText('datasets/bad.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n1,1,1\n2,2,2\n3,3,3\n4,4,4\n');
+        return planSweep(s3.store, {
+          spec: { ...specFor('bad-csv'), dataset: { source: 's3://regsweep-pipeline/datasets/bad.csv', target: 'y', task: 'regression' } },
+        });
+      },
+      /bad.csv row 2 \(line 3\), column "b": not a number: "oops"/,
+    ],
     ['an unsafe sweepId', () => planSweep(s3.store, { spec: specFor('ok'), sweepId: '../escape' }), /unsafe sweepId "..\/escape"/],
   ])('%s fails with an error naming the problem', async (_name, act, message) => {
     await expect(act()).rejects.toThrow(message);

@@ -7,6 +7,7 @@
  * or (a trial that died without writing) a failed child execution of the map run with its error; and nothing is
  * written outside datasets/ and sweeps/<id>/.
  */
+import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -135,7 +136,12 @@ describe('faults', () => {
       expect(board.missingTrialIds).toEqual([slow.trialId]);
       // aggregate found its error in the map run's results: listed with it, not silently missing
       expect(board.missingErrors).toEqual([
-        { trialId: slow.trialId, configId: slow.configId, fold: 0, error: { name: 'Sandbox.Timedout', message: expect.stringMatching(/Task timed out after 5\.00 seconds/) } },
+        {
+          trialId: slow.trialId,
+          configId: slow.configId,
+          fold: 0,
+          error: { name: 'Sandbox.Timedout', message: expect.stringMatching(/Task timed out after 5\.00 seconds/) },
+        },
       ]);
       expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=100']);
       expect(board.configs).toHaveLength(4);
@@ -167,26 +173,31 @@ describe('faults', () => {
     await withHarness({}, async (h, source) => {
       const port = Number(new URL(h.endpoint).port);
       const dir = h.s3Dir;
-      const result = await h.runSweep(spec('outage', source, { types: ['none', 'l2', 'dropout'], lambda: [0.1, 1, 10, 100], dropout: [0.1, 0.3] }, { validation: { folds: 2 } }), {
-        onEvent: (e) => {
-          const ev = e as MapRunEvent;
-          if (ev.type !== 'MapItemSucceeded') return;
-          if (markers.stopped && !markers.restarted) markers.succeededWhileDown++;
-          if (ev.succeeded === 3 && !outage) {
-            markers.succeededAtStop = ev.succeeded;
-            outage = (async () => {
-              await h.stopS3();
-              markers.stopped = Date.now();
-              probe = await new Promise<string>((resolve) => {
-                http.get(`${h.endpoint}/`, (res) => resolve(`HTTP ${res.statusCode}`)).on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-              });
-              await sleep(1500);
-              await h.restartS3();
-              markers.restarted = Date.now();
-            })();
-          }
+      const result = await h.runSweep(
+        spec('outage', source, { types: ['none', 'l2', 'dropout'], lambda: [0.1, 1, 10, 100], dropout: [0.1, 0.3] }, { validation: { folds: 2 } }),
+        {
+          onEvent: (e) => {
+            const ev = e as MapRunEvent;
+            if (ev.type !== 'MapItemSucceeded') return;
+            if (markers.stopped && !markers.restarted) markers.succeededWhileDown++;
+            if (ev.succeeded === 3 && !outage) {
+              markers.succeededAtStop = ev.succeeded;
+              outage = (async () => {
+                await h.stopS3();
+                markers.stopped = Date.now();
+                probe = await new Promise<string>((resolve) => {
+                  http
+                    .get(`${h.endpoint}/`, (res) => resolve(`HTTP ${res.statusCode}`))
+                    .on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+                });
+                await sleep(1500);
+                await h.restartS3();
+                markers.restarted = Date.now();
+              })();
+            }
+          },
         },
-      });
+      );
       await outage;
 
       expect(probe).toBe('ECONNREFUSED'); // the server really was down
@@ -369,7 +380,7 @@ describe('the harness process killed mid-sweep', () => {
     expect(first.signal).toBe('SIGKILL');
     expect(first.stdout).toBe('');
     // its s3rver notices the parent is gone (stdin closed) and exits; wait for it before reading the dir
-    await waitUntil('the killed run\'s S3 server exited', () => pidsWithArg(s3Dir).length === 0);
+    await waitUntil("the killed run's S3 server exited", () => pidsWithArg(s3Dir).length === 0);
     const before = trialRecordsOnDisk(s3Dir, 'regsweep-local', 'killed');
     const completeBefore = new Map([...before].filter(([, r]) => r?.status === 'succeeded') as [string, TrialRecord][]);
     expect(completeBefore.size).toBeGreaterThanOrEqual(3);
@@ -387,7 +398,8 @@ describe('the harness process killed mid-sweep', () => {
     for (const [id, rec] of after) {
       expect(rec?.status).toBe('succeeded');
       const old = completeBefore.get(id);
-      if (old) expect(rec!.finishedAt).toBe(old.finishedAt); // kept, not trained again
+      if (old)
+        expect(rec!.finishedAt).toBe(old.finishedAt); // kept, not trained again
       else rewritten++;
     }
     expect(rewritten).toBe(planned - completeBefore.size);

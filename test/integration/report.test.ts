@@ -35,6 +35,17 @@ let html: string;
 let trialIds: string[];
 
 /** The JSON in `<script type="application/json" id="...">`. */
+/** The parts of the embedded chart specs the assertions read. */
+interface ChartSpecs {
+  lossVsStrength: {
+    hconcat: { layer: { encoding?: { x?: { scale?: { type?: string } } } }[] }[];
+    datasets: { lambda: unknown[]; dropout: unknown[]; none: { label: string }[] };
+  };
+  gap: { data: { values: unknown[] } };
+  curves: { datasets: { curves: unknown[] } };
+  sparsity: { data: { values: { lambda: number }[] } };
+}
+
 function scriptJson(page: string, id: string): unknown {
   const m = new RegExp(`<script type="application/json" id="${id}">([^<]*)</script>`).exec(page);
   if (!m) throw new Error(`no script#${id} in the page`);
@@ -107,8 +118,11 @@ describe('loadSweep', () => {
   it('leaves out failed and corrupt trial records', async () => {
     const copy = path.join(tmp, 'with-bad-records');
     fs.cpSync(dir, copy, { recursive: true });
-    const first = JSON.parse(fs.readFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), 'utf8'));
-    fs.writeFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), JSON.stringify({ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }));
+    const first = JSON.parse(fs.readFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(
+      path.join(copy, 'trials', `${trialIds[0]}.json`),
+      JSON.stringify({ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }),
+    );
     fs.writeFileSync(path.join(copy, 'trials', `${trialIds[1]}.json`), '{"status": "succ');
 
     const loaded = await loadSweep(copy);
@@ -148,8 +162,16 @@ describe('loadSweep', () => {
       },
       /corrupt-best\/best\.json: invalid JSON/,
     ],
-    ['an S3 URI that is not a sweep prefix', () => `s3://${BUCKET}/datasets/diabetes.csv`, /invalid sweep URI "s3:\/\/regsweep-report\/datasets\/diabetes.csv"/],
-    ['a sweep that is not in the bucket', () => `s3://${BUCKET}/sweeps/no-such-sweep/`, /no leaderboard: s3:\/\/regsweep-report\/sweeps\/no-such-sweep\/leaderboard\.json not found/],
+    [
+      'an S3 URI that is not a sweep prefix',
+      () => `s3://${BUCKET}/datasets/diabetes.csv`,
+      /invalid sweep URI "s3:\/\/regsweep-report\/datasets\/diabetes.csv"/,
+    ],
+    [
+      'a sweep that is not in the bucket',
+      () => `s3://${BUCKET}/sweeps/no-such-sweep/`,
+      /no leaderboard: s3:\/\/regsweep-report\/sweeps\/no-such-sweep\/leaderboard\.json not found/,
+    ],
   ])('%s: a user input error naming the path', async (_name, source, message) => {
     const err = await loadSweep(source(), { s3Endpoint: s3.endpoint }).catch((e: unknown) => e);
 
@@ -192,7 +214,7 @@ describe('renderReport', () => {
   });
 
   it('embeds every chart spec, each with the rows it plots', () => {
-    const specs = scriptJson(html, 'regsweep-specs') as Record<string, any>;
+    const specs = scriptJson(html, 'regsweep-specs') as ChartSpecs;
     const configs = data.leaderboard.configs;
     const chosenTrials = data.trials.filter((t) => t.configId === data.leaderboard.best.configId);
 
@@ -202,15 +224,15 @@ describe('renderReport', () => {
     expect(specs.lossVsStrength.hconcat).toHaveLength(2);
     expect(specs.lossVsStrength.datasets.lambda).toHaveLength(6);
     expect(specs.lossVsStrength.datasets.dropout).toHaveLength(2);
-    expect(specs.lossVsStrength.datasets.none.map((r: { label: string }) => r.label)).toEqual(['none']);
-    expect(specs.lossVsStrength.hconcat[0].layer.some((l: any) => l.encoding?.x?.scale?.type === 'log')).toBe(true);
+    expect(specs.lossVsStrength.datasets.none.map((r) => r.label)).toEqual(['none']);
+    expect(specs.lossVsStrength.hconcat[0].layer.some((l) => l.encoding?.x?.scale?.type === 'log')).toBe(true);
     // (b) every config, train and validation
     expect(specs.gap.data.values).toHaveLength(configs.length);
     // (c) both curves of each fold of the chosen config
     expect(chosenTrials).toHaveLength(FOLDS);
     expect(specs.curves.datasets.curves).toHaveLength(chosenTrials.reduce((s, t) => s + t.curves.trainLoss.length + t.curves.valLoss.length, 0));
     // (d) the l1 configs
-    expect(specs.sparsity.data.values.map((r: { lambda: number }) => r.lambda).sort((a: number, b: number) => a - b)).toEqual([1, 30, 1000]);
+    expect(specs.sparsity.data.values.map((r) => r.lambda).sort((a, b) => a - b)).toEqual([1, 30, 1000]);
   });
 
   it('embeds the data as JSON that reads back unchanged', () => {
@@ -272,7 +294,10 @@ describe('the report in headless Chromium', () => {
   };
   /** How many marks vega drew in the chart's groups of one type (e.g. symbol, line). */
   const markCount = (chart: string, type: string) =>
-    [...chart.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>([^]*?)</g>`, 'g'))].reduce((n, m) => n + (m[1].match(/<(path|line)\b/g) ?? []).length, 0); // rules are <line>, other marks <path>
+    [...chart.matchAll(new RegExp(`<g class="mark-${type} role-mark[^"]*"[^>]*>([^]*?)</g>`, 'g'))].reduce(
+      (n, m) => n + (m[1].match(/<(path|line)\b/g) ?? []).length,
+      0,
+    ); // rules are <line>, other marks <path>
 
   (chromium ? it : it.skip)('draws every chart as SVG marks, and the screenshot is a real picture', async () => {
     const file = path.join(tmp, 'report.html');
@@ -329,7 +354,9 @@ describe('regsweep report (the real bin)', () => {
     const r = regsweep(['report', dir, '--out', target]);
 
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`regsweep: error: --out ${target} is a directory: give the HTML file to write, e.g. ${path.join(target, 'report.html')}`]);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `regsweep: error: --out ${target} is a directory: give the HTML file to write, e.g. ${path.join(target, 'report.html')}`,
+    ]);
     expect(r.stdout).toBe('');
     expect(fs.readdirSync(target)).toEqual([]);
   });

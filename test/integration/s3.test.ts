@@ -1,6 +1,7 @@
 /**
  * shared/s3.ts against a real local S3 server (s3rver in a child process) with the real AWS SDK.
  */
+import { expect } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -152,9 +153,7 @@ describe('the checksum trap', () => {
       credentials: s3.credentials,
     });
     try {
-      await naive.send(
-        new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }),
-      );
+      await naive.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }));
     } finally {
       naive.destroy();
     }
@@ -236,7 +235,6 @@ describe('the local server', () => {
       await other.stop();
     }
   });
-
 
   it('restarts on the same dir and port with the data intact; keeps a caller-owned dir', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'regsweep-s3-restart-'));

@@ -109,7 +109,11 @@ export function bestRecord(board: Leaderboard): BestRecord {
     standardizer: { features: ['a', 'b', 'c', 'd'], mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
     sparsity: 0.5,
     selectedFeatures: ['a', 'c'],
-    model: { modelJson: `s3://b/sweeps/${board.sweepId}/best/model.json`, weights: `s3://b/sweeps/${board.sweepId}/best/weights.bin`, outputActivation: 'linear' },
+    model: {
+      modelJson: `s3://b/sweeps/${board.sweepId}/best/model.json`,
+      weights: `s3://b/sweeps/${board.sweepId}/best/weights.bin`,
+      outputActivation: 'linear',
+    },
     backend: 'tensorflow',
     createdAt: '2025-01-01T00:00:00.000Z',
   };

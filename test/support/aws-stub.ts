@@ -198,7 +198,7 @@ function runStubServer(): void {
   function stepFunctions(op: string, body: Record<string, unknown>, res: http.ServerResponse): void {
     if (op === 'StartExecution') {
       const stateMachineArn = String(body.stateMachineArn);
-      const name = String(body.name ?? `exec-${requestCounter}`);
+      const name = typeof body.name === 'string' ? body.name : `exec-${requestCounter}`;
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
       if (executions.has(executionArn)) return sfnError(res, 'ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       const startDate = new Date().toISOString();
@@ -249,7 +249,9 @@ function runStubServer(): void {
       const text = Buffer.concat(chunks).toString('utf8');
       const target = String(req.headers['x-amz-target'] ?? '');
       const credential = /Credential=([^,\s]+)/.exec(String(req.headers.authorization ?? ''))?.[1];
-      const raw = `${Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n')}\n\n${text}`;
+      const raw = `${Object.entries(req.headers)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join('\n')}\n\n${text}`;
       const record = (r: Omit<StubRequest, 'method' | 'path' | 'credential' | 'raw'>) =>
         requests.push({ ...r, method: req.method ?? '', path: req.url ?? '', ...(credential ? { credential } : {}), raw });
       try {

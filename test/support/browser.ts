@@ -52,7 +52,11 @@ function run(binary: string, args: string[], timeoutMs: number): Promise<{ stdou
     execFile(binary, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
         const why = (error as NodeJS.ErrnoException & { killed?: boolean }).killed ? `timed out after ${timeoutMs} ms` : error.message;
-        reject(new Error(`chromium ${args.filter((a) => a.startsWith('--dump-dom') || a.startsWith('--screenshot')).join(' ')} failed: ${why}\n${stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `chromium ${args.filter((a) => a.startsWith('--dump-dom') || a.startsWith('--screenshot')).join(' ')} failed: ${why}\n${stderr.slice(-2000)}`,
+          ),
+        );
       } else resolve({ stdout, stderr });
     });
   });

@@ -16,7 +16,7 @@ export function solve(A: number[][], b: number[]): number[] {
       for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
     }
   }
-  const x = new Array(n).fill(0);
+  const x = new Array<number>(n).fill(0);
   for (let r = n - 1; r >= 0; r--) {
     let s = M[r][n];
     for (let k = r + 1; k < n; k++) s -= M[r][k] * x[k];
@@ -37,7 +37,7 @@ export function ridgeClosedForm(X: number[][], y: number[], lambda: number): num
 export function lassoCD(X: number[][], y: number[], alpha: number, tol = 1e-12, maxIter = 100000): number[] {
   const m = X.length;
   const d = X[0].length;
-  const w = new Array(d).fill(0);
+  const w = new Array<number>(d).fill(0);
   const resid = y.slice();
   const colSq = Array.from({ length: d }, (_, j) => X.reduce((s, r) => s + r[j] * r[j], 0) / m);
   for (let it = 0; it < maxIter; it++) {
@@ -46,7 +46,7 @@ export function lassoCD(X: number[][], y: number[], alpha: number, tol = 1e-12, 
       let rho = 0;
       for (let k = 0; k < m; k++) rho += X[k][j] * (resid[k] + X[k][j] * w[j]);
       rho /= m;
-      const next = Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0) / colSq[j];
+      const next = (Math.sign(rho) * Math.max(Math.abs(rho) - alpha, 0)) / colSq[j];
       const delta = next - w[j];
       if (delta !== 0) {
         for (let k = 0; k < m; k++) resid[k] -= X[k][j] * delta;
@@ -59,5 +59,4 @@ export function lassoCD(X: number[][], y: number[], alpha: number, tol = 1e-12, 
   return w;
 }
 
-export const relL2 = (a: number[], b: number[]) =>
-  Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0)) / Math.sqrt(b.reduce((s, x) => s + x * x, 0));
+export const relL2 = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, x, i) => s + (x - b[i]) ** 2, 0)) / Math.sqrt(b.reduce((s, x) => s + x * x, 0));

@@ -108,16 +108,21 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
     if (rec?.status === 'succeeded') succeeded.push(item.trialId);
     else if (rec?.status === 'failed' && rec.error.name && rec.error.message) failed.set(item.trialId, rec.error);
     else if (mapFailures.get(item.trialId)?.error) died.set(item.trialId, mapFailures.get(item.trialId)!);
-    else throw new Error(`sweep ${sweepId}: trial ${item.trialId} (${JSON.stringify(item.reg)} fold ${item.fold}) is lost: no valid record and no failed execution`);
+    else
+      throw new Error(
+        `sweep ${sweepId}: trial ${item.trialId} (${JSON.stringify(item.reg)} fold ${item.fold}) is lost: no valid record and no failed execution`,
+      );
   }
   const board = (await store.getJson(leaderboardKey(sweepId))) as Leaderboard | undefined;
   if (board) {
     const failedIds = board.failedTrials.map((f) => f.trialId).sort();
     if (JSON.stringify(failedIds) !== JSON.stringify([...failed.keys()].sort())) {
-      throw new Error(`sweep ${sweepId}: leaderboard failed trials ${failedIds} differ from the failed records ${[...failed.keys()]}`);
+      throw new Error(`sweep ${sweepId}: leaderboard failed trials ${failedIds.join(',')} differ from the failed records ${[...failed.keys()].join(',')}`);
     }
     if (JSON.stringify([...board.missingTrialIds].sort()) !== JSON.stringify([...died.keys()].sort())) {
-      throw new Error(`sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds} differ from those without a record ${[...died.keys()]}`);
+      throw new Error(
+        `sweep ${sweepId}: leaderboard missing trials ${board.missingTrialIds.join(',')} differ from those without a record ${[...died.keys()].join(',')}`,
+      );
     }
   }
   return { planned: items.length, succeeded, failed, diedWithoutRecord: died };
@@ -247,7 +252,7 @@ export interface LoadReport {
   readonly pool: ReturnType<Harness['poolStats']>;
 }
 
-/** The spec of a load sweep: `trials` (a multiple of 5) tiny trials, 1 epoch of a linear model each. */
+/** The spec of a load sweep: `trials` (a multiple of 5) tiny trials of a linear model: none and trials/5 - 1 lambdas, 5 folds. */
 export function loadSpec(sweepId: string, source: string, trials: number) {
   if (trials % 5 !== 0) throw new Error('trials must be a multiple of 5 (5 folds)');
   return {
@@ -256,7 +261,7 @@ export function loadSpec(sweepId: string, source: string, trials: number) {
     model: { hidden: [] },
     training: { epochs: 1, patience: 0, batchSize: 32 },
     validation: { folds: 5, testFraction: 0.2 },
-    search: { types: ['l2'], lambda: { min: 0.0001, max: 10000, count: trials / 5 } },
+    search: { types: ['none', 'l2'], lambda: { min: 0.0001, max: 10000, count: trials / 5 - 1 } },
     limits: { maxTrials: Math.max(5000, trials) },
   };
 }

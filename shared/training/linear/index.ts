@@ -143,7 +143,9 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
       const lambdaEff = m * Math.max(0, ...pen.l2);
       w = state.ridge.solve(lambdaEff);
       if (lambdaEff === 0 && state.ridge.rank < p) {
-        notices.push(`the design has rank ${state.ridge.rank} < ${p} features (collinear or constant columns, or more features than rows): the minimum-norm least-squares solution`);
+        notices.push(
+          `the design has rank ${state.ridge.rank} < ${p} features (collinear or constant columns, or more features than rows): the minimum-norm least-squares solution`,
+        );
       }
     } else {
       const warm = warmStart(path, reg.lambda);
@@ -151,7 +153,10 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
       const r = elasticNet(state.gram, pen, warm?.w);
       ({ w, converged, kkt } = r);
       iterations = r.passes;
-      if (!converged) notices.push(`coordinate descent stopped after ${r.passes} passes before converging (duality gap ${r.gap.toExponential(2)}, KKT violation ${kkt.toExponential(2)})`);
+      if (!converged)
+        notices.push(
+          `coordinate descent stopped after ${r.passes} passes before converging (duality gap ${r.gap.toExponential(2)}, KKT violation ${kkt.toExponential(2)})`,
+        );
       path.set(reg.lambda, { w, b: new Float64Array(1) });
     }
     let rss = 0;
@@ -178,7 +183,9 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
   const r = logistic(design, state.labels!, classes, pen, warm ? { w: warm.w, b: warm.b } : undefined);
   path.set(reg.lambda, { w: r.w, b: r.b });
   if (r.unbounded) {
-    notices.push('the training classes are perfectly separable and no penalty bounds the coefficients, so the loss has no minimum: stopped once every training row was classified correctly (add an L2 or L1 penalty for a finite answer)');
+    notices.push(
+      'the training classes are perfectly separable and no penalty bounds the coefficients, so the loss has no minimum: stopped once every training row was classified correctly (add an L2 or L1 penalty for a finite answer)',
+    );
   } else if (!r.converged) {
     notices.push(`proximal Newton stopped after ${r.steps} steps before converging (KKT violation ${r.kkt.toExponential(2)})`);
   }

@@ -48,7 +48,14 @@ const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / 
 /**
  * Fit on the centred design with labels 0..K-1 (`classes` = K >= 2). A warm start (w, b) is optional.
  */
-export function logistic(design: Design, labels: Int32Array, classes: number, pen: LinearPenalty, warm?: { w: Float64Array; b: Float64Array }, opts: LogisticOptions = {}): LogisticResult {
+export function logistic(
+  design: Design,
+  labels: Int32Array,
+  classes: number,
+  pen: LinearPenalty,
+  warm?: { w: Float64Array; b: Float64Array },
+  opts: LogisticOptions = {},
+): LogisticResult {
   const K = classes === 2 ? 1 : classes;
   const { m, p } = design;
   const tol = opts.tol ?? 1e-10;
@@ -88,7 +95,7 @@ export function logistic(design: Design, labels: Int32Array, classes: number, pe
       let top = -Infinity;
       for (let k = 0; k < K; k++) top = Math.max(top, eta[i * K + k]);
       let sum = 0;
-      for (let k = 0; k < K; k++) sum += (probs[i * K + k] = Math.exp(eta[i * K + k] - top));
+      for (let k = 0; k < K; k++) sum += probs[i * K + k] = Math.exp(eta[i * K + k] - top);
       for (let k = 0; k < K; k++) probs[i * K + k] /= sum;
     }
   };

@@ -25,7 +25,9 @@ export class RidgePath {
     const { p } = gram;
     this.p = p;
     this.m = m;
-    const evd = new EigenvalueDecomposition(new Matrix(Array.from({ length: p }, (_, j) => Array.from(gram.g.subarray(j * p, (j + 1) * p)))), { assumeSymmetric: true });
+    const evd = new EigenvalueDecomposition(new Matrix(Array.from({ length: p }, (_, j) => Array.from(gram.g.subarray(j * p, (j + 1) * p)))), {
+      assumeSymmetric: true,
+    });
     const v = evd.eigenvectorMatrix;
     this.values = Float64Array.from(evd.realEigenvalues, (d) => Math.max(d, 0));
     this.vectors = new Float64Array(p * p);

@@ -8,7 +8,15 @@ const NONE = regConfig('none');
 const DROP = regConfig('l2+dropout', 1, 0.3);
 
 /** A paired difference from none (loss 0.5) on 3 folds. */
-const vsNone = (meanDiff: number, stdErr: number, foldsWon: number, beyondNoise: boolean) => ({ meanDiff, stdErr, relDiff: meanDiff / 0.5, relStdErr: stdErr / 0.5, foldsWon, folds: 3, beyondNoise });
+const vsNone = (meanDiff: number, stdErr: number, foldsWon: number, beyondNoise: boolean) => ({
+  meanDiff,
+  stdErr,
+  relDiff: meanDiff / 0.5,
+  relStdErr: stdErr / 0.5,
+  foldsWon,
+  folds: 3,
+  beyondNoise,
+});
 
 /**
  * Five ranked configs; one-standard-error picks l1 λ=10 at rank 2: on the path of rank 1 (l1 λ=0.1), within 0.05
@@ -44,7 +52,12 @@ const rows = (text: string) =>
   text
     .split('\n')
     .filter((l) => l.startsWith('│'))
-    .map((l) => l.split('│').slice(1, -1).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .split('│')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 
 describe('leaderboardTable', () => {
   it('shows every config, marks the chosen row, and counts trials and incomplete configs', () => {
@@ -113,11 +126,15 @@ describe('decisionLines', () => {
   it('one-standard-error: says when the chosen config is the lowest itself, and that a single holdout makes it min', () => {
     const b = board();
     const lowest = decisionLines({ ...b, best: b.configs[0] });
-    expect(lowest[1]).toBe('why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config on its path (l1, λ varying) is within one standard error of it');
+    expect(lowest[1]).toBe(
+      'why:        rule one-standard-error: it has the lowest mean validation loss over 3 folds, and no more regularized config on its path (l1, λ varying) is within one standard error of it',
+    );
 
     const holdout = b.configs.map((c) => ({ ...c, folds: { succeeded: 1, planned: 1 }, stdErr: 0 }));
     const single = decisionLines({ ...b, configs: holdout, best: holdout[0] });
-    expect(single[1]).toMatch(/rule one-standard-error: the lowest mean validation loss on the holdout \(a single holdout has no standard error: the rule is min\)/);
+    expect(single[1]).toMatch(
+      /rule one-standard-error: the lowest mean validation loss on the holdout \(a single holdout has no standard error: the rule is min\)/,
+    );
   });
 });
 
@@ -138,15 +155,25 @@ describe('decisionLines: against no regularization, notes and warnings', () => {
     expect(decisionLines({ ...b, configs, best: configs[1] })[3]).toBe(
       'vs none:    l1 λ=10 vs no regularization: -16.0% ± 4.0% loss, 3 of 3 folds won: within noise; no config beat no regularization beyond noise on this data',
     );
-    expect(decisionLines({ ...b, rule: 'min', best: b.configs[2] })[3]).toBe('vs none:    no regularization has the lowest loss: no config beat it on this data');
+    expect(decisionLines({ ...b, rule: 'min', best: b.configs[2] })[3]).toBe(
+      'vs none:    no regularization has the lowest loss: no config beat it on this data',
+    );
     const noNone = b.configs.filter((c) => c.reg.type !== 'none');
-    expect(decisionLines({ ...b, configs: noNone, best: noNone[0] })[3]).toBe('vs none:    no paired comparison: none (no regularization) has no result on every fold');
+    expect(decisionLines({ ...b, configs: noNone, best: noNone[0] })[3]).toBe(
+      'vs none:    no paired comparison: none (no regularization) has no result on every fold',
+    );
   });
 
-  it('ends with the leaderboard\'s notes and its warnings with their codes', () => {
-    const b = board({ notes: ['none (no regularization) was added as the baseline: the spec did not list it'], diagnostics: [{ code: 'epoch-cap', message: '3 of 12 SGD trials were still improving' }] });
+  it("ends with the leaderboard's notes and its warnings with their codes", () => {
+    const b = board({
+      notes: ['none (no regularization) was added as the baseline: the spec did not list it'],
+      diagnostics: [{ code: 'epoch-cap', message: '3 of 12 SGD trials were still improving' }],
+    });
     const lines = decisionLines(b);
-    expect(lines.slice(-2)).toEqual(['note:       none (no regularization) was added as the baseline: the spec did not list it', 'warning:    3 of 12 SGD trials were still improving [epoch-cap]']);
+    expect(lines.slice(-2)).toEqual([
+      'note:       none (no regularization) was added as the baseline: the spec did not list it',
+      'warning:    3 of 12 SGD trials were still improving [epoch-cap]',
+    ]);
   });
 });
 
@@ -158,11 +185,31 @@ describe('sweepSummary', () => {
     expect(s.sweepId).toBe('unit-sweep');
     expect(s.backend).toBe('wasm');
     expect(s.trials).toEqual({ planned: 18, succeeded: 16, failed: 1, missing: 1 });
-    expect(s.best).toEqual({ configId: b.configs[1].configId, label: 'l1 λ=10', regularization: 'l1', lambda: 10, dropoutRate: 0, l1Ratio: 1, meanValLoss: 0.42, stdErr: 0.05, vsNone: vsNone(-0.08, 0.02, 3, true) });
+    expect(s.best).toEqual({
+      configId: b.configs[1].configId,
+      label: 'l1 λ=10',
+      regularization: 'l1',
+      lambda: 10,
+      dropoutRate: 0,
+      l1Ratio: 1,
+      meanValLoss: 0.42,
+      stdErr: 0.05,
+      vsNone: vsNone(-0.08, 0.02, 3, true),
+    });
     expect(s.diagnostics).toEqual([]);
     expect(s.test).toEqual({ loss: 0.45, r2: 0.55, rows: 20 });
     expect(s.leaderboard).toHaveLength(5);
-    expect(s.leaderboard[4]).toEqual({ rank: 5, label: 'l2+dropout λ=1 p=0.3', regularization: 'l2+dropout', lambda: 1, dropoutRate: 0.3, meanValLoss: 0.9, stdErr: 0.05, meanTrainLoss: 0.8, meanGap: 0.1 });
+    expect(s.leaderboard[4]).toEqual({
+      rank: 5,
+      label: 'l2+dropout λ=1 p=0.3',
+      regularization: 'l2+dropout',
+      lambda: 1,
+      dropoutRate: 0.3,
+      meanValLoss: 0.9,
+      stdErr: 0.05,
+      meanTrainLoss: 0.8,
+      meanGap: 0.1,
+    });
     expect(s.report).toBe('out/report.html');
   });
 

@@ -11,12 +11,17 @@ import {
   type ResourceRefs,
 } from '../../../local/asl-tokens';
 
-const template = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8'),
-) as CfnTemplate;
+const template = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'fixtures', 'harness', 'sweep.template.json'), 'utf8')) as CfnTemplate;
 
-// Resolved ASL is untyped JSON.
-type States = Record<string, Record<string, any>>;
+// Resolved ASL is untyped JSON: the fields these assertions read.
+interface State {
+  Resource?: string;
+  Parameters: { FunctionName?: string; Bucket?: string; [k: string]: unknown };
+  ItemReader: State;
+  ResultWriter: State;
+  ItemProcessor: { States: States };
+}
+type States = Record<string, State>;
 
 function logicalIdOf(type: string, prefix: string): string {
   const id = Object.keys(template.Resources ?? {}).find((k) => k.startsWith(prefix) && template.Resources![k].Type === type);
@@ -37,9 +42,7 @@ describe('resolveDefinition on a synthesized template', () => {
     expect(asl.States.PlanSweep.Parameters.FunctionName).toBe(
       `arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'PlanFn')}`,
     );
-    expect(asl.States.Aggregate.Resource).toBe(
-      `arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'AggFn')}`,
-    );
+    expect(asl.States.Aggregate.Resource).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${logicalIdOf('AWS::Lambda::Function', 'AggFn')}`);
     const map = asl.States.RunTrials;
     expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
     expect(map.ItemReader.Parameters.Bucket).toBe(refs[logicalIdOf('AWS::S3::Bucket', 'Data')].ref);

@@ -147,7 +147,12 @@ describe('parseDataset', () => {
     ['tab', '\t'],
   ])('detects a %s-delimited file from its header and reads it like the comma-delimited one', (_name, d) => {
     // Prepare
-    const rows = [['a', 'b', 'y'], [1, 2.5, 3], [4, -5, 6], [7, 8, 9]];
+    const rows = [
+      ['a', 'b', 'y'],
+      [1, 2.5, 3],
+      [4, -5, 6],
+      [7, 8, 9],
+    ];
     const text = rows.map((r) => r.join(d)).join('\n') + '\n';
 
     // Act
@@ -290,17 +295,52 @@ describe('parseDataset', () => {
     ['a row with too many fields', 'a,b,y\n1,2,3\n4,5,6\n7,8,9,10\n', {}, /^t\.csv row 3 \(line 4\): expected 3 fields .*got 4$/],
     ['an unclosed quote', 'a,y\n1,2\n"3,4\n', {}, /^t\.csv line \d+: invalid CSV: Quote Not Closed/],
     ['non-UTF-8 bytes (Latin-1)', latin1, {}, /^t\.csv line 3: not valid UTF-8 text/],
-    ['a fractional class label', 'a,y\n1,0\n2,0.5\n', { task: 'classification' }, /^t\.csv row 2 \(line 3\), column "y": a class label must be an integer >= 0, got 0\.5$/],
-    ['a negative class label', 'a,y\n1,0\n2,1\n3,-1\n', { task: 'classification' }, /^t\.csv row 3 \(line 4\), column "y": a class label must be an integer >= 0, got -1$/],
-    ['a single class', 'a,y\n1,1\n2,1\n3,1\n', { task: 'classification' }, /^t\.csv, column "y": only one class \(1\) present; classification needs at least 2$/],
-    ['an unknown split value', 'a,split,y\n1,train,1\n2,holdout,2\n', {}, /^t\.csv row 2 \(line 3\), column "split": unknown split "holdout"; use train, validation or test$/],
+    [
+      'a fractional class label',
+      'a,y\n1,0\n2,0.5\n',
+      { task: 'classification' },
+      /^t\.csv row 2 \(line 3\), column "y": a class label must be an integer >= 0, got 0\.5$/,
+    ],
+    [
+      'a negative class label',
+      'a,y\n1,0\n2,1\n3,-1\n',
+      { task: 'classification' },
+      /^t\.csv row 3 \(line 4\), column "y": a class label must be an integer >= 0, got -1$/,
+    ],
+    [
+      'a single class',
+      'a,y\n1,1\n2,1\n3,1\n',
+      { task: 'classification' },
+      /^t\.csv, column "y": only one class \(1\) present; classification needs at least 2$/,
+    ],
+    [
+      'an unknown split value',
+      'a,split,y\n1,train,1\n2,holdout,2\n',
+      {},
+      /^t\.csv row 2 \(line 3\), column "split": unknown split "holdout"; use train, validation or test$/,
+    ],
     ['JSONL: a line that is not JSON', '{"a": 1, "y": 2}\n{"a": 3, y: 4}\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 2\): not valid JSON \(.+\)$/],
     ['JSONL: a line that is an array', '{"a": 1, "y": 2}\n\n[3, 4]\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 3\): not a JSON object, got an array$/],
     ['JSONL: a line that is a number', '7\n', { name: 't.jsonl' }, /^t\.jsonl row 1 \(line 1\): not a JSON object, got 7$/],
-    ['JSONL: a key not in the first line', '{"a": 1, "y": 2}\n{"a": 3, "y": 4, "b": 5}\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 2\): key "b" is not a column/],
+    [
+      'JSONL: a key not in the first line',
+      '{"a": 1, "y": 2}\n{"a": 3, "y": 4, "b": 5}\n',
+      { name: 't.jsonl' },
+      /^t\.jsonl row 2 \(line 2\): key "b" is not a column/,
+    ],
     ['JSONL: a non-numeric value', '{"a": 1, "y": 2}\n{"a": "x", "y": 4}\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 2\), column "a": not a number: "x"$/],
-    ['JSONL: a value that overflows', '{"a": 1, "y": 2}\n{"a": 1e999, "y": 4}\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 2\), column "a": value overflows to Infinity$/],
-    ['JSONL: null and absent values', '{"a": 1, "y": 2}\n{"a": null}\n', { name: 't.jsonl' }, /^t\.jsonl: 2 empty or NaN cells .*: row 2 \(line 2\), column "a"; row 2 \(line 2\), column "y"$/],
+    [
+      'JSONL: a value that overflows',
+      '{"a": 1, "y": 2}\n{"a": 1e999, "y": 4}\n',
+      { name: 't.jsonl' },
+      /^t\.jsonl row 2 \(line 2\), column "a": value overflows to Infinity$/,
+    ],
+    [
+      'JSONL: null and absent values',
+      '{"a": 1, "y": 2}\n{"a": null}\n',
+      { name: 't.jsonl' },
+      /^t\.jsonl: 2 empty or NaN cells .*: row 2 \(line 2\), column "a"; row 2 \(line 2\), column "y"$/,
+    ],
   ];
 
   it.each(cases)('rejects %s with a one-line DatasetError naming where', (_label, content, extra, message) => {
@@ -462,8 +502,18 @@ describe('planSplits', () => {
       { folds: 5 },
       /^r\.csv: too few rows for 5 folds: 5 rows, 1 held out for test, 4 left; each fold needs at least 1 validation and 2 training rows \(need at least 6 rows\)$/,
     ],
-    ['too few rows for a holdout', () => regressionRows(3), { folds: 1 }, /^r\.csv: too few rows for a holdout of 0\.2: 3 rows, 1 held out for test, 2 left; .*\(need at least 4 rows\)$/],
-    ['a class with a single row under k-fold', () => classificationRows([10, 1]), { folds: 3 }, /^c\.csv, column "y": class 1 has only 1 non-test row; with 3 folds/],
+    [
+      'too few rows for a holdout',
+      () => regressionRows(3),
+      { folds: 1 },
+      /^r\.csv: too few rows for a holdout of 0\.2: 3 rows, 1 held out for test, 2 left; .*\(need at least 4 rows\)$/,
+    ],
+    [
+      'a class with a single row under k-fold',
+      () => classificationRows([10, 1]),
+      { folds: 3 },
+      /^c\.csv, column "y": class 1 has only 1 non-test row; with 3 folds/,
+    ],
     [
       'a split column with no test rows',
       () => parseDataset(csv(['a', 'split', 'y'], [1, 'train', 1], [2, 'validation', 2]), { name: 's.csv', target: 'y', task: 'regression' }),

@@ -2,7 +2,6 @@ import { addsNone, configId, expandConfigs, expandGrid, trialId, type RegConfig 
 import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
 import { specInput } from '../../../support/artifacts';
 
-
 /** The grid written out by hand as a cartesian product, independent of expandGrid's loops. */
 function cartesian(types: string[], lambdas: number[], rates: number[], l1Ratio: number, folds: number) {
   const out: string[] = [];
@@ -79,7 +78,11 @@ describe('expandGrid', () => {
       { type: 'dropout', lambda: 0, dropoutRate: 0.2, l1Ratio: 0 },
     ]);
     const foldSeeds = (type: string) => items.filter((i) => i.reg.type === type).map((i) => [i.fold, i.seed]);
-    expect(foldSeeds('none')).toEqual([[0, 7], [1, 8], [2, 9]]);
+    expect(foldSeeds('none')).toEqual([
+      [0, 7],
+      [1, 8],
+      [2, 9],
+    ]);
     expect(foldSeeds('dropout')).toEqual(foldSeeds('none'));
   });
 

@@ -14,7 +14,11 @@ describe('parseSpec', () => {
   it.each<[string, unknown, RegExp]>([
     ['not an object', [1], /spec must be a JSON object/],
     ['missing dataset', { search: { types: ['none'] } }, /dataset: is required/],
-    ['unknown task', { dataset: { source: 'a.csv', target: 'y', task: 'ranking' }, search: { types: ['none'] } }, /dataset.task: must be regression or classification, got "ranking"/],
+    [
+      'unknown task',
+      { dataset: { source: 'a.csv', target: 'y', task: 'ranking' }, search: { types: ['none'] } },
+      /dataset.task: must be regression or classification, got "ranking"/,
+    ],
     ['unknown regularization', specInput({ types: ['l3'] }), /search.types\[0\]: unknown regularization "l3"/],
     ['negative lambda', specInput({ types: ['l2'], lambda: [0.1, -1] }), /search.lambda\[1\]: must be >= 0, got -1/],
     ['dropout of 1', specInput({ types: ['dropout'], dropout: [1] }), /search.dropout\[0\]: must be in \[0, 1\), got 1/],
@@ -27,7 +31,11 @@ describe('parseSpec', () => {
     ['unsafe sweepId', { ...specInput({ types: ['none'] }), sweepId: '../x' }, /sweepId: must be a slug/],
     ['range max < min', specInput({ types: ['l2'], lambda: { min: 1, max: 0.1, count: 3 } }), /search.lambda.max: max must be >= min/],
     ['type listed twice', specInput({ types: ['l2', 'L2'], lambda: [1] }), /lists a type twice/],
-    ['target among features', { ...specInput({ types: ['none'] }), dataset: { source: 'a.csv', target: 'y', task: 'regression', features: ['x', 'y'] } }, /dataset.features: must not include the target "y"/],
+    [
+      'target among features',
+      { ...specInput({ types: ['none'] }), dataset: { source: 'a.csv', target: 'y', task: 'regression', features: ['x', 'y'] } },
+      /dataset.features: must not include the target "y"/,
+    ],
   ])('rejects %s with a message naming the field', (_name, input, message) => {
     expect(() => parseSpec(input)).toThrow(message);
     try {
@@ -64,9 +72,17 @@ describe('parseSpec errors name the field path', () => {
   it.each<[string, unknown, RegExp]>([
     ['a hidden layer width', specInput({ types: ['none'] }, { model: { hidden: [8, 0] } }), /^invalid spec: model\.hidden\[1\]: must be >= 1, got 0/],
     ['a lambda range count', specInput({ types: ['l2'], lambda: { min: 0.1, max: 1, count: 0 } }), /search\.lambda\.count: must be >= 1, got 0/],
-    ['a log range starting at 0', specInput({ types: ['l2'], lambda: { min: 0, max: 1, count: 3 } }), /search\.lambda\.min: must be > 0 for a log range, got 0/],
+    [
+      'a log range starting at 0',
+      specInput({ types: ['l2'], lambda: { min: 0, max: 1, count: 3 } }),
+      /search\.lambda\.min: must be > 0 for a log range, got 0/,
+    ],
     ['the folds', specInput({ types: ['none'] }, { validation: { folds: 1.5 } }), /validation\.folds: must be an integer, got 1\.5/],
-    ['the selection rule', specInput({ types: ['none'] }, { selection: { rule: 'max' as never } }), /selection\.rule: must be min or one-standard-error, got "max"/],
+    [
+      'the selection rule',
+      specInput({ types: ['none'] }, { selection: { rule: 'max' as never } }),
+      /selection\.rule: must be min or one-standard-error, got "max"/,
+    ],
     ['an l1Ratio of 1', specInput({ types: ['elasticnet'], lambda: [1], l1Ratio: 1 }), /search\.l1Ratio: must be in \(0, 1\), got 1/],
   ])('%s', (_name, input, message) => {
     expect(() => parseSpec(input)).toThrow(message);
@@ -79,7 +95,9 @@ describe('parseSpec errors name the field path', () => {
 
   it('parseSpecText names the file for invalid JSON and for an invalid field', () => {
     expect(() => parseSpecText('{"dataset":', 'specs/a.json')).toThrow(/^specs\/a\.json: not valid JSON/);
-    expect(() => parseSpecText(JSON.stringify(specInput({ types: ['l4'] })), 'specs/b.json')).toThrow(/^specs\/b\.json: invalid spec: search\.types\[0\]: unknown regularization "l4"/);
+    expect(() => parseSpecText(JSON.stringify(specInput({ types: ['l4'] })), 'specs/b.json')).toThrow(
+      /^specs\/b\.json: invalid spec: search\.types\[0\]: unknown regularization "l4"/,
+    );
   });
 });
 

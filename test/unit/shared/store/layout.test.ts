@@ -1,5 +1,21 @@
 import { UnsafeIdError } from '../../../../shared/errors';
-import { assertDatasetName, assertSweepId, assertTrialId, bestKey, bestPrefix, datasetKey, leaderboardKey, manifestKey, mapResultsPrefix, parseS3Uri, s3Uri, specKey, sweepPrefix, trialKey, trialsPrefix } from '../../../../shared/store/layout';
+import {
+  assertDatasetName,
+  assertSweepId,
+  assertTrialId,
+  bestKey,
+  bestPrefix,
+  datasetKey,
+  leaderboardKey,
+  manifestKey,
+  mapResultsPrefix,
+  parseS3Uri,
+  s3Uri,
+  specKey,
+  sweepPrefix,
+  trialKey,
+  trialsPrefix,
+} from '../../../../shared/store/layout';
 
 const SWEEP = 'my-sweep-1';
 const TRIAL = 't-0123456789abcdef';
@@ -61,7 +77,19 @@ describe('unsafe ids are rejected', () => {
     expect(() => datasetKey('../../etc/passwd.csv')).toThrow(/unsafe dataset name "..\/..\/etc\/passwd.csv"/);
   });
 
-  const badTrialIds: unknown[] = ['t-xyz', '../x', 'a/b', 'UPPER', '', 't-0123456789ABCDEF', 't-0123456789abcde', 't-0123456789abcdef0', 'x-0123456789abcdef', 't-0123456789abcdef/../..', null];
+  const badTrialIds: unknown[] = [
+    't-xyz',
+    '../x',
+    'a/b',
+    'UPPER',
+    '',
+    't-0123456789ABCDEF',
+    't-0123456789abcde',
+    't-0123456789abcdef0',
+    'x-0123456789abcdef',
+    't-0123456789abcdef/../..',
+    null,
+  ];
   it.each(badTrialIds.map((v) => [v]))('trialId %p', (bad) => {
     expect(() => assertTrialId(bad)).toThrow(UnsafeIdError);
     expect(() => trialKey(SWEEP, bad as string)).toThrow(UnsafeIdError);
@@ -102,13 +130,10 @@ describe('S3 URIs', () => {
     expect(parseS3Uri(uri)).toEqual({ bucket: 'my-bucket', key: trialKey(SWEEP, TRIAL) });
   });
 
-  it.each([['http://b/k'], ['s3://bucket'], ['s3://bucket/'], ['s3:///key'], ['s3://UPPER/key'], ['bucket/key'], ['']])(
-    'reject %p naming the uri',
-    (bad) => {
-      expect(() => parseS3Uri(bad)).toThrow(UnsafeIdError);
-      expect(() => parseS3Uri(bad)).toThrow(JSON.stringify(bad));
-    },
-  );
+  it.each([['http://b/k'], ['s3://bucket'], ['s3://bucket/'], ['s3:///key'], ['s3://UPPER/key'], ['bucket/key'], ['']])('reject %p naming the uri', (bad) => {
+    expect(() => parseS3Uri(bad)).toThrow(UnsafeIdError);
+    expect(() => parseS3Uri(bad)).toThrow(JSON.stringify(bad));
+  });
 
   it('rejects a bad bucket name when building', () => {
     expect(() => s3Uri('Bad_Bucket', 'k')).toThrow(UnsafeIdError);

@@ -138,7 +138,8 @@ describe('SweepStore reading bad objects', () => {
   it('trialIds lists only files named as trial ids, sorted', async () => {
     const valid = ['t-00000000000000ff', 't-0123456789abcdef'];
     for (const id of [...valid].reverse()) write(tmp, `trials/${id}.json`, '{}');
-    for (const name of ['notes.txt', 't-xyz.json', 'T-0123456789ABCDEF.json', 't-0123456789abcdef0.json', 't-0123456789abcdef.json.tmp']) write(tmp, `trials/${name}`, '{}');
+    for (const name of ['notes.txt', 't-xyz.json', 'T-0123456789ABCDEF.json', 't-0123456789abcdef0.json', 't-0123456789abcdef.json.tmp'])
+      write(tmp, `trials/${name}`, '{}');
     expect(await storeIn(tmp).trialIds()).toEqual(valid);
   });
 });

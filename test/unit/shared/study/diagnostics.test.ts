@@ -55,18 +55,30 @@ describe('diagnostics', () => {
   it('epoch-cap: trials that ran every epoch with their lowest validation loss in the last 10% were still improving', () => {
     // Prepare: every λ=100 trial runs all 20 epochs, its validation loss falling to the end; the others stop at 10
     const { items, records } = sweepOf(SPREAD, { epochsRun: 10, bestEpoch: 5, solver: 'sgd' });
-    const falling = { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => 20 - i) } };
+    const falling = {
+      epochsRun: 20,
+      bestEpoch: 20,
+      curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => 20 - i) },
+    };
     const capped = records.map((r) => (r.reg.lambda === 100 ? { ...r, ...falling } : r));
     // Act
     const board = buildLeaderboard('unit-sweep', items, capped, study('min', { epochs: 20 }));
     // Assess
     expect(board.diagnostics).toEqual([
-      { code: 'epoch-cap', message: '3 of 12 SGD trials were still improving at the epoch cap (training.epochs = 20): under-trained; raise training.epochs or training.learningRate' },
+      {
+        code: 'epoch-cap',
+        message:
+          '3 of 12 SGD trials were still improving at the epoch cap (training.epochs = 20): under-trained; raise training.epochs or training.learningRate',
+      },
     ]);
   });
 
   it('epoch-cap: a trial at the cap whose validation loss bottomed out early (patience 0) is not under-trained', () => {
-    const { items, records } = sweepOf(SPREAD, { epochsRun: 20, bestEpoch: 20, curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => Math.abs(i - 8)) } });
+    const { items, records } = sweepOf(SPREAD, {
+      epochsRun: 20,
+      bestEpoch: 20,
+      curves: { trainLoss: Array.from({ length: 20 }, () => 1), valLoss: Array.from({ length: 20 }, (_, i) => Math.abs(i - 8)) },
+    });
     expect(codes(buildLeaderboard('unit-sweep', items, records, study('min', { epochs: 20 })))).toEqual([]);
   });
 
@@ -92,7 +104,12 @@ describe('diagnostics', () => {
       [regConfig('dropout', 0, 0.5), [1, 1.25, 1.5]],
     ]);
     const board = buildLeaderboard('unit-sweep', items, records, study('min'));
-    expect(board.diagnostics).toEqual([{ code: 'edge-of-grid', message: 'the chosen dropout p=0.5 has the largest p on its path: the best may lie beyond the grid; extend search.dropout above 0.5' }]);
+    expect(board.diagnostics).toEqual([
+      {
+        code: 'edge-of-grid',
+        message: 'the chosen dropout p=0.5 has the largest p on its path: the best may lie beyond the grid; extend search.dropout above 0.5',
+      },
+    ]);
   });
 
   it('all-within-noise: every config is within one standard error of the lowest', () => {
@@ -104,6 +121,8 @@ describe('diagnostics', () => {
       [regConfig('l2', 100), [2.25, 2.25, 2.25]],
     ]);
     const board = buildLeaderboard('unit-sweep', items, records, study('min'));
-    expect(board.diagnostics).toEqual([{ code: 'all-within-noise', message: 'all 4 configs are within one standard error of the lowest (l2 λ=1): on this data they cannot be told apart' }]);
+    expect(board.diagnostics).toEqual([
+      { code: 'all-within-noise', message: 'all 4 configs are within one standard error of the lowest (l2 λ=1): on this data they cannot be told apart' },
+    ]);
   });
 });

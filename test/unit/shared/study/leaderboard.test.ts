@@ -56,9 +56,19 @@ describe('buildLeaderboard over complete configs', () => {
   it('averages train loss, gap, R², best epoch and keeps only the features selected in every fold', () => {
     // Prepare: one config, train losses 0.5, 1, 1.5 under validation losses 1, 2, 3
     const items = plannedTrials(WEAK, 3);
-    const selected = [['a', 'b'], ['a', 'c'], ['a', 'b', 'c']];
+    const selected = [
+      ['a', 'b'],
+      ['a', 'c'],
+      ['a', 'b', 'c'],
+    ];
     const records = items.map((item, f) =>
-      succeededTrial(item, f + 1, { train: { loss: (f + 1) / 2 }, validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] }, bestEpoch: [10, 20, 60][f], selectedFeatures: selected[f], sparsity: [0, 0.5, 1][f] }),
+      succeededTrial(item, f + 1, {
+        train: { loss: (f + 1) / 2 },
+        validation: { loss: f + 1, r2: [0.2, 0.4, 0.9][f] },
+        bestEpoch: [10, 20, 60][f],
+        selectedFeatures: selected[f],
+        sparsity: [0, 0.5, 1][f],
+      }),
     );
     // Act
     const [row] = buildLeaderboard('unit-sweep', items, records, study('min')).configs;
@@ -81,7 +91,12 @@ describe('buildLeaderboard over complete configs', () => {
 
   it('ranks equal means toward the simpler config', () => {
     const items = [...plannedTrials(STRONG, 1), ...plannedTrials(NONE, 1)];
-    const board = buildLeaderboard('unit-sweep', items, items.map((i) => succeededTrial(i, 1)), study('min'));
+    const board = buildLeaderboard(
+      'unit-sweep',
+      items,
+      items.map((i) => succeededTrial(i, 1)),
+      study('min'),
+    );
     expect(board.configs.map((c) => c.label)).toEqual(['none', 'l2 λ=10']);
     expect(board.best.label).toBe('none');
   });
@@ -95,7 +110,7 @@ function sweepOf(losses: [ReturnType<typeof regConfig>, number[]][]) {
 }
 
 describe('buildLeaderboard: the paired comparison with none', () => {
-  it('gives every config its per-fold difference from none: mean, standard error, share of none\'s loss, folds won', () => {
+  it("gives every config its per-fold difference from none: mean, standard error, share of none's loss, folds won", () => {
     // Prepare: differences from none (3, 3, 3): λ=0.1: -2, -1, 0 (mean -1, sd 1); λ=10: -1, -0.5, 0 (mean -0.5, sd 0.5)
     const { items, records } = sweep();
     // Act
@@ -112,7 +127,7 @@ describe('buildLeaderboard: the paired comparison with none', () => {
     expect(board.notes).toEqual([]);
   });
 
-  it('pairs by fold: a config that wins every fold by 0.5 is beyond noise although its mean is within one standard error of none\'s', () => {
+  it("pairs by fold: a config that wins every fold by 0.5 is beyond noise although its mean is within one standard error of none's", () => {
     // Prepare: none 3, 2, 1 (mean 2, se 0.577); the config 2.5, 1.5, 0.5 (mean 1.5): the differences are -0.5 on every fold (se 0)
     const PAIRED = regConfig('l1', 1);
     const { items, records } = sweepOf([
@@ -142,7 +157,11 @@ describe('buildLeaderboard: the paired comparison with none', () => {
 
   it('without a complete none, has no paired differences and says why; says when the grid added none', () => {
     const items = [...plannedTrials(WEAK, 2), ...plannedTrials(NONE, 2)];
-    const records = [...plannedTrials(WEAK, 2).map((i) => succeededTrial(i, 1)), failedTrial(plannedTrials(NONE, 2)[0]), succeededTrial(plannedTrials(NONE, 2)[1], 2)];
+    const records = [
+      ...plannedTrials(WEAK, 2).map((i) => succeededTrial(i, 1)),
+      failedTrial(plannedTrials(NONE, 2)[0]),
+      succeededTrial(plannedTrials(NONE, 2)[1], 2),
+    ];
     const board = buildLeaderboard('unit-sweep', items, records, study('min', { types: ['l2'] }));
     expect(board.configs.map((c) => c.vsNone)).toEqual([undefined]);
     expect(board.notes).toEqual([
@@ -158,7 +177,9 @@ describe('buildLeaderboard: the paired comparison with none', () => {
     ]);
     const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error'));
     expect(board.best.vsNone).toMatchObject({ meanDiff: -2, stdErr: 0, foldsWon: 1, folds: 1, beyondNoise: false });
-    expect(board.notes).toEqual(['a single holdout has no standard error: the rule one-standard-error is min, and no difference from none can be called beyond noise']);
+    expect(board.notes).toEqual([
+      'a single holdout has no standard error: the rule one-standard-error is min, and no difference from none can be called beyond noise',
+    ]);
   });
 });
 
@@ -175,7 +196,9 @@ describe('buildLeaderboard with failed and missing trials', () => {
     expect(board.configs.map((c) => c.label)).toEqual(['l2 λ=0.1', 'none']);
     expect(board.incomplete).toEqual([{ configId: configId(STRONG), label: configLabel(STRONG), succeeded: 1, planned: 3 }]);
     expect(board.trials).toEqual({ planned: 9, succeeded: 7, failed: 1, missing: 1 });
-    expect(board.failedTrials).toEqual([{ trialId: strong1.trialId, configId: configId(STRONG), fold: 1, error: { name: 'DivergedError', message: 'loss is NaN' } }]);
+    expect(board.failedTrials).toEqual([
+      { trialId: strong1.trialId, configId: configId(STRONG), fold: 1, error: { name: 'DivergedError', message: 'loss is NaN' } },
+    ]);
     expect(board.missingTrialIds).toEqual([strong2.trialId]);
     // with λ=10 out of the ranking, none (3) is outside 2 + 0.577: the best stays λ=0.1
     expect(board.best.configId).toBe(configId(WEAK));
@@ -184,7 +207,12 @@ describe('buildLeaderboard with failed and missing trials', () => {
   it('counts a succeeded record without a validation loss as failed', () => {
     const items = plannedTrials(WEAK, 2);
     const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 1, { validation: null })];
-    const board = buildLeaderboard('unit-sweep', [...items, ...plannedTrials(NONE, 1)], [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)], study('min'));
+    const board = buildLeaderboard(
+      'unit-sweep',
+      [...items, ...plannedTrials(NONE, 1)],
+      [...records, succeededTrial(plannedTrials(NONE, 1)[0], 5)],
+      study('min'),
+    );
     expect(board.trials.failed).toBe(1);
     expect(board.failedTrials[0]).toMatchObject({ trialId: items[1].trialId, error: { name: 'NoValidationLoss' } });
     expect(board.incomplete.map((c) => c.label)).toEqual(['l2 λ=0.1']);
@@ -197,9 +225,17 @@ describe('buildLeaderboard with failed and missing trials', () => {
       [weak0.trialId, { name: 'States.Timeout', message: 'timed out after 900 s' }],
       [weak1.trialId, { name: 'Error', message: 'not missing: it has a record' }],
     ]);
-    const board = buildLeaderboard('unit-sweep', items, records.filter((r) => r.trialId !== weak0.trialId), study('min'), runErrors);
+    const board = buildLeaderboard(
+      'unit-sweep',
+      items,
+      records.filter((r) => r.trialId !== weak0.trialId),
+      study('min'),
+      runErrors,
+    );
     expect(board.missingTrialIds).toEqual([weak0.trialId]);
-    expect(board.missingErrors).toEqual([{ trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } }]);
+    expect(board.missingErrors).toEqual([
+      { trialId: weak0.trialId, configId: configId(WEAK), fold: 0, error: { name: 'States.Timeout', message: 'timed out after 900 s' } },
+    ]);
   });
 
   it('ignores records of trials that are not in the plan', () => {

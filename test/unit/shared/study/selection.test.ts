@@ -4,8 +4,7 @@ import { samePath, selectBest } from '../../../../shared/study/selection';
 import { configSummary, regConfig } from '../../../support/artifacts';
 
 /** Configs ranked as given (means ascending), each with its own standard error. Means and errors are dyadic so bounds are exact. */
-const ranked = (...rows: [RegConfig, number, number][]): ConfigSummary[] =>
-  rows.map(([reg, mean, stdErr], i) => configSummary(i + 1, reg, mean, { stdErr }));
+const ranked = (...rows: [RegConfig, number, number][]): ConfigSummary[] => rows.map(([reg, mean, stdErr], i) => configSummary(i + 1, reg, mean, { stdErr }));
 
 /** The same leaderboard on a single holdout: one fold, no standard error. */
 const holdout = (configs: ConfigSummary[]) => configs.map((c) => ({ ...c, folds: { succeeded: 1, planned: 1 }, stdErr: 0 }));
@@ -18,7 +17,7 @@ describe('selectBest, rule min', () => {
 });
 
 describe('selectBest, rule one-standard-error along the path of the lowest', () => {
-  it('picks the largest lambda on the best config\'s path within one standard error (the bound included); λ 100 is outside', () => {
+  it("picks the largest lambda on the best config's path within one standard error (the bound included); λ 100 is outside", () => {
     // Prepare: best l2 λ=0.1 at 0.5, se 0.25: bound 0.75. On its path: λ 1 (0.625), λ 5 (0.75, at the bound), λ 100 (0.875).
     const configs = ranked(
       [regConfig('l2', 0.1), 0.5, 0.25],
@@ -60,7 +59,7 @@ describe('selectBest, rule one-standard-error along the path of the lowest', () 
     expect(selectBest(configs, 'one-standard-error').reg).toEqual(regConfig('l2', 10));
   });
 
-  it('along an l2+dropout path only lambda varies: the dropout rate stays the best config\'s', () => {
+  it("along an l2+dropout path only lambda varies: the dropout rate stays the best config's", () => {
     const configs = ranked(
       [regConfig('l2+dropout', 1, 0.1), 0.5, 0.25],
       [regConfig('l2+dropout', 100, 0.5), 0.5625, 0.125],
@@ -70,7 +69,7 @@ describe('selectBest, rule one-standard-error along the path of the lowest', () 
     expect(selectBest(configs, 'one-standard-error').reg).toEqual(regConfig('l2+dropout', 10, 0.1));
   });
 
-  it('along an elastic net path the l1Ratio stays the best config\'s', () => {
+  it("along an elastic net path the l1Ratio stays the best config's", () => {
     const configs = ranked(
       [regConfig('elasticnet', 1, 0, 0.2), 0.5, 0.25],
       [regConfig('elasticnet', 100, 0, 0.8), 0.5625, 0.125],
@@ -80,11 +79,7 @@ describe('selectBest, rule one-standard-error along the path of the lowest', () 
   });
 
   it('for the dropout-only type the rate varies along the path: the largest rate within the bound', () => {
-    const configs = ranked(
-      [regConfig('dropout', 0, 0.1), 0.5, 0.25],
-      [regConfig('dropout', 0, 0.3), 0.625, 0.125],
-      [regConfig('dropout', 0, 0.5), 0.8, 0.125],
-    );
+    const configs = ranked([regConfig('dropout', 0, 0.1), 0.5, 0.25], [regConfig('dropout', 0, 0.3), 0.625, 0.125], [regConfig('dropout', 0, 0.5), 0.8, 0.125]);
     expect(selectBest(configs, 'one-standard-error').reg).toEqual(regConfig('dropout', 0, 0.3));
   });
 

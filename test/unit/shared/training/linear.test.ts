@@ -57,7 +57,7 @@ const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
 
 describe('ridge and no penalty: the closed form', () => {
-  it.each([0, 0.5, 37, 1000, 1e6])('lambda %p equals the normal equations (X\'X + lambda I) w = X\'y solved by LU, to 1e-8 relative', async (lambda) => {
+  it.each([0, 0.5, 37, 1000, 1e6])("lambda %p equals the normal equations (X'X + lambda I) w = X'y solved by LU, to 1e-8 relative", async (lambda) => {
     const ds = await load('diabetes');
     const { X, y } = standardized(ds);
     const m = y.length;
@@ -84,24 +84,30 @@ describe('ridge and no penalty: the closed form', () => {
 });
 
 describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e-12)', () => {
-  it.each(sk.lasso.map((c) => [c.dataset, c.lambda, c] as const))('lasso on %s, lambda %p: coefficients to 1e-6 relative, same support', async (name, lambda, c) => {
-    const ds = await load(name);
-    const got = fit(ds, reg('l1', lambda));
-    const coef = c.coef as number[];
-    expect(got.solver).toBe('coordinate-descent');
-    expect(got.converged).toBe(true);
-    expect(maxDiff(got.weights, coef) / Math.max(maxAbs(coef), 1e-12)).toBeLessThan(1e-6);
-    expect(Array.from(got.weights, (w) => w !== 0)).toEqual(coef.map((w) => w !== 0));
-    expect(Math.abs(got.intercepts[0] - (c.intercept as number)) / Math.abs(c.intercept as number)).toBeLessThan(1e-6);
-  });
+  it.each(sk.lasso.map((c) => [c.dataset, c.lambda, c] as const))(
+    'lasso on %s, lambda %p: coefficients to 1e-6 relative, same support',
+    async (name, lambda, c) => {
+      const ds = await load(name);
+      const got = fit(ds, reg('l1', lambda));
+      const coef = c.coef as number[];
+      expect(got.solver).toBe('coordinate-descent');
+      expect(got.converged).toBe(true);
+      expect(maxDiff(got.weights, coef) / Math.max(maxAbs(coef), 1e-12)).toBeLessThan(1e-6);
+      expect(Array.from(got.weights, (w) => w !== 0)).toEqual(coef.map((w) => w !== 0));
+      expect(Math.abs(got.intercepts[0] - (c.intercept as number)) / Math.abs(c.intercept as number)).toBeLessThan(1e-6);
+    },
+  );
 
-  it.each(sk.elasticnet.map((c) => [c.dataset, c.lambda, c.l1Ratio, c] as const))('elastic net on %s, lambda %p, l1Ratio %p: coefficients to 1e-6 relative', async (name, lambda, l1Ratio, c) => {
-    const ds = await load(name);
-    const got = fit(ds, reg('elasticnet', lambda, { l1Ratio }));
-    const coef = c.coef as number[];
-    expect(maxDiff(got.weights, coef) / maxAbs(coef)).toBeLessThan(1e-6);
-    expect(Array.from(got.weights, (w) => w !== 0)).toEqual(coef.map((w) => w !== 0));
-  });
+  it.each(sk.elasticnet.map((c) => [c.dataset, c.lambda, c.l1Ratio, c] as const))(
+    'elastic net on %s, lambda %p, l1Ratio %p: coefficients to 1e-6 relative',
+    async (name, lambda, l1Ratio, c) => {
+      const ds = await load(name);
+      const got = fit(ds, reg('elasticnet', lambda, { l1Ratio }));
+      const coef = c.coef as number[];
+      expect(maxDiff(got.weights, coef) / maxAbs(coef)).toBeLessThan(1e-6);
+      expect(Array.from(got.weights, (w) => w !== 0)).toEqual(coef.map((w) => w !== 0));
+    },
+  );
 
   it('on sparse_regression a lambda on the path keeps the 6 true features and zeroes most others (exact zeros)', async () => {
     const ds = await load('sparse_regression');
@@ -154,14 +160,17 @@ function logisticKkt(X: Matrix, labels: number[], K: number, w: Float64Array, b:
 }
 
 describe('logistic regression: proximal Newton', () => {
-  it.each(sk.logistic.map((c) => [c.dataset, c.lambda, c] as const))('L2 on %s, lambda %p equals LogisticRegression(C = 1/lambda) to 1e-4 relative', async (name, lambda, c) => {
-    const ds = await load(name);
-    const got = fit(ds, reg('l2', lambda));
-    const coef = (c.coef as number[][]).flat(); // p x K row-major, as ours
-    expect(got.solver).toBe('proximal-newton');
-    expect(got.converged).toBe(true);
-    expect(maxDiff(got.weights, coef) / maxAbs(coef)).toBeLessThan(1e-4);
-  });
+  it.each(sk.logistic.map((c) => [c.dataset, c.lambda, c] as const))(
+    'L2 on %s, lambda %p equals LogisticRegression(C = 1/lambda) to 1e-4 relative',
+    async (name, lambda, c) => {
+      const ds = await load(name);
+      const got = fit(ds, reg('l2', lambda));
+      const coef = (c.coef as number[][]).flat(); // p x K row-major, as ours
+      expect(got.solver).toBe('proximal-newton');
+      expect(got.converged).toBe(true);
+      expect(maxDiff(got.weights, coef) / maxAbs(coef)).toBeLessThan(1e-4);
+    },
+  );
 
   it.each([
     ['breast_cancer', 5],
@@ -190,7 +199,9 @@ describe('logistic regression: proximal Newton', () => {
     expect(got.converged).toBe(false);
     // Stopped where the current coefficients separate the classes: every row on its side.
     const { X } = standardized(ds);
-    ds.y.forEach((label, i) => expect((label === 1 ? 1 : -1) * (got.intercepts[0] + X.get(i, 0) * got.weights[0] + X.get(i, 1) * got.weights[1])).toBeGreaterThan(0));
+    ds.y.forEach((label, i) =>
+      expect((label === 1 ? 1 : -1) * (got.intercepts[0] + X.get(i, 0) * got.weights[0] + X.get(i, 1) * got.weights[1])).toBeGreaterThan(0),
+    );
   });
 });
 
@@ -236,7 +247,10 @@ describe('degenerate designs get an answer, never NaN or a hang', () => {
   });
 
   it('a constant column gets coefficient 0 under every penalty', () => {
-    const ds = table('a,c,b,y', rows.map((r) => `${r.a},5,${r.b},${r.y}`));
+    const ds = table(
+      'a,c,b,y',
+      rows.map((r) => `${r.a},5,${r.b},${r.y}`),
+    );
     for (const r of [reg('none', 0), reg('l2', 1), reg('l1', 1), reg('elasticnet', 1, { l1Ratio: 0.5 })]) {
       const got = fit(ds, r);
       expect(got.weights[1]).toBe(0);
@@ -245,11 +259,20 @@ describe('degenerate designs get an answer, never NaN or a hang', () => {
   });
 
   it('a duplicated column: no penalty gives the minimum-norm solution (split equally) and says so', () => {
-    const ds = table('a,a2,b,y', rows.map((r) => `${r.a},${r.a},${r.b},${r.y}`));
+    const ds = table(
+      'a,a2,b,y',
+      rows.map((r) => `${r.a},${r.a},${r.b},${r.y}`),
+    );
     const got = fit(ds, reg('none', 0));
     expect(Math.abs(got.weights[0] - got.weights[1])).toBeLessThan(1e-9);
     expect(got.notices.join(' ')).toMatch(/minimum-norm/);
-    const single = fit(table('a,b,y', rows.map((r) => `${r.a},${r.b},${r.y}`)), reg('none', 0));
+    const single = fit(
+      table(
+        'a,b,y',
+        rows.map((r) => `${r.a},${r.b},${r.y}`),
+      ),
+      reg('none', 0),
+    );
     expect(Math.abs(got.weights[0] + got.weights[1] - single.weights[0])).toBeLessThan(1e-9);
   });
 

@@ -6,7 +6,6 @@ import { regConfig } from '../../../support/artifacts';
 import { lassoCD, relL2, ridgeClosedForm } from '../../../support/lasso';
 import { ready, standardized } from '../../../support/tf';
 
-
 const linearFullBatch = (n: number, r: RegConfig, over: Partial<TrainOptions> = {}): TrainOptions => ({
   task: 'regression',
   hidden: [],
@@ -31,10 +30,15 @@ describe('penalized objective (the seed article example)', () => {
     ['l2', regConfig('l2', 0.5)],
   ])('%s gives 6.875 by the formulas (not 7.0 as the article code)', (_name, r) => {
     const value = tf.tidy(() => {
-      const X = tf.tensor2d([[1, 2], [2, 4], [3, 6], [4, 8]]);
+      const X = tf.tensor2d([
+        [1, 2],
+        [2, 4],
+        [3, 6],
+        [4, 8],
+      ]);
       const y = tf.tensor2d([1, 3, 5, 7], [4, 1]);
       const theta = tf.tensor2d([1, 1], [2, 1]);
-      return objective('regression', tf.matMul(X, theta) as tf.Tensor2D, y, [theta], penaltyCoefficients(r, 4)).dataSync()[0];
+      return objective('regression', tf.matMul<tf.Tensor2D>(X, theta), y, [theta], penaltyCoefficients(r, 4)).dataSync()[0];
     });
     expect(value).toBeCloseTo(6.875, 6);
   });
@@ -47,11 +51,15 @@ describe('penalized objective (the seed article example)', () => {
 });
 
 describe('L2 on a linear model', () => {
-  it('reaches the closed form (X\'X + lambda I) w = X\'y on diabetes.csv within 1e-3 relative', async () => {
+  it("reaches the closed form (X'X + lambda I) w = X'y on diabetes.csv within 1e-3 relative", async () => {
     const { z, y, X, n } = await standardized('diabetes.csv', 'progression');
     const lambda = 10;
     const ybar = y.reduce((s, v) => s + v, 0) / n;
-    const expected = ridgeClosedForm(X, Array.from(y, (v) => v - ybar), lambda);
+    const expected = ridgeClosedForm(
+      X,
+      Array.from(y, (v) => v - ybar),
+      lambda,
+    );
 
     const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l2', lambda), { learningRate: 0.1, epochs: 4000 }));
     const w = Array.from(r.model.kernels[0].dataSync());
@@ -68,7 +76,11 @@ describe('L1 on a linear model', () => {
     const { z, y, X, n } = await standardized('sparse_regression.csv', 'y');
     const lambda = 0.3 * 2 * n; // alpha = 0.3
     const ybar = y.reduce((s, v) => s + v, 0) / n;
-    const expected = lassoCD(X, Array.from(y, (v) => v - ybar), lambda / (2 * n));
+    const expected = lassoCD(
+      X,
+      Array.from(y, (v) => v - ybar),
+      lambda / (2 * n),
+    );
 
     const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l1', lambda), { learningRate: 0.05, epochs: 3000 }));
     const w = Array.from(r.model.kernels[0].dataSync());
@@ -98,7 +110,10 @@ describe('L1 on a linear model', () => {
 
   it('the proximal step produces exact zeros with Adam and minibatches too', async () => {
     const { z, y, X } = await standardized('sparse_regression.csv', 'y');
-    const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(0, regConfig('l1', 0.2 * 2 * y.length), { batchSize: 32, optimizer: 'adam', learningRate: 0.05, epochs: 60 }));
+    const r = train(
+      { xTrain: z, yTrain: y, features: X[0].length },
+      linearFullBatch(0, regConfig('l1', 0.2 * 2 * y.length), { batchSize: 32, optimizer: 'adam', learningRate: 0.05, epochs: 60 }),
+    );
     const w = Array.from(r.model.kernels[0].dataSync());
     disposeModel(r.model);
     expect(w.filter((v) => v === 0).length).toBeGreaterThanOrEqual(20);
@@ -171,13 +186,16 @@ describe('training', () => {
   it('leaves no tensors behind but the model, and none after disposing it', async () => {
     const { z, y, d } = await standardized('diabetes.csv', 'progression');
     const before = tf.memory().numTensors;
-    const r = train({ xTrain: z.subarray(0, 300 * d), yTrain: y.subarray(0, 300), xVal: z.subarray(300 * d), yVal: y.subarray(300), features: d }, mlp(regConfig('l1+dropout', 5, 0.3)));
+    const r = train(
+      { xTrain: z.subarray(0, 300 * d), yTrain: y.subarray(0, 300), xVal: z.subarray(300 * d), yVal: y.subarray(300), features: d },
+      mlp(regConfig('l1+dropout', 5, 0.3)),
+    );
     expect(tf.memory().numTensors).toBe(before + 6); // 3 kernels + 3 biases
     disposeModel(r.model);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('stops early on validation loss and keeps the best epoch\'s weights', async () => {
+  it("stops early on validation loss and keeps the best epoch's weights", async () => {
     const { z, y, d } = await standardized('diabetes.csv', 'progression');
     const r = train(
       { xTrain: z.subarray(0, 120 * d), yTrain: y.subarray(0, 120), xVal: z.subarray(120 * d), yVal: y.subarray(120), features: d },
@@ -218,19 +236,22 @@ describe('explicit backpropagation', () => {
     const layout = paramLayout(config);
     const l2 = 0.05;
     const [manual, auto] = tf.tidy(() => {
-      const x = tf.randomNormal([8, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const x = tf.randomNormal<tf.Rank.R2>([8, 4], 0, 1, 'float32', 1);
       const y =
         task === 'regression'
-          ? (tf.randomNormal([8, 1], 0, 1, 'float32', 2) as tf.Tensor2D)
+          ? tf.randomNormal<tf.Rank.R2>([8, 1], 0, 1, 'float32', 2)
           : outputs === 1
             ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1], [8, 1])
-            : (tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast('float32') as tf.Tensor2D);
+            : tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast<tf.Tensor2D>('float32');
       const masks = stepMasks(config, 8, rate, 77);
       const flat = tf.concat([...model.kernels.map((k) => k.reshape([-1])), ...model.biases]) as tf.Tensor1D;
       const kernelMask = tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize));
       const g = batchGradient(model, flat, task, x, y, masks, { coefficient: l2, kernelMask }, tf.scalar(1 / 8));
       const vars = [...model.kernels, ...model.biases];
-      const { grads } = tf.variableGrads(() => tf.add(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })) as tf.Scalar, vars);
+      const { grads } = tf.variableGrads(
+        () => tf.add<tf.Scalar>(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })),
+        vars,
+      );
       const reference = tf.concat(vars.map((v) => grads[v.name].reshape([-1])));
       return [Array.from(g.dataSync()), Array.from(reference.dataSync())];
     });
