@@ -17,7 +17,7 @@ import { runTrialStep } from '../../shared/steps/trial';
 import { SweepStore } from '../../shared/store/sweep-store';
 import { solveLinear } from '../../shared/training/linear';
 import { useLocalS3 } from '../support/s3';
-import { DATA_DIR, ready } from '../support/tf';
+import { DATA_DIR, ready, savedModelMse } from '../support/tf';
 
 const BUCKET = 'regsweep-linear';
 const s3 = useLocalS3(BUCKET);
@@ -87,18 +87,7 @@ it('the refit is exact and its saved model loads and reproduces the test score',
   const coef = ds.features.map((f) => best.coefficients![f]);
   expect(Math.max(...coef.map((c, j) => Math.abs(c - fresh.weights[j]))) / Math.max(...Array.from(fresh.weights, Math.abs))).toBeLessThan(1e-9);
 
-  const modelJson = (await s3.store.getJson(`sweeps/${SWEEP}/best/model.json`)) as tf.io.ModelJSON;
-  const weights = (await s3.store.getBytes(`sweeps/${SWEEP}/best/weights.bin`))!.body;
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
-  );
-  const { mean, std } = best.standardizer;
-  const x = tf.tensor2d(plan.test.map((r) => ds.x[r].map((v, j) => (v - mean[j]) / std[j])));
-  const pred = model.predict(x) as tf.Tensor;
-  const p = pred.dataSync();
-  const mse = plan.test.reduce((s, r, i) => s + (p[i] - ds.y[r]) ** 2, 0) / plan.test.length;
-  tf.dispose([x, pred]);
-  model.dispose();
+  const mse = await savedModelMse(s3.store, SWEEP, best, ds, plan.test);
   expect(Math.abs(mse - best.test.loss) / best.test.loss).toBeLessThan(1e-4);
 });
 

@@ -12,7 +12,7 @@ import type { Leaderboard } from '../../shared/study/leaderboard';
 import type { TrialRecord } from '../../shared/study/records';
 import { configId, trialId, type RegConfig } from '../../shared/search/grid';
 import { useLocalS3 } from '../support/s3';
-import { DATA_DIR, ready } from '../support/tf';
+import { DATA_DIR, ready, savedModelMse } from '../support/tf';
 
 const s3 = useLocalS3('regsweep-pipeline');
 const DATASET = 'datasets/diabetes.csv';
@@ -106,23 +106,12 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
     expect(best.test.loss).toBeGreaterThan(0);
     expect(best.test.r2).toBeGreaterThan(0.2);
 
-    const modelJson = (await s3.store.getJson(`sweeps/diabetes-small/best/model.json`)) as tf.io.ModelJSON;
-    const weights = (await s3.store.getBytes(`sweeps/diabetes-small/best/weights.bin`))!.body;
-    const model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
-    );
     // Rebuild the test rows exactly as refit did (same split, train-only standardization from best.json).
     const { readDatasetFile } = await import('../../shared/data/parse');
     const { planSplits } = await import('../../shared/data/splits');
     const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
     const plan = planSplits(ds, { folds: 3, holdout: 0.2, testFraction: 0.2, seed: 7 });
-    const { mean, std } = best.standardizer;
-    const x = tf.tensor2d(plan.test.map((r) => ds.x[r].map((v, j) => (v - mean[j]) / std[j])));
-    const pred = model.predict(x) as tf.Tensor;
-    const p = pred.dataSync();
-    const mse = plan.test.reduce((s, r, i) => s + (p[i] - ds.y[r]) ** 2, 0) / plan.test.length;
-    tf.dispose([x, pred]);
-    model.dispose();
+    const mse = await savedModelMse(s3.store, 'diabetes-small', best, ds, plan.test);
     expect(mse).toBeCloseTo(best.test.loss, 1);
     expect(Math.abs(mse - best.test.loss) / best.test.loss).toBeLessThan(1e-4);
   });

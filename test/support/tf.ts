@@ -1,6 +1,9 @@
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../shared/training/backend';
 import { readDatasetFile, type Dataset } from '../../shared/data/parse';
+import type { BestRecord } from '../../shared/store/artifacts';
+import type { ObjectStore } from '../../shared/store/s3';
 import { fitStandardizer, selectTargets, standardizeRows } from '../../shared/data/standardize';
 
 export const DATA_DIR = path.join(__dirname, '..', '..', 'examples', 'data');
@@ -29,3 +32,22 @@ export const tinyDiabetesSpec = (sweepId: string, source: string, search: Record
   search,
   ...extra,
 });
+
+/**
+ * Load the tfjs model a refit saved under sweeps/<sweepId>/best/ (as a user would, with tf.loadLayersModel) and
+ * return its mean squared error on `rows` of `ds`, standardized with best.json's standardizer.
+ */
+export async function savedModelMse(store: ObjectStore, sweepId: string, best: BestRecord, ds: Dataset, rows: readonly number[]): Promise<number> {
+  const modelJson = (await store.getJson(`sweeps/${sweepId}/best/model.json`)) as tf.io.ModelJSON;
+  const weights = (await store.getBytes(`sweeps/${sweepId}/best/weights.bin`))!.body;
+  const model = await tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
+  );
+  const { mean, std } = best.standardizer;
+  const x = tf.tensor2d(rows.map((r) => ds.x[r].map((v, j) => (v - mean[j]) / std[j])));
+  const pred = model.predict(x) as tf.Tensor;
+  const p = pred.dataSync();
+  tf.dispose([x, pred]);
+  model.dispose();
+  return rows.reduce((s, r, i) => s + (p[i] - ds.y[r]) ** 2, 0) / rows.length;
+}
