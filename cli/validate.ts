@@ -117,6 +117,7 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
     `spec:     ${file}: valid`,
     `grid:     ${grid.configs} config${grid.configs === 1 ? '' : 's'} x ${grid.folds} fold${grid.folds === 1 ? '' : 's'} = ${grid.items.length} trial${grid.items.length === 1 ? '' : 's'} (limits.maxTrials ${spec.limits.maxTrials})`,
   ];
+  if (!spec.search.types.includes('none')) lines.push('note:     none (no regularization) is added to the grid as the baseline every config is compared with');
   const source = spec.dataset.source;
   if (isS3Source(source)) {
     json.dataset = { source, location: 's3' };

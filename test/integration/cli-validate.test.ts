@@ -50,6 +50,8 @@ describe('regsweep validate', () => {
     const remote = regsweep(['validate', '--spec', spec, '--json']);
     expect(remote.code).toBe(0);
     expect(JSON.parse(remote.stdout)).toEqual({ trials: 28, configs: 7, folds: 4, dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' } });
+    // the text says why the grid has one config more than the spec lists
+    expect(regsweep(['validate', '--spec', spec]).stdout).toMatch(/note:\s+none \(no regularization\) is added to the grid as the baseline/);
   });
 
   it('a local dataset path that does not exist is reported (exit 0)', () => {
@@ -57,6 +59,7 @@ describe('regsweep validate', () => {
     const r = regsweep(['validate', '--spec', spec]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/grid:\s+1 config x 5 folds = 5 trials/);
+    expect(r.stdout).not.toMatch(/is added to the grid as the baseline/); // the spec lists none itself
     expect(r.stdout).toMatch(/dataset:\s+nope\/none.csv: not found/);
   });
 
