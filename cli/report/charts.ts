@@ -1,19 +1,20 @@
 /**
- * The report's four Vega-Lite specs: validation loss against lambda and dropout rate, train vs validation loss
- * per config, the chosen config's learning curves, sparsity against lambda. Every dataset is inline: the page
- * loads nothing.
+ * The report's four Vega-Lite specs: validation loss against lambda and dropout rate (the paths, with the
+ * one-standard-error band), train vs validation loss per config, the chosen config's learning curves, sparsity
+ * against lambda. Every dataset is inline: the page loads nothing.
  */
 import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
 import { hasDropout, hasPenalty } from '../../shared/search/spec';
 import { lossName, scoreName } from '../format';
 import type { SweepData } from '../sweep-files';
-import { bestEpochRows, configRows, curveRows, type ConfigRow } from './rows';
+import { bestEpochRows, configRows, curveRows, oneSeBand, type ConfigRow, type OneSeBand } from './rows';
 
 export type Spec = Record<string, unknown>;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const SPLIT_COLORS = { domain: ['train', 'validation'], range: ['#7f8c8d', '#1f77b4'] };
 const CHOSEN_STROKE = '#d62728';
+const BAND_FILL = '#ffd54f';
 /** Fixed hues for the base types (red is kept for the chosen config); other families take the rest in turn. */
 const TYPE_COLORS: Record<string, string> = { l1: '#ff7f0e', l2: '#1f77b4', elasticnet: '#2ca02c', dropout: '#9467bd', none: '#455a64' };
 const MORE_COLORS = ['#17becf', '#8c564b', '#e377c2', '#bcbd22', '#7f7f7f', '#aec7e8', '#ffbb78', '#98df8a', '#c5b0d5', '#c49c94'];
@@ -87,8 +88,13 @@ const tooltip = (lossTitle: string, scoreTitle: string) => [
   { field: 'sparsity', title: 'sparsity', format: '.1%' },
 ];
 
-/** (a) Validation loss against lambda per penalty family (log x), and against dropout rate; `none` as a rule. */
-function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec | undefined {
+/**
+ * (a) The regularization paths: validation loss (mean ± std err) against lambda per penalty family (log x), and
+ * against the dropout rate; `none` as a rule. The lowest-mean config's own path is drawn thick, and its
+ * one-standard-error band (lowest mean to lowest mean + its std err) shaded: the most regularized config of that
+ * path inside the band is what the one-standard-error rule picks. The chosen config is ringed.
+ */
+function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task'], band: OneSeBand | undefined): Spec | undefined {
   const lossTitle = lossName(task);
   const lambdaRows = rows.filter((r) => hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda > 0);
   const dropoutRows = rows.filter((r) => r.type === 'dropout');
@@ -97,7 +103,7 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
   );
   if (lambdaRows.length === 0 && dropoutRows.length === 0) return undefined;
   const plotted = [...lambdaRows, ...dropoutRows, ...none];
-  const yScale = lossScale(plotted.flatMap((r) => [r.lo, r.hi, r.mean]));
+  const yScale = lossScale([...plotted.flatMap((r) => [r.lo, r.hi, r.mean]), ...(band ? [band.lowest, band.bound] : [])]);
   const y = {
     field: 'mean',
     type: 'quantitative',
@@ -145,8 +151,44 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
               ]
             : []),
         ];
-  /** Points with mean ± se error bars, a line through them, and a ring on the chosen config. */
+  /** The one-standard-error band across the panel, its upper edge (the rule's bound) dashed and labelled. */
+  const bandLayers = band
+    ? [
+        {
+          data: { name: 'band' },
+          mark: { type: 'rect', color: BAND_FILL, opacity: 0.3 },
+          encoding: {
+            x: { value: 0 },
+            x2: { value: 'width' },
+            y: { field: 'lowest', type: 'quantitative' },
+            y2: { field: 'bound' },
+            tooltip: [
+              { field: 'label', title: 'lowest mean' },
+              { field: 'lowest', title: 'its mean val loss', format: '.4~g' },
+              { field: 'bound', title: 'one-standard-error bound', format: '.4~g' },
+            ],
+          },
+        },
+        {
+          data: { name: 'band' },
+          mark: { type: 'rule', color: '#f9a825', strokeDash: [3, 3], strokeWidth: 1.5 },
+          encoding: { y: { field: 'bound', type: 'quantitative' } },
+        },
+        {
+          data: { name: 'band' },
+          mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, dx: -4, color: '#b26a00', fontSize: 11 },
+          encoding: { x: { value: 'width' }, y: { field: 'bound', type: 'quantitative' }, text: { value: 'lowest + 1 std err' } },
+        },
+      ]
+    : [];
+  /** Points with mean ± se error bars, a line through them (thick on the lowest's path), and a ring on the chosen config. */
   const series = (dataName: string, x: Spec, color: Spec) => [
+    {
+      data: { name: dataName },
+      transform: [{ filter: 'datum.onBestPath' }],
+      mark: { type: 'line', strokeWidth: 6, opacity: 0.25 },
+      encoding: { x, y, color: { ...color, legend: null }, detail: { field: 'family' } },
+    },
     { data: { name: dataName }, mark: { type: 'line', strokeWidth: 1.5, opacity: 0.8 }, encoding: { x, y, color, detail: { field: 'family' } } },
     {
       data: { name: dataName },
@@ -180,7 +222,7 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
       title: 'validation loss vs λ (mean ± std err over folds)',
       width: 440,
       height: 300,
-      layer: [...baseline('lambda'), ...series('lambda', x, color)],
+      layer: [...bandLayers, ...baseline('lambda'), ...series('lambda', x, color)],
     });
   }
   if (dropoutRows.length > 0) {
@@ -196,12 +238,12 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task']): Spec 
       title: 'validation loss vs dropout rate',
       width: lambdaRows.length > 0 ? 300 : 440,
       height: 300,
-      layer: [...baseline('dropoutRate'), ...series('dropout', x, color)],
+      layer: [...bandLayers, ...baseline('dropoutRate'), ...series('dropout', x, color)],
     });
   }
   return {
     $schema: SCHEMA,
-    datasets: { lambda: lambdaRows, dropout: dropoutRows, none },
+    datasets: { lambda: lambdaRows, dropout: dropoutRows, none, band: band ? [band] : [] },
     hconcat: panels,
     spacing: 30,
     resolve: { scale: { y: 'shared', color: 'shared' } },
@@ -354,7 +396,7 @@ function sparsitySpec(rows: ConfigRow[]): Spec | undefined {
 export function chartSpecs(data: SweepData): Record<'lossVsStrength' | 'gap' | 'curves' | 'sparsity', Spec | undefined> {
   const rows = configRows(data.leaderboard);
   return {
-    lossVsStrength: lossVsStrengthSpec(rows, data.leaderboard.task),
+    lossVsStrength: lossVsStrengthSpec(rows, data.leaderboard.task, oneSeBand(data.leaderboard)),
     gap: gapSpec(rows, data.leaderboard.task),
     curves: curvesSpec(data),
     sparsity: sparsitySpec(rows),

@@ -1,13 +1,15 @@
 /**
  * The report page: one self-contained HTML file that reads like a decision plus a picture. A header with the
- * chosen config and its test score, the leaderboard, and the four charts of charts.ts. vega, vega-lite and
+ * chosen config, whether it beat no regularization beyond noise, the leaderboard's notes and warnings, how to
+ * read the answer, and its test score; the leaderboard, each config's paired difference from `none`, and the
+ * four charts of charts.ts. vega, vega-lite and
  * vega-embed are inlined, as are the page's stylesheet (report.css) and script (report.js), read from beside
  * this file; the data is embedded as JSON: the file opens offline.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Leaderboard } from '../../shared/study/leaderboard';
-import { duration, fmt as num, lossName, pct, ruleText, scoreName, scoreText as score, signed } from '../format';
+import { NOISE_STD_ERRS, type Leaderboard } from '../../shared/study/leaderboard';
+import { duration, fmt as num, lossName, pairedCell, pct, ruleText, scoreName, scoreText as score, signed, versusNoneText } from '../format';
 import type { SweepData } from '../sweep-files';
 import { chartSpecs, type Spec } from './charts';
 import { summaryScore } from './rows';
@@ -125,10 +127,78 @@ function header(data: SweepData): string {
   <h1>Use <span class="chosen-label" id="chosen-label">${escapeHtml(chosen.label)}</span></h1>
   <p class="why">Chosen by rule <b>${escapeHtml(board.rule)}</b>: ${escapeHtml(ruleText(board))}.
   ${featureList(features, featureCount)}</p>
+  <p class="vs-none" id="vs-none-words"><b>Against no regularization:</b> ${escapeHtml(versusNoneText(board))}.</p>
+  ${warnings(board)}
+  ${howToRead(board)}
   <div class="cards">${cards.join('')}</div>
   ${scoreRows}
   <p class="facts">${facts.join(' · ')}</p>
 </header>`;
+}
+
+/** The leaderboard's notes and diagnostics (warnings), next to the decision they qualify. */
+function warnings(board: Leaderboard): string {
+  const items = [
+    ...(board.diagnostics ?? []).map((d) => `<li class="warning" data-code="${escapeHtml(d.code)}"><b>warning:</b> ${escapeHtml(d.message)}</li>`),
+    ...(board.notes ?? []).map((n) => `<li class="note-item"><b>note:</b> ${escapeHtml(n)}</li>`),
+  ];
+  const none =
+    board.diagnostics === undefined
+      ? '<p class="note" id="diagnostics-absent">This leaderboard was aggregated before diagnostics were recorded: no warnings were computed.</p>'
+      : '';
+  return `${items.length > 0 ? `<ul class="warnings" id="warnings">\n${items.join('\n')}\n</ul>` : ''}${none}`;
+}
+
+/** What the rule picks and what "beyond noise" means, in a few sentences. */
+function howToRead(board: Leaderboard): string {
+  return `<p class="how" id="how-to-read"><b>How to read this.</b> Every config is trained on the same folds; its validation loss is the mean over folds ± one standard error.
+  The rule <b>min</b> takes the lowest mean. The rule <b>one-standard-error</b> takes the config with the lowest mean, then, along that config's own path only
+  (same type, dropout rate and l1Ratio, λ varying; for dropout alone, the rate varying), picks the most regularized config whose mean is within one
+  standard error of the lowest: the shaded band in the first chart. It never compares λ across types. This sweep used <b>${escapeHtml(board.rule)}</b>.
+  Each config is also compared with <b>none</b> (no regularization) fold by fold, on the same rows with the same seed: it beats none <i>beyond noise</i> when its
+  mean paired difference is more than ${escapeHtml(NOISE_STD_ERRS)} standard errors below zero, over more than one fold. Anything less may be noise; that no config
+  beat none is an answer too.</p>`;
+}
+
+/** Each config's paired difference from none on the same folds, in rank order; configs beyond noise marked. */
+function versusNoneTable(board: Leaderboard): string {
+  const head = `<section id="vs-none">
+<h2>Paired differences from no regularization</h2>`;
+  if (!board.configs.some((c) => c.vsNone)) {
+    return `${head}
+<p class="note" id="vs-none-empty">No paired differences from none in this leaderboard: it was aggregated before they were recorded, or none has no result on every fold.</p>
+</section>`;
+  }
+  const rows = board.configs
+    .map((c) => {
+      const p = c.vsNone;
+      const chosen = c.configId === board.best.configId ? ' <span class="badge">chosen</span>' : '';
+      const verdict = !p
+        ? c.reg.type === 'none'
+          ? 'baseline'
+          : '-'
+        : p.beyondNoise
+          ? '<span class="badge good">beyond noise</span>'
+          : p.folds > 1
+            ? 'within noise'
+            : 'no std err (one fold)';
+      return `<tr${p?.beyondNoise ? ' class="beyond"' : ''} data-config-id="${escapeHtml(c.configId)}">
+  <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${chosen}</td>
+  <td class="num">${p ? `${escapeHtml(signed(p.meanDiff))} <span class="se">± ${escapeHtml(num(p.stdErr, 3))}</span>` : '-'}</td>
+  <td class="num">${escapeHtml(c.reg.type === 'none' ? '-' : pairedCell(p))}</td><td>${verdict}</td>
+</tr>`;
+    })
+    .join('\n');
+  return `${head}
+<p class="caption">Per fold, the config's validation loss minus none's on the same rows (negative: lower loss than none): the mean over folds ± its standard error,
+in ${escapeHtml(lossName(board.task))} and as a share of none's mean loss, with the folds where the config won. Beyond noise: more than ${escapeHtml(NOISE_STD_ERRS)} standard errors below zero.</p>
+<table class="board vs-none">
+<thead><tr><th>rank</th><th>config</th><th>Δ val loss (mean ± se)</th><th>% of none's loss ± se (folds won)</th><th>vs none</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+</section>`;
 }
 
 function leaderboardTable(board: Leaderboard): string {
@@ -196,9 +266,9 @@ ${missing}
 const CHARTS: { id: keyof ReturnType<typeof chartSpecs>; title: string; caption: string; empty: string }[] = [
   {
     id: 'lossVsStrength',
-    title: 'Validation loss against regularization strength',
+    title: 'Regularization paths: validation loss against λ and dropout rate',
     caption:
-      'Mean validation loss over folds with ± one standard error; the dashed line is the unregularized model (none). Lower is better; the ring marks the chosen config.',
+      "Mean validation loss over folds with ± one standard error, one line per path; the thick line is the lowest-mean config's own path, and the shaded band runs from its mean to its mean + one standard error (the one-standard-error rule picks the most regularized config of that path inside the band). The dashed grey line is the unregularized model (none). Lower is better; the ring marks the chosen config.",
     empty: 'No config has a lambda or a dropout rate to plot against.',
   },
   {
@@ -280,6 +350,7 @@ ${body}
 <main>
 ${header(data)}
 ${leaderboardTable(data.leaderboard)}
+${versusNoneTable(data.leaderboard)}
 ${figures}
 </main>
 <script type="application/json" id="regsweep-data">${jsonForScript(embeddedData(data))}</script>

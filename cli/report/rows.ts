@@ -5,6 +5,7 @@
 import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
 import type { SucceededTrial } from '../../shared/study/records';
 import { hasDropout, hasPenalty } from '../../shared/search/spec';
+import { hasStdErr, samePath } from '../../shared/study/selection';
 import type { SweepData } from '../sweep-files';
 
 /** The task's score of a config: mean accuracy for classification, mean R² for regression. */
@@ -33,6 +34,16 @@ export interface ConfigRow {
   bestEpoch: number;
   durationMs: number;
   chosen: boolean;
+  /** On the path of the lowest-mean config (its type, dropout rate and l1Ratio): where the one-standard-error rule looks. */
+  onBestPath: boolean;
+}
+
+/** The one-standard-error band: from the lowest mean validation loss up to that mean plus its standard error. */
+export interface OneSeBand {
+  label: string;
+  lowest: number;
+  se: number;
+  bound: number;
 }
 
 function familyOf(c: ConfigSummary): string {
@@ -71,7 +82,15 @@ export function configRows(board: Leaderboard): ConfigRow[] {
     bestEpoch: c.meanBestEpoch,
     durationMs: c.meanDurationMs,
     chosen: c.configId === board.best.configId,
+    onBestPath: samePath(c.reg, board.configs[0].reg),
   }));
+}
+
+/** The lowest-mean config's one-standard-error band; undefined with a single holdout (no standard error). */
+export function oneSeBand(board: Leaderboard): OneSeBand | undefined {
+  const lowest = board.configs[0];
+  if (!hasStdErr(lowest)) return undefined;
+  return { label: lowest.label, lowest: lowest.meanValLoss, se: lowest.stdErr, bound: lowest.meanValLoss + lowest.stdErr };
 }
 
 /** Per-epoch losses of the chosen config's folds, in long form. */

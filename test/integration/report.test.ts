@@ -10,7 +10,8 @@ import { chartSpecs } from '../../cli/report/charts';
 import { embeddedData, escapeHtml, jsonForScript, renderReport, writeReport } from '../../cli/report/html';
 import { exportSweep, loadSweep, type SweepData } from '../../cli/sweep-files';
 import { UserInputError } from '../../shared/errors';
-import { fmt } from '../../cli/format';
+import { fmt, pairedCell, signed, versusNoneText } from '../../cli/format';
+import { samePath } from '../../shared/study/selection';
 import { bestPrefix } from '../../shared/store/layout';
 import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
@@ -38,12 +39,27 @@ let trialIds: string[];
 /** The parts of the embedded chart specs the assertions read. */
 interface ChartSpecs {
   lossVsStrength: {
-    hconcat: { layer: { encoding?: { x?: { scale?: { type?: string } } } }[] }[];
-    datasets: { lambda: unknown[]; dropout: unknown[]; none: { label: string }[] };
+    hconcat: { layer: { data?: { name: string }; mark: { type: string }; encoding?: { x?: { scale?: { type?: string } } } }[] }[];
+    datasets: {
+      lambda: PathRow[];
+      dropout: PathRow[];
+      none: { label: string }[];
+      band: { label: string; lowest: number; se: number; bound: number }[];
+    };
   };
   gap: { data: { values: unknown[] } };
   curves: { datasets: { curves: unknown[] } };
   sparsity: { data: { values: { lambda: number }[] } };
+}
+
+/** A row the path chart plots. */
+interface PathRow {
+  configId: string;
+  mean: number;
+  se: number;
+  lo: number;
+  hi: number;
+  onBestPath: boolean;
 }
 
 function scriptJson(page: string, id: string): unknown {
@@ -235,6 +251,92 @@ describe('renderReport', () => {
     expect(specs.sparsity.data.values.map((r) => r.lambda).sort((a, b) => a - b)).toEqual([1, 30, 1000]);
   });
 
+  it('the path chart plots each path mean ± std err, the lowest one marked, with the one-standard-error band at lowest mean + its std err', () => {
+    const specs = scriptJson(html, 'regsweep-specs') as ChartSpecs;
+    const board = data.leaderboard;
+    const lowest = board.configs[0];
+    const byId = new Map(board.configs.map((c) => [c.configId, c]));
+    const plotted = [...specs.lossVsStrength.datasets.lambda, ...specs.lossVsStrength.datasets.dropout];
+
+    for (const r of plotted) {
+      const c = byId.get(r.configId)!;
+      expect([r.mean, r.se, r.lo, r.hi]).toEqual([c.meanValLoss, c.stdErr, c.meanValLoss - c.stdErr, c.meanValLoss + c.stdErr]);
+      expect(r.onBestPath).toBe(samePath(c.reg, lowest.reg));
+    }
+    expect(specs.lossVsStrength.datasets.band).toEqual([
+      { label: lowest.label, lowest: lowest.meanValLoss, se: lowest.stdErr, bound: lowest.meanValLoss + lowest.stdErr },
+    ]);
+    expect(lowest.stdErr).toBeGreaterThan(0); // a real band, not a line
+    for (const panel of specs.lossVsStrength.hconcat) {
+      expect(panel.layer.some((l) => l.data?.name === 'band' && l.mark.type === 'rect')).toBe(true);
+    }
+  });
+
+  it('a single holdout has no band: the rule is min', () => {
+    const board = data.leaderboard;
+    const oneFold = (c: (typeof board.configs)[number]) => ({ ...c, stdErr: 0, folds: { succeeded: 1, planned: 1 } });
+    const holdout: SweepData = { ...data, leaderboard: { ...board, configs: board.configs.map(oneFold), best: oneFold(board.best) } };
+
+    const spec = chartSpecs(holdout).lossVsStrength as unknown as ChartSpecs['lossVsStrength'];
+
+    expect(spec.datasets.band).toEqual([]);
+    expect(spec.hconcat.every((p) => p.layer.every((l) => l.data?.name !== 'band'))).toBe(true);
+  });
+
+  it("lists each config's paired difference from none, marks those beyond noise, and says the decision's words about none", () => {
+    const board = data.leaderboard;
+    const section = html.slice(html.indexOf('<section id="vs-none">'), html.indexOf('</section>', html.indexOf('<section id="vs-none">')));
+    const rows = section.match(/<tr[ >][^]*?<\/tr>/g)!.slice(1);
+
+    expect(rows).toHaveLength(board.configs.length);
+    expect(board.configs.filter((c) => c.vsNone)).toHaveLength(board.configs.length - 1); // all but none itself
+    board.configs.forEach((c, i) => {
+      expect(rows[i]).toContain(`data-config-id="${c.configId}"`);
+      if (c.reg.type === 'none') expect(rows[i]).toContain('baseline');
+      else {
+        const p = c.vsNone!;
+        expect(rows[i]).toContain(`${escapeHtml(signed(p.meanDiff))} <span class="se">± ${escapeHtml(fmt(p.stdErr, 3))}</span>`);
+        expect(rows[i]).toContain(escapeHtml(pairedCell(p)));
+        expect(rows[i].includes('beyond noise</span>')).toBe(p.beyondNoise);
+        expect(rows[i].startsWith('<tr class="beyond"')).toBe(p.beyondNoise);
+      }
+    });
+    expect(html).toContain(`<b>Against no regularization:</b> ${escapeHtml(versusNoneText(board))}.`);
+    expect(html).toMatch(/<p class="how" id="how-to-read">[^]*more than 2 standard errors below zero, over more than one fold/);
+  });
+
+  it('shows the leaderboard notes and diagnostics as warnings by the decision, escaped', () => {
+    const hostile = '<img src=x onerror=alert(1)>';
+    const board = data.leaderboard;
+    const page = renderReport({
+      ...data,
+      leaderboard: { ...board, notes: [`a note ${hostile}`], diagnostics: [{ code: 'edge-of-grid', message: `chosen λ at the edge ${hostile}` }] },
+    });
+
+    const list = page.slice(page.indexOf('<ul class="warnings" id="warnings">'), page.indexOf('</ul>', page.indexOf('id="warnings"')));
+    expect(list).toContain(`<li class="warning" data-code="edge-of-grid"><b>warning:</b> chosen λ at the edge ${escapeHtml(hostile)}</li>`);
+    expect(list).toContain(`<li class="note-item"><b>note:</b> a note ${escapeHtml(hostile)}</li>`);
+    expect(page.indexOf('id="warnings"')).toBeLessThan(page.indexOf('<section id="leaderboard">'));
+    expect(page).not.toContain('<img src=x');
+  });
+
+  it('an older leaderboard without vsNone, notes or diagnostics still renders, the new sections replaced by a note', () => {
+    const board = data.leaderboard;
+    const strip = ({ vsNone: _vsNone, ...c }: (typeof board.configs)[number]) => c;
+    const old: SweepData = {
+      ...data,
+      leaderboard: { ...board, configs: board.configs.map(strip), best: strip(board.best), notes: undefined, diagnostics: undefined },
+    };
+
+    const page = renderReport(old);
+
+    expect(page).toContain('<p class="note" id="vs-none-empty">No paired differences from none in this leaderboard');
+    expect(page).toContain('<p class="note" id="diagnostics-absent">');
+    expect(page).not.toContain('id="warnings"');
+    expect(page).toContain(`<span class="chosen-label" id="chosen-label">${escapeHtml(board.best.label)}</span>`);
+    expect(Object.keys(scriptJson(page, 'regsweep-specs') as object).sort()).toEqual([...CHART_IDS].sort());
+  });
+
   it('embeds the data as JSON that reads back unchanged', () => {
     expect(scriptJson(html, 'regsweep-data')).toEqual(JSON.parse(JSON.stringify(embeddedData(data))));
   });
@@ -305,6 +407,7 @@ describe('the report in headless Chromium', () => {
     writeReport(data, file);
 
     const { dom } = await renderInChromium(file, png, { chromium });
+    const specs = scriptJson(html, 'regsweep-specs') as ChartSpecs;
 
     expect(dom.match(/class="chart-error"[^<]*>[^<]*/g) ?? []).toEqual([]); // a failed chart shows its error
     expect(/<body[^>]*data-charts="done"/.test(dom)).toBe(true);
@@ -313,6 +416,7 @@ describe('the report in headless Chromium', () => {
     const a = chartDom(dom, 'lossVsStrength');
     expect(markCount(a, 'symbol')).toBeGreaterThanOrEqual(configs); // one point per config (+ the chosen ring)
     expect(markCount(a, 'rule')).toBeGreaterThanOrEqual(configs); // an error bar per config, and the baseline
+    expect(markCount(a, 'rect')).toBe(specs.lossVsStrength.hconcat.length); // the one-standard-error band in each panel
     expect(markCount(chartDom(dom, 'gap'), 'symbol')).toBe(2 * configs); // train and validation per config
     const curves = chartDom(dom, 'curves');
     expect(markCount(curves, 'line')).toBe(2 * FOLDS); // train and validation per fold
