@@ -6,7 +6,7 @@
  * by parse.ts's own readers, so both agree on what a row and a column are, and name problems the same way.
  */
 import { DatasetError } from '../errors';
-import { decode, formatFromName, readCsv, readJsonl, SPLIT_COLUMN } from './parse';
+import { checkColumnNames, decode, formatFromName, readCsv, readJsonl, SPLIT_COLUMN } from './parse';
 
 export interface DatasetShape {
   readonly format: 'csv' | 'jsonl';
@@ -24,14 +24,8 @@ export function inspectDataset(content: string | Uint8Array, opts: { name: strin
   const format = opts.format ?? formatFromName(name);
   const table = format === 'jsonl' ? readJsonl(text, name) : readCsv(text, name);
   const { columns, rows } = table;
+  checkColumnNames(table, name);
   const at = table.headerLine !== undefined ? ` line ${table.headerLine}` : '';
-  const firstIndex = new Map<string, number>();
-  columns.forEach((c, i) => {
-    if (c === '') throw new DatasetError(`${name}${at}: column ${i + 1} has no name`);
-    const seen = firstIndex.get(c);
-    if (seen !== undefined) throw new DatasetError(`${name}${at}: duplicate column name ${JSON.stringify(c)} (columns ${seen + 1} and ${i + 1})`);
-    firstIndex.set(c, i);
-  });
   if (rows.length < 2) {
     const got = rows.length === 0 ? 'a header but no data rows' : 'only 1 data row';
     throw new DatasetError(`${name}: too few rows: the file has ${got}; need at least 2`);

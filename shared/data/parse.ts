@@ -268,13 +268,11 @@ function toNumber(v: unknown): Cell {
   return { ok: true, value };
 }
 
-function toDataset(table: RawTable, opts: ParseOptions): Dataset {
-  const { name, target, task } = opts;
-  const { columns, rows } = table;
+/** Every column has a name, and no name repeats (the header's line is named when known); returns name -> index. */
+export function checkColumnNames(table: RawTable, name: string): Map<string, number> {
   const at = table.headerLine !== undefined ? ` line ${table.headerLine}` : '';
-
   const firstIndex = new Map<string, number>();
-  columns.forEach((c, i) => {
+  table.columns.forEach((c, i) => {
     if (c === '') throw new DatasetError(`${name}${at}: column ${i + 1} has no name`);
     const seen = firstIndex.get(c);
     if (seen !== undefined) {
@@ -282,6 +280,14 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
     }
     firstIndex.set(c, i);
   });
+  return firstIndex;
+}
+
+function toDataset(table: RawTable, opts: ParseOptions): Dataset {
+  const { name, target, task } = opts;
+  const { columns, rows } = table;
+
+  const firstIndex = checkColumnNames(table, name);
 
   if (rows.length < 2) {
     const got = rows.length === 0 ? 'a header but no data rows' : 'only 1 data row';

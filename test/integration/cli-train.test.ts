@@ -71,7 +71,7 @@ describe('regsweep train', () => {
       z.transpose().mmul(Matrix.columnVector(ds.y.map((v) => v - ybar))),
     ).getColumn(0);
 
-    const r = regsweep([
+    const args = [
       'train',
       '--data',
       'examples/data/diabetes.csv',
@@ -85,8 +85,8 @@ describe('regsweep train', () => {
       '',
       '--holdout',
       '0',
-      '--json',
-    ]);
+    ];
+    const r = regsweep([...args, '--json']);
     expect(r.code).toBe(0);
     const rec = JSON.parse(r.stdout) as TrainJson;
     expect(rec.solver).toBe('closed-form');
@@ -94,26 +94,7 @@ describe('regsweep train', () => {
     const err = Math.max(...got.map((g, j) => Math.abs(g - expected[j]))) / Math.max(...expected.map(Math.abs));
     expect(err).toBeLessThan(1e-8);
 
-    const noisy = regsweep([
-      'train',
-      '--data',
-      'examples/data/diabetes.csv',
-      '--target',
-      'progression',
-      '--reg',
-      'l2',
-      '--lambda',
-      '37',
-      '--hidden',
-      '',
-      '--holdout',
-      '0',
-      '--learning-rate',
-      '0.5',
-      '--epochs',
-      '3',
-      '--json',
-    ]);
+    const noisy = regsweep([...args, '--learning-rate', '0.5', '--epochs', '3', '--json']);
     expect(noisy.code).toBe(0);
     expect(noisy.stderr).toMatch(/note: --epochs, --learning-rate ignored: a linear regression with l2 is solved exactly \(closed-form\)/);
     expect((JSON.parse(noisy.stdout) as TrainJson).coefficients).toEqual(rec.coefficients);
