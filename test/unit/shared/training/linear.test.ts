@@ -45,7 +45,7 @@ const reg = (type: RegConfig['type'], lambda: number, extra: Partial<RegConfig> 
   l1Ratio: type.startsWith('l1') ? 1 : 0,
   ...extra,
 });
-function fit(ds: Dataset, r: RegConfig, rows = allRows(ds), cache?: LinearCache) {
+function solveOn(ds: Dataset, r: RegConfig, rows = allRows(ds), cache?: LinearCache) {
   return solveLinear(ds, rows, fitStandardizer(ds.x, rows), r, cache);
 }
 /** The standardized design (population std, constant column std 1) as a Matrix, and the targets. */
@@ -66,7 +66,7 @@ describe('ridge and no penalty: the closed form', () => {
     const lhs = xc.transpose().mmul(xc).add(Matrix.eye(X.columns).mul(lambda));
     const expected = solve(lhs, xc.transpose().mmul(Matrix.columnVector(y.map((v) => v - ybar)))).getColumn(0);
 
-    const got = fit(ds, reg(lambda === 0 ? 'none' : 'l2', lambda));
+    const got = solveOn(ds, reg(lambda === 0 ? 'none' : 'l2', lambda));
 
     expect(got.solver).toBe('closed-form');
     expect(maxDiff(got.weights, expected) / maxAbs(expected)).toBeLessThan(1e-8);
@@ -78,8 +78,8 @@ describe('ridge and no penalty: the closed form', () => {
     const ds = await load('diabetes');
     const cache = new LinearCache();
     const lambdas = [1000, 10, 0.1];
-    const cached = lambdas.map((l) => fit(ds, reg('l2', l), undefined, cache).weights);
-    lambdas.forEach((l, i) => expect(maxDiff(cached[i], fit(ds, reg('l2', l)).weights)).toBe(0));
+    const cached = lambdas.map((l) => solveOn(ds, reg('l2', l), undefined, cache).weights);
+    lambdas.forEach((l, i) => expect(maxDiff(cached[i], solveOn(ds, reg('l2', l)).weights)).toBe(0));
   });
 });
 
@@ -88,7 +88,7 @@ describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e
     'lasso on %s, lambda %p: coefficients to 1e-6 relative, same support',
     async (name, lambda, c) => {
       const ds = await load(name);
-      const got = fit(ds, reg('l1', lambda));
+      const got = solveOn(ds, reg('l1', lambda));
       const coef = c.coef as number[];
       expect(got.solver).toBe('coordinate-descent');
       expect(got.converged).toBe(true);
@@ -102,7 +102,7 @@ describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e
     'elastic net on %s, lambda %p, l1Ratio %p: coefficients to 1e-6 relative',
     async (name, lambda, l1Ratio, c) => {
       const ds = await load(name);
-      const got = fit(ds, reg('elasticnet', lambda, { l1Ratio }));
+      const got = solveOn(ds, reg('elasticnet', lambda, { l1Ratio }));
       const coef = c.coef as number[];
       expect(maxDiff(got.weights, coef) / maxAbs(coef)).toBeLessThan(1e-6);
       expect(Array.from(got.weights, (w) => w !== 0)).toEqual(coef.map((w) => w !== 0));
@@ -113,7 +113,7 @@ describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e
     const ds = await load('sparse_regression');
     const truth = JSON.parse(readFileSync(join(DATA, 'sparse_regression_truth.json'), 'utf8')) as { support?: string[]; informative?: string[] };
     const support = truth.support ?? truth.informative ?? [];
-    const got = fit(ds, reg('l1', 100));
+    const got = solveOn(ds, reg('l1', 100));
     const kept = ds.features.filter((_, j) => got.weights[j] !== 0);
     for (const f of support) expect(kept).toContain(f);
     expect(ds.features.length - kept.length).toBeGreaterThanOrEqual(25);
@@ -122,9 +122,9 @@ describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e
   it('a warm start along the path lands on the same answer as a cold start', async () => {
     const ds = await load('diabetes');
     const cache = new LinearCache();
-    for (const l of [5000, 1000, 100]) fit(ds, reg('l1', l), undefined, cache);
-    const warm = fit(ds, reg('l1', 10), undefined, cache);
-    const cold = fit(ds, reg('l1', 10));
+    for (const l of [5000, 1000, 100]) solveOn(ds, reg('l1', l), undefined, cache);
+    const warm = solveOn(ds, reg('l1', 10), undefined, cache);
+    const cold = solveOn(ds, reg('l1', 10));
     expect(maxDiff(warm.weights, cold.weights) / maxAbs(cold.weights)).toBeLessThan(1e-9);
     expect(warm.iterations).toBeLessThan(cold.iterations);
   });
@@ -164,7 +164,7 @@ describe('logistic regression: proximal Newton', () => {
     'L2 on %s, lambda %p equals LogisticRegression(C = 1/lambda) to 1e-4 relative',
     async (name, lambda, c) => {
       const ds = await load(name);
-      const got = fit(ds, reg('l2', lambda));
+      const got = solveOn(ds, reg('l2', lambda));
       const coef = (c.coef as number[][]).flat(); // p x K row-major, as ours
       expect(got.solver).toBe('proximal-newton');
       expect(got.converged).toBe(true);
@@ -181,7 +181,7 @@ describe('logistic regression: proximal Newton', () => {
     const K = ds.classes === 2 ? 1 : ds.classes!;
     const m = ds.y.length;
     for (const r of [reg('l1', lambda), reg('elasticnet', lambda, { l1Ratio: 0.5 })]) {
-      const got = fit(ds, r);
+      const got = solveOn(ds, r);
       const l1 = (r.lambda * r.l1Ratio) / (2 * m);
       const l2 = (r.lambda * (1 - r.l1Ratio)) / m;
       expect(logisticKkt(X, ds.y, K, got.weights, got.intercepts, l1, l2)).toBeLessThan(1e-8);
@@ -193,7 +193,7 @@ describe('logistic regression: proximal Newton', () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${i < 20 ? i : i + 5},${i % 3},${i < 20 ? 0 : 1}`);
     const ds = parseDataset(['x,noise,y', ...rows].join('\n'), { name: 'separable.csv', target: 'y', task: 'classification' });
     const started = Date.now();
-    const got = fit(ds, reg('none', 0));
+    const got = solveOn(ds, reg('none', 0));
     expect(Date.now() - started).toBeLessThan(5000);
     expect(got.notices.join(' ')).toMatch(/perfectly separable/);
     expect(got.converged).toBe(false);
@@ -209,8 +209,8 @@ describe('dropout on a linear regression: ridge with lambda_eff = m p / (1 - p)'
   it('the exact answer is where a long run of masked SGD (inverted dropout on the inputs) settles, to 2%', async () => {
     const ds = await load('diabetes');
     const p = 0.3;
-    const exact = fit(ds, reg('dropout', 0, { dropoutRate: p }));
-    const ridge = fit(ds, reg('l2', (ds.y.length * p) / (1 - p)));
+    const exact = solveOn(ds, reg('dropout', 0, { dropoutRate: p }));
+    const ridge = solveOn(ds, reg('l2', (ds.y.length * p) / (1 - p)));
     expect(maxDiff(exact.weights, ridge.weights)).toBeLessThan(1e-9 * maxAbs(ridge.weights));
 
     // Masked SGD on the dropout objective, in float64, averaged over the second half of the run (Polyak).
@@ -252,7 +252,7 @@ describe('degenerate designs get an answer, never NaN or a hang', () => {
       rows.map((r) => `${r.a},5,${r.b},${r.y}`),
     );
     for (const r of [reg('none', 0), reg('l2', 1), reg('l1', 1), reg('elasticnet', 1, { l1Ratio: 0.5 })]) {
-      const got = fit(ds, r);
+      const got = solveOn(ds, r);
       expect(got.weights[1]).toBe(0);
       expect(Array.from(got.weights).every(Number.isFinite)).toBe(true);
     }
@@ -263,10 +263,10 @@ describe('degenerate designs get an answer, never NaN or a hang', () => {
       'a,a2,b,y',
       rows.map((r) => `${r.a},${r.a},${r.b},${r.y}`),
     );
-    const got = fit(ds, reg('none', 0));
+    const got = solveOn(ds, reg('none', 0));
     expect(Math.abs(got.weights[0] - got.weights[1])).toBeLessThan(1e-9);
     expect(got.notices.join(' ')).toMatch(/minimum-norm/);
-    const single = fit(
+    const single = solveOn(
       table(
         'a,b,y',
         rows.map((r) => `${r.a},${r.b},${r.y}`),
@@ -284,8 +284,8 @@ describe('degenerate designs get an answer, never NaN or a hang', () => {
       return [...x, x[0] * 3 - x[1]].join(',');
     });
     const ds = table(header, lines);
-    expect(Array.from(fit(ds, reg('l2', 1)).weights).every(Number.isFinite)).toBe(true);
-    const lasso = fit(ds, reg('l1', 0.5));
+    expect(Array.from(solveOn(ds, reg('l2', 1)).weights).every(Number.isFinite)).toBe(true);
+    const lasso = solveOn(ds, reg('l1', 0.5));
     expect(lasso.converged).toBe(true);
     expect(Array.from(lasso.weights).filter((w) => w !== 0).length).toBeLessThanOrEqual(20);
   });
