@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/parse';
-import { fitStandardizer, selectTargets, standardizeRows, type Standardizer } from '../data/standardize';
+import { fitStandardizer, fitTargetScale, selectTargets, standardizeRows, type Standardizer, type TargetScale } from '../data/standardize';
 import { errorMessage } from '../errors';
 import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
 import type { ModelSpec, TrainingSpec } from '../search/spec';
@@ -47,11 +47,19 @@ export interface FitResult extends TrainResult {
   readonly notices: string[];
 }
 
-/** Standardized tensors' inputs for a train/evaluation split, and the standardizer (train rows only). */
-export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows: readonly number[]): { data: TrainData; standardizer: Standardizer } {
+/**
+ * Standardized tensors' inputs for a train/evaluation split, the standardizer, and a regression's target scale
+ * (train rows only; training fits the standardized target and answers in its units).
+ */
+export function prepareData(
+  ds: Dataset,
+  trainRows: readonly number[],
+  evalRows: readonly number[],
+): { data: TrainData; standardizer: Standardizer; target?: TargetScale } {
   const standardizer = fitStandardizer(ds.x, trainRows);
   return {
     standardizer,
+    ...(ds.task === 'regression' ? { target: fitTargetScale(ds.y, trainRows, ds.target) } : {}),
     data: {
       xTrain: standardizeRows(standardizer, ds.x, trainRows),
       yTrain: selectTargets(ds.y, trainRows),
@@ -68,7 +76,7 @@ export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows:
  */
 export function fitTrial(input: TrialInput): { result: FitResult; standardizer: Standardizer } {
   const { dataset: ds, settings, reg } = input;
-  const { data, standardizer } = prepareData(ds, input.trainRows, input.validationRows);
+  const { data, standardizer, target } = prepareData(ds, input.trainRows, input.validationRows);
   if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
     return { result: fitLinear(input, data, standardizer), standardizer };
   }
@@ -84,6 +92,7 @@ export function fitTrial(input: TrialInput): { result: FitResult; standardizer: 
     patience: input.patience ?? settings.training.patience,
     reg,
     seed: input.seed,
+    target,
   });
   const notices =
     settings.model.hidden.length === 0 && reg.dropoutRate > 0
