@@ -5,12 +5,15 @@
  * Default lambdas follow glmnet's rule in the project's convention (regression targets standardized):
  * lambda_max is the smallest lambda at which the L1 path on the non-test rows is all zeros
  * (training/linear/lambda-max.ts), and each path is log-spaced from its top down:
- *   l1:              lambda_max           down to lambda_max * eps
- *   elasticnet(rho): lambda_max / rho     down to lambda_max * eps / rho (glmnet)
- *   l2:              lambda_max / eps     down to lambda_max * eps
+ *   l1:                   lambda_max           down to lambda_max * eps
+ *   elasticnet(rho):      lambda_max / rho     down to lambda_max * eps / rho (glmnet)
+ *   l2, solved exactly:   lambda_max / eps     down to lambda_max * eps
+ *   l2, trained by SGD:   lambda_max           down to lambda_max * eps
  * with eps = 1e-3 when the rows are at least the features, else 1e-2. Ridge never zeroes a coefficient, but its
  * coefficients are at most eps/2 (in standard deviations of y per standard deviation of x) at lambda_max / eps,
  * the ridge analogue of lambda_max; its best lambda on diabetes and sparse_regression lies near lambda_max / 50.
+ * An MLP's L2 penalty covers every layer's kernel and bites sooner: on diabetes the default MLP's validation
+ * loss at lambda_max is already near the null model's, so its path stops there.
  * A path solved exactly (linear regression, or a linear classifier without dropout) is cheap and gets
  * EXACT_PATH_COUNT values (as glmnet); a path trained by SGD gets SGD_PATH_COUNT (how it was chosen:
  * docs/ARCHITECTURE.md, "Default grid"). Values are rounded to 4 significant digits (the top rounded up, so
@@ -108,8 +111,10 @@ export function resolveGrid(spec: SweepSpec, data?: GridData): ResolvedGrid {
     const eps = data ? defaultEpsilon(data.rows, data.features) : 1e-3;
     lambda = { source: 'default', ...(data ? { lambdaMax: max, epsilon: eps, rows: data.rows, features: data.features } : {}) };
     lambdasOf = (type, rho) => {
-      const count = exactPath(spec, type) ? EXACT_PATH_COUNT : SGD_PATH_COUNT;
-      return type.startsWith('l2') ? logPath(max / eps, max * eps, count) : logPath(max / rho, (max * eps) / rho, count);
+      const exact = exactPath(spec, type);
+      const count = exact ? EXACT_PATH_COUNT : SGD_PATH_COUNT;
+      if (type.startsWith('l2')) return exact ? logPath(max / eps, max * eps, count) : logPath(max, max * eps, count);
+      return logPath(max / rho, (max * eps) / rho, count);
     };
   }
   const paths = penalized.flatMap((type) =>

@@ -45,9 +45,10 @@ describe('the default lambda grid', () => {
     expect(path[1]).toBe(Number(path[1].toPrecision(4)));
   });
 
-  it('gives paths trained by SGD (an MLP, a linear classifier with dropout) fewer values than exact ones', () => {
+  it('gives paths trained by SGD (an MLP, a linear classifier with dropout) fewer values than exact ones, l2 from lambda_max', () => {
     const mlp = resolveGrid(parseSpec(specInput({ types: ['l1', 'l2+dropout'] })), data);
     expect(mlp.paths.map((p) => p.lambdas.length)).toEqual([SGD_PATH_COUNT, SGD_PATH_COUNT]);
+    for (const p of mlp.paths) expect([p.lambdas[0], p.lambdas.at(-1)]).toEqual([100, 0.1]);
     const classifier = resolveGrid(linear({ types: ['l1', 'l1+dropout'] }, 'classification'), data);
     expect(classifier.paths.map((p) => p.lambdas.length)).toEqual([EXACT_PATH_COUNT, SGD_PATH_COUNT]);
   });
