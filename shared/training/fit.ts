@@ -1,6 +1,7 @@
 /**
  * One trial: one regularization config trained on one fold's training rows, evaluated on its validation
- * rows, summarised as a TrialRecord. Features are standardized with the training rows' statistics only.
+ * rows, summarised as a TrialRecord. Features, and a regression's target, are standardized with the training
+ * rows' statistics only; the record and the model answer in the target's own units.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/parse';
