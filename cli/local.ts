@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
+import { shapeOf } from '../shared/cost/sweep';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
@@ -25,6 +26,7 @@ import { choice, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
+import { sweepCost } from './cost';
 import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
@@ -218,9 +220,14 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   }
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
-  const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
-  // Check the data here, so a bad file fails at once with its row and column.
-  if (datasetFile) await checkLocalDataset(spec, datasetFile);
+  const items = expandGrid(parseSpec({ ...spec, sweepId })); // refuses a grid over the limit before anything starts
+  const trials = items.length;
+  // Check the data here, so a bad file fails at once with its row and column; and refuse a sweep over
+  // limits.maxCostUsd as PlanSweep would (the harness runs it with the stack's settings: the limit is the same here).
+  if (datasetFile) {
+    const { dataset, plan } = await checkLocalDataset(spec, datasetFile);
+    if (spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(plan, dataset), flags.spec ?? 'spec');
+  }
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 

@@ -1,7 +1,8 @@
 /**
  * `regsweep validate --spec FILE`: check a sweep spec offline. Parses and validates it, expands the grid and
  * prints the trial count (configs x folds); when `dataset.source` is a local file, also parses the dataset and
- * plans its test split and folds, as PlanSweep would. An s3:// source is only reported (never fetched).
+ * plans its test split and folds, as PlanSweep would, and prints the sweep's cost estimate (cli/cost.ts), refusing
+ * one over limits.maxCostUsd. An s3:// source is only reported (never fetched), and its cost is not estimated.
  *
  * Also the helpers `regsweep start` shares: reading a spec file and finding a spec's local dataset.
  */
@@ -10,10 +11,13 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { readDatasetFile, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
+import type { CostEstimate } from '../shared/cost/estimate';
+import { shapeOf } from '../shared/cost/sweep';
 import { UsageError } from '../shared/errors';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
 import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
 import { formatBytes, regularFileSize } from '../shared/util/files';
+import { sweepCost } from './cost';
 
 export interface SpecFile {
   /** The path as given. */
@@ -93,6 +97,8 @@ export interface ValidateJson {
     testRows?: number;
     constantColumns?: string[];
   };
+  /** The cost estimate for the settings in cdk.json, and for the other child execution type (local datasets only). */
+  cost?: CostEstimate & { alternative: CostEstimate };
 }
 
 export interface GridCheck {
@@ -148,8 +154,15 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
           `(about ${Math.round(mean(folds.map((f) => f.train.length)))} train / ${Math.round(mean(folds.map((f) => f.validation.length)))} validation each)`,
       );
       if (ds.constantColumns.length > 0) lines.push(`note:     constant column(s): ${ds.constantColumns.join(', ')} (they carry no information)`);
+      const cost = sweepCost(spec, grid.items, shapeOf(plan, ds), file);
+      json.cost = { ...cost.estimate, alternative: cost.alternative };
+      lines.push(...cost.lines);
     }
   }
+  if (!json.cost)
+    lines.push(
+      `cost:     not estimated without the dataset's rows and columns${spec.limits.maxCostUsd !== undefined ? '; PlanSweep checks limits.maxCostUsd' : ''}`,
+    );
   return { json, lines };
 }
 
@@ -158,7 +171,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check a sweep spec offline: validate it, count the trials, and parse and split a local dataset')
     .requiredOption('--spec <file>', 'sweep spec (JSON; fields: shared/spec.ts)')
-    .option('--json', 'print { trials, configs, folds, dataset } as JSON')
+    .option('--json', 'print { trials, configs, folds, dataset, cost } as JSON')
     .action(async (flags: { spec: string; json?: boolean }) => {
       const { json, lines } = await validateSpec(flags.spec);
       process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join('\n')}\n`);

@@ -2,6 +2,7 @@
  * PlanSweep: validate the spec and its dataset (parsed once here so a bad file fails the sweep at once, with its
  * row and column), expand the grid, and write spec.json and manifest.json. No TensorFlow.js.
  */
+import { checkSweepBudget, shapeOf, type DeploySettings } from '../cost/sweep';
 import { UnsafeIdError, SpecError } from '../errors';
 import { expandGrid } from '../search/grid';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
@@ -19,16 +20,17 @@ export interface PlanResult {
 
 /**
  * Plan a sweep. Re-planning an existing sweepId with the same spec is allowed (resume); with another spec it
- * is refused.
+ * is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
  */
-export async function planSweep(objects: ObjectStore, input: { spec: unknown; sweepId?: string }): Promise<PlanResult> {
+export async function planSweep(objects: ObjectStore, input: { spec: unknown; sweepId?: string }, deploy?: DeploySettings): Promise<PlanResult> {
   const parsed = parseSpec(input.spec);
   const sweepId = input.sweepId ?? parsed.sweepId ?? newSweepId(parsed);
   if (!SLUG_RE.test(sweepId)) throw new UnsafeIdError(`unsafe sweepId ${JSON.stringify(sweepId)}: must be a slug of a-z, 0-9 and '-' (max 63 chars)`);
   const spec: SweepSpec = { ...parsed, sweepId };
   const items = expandGrid(spec);
   const ds = await loadDataset(objects, spec);
-  splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
+  const plan = splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
+  if (deploy) checkSweepBudget(spec, items, shapeOf(plan, ds), deploy, `sweep ${sweepId}`); // limits.maxCostUsd
 
   const sweep = new SweepStore(objects, sweepId);
   const existing = await sweep.rawSpec();
