@@ -4,13 +4,13 @@
  * several shapes, on the backend in use (wasm here), one thread, and fits the model's constants:
  *
  *   MLP epoch ms   = stepMs x steps + nsPerFlop x flops / 1e6   (least squares over the shapes)
- *   linear trial ms = the mean over a λ path of each exact solver, per shape
+ *   linear trial ms = a + b·size (shared/cost/duration.ts linearWorkSize), through two shapes per solver
  *
  * Usage: flock /tmp/bench.lock npx tsx bench/cost.ts    (prints one JSON line; ~2 min on an idle machine)
  */
 import { initBackend } from '../shared/training/backend';
 import type { Dataset } from '../shared/data/parse';
-import { mlpEpochFlops } from '../shared/cost/duration';
+import { linearWorkSize, mlpEpochFlops } from '../shared/cost/duration';
 import type { RegConfig } from '../shared/search/grid';
 import { LinearCache } from '../shared/training/linear';
 import { fitRecord, type TrialInput } from '../shared/training/fit';
@@ -121,6 +121,15 @@ async function main() {
       return { ...s, solver, trainRows: Math.round(s.rows * 0.8), msPerTrial: +(total / lambdas.length).toFixed(3) };
     });
   });
+  // two-point fit per solver: ms = a + b·size, size = n·p (n·p² for proximal Newton: a weighted Gram per Newton step)
+  const linearFit = Object.fromEntries(
+    (['closed-form', 'coordinate-descent', 'proximal-newton'] as const).map((solver) => {
+      const [small, large] = linear.filter((r) => r.solver === solver);
+      const size = (r: typeof small) => linearWorkSize(solver, r.trainRows, r.features);
+      const b = (large.msPerTrial - small.msPerTrial) / (size(large) - size(small));
+      return [solver, { a: +(small.msPerTrial - b * size(small)).toFixed(3), b: +b.toPrecision(3) }];
+    }),
+  );
   const result = {
     bench: 'cost',
     backend: backend.name,
@@ -128,6 +137,7 @@ async function main() {
     mlp,
     fit: { stepMs: +stepMs.toFixed(4), nsPerFlop: +(msPerFlop * 1e6).toFixed(4) },
     linear,
+    linearFit,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -2,9 +2,11 @@
  * How long a trial runs on the trial Lambda: the model behind the cost estimate.
  *
  * - An exact linear trial (closed form, coordinate descent, proximal Newton: shared/training/linear) costs
- *   `a + b·n·p` ms on one core: standardizing, predicting and building the record are O(n·p) per trial, and the
- *   decomposition each fold shares is small beside them at these sizes. a and b per solver are fitted through two
- *   shapes timed by bench/cost.ts (fitRecord, the trial's own code, along a warm-started 20-λ path).
+ *   `a + b·size` ms on one core, size = n·p for closed form and coordinate descent (standardizing, predicting and
+ *   building the record are O(n·p) per trial; the decomposition a fold's path shares is small beside them at these
+ *   sizes) and n·p² for proximal Newton (a weighted Gram matrix per Newton step; its step count grows as the classes
+ *   get closer to separable, which this cannot see). a and b per solver are fitted through two shapes timed by
+ *   bench/cost.ts (fitRecord, the trial's own code, along a warm-started 20-λ path).
  * - An SGD trial (an MLP, or a linear classifier with dropout) costs, per epoch, `stepMs` per minibatch step
  *   (the op dispatch a small model is dominated by) plus `nsPerFlop` per floating-point operation: 6 per kernel
  *   parameter per training row (forward 2, backward 4) and 2 per parameter per row for the per-epoch evaluation
@@ -42,13 +44,19 @@ export type SolverKind = 'closed-form' | 'coordinate-descent' | 'proximal-newton
 export const CALIBRATION = {
   measuredOn: '2026-11-30',
   machine: 'the development machine of bench/README.md (2 vCPUs), Node 20, tfjs 4.22 wasm backend, one thread',
+  /**
+   * Measured while other jobs kept the 2-core machine at a load average of 9-13 (the best of 7 runs per shape): the
+   * model gives 9.5 ms per epoch for bench:trainer's reference MLP, which measured 4.5-5.0 ms on the idle machine,
+   * so these constants lean high (up to about 2x), and so do the estimates of SGD trials.
+   */
+  loadAverage: '9-13',
   /** SGD: ms per minibatch step, and ns per floating-point operation. */
-  sgd: { stepMs: 0.3, nsPerFlop: 0.5 },
-  /** Exact linear solvers: ms per trial = a + b·n·p (n training rows, p features). */
+  sgd: { stepMs: 0.59, nsPerFlop: 0.417 },
+  /** Exact linear solvers: ms per trial = a + b·linearWorkSize(solver, n, p). */
   linear: {
-    'closed-form': { a: 1, b: 1e-5 },
-    'coordinate-descent': { a: 1, b: 1e-5 },
-    'proximal-newton': { a: 1, b: 1e-5 },
+    'closed-form': { a: 3.3, b: 7.06e-5 },
+    'coordinate-descent': { a: 4.09, b: 1.05e-4 },
+    'proximal-newton': { a: 0.34, b: 4.81e-4 },
   } as Record<Exclude<SolverKind, 'sgd'>, { a: number; b: number }>,
 } as const;
 
@@ -76,11 +84,19 @@ export function mlpEpochFlops(w: TrialWork): number {
   return 6 * w.trainRows * params + 2 * (w.trainRows + w.validationRows) * params;
 }
 
+/**
+ * The size an exact linear solver's time grows with: n·p (standardizing, predicting, the record; closed form and
+ * coordinate descent on the shared Gram matrix), n·p² for proximal Newton (a weighted Gram matrix every Newton step).
+ */
+export function linearWorkSize(solver: Exclude<SolverKind, 'sgd'>, n: number, p: number): number {
+  return solver === 'proximal-newton' ? n * p * p : n * p;
+}
+
 /** Milliseconds of computation of one trial on one core of the calibration machine. */
 export function trialComputeMs(solver: SolverKind, w: TrialWork, epochs: number): number {
   if (solver !== 'sgd') {
     const { a, b } = CALIBRATION.linear[solver];
-    return a + b * w.trainRows * w.features;
+    return a + b * linearWorkSize(solver, w.trainRows, w.features);
   }
   const { stepMs, nsPerFlop } = CALIBRATION.sgd;
   const steps = Math.ceil(w.trainRows / Math.max(1, Math.min(w.batchSize, w.trainRows)));
