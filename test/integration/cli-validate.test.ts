@@ -82,7 +82,7 @@ describe('regsweep validate', () => {
     expect(text.stdout).toContain(`with EXPRESS child executions (cdk.json regsweep.childExecutionType): about ${formatUsd(cost.alternative.usd)}`);
   });
 
-  it('limits.maxCostUsd: a sweep under it is accepted and says so; over it is refused with exit 2 (bad-input catalogue)', () => {
+  it('limits.maxCostUsd: a sweep under it is accepted and says so; one over it is refused: one line naming both, exit 2', () => {
     const text = fs.readFileSync(path.join(__dirname, '../../examples/specs/default.json'), 'utf8');
     const spec = JSON.parse(text.replace('examples/data/diabetes.csv', path.resolve('examples/data/diabetes.csv'))) as { limits: object };
     const under = regsweep(['validate', '--spec', writeSpec('budget.json', { ...spec, limits: { ...spec.limits, maxCostUsd: 100 } })]);
