@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
+import { shapeOf } from '../shared/cost/sweep';
 import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec } from '../shared/search/spec';
@@ -26,6 +27,7 @@ import { choice, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
+import { sweepCost } from './cost';
 import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
@@ -219,9 +221,12 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   }
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
-  // Check the data here, so a bad file fails at once with its row and column; the grid's size does not depend on it.
-  const grid = datasetFile ? (await checkLocalDataset(spec, datasetFile)).grid : resolveGrid(spec);
-  const trials = expandGrid(parseSpec({ ...spec, sweepId }), grid).length; // refuses a grid over the limit before anything starts
+  // Check the data here, so a bad file fails at once with its row and column; and refuse a sweep over
+  // limits.maxCostUsd as PlanSweep would (the harness runs it with the stack's settings: the limit is the same here).
+  const checked = datasetFile ? await checkLocalDataset(spec, datasetFile) : undefined;
+  const items = expandGrid(parseSpec({ ...spec, sweepId }), checked?.grid ?? resolveGrid(spec)); // refuses a grid over the limit before anything starts
+  const trials = items.length;
+  if (checked && spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(checked.plan, checked.dataset), flags.spec ?? 'spec');
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 

@@ -1,8 +1,9 @@
 /**
  * `regsweep validate --spec FILE`: check a sweep spec offline. Parses and validates it, expands the grid and
  * prints the trial count (configs x folds); when `dataset.source` is a local file, also parses the dataset, plans
- * its test split and folds and resolves the default grid from it (lambda_max), as PlanSweep would. An s3://
- * source is only reported (never fetched): a default grid then has its size but not its values.
+ * its test split and folds and resolves the default grid from it (lambda_max), as PlanSweep would, and prints the
+ * sweep's cost estimate (cli/cost.ts), refusing one over limits.maxCostUsd. An s3:// source is only reported
+ * (never fetched): a default grid then has its size but not its values, and its cost is not estimated.
  *
  * Also the helpers `regsweep start` shares: reading a spec file and finding a spec's local dataset.
  */
@@ -11,12 +12,15 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { readDatasetFile, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
+import type { CostEstimate } from '../shared/cost/estimate';
+import { shapeOf } from '../shared/cost/sweep';
 import { UsageError } from '../shared/errors';
 import { describeDefaults, resolveGrid, type ResolvedGrid } from '../shared/search/default-grid';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
 import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
 import { gridOf } from '../shared/steps/context';
 import { formatBytes, regularFileSize } from '../shared/util/files';
+import { sweepCost } from './cost';
 
 export interface SpecFile {
   /** The path as given. */
@@ -98,6 +102,8 @@ export interface ValidateJson {
     testRows?: number;
     constantColumns?: string[];
   };
+  /** The cost estimate for the settings in cdk.json, and for the other child execution type (local datasets only). */
+  cost?: CostEstimate & { alternative: CostEstimate };
 }
 
 export interface GridCheck {
@@ -154,7 +160,14 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
         `(about ${Math.round(mean(plan.folds.map((f) => f.train.length)))} train / ${Math.round(mean(plan.folds.map((f) => f.validation.length)))} validation each)`,
     );
     if (ds.constantColumns.length > 0) lines.push(`note:     constant column(s): ${ds.constantColumns.join(', ')} (they carry no information)`);
+    const cost = sweepCost(spec, items, shapeOf(plan, ds), file);
+    json.cost = { ...cost.estimate, alternative: cost.alternative };
+    lines.push(...cost.lines);
   }
+  if (!json.cost)
+    lines.push(
+      `cost:     not estimated without the dataset's rows and columns${spec.limits.maxCostUsd !== undefined ? '; PlanSweep checks limits.maxCostUsd' : ''}`,
+    );
   return { json, lines };
 }
 
@@ -163,7 +176,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check a sweep spec offline: validate it, count the trials, and parse and split a local dataset')
     .requiredOption('--spec <file>', 'sweep spec (JSON; fields: shared/spec.ts)')
-    .option('--json', 'print { trials, configs, folds, grid, dataset } as JSON')
+    .option('--json', 'print { trials, configs, folds, grid, dataset, cost } as JSON')
     .action(async (flags: { spec: string; json?: boolean }) => {
       const { json, lines } = await validateSpec(flags.spec);
       process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join('\n')}\n`);

@@ -6,6 +6,9 @@
  * from a construct's node context and parses it.
  */
 import type { IConstruct } from 'constructs';
+import type { ChildExecutionType } from '../shared/cost/estimate';
+import type { Architecture } from '../shared/cost/prices';
+import type { DeploySettings } from '../shared/cost/sweep';
 import { parseSpec } from '../shared/search/spec';
 
 /** The context key holding the configuration object. */
@@ -15,6 +18,13 @@ export const CONFIG_CONTEXT_KEY = 'regsweep';
 export const BUCKET_NAME_PLACEHOLDER = '${BucketName}';
 
 export type TrialRuntime = 'container' | 'zip';
+export type { ChildExecutionType };
+
+/**
+ * The longest trialTimeoutSeconds EXPRESS children allow: the TrainTrial state waits 60 s beyond the function's
+ * timeout (TRIAL_STATE_TIMEOUT_MARGIN_SECONDS in workflow.ts), and an Express execution ends at 300 s.
+ */
+export const EXPRESS_MAX_TRIAL_TIMEOUT_SECONDS = 240;
 export type RemovalPolicyName = 'retain' | 'destroy';
 
 /** One EventBridge Scheduler entry that starts a sweep. */
@@ -52,6 +62,11 @@ export interface RegsweepConfig {
   readonly refitTimeoutSeconds: number;
   /** Trials run at once by the Distributed Map. @default 100 */
   readonly maxConcurrency: number;
+  /**
+   * Type of the Distributed Map's child executions (one per batch of trials). `EXPRESS` costs less while a batch
+   * takes under ~47 s but runs at most 5 minutes and at least once; see docs/DEPLOY.md. @default 'STANDARD'
+   */
+  readonly childExecutionType: ChildExecutionType;
   /** Percentage of failed trials the sweep tolerates. @default 10 */
   readonly toleratedFailurePercentage: number;
   /** Days after which objects under `sweeps/` (and noncurrent versions) expire. @default 90 */
@@ -77,6 +92,7 @@ export const DEFAULT_CONFIG: RegsweepConfig = {
   refitMemoryMb: 3008,
   refitTimeoutSeconds: 900,
   maxConcurrency: 100,
+  childExecutionType: 'STANDARD',
   toleratedFailurePercentage: 10,
   sweepRetentionDays: 90,
   logRetentionDays: 90,
@@ -213,10 +229,19 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     seen.add(s.name);
   });
 
+  const trialTimeoutSeconds = integer(input, 'trialTimeoutSeconds', 1, 900, prefix);
+  const childExecutionType = oneOf(input, 'childExecutionType', ['STANDARD', 'EXPRESS'] as const, prefix);
+  if (childExecutionType === 'EXPRESS' && trialTimeoutSeconds > EXPRESS_MAX_TRIAL_TIMEOUT_SECONDS) {
+    throw new ConfigError(
+      `${prefix}.trialTimeoutSeconds must be <= ${EXPRESS_MAX_TRIAL_TIMEOUT_SECONDS} with childExecutionType 'EXPRESS' ` +
+        `(an Express child execution runs at most 5 minutes), got ${trialTimeoutSeconds}`,
+    );
+  }
+
   return {
     trialRuntime: oneOf(input, 'trialRuntime', ['container', 'zip'] as const, prefix),
     trialMemoryMb: integer(input, 'trialMemoryMb', 128, 10240, prefix),
-    trialTimeoutSeconds: integer(input, 'trialTimeoutSeconds', 1, 900, prefix),
+    trialTimeoutSeconds,
     planMemoryMb: integer(input, 'planMemoryMb', 128, 10240, prefix),
     planTimeoutSeconds: integer(input, 'planTimeoutSeconds', 1, 900, prefix),
     aggregateMemoryMb: integer(input, 'aggregateMemoryMb', 128, 10240, prefix),
@@ -225,12 +250,28 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     refitTimeoutSeconds: integer(input, 'refitTimeoutSeconds', 1, 900, prefix),
     // A Distributed Map runs at most 10,000 child executions at once.
     maxConcurrency: integer(input, 'maxConcurrency', 1, 10000, prefix),
+    childExecutionType,
     toleratedFailurePercentage: fraction(input, 'toleratedFailurePercentage', 0, 100, prefix),
     sweepRetentionDays: integer(input, 'sweepRetentionDays', 1, 36500, prefix),
     logRetentionDays,
     removalPolicy: oneOf(input, 'removalPolicy', ['retain', 'destroy'] as const, prefix),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     schedules,
+  };
+}
+
+/** The trial function's architecture: infra/functions.ts deploys x86_64 (the container image is linux/amd64). */
+export const TRIAL_ARCHITECTURE: Architecture = 'x86_64';
+
+/** What the cost estimate needs of a configuration. */
+export function deploySettings(config: RegsweepConfig): DeploySettings {
+  return {
+    trialMemoryMb: config.trialMemoryMb,
+    planMemoryMb: config.planMemoryMb,
+    aggregateMemoryMb: config.aggregateMemoryMb,
+    refitMemoryMb: config.refitMemoryMb,
+    architecture: TRIAL_ARCHITECTURE,
+    childType: config.childExecutionType,
   };
 }
 

@@ -32,6 +32,7 @@ import {
   type HandlerName,
   type TrialPackaging,
 } from './bundling';
+import { COST_SETTINGS_ENV, type DeploySettings } from '../shared/cost/sweep';
 import { DATASETS_PREFIX, SWEEPS_PREFIX } from './storage';
 
 /** The Lambda runtime of the zip functions (nodejs20.x is deprecated in CDK). */
@@ -62,6 +63,8 @@ export interface SweepFunctionsProps {
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the log groups. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /** The settings PlanSweep estimates a sweep's cost for, to refuse one over limits.maxCostUsd. @default - no check */
+  readonly costSettings?: DeploySettings;
 }
 
 /** The S3 access of one function: object keys it reads and writes (patterns under the bucket). */
@@ -183,7 +186,10 @@ export class SweepFunctions extends Construct {
         memorySize: sizes[name].memoryMb,
         timeout: Duration.seconds(sizes[name].timeoutSeconds),
         architecture: lambda.Architecture.X86_64,
-        environment: functionEnvironment(name, { bucketName: bucket.bucketName, trial: trialRuntime }),
+        environment: {
+          ...functionEnvironment(name, { bucketName: bucket.bucketName, trial: trialRuntime }),
+          ...(name === 'plan' && props.costSettings ? { [COST_SETTINGS_ENV]: JSON.stringify(props.costSettings) } : {}),
+        },
         role,
         logGroup,
         tracing: lambda.Tracing.ACTIVE,

@@ -5,7 +5,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { configFromContext, type RegsweepConfig } from './config';
+import { configFromContext, deploySettings, type RegsweepConfig } from './config';
 import { STACK_OUTPUTS } from './contract';
 import { SweepFunctions } from './functions';
 import { SweepAlarms } from './monitoring';
@@ -51,6 +51,7 @@ export class RegsweepStack extends Stack {
       refit: { memoryMb: config.refitMemoryMb, timeoutSeconds: config.refitTimeoutSeconds },
       logRetention,
       removalPolicy,
+      costSettings: deploySettings(config),
     });
 
     this.workflow = new SweepWorkflow(this, 'Workflow', {

@@ -1,5 +1,6 @@
 /**
- * `regsweep start --spec FILE`: validate the spec (and its local dataset, uploaded first), then StartExecution.
+ * `regsweep start --spec FILE`: validate the spec (and its local dataset, uploaded first; its cost estimate is
+ * printed, and a sweep over limits.maxCostUsd refused before any AWS call), then StartExecution.
  * The execution input is the spec JSON as written, with its sweepId set and a local dataset.source replaced by
  * the uploaded object's s3:// URI; the execution is named after the sweepId. Starting a sweep whose execution
  * exists resumes it under a new execution name (trials whose record exists are skipped), unless it still runs.
@@ -21,6 +22,9 @@ import {
   type AwsOptions,
 } from '../aws';
 import { resolveGrid } from '../../shared/search/default-grid';
+import type { CostEstimate } from '../../shared/cost/estimate';
+import { shapeOf } from '../../shared/cost/sweep';
+import { sweepCost, type SweepCost } from '../cost';
 import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';
 
@@ -50,6 +54,10 @@ export interface StartResult {
   readonly folds: number;
   /** Whether an earlier execution of the sweep existed (this one resumes it). */
   readonly resumed: boolean;
+  /** The cost estimate for the settings in cdk.json (when the dataset was a local file). */
+  readonly cost?: CostEstimate;
+  /** The estimate as printed. */
+  readonly costLines: readonly string[];
 }
 
 /** The longest execution name Step Functions accepts. */
@@ -74,6 +82,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
   const sweepId = o.sweepId ?? spec.sweepId ?? newSweepId(spec);
   const source = spec.dataset.source;
   let local: { name: string; bytes: Buffer } | undefined;
+  let cost: SweepCost | undefined; // a dataset already in S3 is not read here: PlanSweep checks limits.maxCostUsd
   if (!isS3Source(source)) {
     const file = resolveLocalDataset(source, o.specFile);
     if (!file) throw new UsageError(`${o.specFile}: dataset.source ${source}: no such file (relative to the spec file or to the current directory)`);
@@ -87,6 +96,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
     o.log(`${source}: ${dataset.y.length} rows, ${dataset.features.length} features; ${plan.test.length} test rows held out`);
+    cost = sweepCost(spec, grid.items, shapeOf(plan, dataset), o.specFile);
     local = { name, bytes: readLocalFile(file, 'dataset.source') };
   }
 
@@ -163,6 +173,8 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
     configs: grid.configs,
     folds: grid.folds,
     resumed,
+    ...(cost ? { cost: cost.estimate } : {}),
+    costLines: cost?.lines ?? ['cost:     not estimated: the dataset is already in S3 and not read here; PlanSweep checks limits.maxCostUsd'],
   };
 }
 
@@ -173,6 +185,7 @@ export function startLines(r: StartResult, flags: CommonFlags & { stack?: string
     `execution  ${r.executionArn}`,
     `dataset    ${r.dataset}`,
     `trials     ${r.configs} configs x ${r.folds} folds = ${r.trials}`,
+    ...r.costLines,
     `results    s3://${r.bucket}/${sweepPrefix(r.sweepId)}`,
     'next:',
     `  npx regsweep status ${quote(r.executionArn)}${carriedFlags({ region: flags.region, s3Endpoint: flags.s3Endpoint })}`,

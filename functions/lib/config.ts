@@ -2,6 +2,7 @@
  * The handlers' edge: configuration read from the environment once per container, and the clients built from
  * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
  */
+import { COST_SETTINGS_ENV, type DeploySettings } from '../../shared/cost/sweep';
 import { createCaches, type StepCaches } from '../../shared/steps/context';
 import { createS3Client, credentialsFromEnv, ObjectStore } from '../../shared/store/s3';
 
@@ -27,4 +28,10 @@ export function handlerContext(env: NodeJS.ProcessEnv = process.env): HandlerCon
   const client = createS3Client({ endpoint, region: env.AWS_REGION || undefined, credentials });
   context = { store: new ObjectStore(client, bucket), caches: createCaches() };
   return context;
+}
+
+/** The stack's settings for the cost estimate (REGSWEEP_COST_SETTINGS, set on PlanSweep), or undefined. */
+export function costSettings(env: NodeJS.ProcessEnv = process.env): DeploySettings | undefined {
+  const text = env[COST_SETTINGS_ENV];
+  return text ? (JSON.parse(text) as DeploySettings) : undefined;
 }

@@ -153,6 +153,10 @@ export const SweepSpecSchema = z
         maxTrials: int(1, 100000).default(5000),
         /** The largest dataset file read, in bytes (checked before reading it); at most 500 MB, a JS string's limit. */
         maxDatasetBytes: int(1, MAX_DATASET_BYTES_CAP).default(DEFAULT_MAX_DATASET_BYTES),
+        /** Refuse a sweep whose estimated AWS cost (shared/cost) is over this many US dollars. @default no limit */
+        maxCostUsd: finite()
+          .pipe(z.number().gt(0, { error: (i) => `must be > 0, got ${describe(i.input)}` }))
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -3,6 +3,7 @@
  * row and column), resolve the grid (default lambdas from the data), expand it, and write spec.json, grid.json
  * and manifest.json. No TensorFlow.js.
  */
+import { checkSweepBudget, shapeOf, type DeploySettings } from '../cost/sweep';
 import { UnsafeIdError, SpecError } from '../errors';
 import { expandGrid } from '../search/grid';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
@@ -20,16 +21,18 @@ export interface PlanResult {
 
 /**
  * Plan a sweep. Re-planning an existing sweepId with the same spec is allowed (resume); with another spec it
- * is refused.
+ * is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
  */
-export async function planSweep(objects: ObjectStore, input: { spec: unknown; sweepId?: string }): Promise<PlanResult> {
+export async function planSweep(objects: ObjectStore, input: { spec: unknown; sweepId?: string }, deploy?: DeploySettings): Promise<PlanResult> {
   const parsed = parseSpec(input.spec);
   const sweepId = input.sweepId ?? parsed.sweepId ?? newSweepId(parsed);
   if (!SLUG_RE.test(sweepId)) throw new UnsafeIdError(`unsafe sweepId ${JSON.stringify(sweepId)}: must be a slug of a-z, 0-9 and '-' (max 63 chars)`);
   const spec: SweepSpec = { ...parsed, sweepId };
   const ds = await loadDataset(objects, spec);
-  const grid = gridOf(ds, spec, splitsOf(ds, spec)); // splitsOf throws a DatasetError naming the file when the rows cannot make the folds
+  const plan = splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
+  const grid = gridOf(ds, spec, plan);
   const items = expandGrid(spec, grid);
+  if (deploy) checkSweepBudget(spec, items, shapeOf(plan, ds), deploy, `sweep ${sweepId}`); // limits.maxCostUsd
 
   const sweep = new SweepStore(objects, sweepId);
   const existing = await sweep.rawSpec();

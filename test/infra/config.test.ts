@@ -31,6 +31,11 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ trialRuntime: 'zip', maxConcurrency: 7, toleratedFailurePercentage: 12.5, trialMemoryMb: 2048 });
   });
 
+  it('EXPRESS child executions with a trial timeout that fits in 5 minutes', () => {
+    expect(parseConfig({ childExecutionType: 'EXPRESS', trialTimeoutSeconds: 240 })).toMatchObject({ childExecutionType: 'EXPRESS', trialTimeoutSeconds: 240 });
+    expect(parseConfig(undefined).childExecutionType).toBe('STANDARD');
+  });
+
   it('accepts the JSON text `cdk -c regsweep=...` passes', () => {
     expect(parseConfig('{"maxConcurrency": 3}').maxConcurrency).toBe(3);
   });
@@ -59,6 +64,12 @@ describe('parseConfig', () => {
     ['refitMemoryMb', { refitMemoryMb: 10241 }, /^regsweep\.refitMemoryMb must be <= 10240, got 10241/],
     ['refitTimeoutSeconds', { refitTimeoutSeconds: 1000 }, /^regsweep\.refitTimeoutSeconds must be <= 900, got 1000/],
     ['maxConcurrency', { maxConcurrency: 0 }, /^regsweep\.maxConcurrency must be >= 1, got 0/],
+    ['childExecutionType', { childExecutionType: 'express' }, /^regsweep\.childExecutionType must be one of 'STANDARD', 'EXPRESS', got "express"/],
+    [
+      'EXPRESS children with a trial timeout over what 5 minutes hold',
+      { childExecutionType: 'EXPRESS' },
+      /^regsweep\.trialTimeoutSeconds must be <= 240 with childExecutionType 'EXPRESS' \(an Express child execution runs at most 5 minutes\), got 900/,
+    ],
     ['maxConcurrency over the Distributed Map limit', { maxConcurrency: 10001 }, /^regsweep\.maxConcurrency must be <= 10000, got 10001/],
     ['toleratedFailurePercentage', { toleratedFailurePercentage: 101 }, /^regsweep\.toleratedFailurePercentage must be <= 100, got 101/],
     ['toleratedFailurePercentage negative', { toleratedFailurePercentage: -1 }, /^regsweep\.toleratedFailurePercentage must be >= 0, got -1/],

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { S3_ACCESS } from '../../infra/functions';
+import { COST_SETTINGS_ENV } from '../../shared/cost/sweep';
 import { STACK_OUTPUTS as OUTPUTS } from '../../infra/contract';
 import {
   asArray,
@@ -120,6 +121,19 @@ describe('functions', () => {
       Environment: { Variables: Match.objectLike({ BUCKET_NAME: { Ref: bucketId } }) },
       TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+    });
+  });
+
+  it('PlanSweep gets the settings its cost estimate is for (limits.maxCostUsd): trial memory, architecture, child type', () => {
+    const plan = findResources(template, 'AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^regsweep PlanSweep:') });
+    const vars = (Object.values(plan)[0].Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(JSON.parse(vars[COST_SETTINGS_ENV])).toEqual({
+      trialMemoryMb: 2048,
+      planMemoryMb: 1024,
+      aggregateMemoryMb: 1024,
+      refitMemoryMb: 3008,
+      architecture: 'x86_64',
+      childType: 'STANDARD',
     });
   });
 

@@ -118,6 +118,12 @@ function catalogue(): Case[] {
     () => ['--spec', spec({ search: { types: ['l2'], lambda: { min: 0.01, max: 100, count: 60 } }, limits: { maxTrials: 100 } })],
     /grid too large: 61 configs x 2 folds = 122 trials, over limits\.maxTrials = 100/,
   );
+  both(
+    'a sweep estimated over limits.maxCostUsd, naming the limit and the estimate',
+    () => ['--spec', spec({ limits: { maxCostUsd: 0.000001 } })],
+    /spec-\d+\.json: limits\.maxCostUsd is \$0\.0000010 but this sweep is estimated at \$0\.0\d+ \(6 trials at \d+ MB x86_64, (STANDARD|EXPRESS) children; us-east-1 prices read \d{4}-\d\d-\d\d\)/,
+  );
+  validate('a limits.maxCostUsd that is not positive', () => ['--spec', spec({ limits: { maxCostUsd: 0 } })], /limits\.maxCostUsd: must be > 0, got 0/);
   validate(
     'limits.maxTrials over the hard cap',
     () => ['--spec', spec({ limits: { maxTrials: 10_000_000 } })],

@@ -231,6 +231,9 @@ describe('regsweep start', () => {
     expect(r.stdout).toMatch(new RegExp(`execution\\s+${arn}`));
     expect(r.stdout).toMatch(/sweep\s+diabetes-cloud-1/);
     expect(r.stdout).toMatch(/trials\s+7 configs x 3 folds = 21/); // none, the baseline, added to l1 and l2 x 3
+    // the cost estimate for the settings in cdk.json, before the execution starts
+    expect(r.stdout).toMatch(/cost:\s+about \$[\d.]+ \(us-east-1 prices read \d{4}-\d\d-\d\d;/);
+    expect(r.stdout).toMatch(/21 batches of up to 1 trial .*, 24 Lambda requests, .* 48 Step Functions transitions/);
     expect(r.stdout).toContain(`npx regsweep status ${arn}`);
     expect(r.stdout).toContain('npx regsweep results diabetes-cloud-1');
 
@@ -247,6 +250,13 @@ describe('regsweep start', () => {
     expect(started.credential).toMatch(new RegExp(`/${STUB_REGION}/states/aws4_request$`));
   });
 
+  it('refuses a sweep over limits.maxCostUsd before any AWS call, naming the limit and the estimate', async () => {
+    const file = writeFile('over-budget.json', { ...spec, limits: { maxCostUsd: 0.0001 } });
+    const r = run(['start', '--spec', file, ...s3flags()]);
+    expectOneLineError(r, 2, /over-budget\.json: limits\.maxCostUsd is \$0\.00010 but this sweep is estimated at \$0\.\d+ \(21 trials/);
+    expect(await aws.requests()).toEqual([]);
+  });
+
   it('without a sweep id generates one; starting the same sweep again resumes it unless it is still running', async () => {
     const file = writeFile('fresh.json', spec);
     const first = run(['start', '--spec', file, '--json', ...s3flags()]);
@@ -259,6 +269,7 @@ describe('regsweep start', () => {
       dataset: `s3://${BUCKET}/datasets/diabetes.csv`,
       trials: 21,
       resumed: false,
+      cost: { trials: 21, batches: 21, childType: 'STANDARD', stepFunctions: { transitions: 6 + 21 + 21 } },
     });
     expect((JSON.parse((await aws.requests('StartExecution'))[0].body.input as string) as { sweepId: string }).sweepId).toBe(j.sweepId);
 

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ValidateJson } from '../../cli/validate';
+import { formatUsd } from '../../shared/cost/estimate';
+import { PRICES } from '../../shared/cost/prices';
 import { regsweep } from '../support/cli';
 
 let tmp: string;
@@ -83,6 +85,45 @@ describe('regsweep validate', () => {
     expect(json.trials).toBe(1025);
     expect(json.grid.lambda?.lambdaMax).toBeGreaterThan(0);
     expect(json.grid.paths.map((p) => p.lambdas.length)).toEqual([100, 100]);
+  });
+
+  it('prints the cost estimate for the settings in cdk.json; --json carries the same numbers', () => {
+    // Act
+    const text = regsweep(['validate', '--spec', 'examples/specs/default.json']);
+    const r = regsweep(['validate', '--spec', 'examples/specs/default.json', '--json']);
+    // Assess
+    expect(r.code).toBe(0);
+    const cost = (JSON.parse(r.stdout) as ValidateJson).cost!;
+    // 69 trials, one per TrainTrial invocation (no batch size set), STANDARD children (cdk.json's default)
+    expect(cost).toMatchObject({ trials: 69, batches: 69, batchSize: 1, childType: 'STANDARD', memoryMb: 2048, architecture: 'x86_64' });
+    expect(cost.lambda.requests).toBe(69 + 3); // and plan, aggregate, refit
+    expect(cost.stepFunctions.transitions).toBe(6 + 69 + 69); // parent states, one per child started, TrainTrial in each
+    expect(cost.s3).toMatchObject({ gets: 9 + 3 * 69, puts: 8 + 69 + 1 });
+    // the dollars are the price table's prices times the counts
+    expect(cost.lambda.usd).toBeCloseTo(cost.lambda.gbSeconds * PRICES.lambda.gbSecond.x86_64 + cost.lambda.requests * PRICES.lambda.request, 12);
+    expect(cost.stepFunctions.usd).toBeCloseTo(cost.stepFunctions.transitions * PRICES.stepFunctions.standardTransition, 12);
+    expect(cost.usd).toBeCloseTo(cost.lambda.usd + cost.stepFunctions.usd + cost.s3.usd, 12);
+    expect(cost.prices).toEqual({ region: 'us-east-1', readOn: PRICES.readOn });
+    expect(cost.alternative).toMatchObject({ childType: 'EXPRESS', trials: 69, stepFunctions: { transitions: 6 + 69, expressRequests: 69 } });
+    // the text says the same
+    expect(text.stdout).toContain(`cost:     about ${formatUsd(cost.usd)} (us-east-1 prices read ${PRICES.readOn};`);
+    expect(text.stdout).toMatch(
+      /69 batches of up to 1 trial .*, 72 Lambda requests, [\d.]+ GB-s at 2048 MB x86_64, 144 Step Functions transitions, 294 S3 requests/,
+    );
+    expect(text.stdout).toContain(`with EXPRESS child executions (cdk.json regsweep.childExecutionType): about ${formatUsd(cost.alternative.usd)}`);
+  });
+
+  it('limits.maxCostUsd: a sweep under it is accepted and says so; one over it is refused: one line naming both, exit 2', () => {
+    const text = fs.readFileSync(path.join(__dirname, '../../examples/specs/default.json'), 'utf8');
+    const spec = JSON.parse(text.replace('examples/data/diabetes.csv', path.resolve('examples/data/diabetes.csv'))) as { limits: object };
+    const under = regsweep(['validate', '--spec', writeSpec('budget.json', { ...spec, limits: { ...spec.limits, maxCostUsd: 100 } })]);
+    expect(under.stderr).toBe('');
+    expect(under.code).toBe(0);
+    expect(under.stdout).toMatch(/limits\.maxCostUsd \$100\.00: within it/);
+    oneLineError(
+      regsweep(['validate', '--spec', writeSpec('over.json', { ...spec, limits: { ...spec.limits, maxCostUsd: 0.001 } })]),
+      /over\.json: limits\.maxCostUsd is \$0\.0010 but this sweep is estimated at \$0\.\d+ \(69 trials at 2048 MB x86_64, STANDARD children/,
+    );
   });
 
   it('a local dataset path that does not exist is reported (exit 0)', () => {

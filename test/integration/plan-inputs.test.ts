@@ -48,4 +48,31 @@ describe('planSweep refuses before planning', () => {
     await expect(plan()).rejects.toThrow(/validation\.folds is 3, but .*split\.csv, column "split": the rows labeled validation \(4\) make a single holdout/);
     expect(await s3.store.head(manifestKey('split-folds'))).toBeUndefined();
   });
+
+  it("a sweep estimated over limits.maxCostUsd for the stack's settings (scheduled sweeps); under it, or without settings, it plans", async () => {
+    // Prepare
+    await s3.store.putText('datasets/cost.csv', 'a,b,y\n' + Array.from({ length: 40 }, (_, i) => `${i},${(i * 7) % 5},${i * 2}`).join('\n') + '\n');
+    const deploy = {
+      trialMemoryMb: 2048,
+      planMemoryMb: 1024,
+      aggregateMemoryMb: 1024,
+      refitMemoryMb: 3008,
+      architecture: 'x86_64' as const,
+      childType: 'STANDARD' as const,
+    };
+    const over = specOn('datasets/cost.csv', { limits: { maxCostUsd: 0.000001 } });
+
+    // Act
+    const plan = () => planSweep(s3.store, { spec: over, sweepId: 'over-budget' }, deploy);
+
+    // Assess: 3 configs x 5 folds = 15 trials
+    await expect(plan()).rejects.toThrow(SpecError);
+    await expect(plan()).rejects.toThrow(
+      /^sweep over-budget: limits\.maxCostUsd is \$0\.0000010 but this sweep is estimated at \$0\.\d+ \(15 trials at 2048 MB x86_64, STANDARD children/,
+    );
+    expect(await s3.store.head(manifestKey('over-budget'))).toBeUndefined();
+    const under = await planSweep(s3.store, { spec: specOn('datasets/cost.csv', { limits: { maxCostUsd: 1 } }), sweepId: 'under-budget' }, deploy);
+    expect(under.trialCount).toBe(15);
+    expect((await planSweep(s3.store, { spec: over, sweepId: 'no-settings' })).trialCount).toBe(15); // no stack settings: no estimate
+  });
 });
