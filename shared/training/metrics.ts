@@ -1,0 +1,121 @@
+/**
+ * Classification scores from true labels and predicted class probabilities: accuracy, balanced accuracy, macro
+ * F1 and ROC AUC, computed on the host in float64, the same way scikit-learn does (tests hold them to its numbers,
+ * test/fixtures/sklearn/metrics.json). Pure: no TensorFlow.js. The loss (mean cross-entropy) is not here: it is
+ * computed from the logits, where it is stable, by the trainer (train.ts).
+ *
+ * - The predicted class is the one with the largest probability, the first on a tie (numpy's argmax): for two
+ *   classes, class 1 when p > 0.5, as scikit-learn's predict does.
+ * - Balanced accuracy: the mean recall over the classes that have true rows (scikit-learn's
+ *   balanced_accuracy_score; a class only predicted has no recall and is left out).
+ * - Macro F1: the mean of F1 = 2TP / (2TP + FP + FN) over the classes that occur among the true or the predicted
+ *   labels, as f1_score(average='macro') does when no `labels` are given. A class with no true and no predicted
+ *   row is left out (0/0); scikit-learn's zero_division only matters for such a class, when `labels` lists it.
+ * - ROC AUC: the Mann-Whitney statistic with average ranks for tied probabilities (equal to the trapezoidal area
+ *   under the ROC curve, roc_auc_score). Two classes: the positive class's probability against the labels; K > 2:
+ *   one-vs-rest, the unweighted mean over classes (multi_class='ovr', average='macro'). Undefined (null, with the
+ *   reason) when a class has no row among the evaluated labels: there is nothing to rank it against.
+ */
+
+export interface ClassificationScores {
+  readonly accuracy: number;
+  readonly balancedAccuracy: number;
+  readonly macroF1: number;
+  /** null when undefined: see `rocAucUndefined`. */
+  readonly rocAuc: number | null;
+  /** Why ROC AUC is undefined on these rows (a class without rows); absent when it is defined. */
+  readonly rocAucUndefined?: string;
+}
+
+/** Ranks (1-based) of `values`, tied values sharing the average of their ranks. */
+export function averageRanks(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const ranks = new Float64Array(n);
+  for (let start = 0; start < n;) {
+    let end = start + 1;
+    while (end < n && values[order[end]] === values[order[start]]) end++;
+    const rank = (start + 1 + end) / 2; // the mean of ranks start+1 .. end
+    for (let i = start; i < end; i++) ranks[order[i]] = rank;
+    start = end;
+  }
+  return ranks;
+}
+
+/** ROC AUC of `scores` for the rows where `positive` is true against the rest; null when either side is empty. */
+export function binaryRocAuc(positive: ArrayLike<boolean>, scores: ArrayLike<number>): number | null {
+  const ranks = averageRanks(scores);
+  let nPos = 0;
+  let rankSum = 0;
+  for (let i = 0; i < ranks.length; i++) {
+    if (positive[i]) {
+      nPos++;
+      rankSum += ranks[i];
+    }
+  }
+  const nNeg = ranks.length - nPos;
+  if (nPos === 0 || nNeg === 0) return null;
+  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** Largest probability's class of each row (the first on a tie). */
+function predictedClasses(proba: ArrayLike<number>, n: number, classes: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < classes; k++) if (proba[i * classes + k] > proba[i * classes + best]) best = k;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * The scores of predicted probabilities `proba` (n x K, row-major, K = `classes` >= 2, each row summing to 1)
+ * against the true `labels` (0..K-1). Needs at least one row.
+ */
+export function classificationScores(labels: ArrayLike<number>, proba: ArrayLike<number>, classes: number): ClassificationScores {
+  const n = labels.length;
+  if (n === 0 || proba.length !== n * classes) throw new Error(`internal: ${n} labels and ${proba.length} probabilities for ${classes} classes`);
+  const predicted = predictedClasses(proba, n, classes);
+  const truePerClass = new Float64Array(classes);
+  const predPerClass = new Float64Array(classes);
+  const hits = new Float64Array(classes);
+  for (let i = 0; i < n; i++) {
+    truePerClass[labels[i]]++;
+    predPerClass[predicted[i]]++;
+    if (predicted[i] === labels[i]) hits[labels[i]]++;
+  }
+  let correct = 0;
+  const recalls: number[] = [];
+  const f1s: number[] = [];
+  for (let k = 0; k < classes; k++) {
+    correct += hits[k];
+    if (truePerClass[k] > 0) recalls.push(hits[k] / truePerClass[k]);
+    // 2TP + FP + FN = (TP + FP) + (TP + FN): predicted plus true rows of the class.
+    const denominator = predPerClass[k] + truePerClass[k];
+    if (denominator > 0) f1s.push((2 * hits[k]) / denominator);
+  }
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const absent = Array.from({ length: classes }, (_, k) => k).filter((k) => truePerClass[k] === 0);
+  let rocAuc: number | null = null;
+  if (absent.length === 0) {
+    const column = (k: number) => Float64Array.from({ length: n }, (_, i) => proba[i * classes + k]);
+    const ovr = (k: number) =>
+      binaryRocAuc(
+        Array.from(labels, (y) => y === k),
+        column(k),
+      )!;
+    rocAuc = classes === 2 ? ovr(1) : mean(Array.from({ length: classes }, (_, k) => ovr(k)));
+  }
+  return {
+    accuracy: correct / n,
+    balancedAccuracy: mean(recalls),
+    macroF1: mean(f1s),
+    rocAuc,
+    ...(absent.length > 0
+      ? {
+          rocAucUndefined: `ROC AUC is undefined: class${absent.length > 1 ? 'es' : ''} ${absent.join(', ')} ha${absent.length > 1 ? 've' : 's'} no row among the ${n} evaluated rows`,
+        }
+      : {}),
+  };
+}
