@@ -4,8 +4,9 @@
  * test/fixtures/sklearn/metrics.json). Pure: no TensorFlow.js. The loss (mean cross-entropy) is not here: it is
  * computed from the logits, where it is stable, by the trainer (train.ts).
  *
+ * - Probabilities come from the model's logits in float64 (`probabilitiesFromLogits`).
  * - The predicted class is the one with the largest probability, the first on a tie (numpy's argmax): for two
- *   classes, class 1 when p > 0.5, as scikit-learn's predict does.
+ *   classes, class 1 when p > 0.5 (a positive logit), as scikit-learn's predict does.
  * - Balanced accuracy: the mean recall over the classes that have true rows (scikit-learn's
  *   balanced_accuracy_score; a class only predicted has no recall and is left out).
  * - Macro F1: the mean of F1 = 2TP / (2TP + FP + FN) over the classes that occur among the true or the predicted
@@ -25,6 +26,34 @@ export interface ClassificationScores {
   readonly rocAuc: number | null;
   /** Why ROC AUC is undefined on these rows (a class without rows); absent when it is defined. */
   readonly rocAucUndefined?: string;
+}
+
+/**
+ * Class probabilities (n x K row-major, float64) from a model's logits (n x `outputs`): the sigmoid of one logit as
+ * [1 - p, p] (two classes), else the softmax. In float64, so probabilities near 1 keep the order of their logits
+ * (in float32 they round to 1 and would tie).
+ */
+export function probabilitiesFromLogits(logits: ArrayLike<number>, outputs: number): Float64Array {
+  const n = logits.length / outputs;
+  if (outputs === 1) {
+    const out = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const z = logits[i];
+      // 1 - p computed as sigmoid(-z), so neither side loses its digits near 0.
+      out[2 * i] = 1 / (1 + Math.exp(z));
+      out[2 * i + 1] = 1 / (1 + Math.exp(-z));
+    }
+    return out;
+  }
+  const out = new Float64Array(n * outputs);
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let k = 0; k < outputs; k++) max = Math.max(max, logits[i * outputs + k]);
+    let sum = 0;
+    for (let k = 0; k < outputs; k++) sum += out[i * outputs + k] = Math.exp(logits[i * outputs + k] - max);
+    for (let k = 0; k < outputs; k++) out[i * outputs + k] /= sum;
+  }
+  return out;
 }
 
 /** Ranks (1-based) of `values`, tied values sharing the average of their ranks. */

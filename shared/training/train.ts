@@ -24,7 +24,7 @@ import {
   type ModelConfig,
   type Params,
 } from './model';
-import { classificationScores, type ClassificationScores } from './metrics';
+import { classificationScores, probabilitiesFromLogits, type ClassificationScores } from './metrics';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
@@ -191,7 +191,7 @@ function lossTensor(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D):
 
 /**
  * Loss and scores of the model (inference: no dropout): MSE and R² for regression; for classification the mean
- * cross-entropy (from the logits) and the scores of the predicted probabilities (metrics.ts).
+ * cross-entropy (from the logits) and the scores of the predicted probabilities (metrics.ts, in float64 from the logits).
  */
 export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
   if (task === 'regression') {
@@ -201,20 +201,16 @@ export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tenso
     });
     return { loss, r2 };
   }
-  const { loss, proba, labels } = tf.tidy(() => {
-    const logits = forwardTrace(params, x).output;
-    const binary = logits.shape[1] === 1;
+  const { loss, logits, labels } = tf.tidy(() => {
+    const output = forwardTrace(params, x).output;
     return {
-      loss: dataTerm(task, logits, y).dataSync()[0],
-      proba: (binary ? tf.sigmoid(logits) : tf.softmax(logits)).dataSync(),
-      labels: (binary ? y.reshape([-1]) : y.argMax(1)).dataSync(),
+      loss: dataTerm(task, output, y).dataSync()[0],
+      logits: output.dataSync(),
+      labels: (y.shape[1] === 1 ? y.reshape([-1]) : y.argMax(1)).dataSync(),
     };
   });
-  if (y.shape[1] > 1) return { loss, ...classificationScores(labels, proba, y.shape[1]) };
-  // One logit: the probability of class 1; the scores take both columns [1 - p, p].
-  const both = new Float64Array(proba.length * 2);
-  proba.forEach((p, i) => ((both[2 * i] = 1 - p), (both[2 * i + 1] = p)));
-  return { loss, ...classificationScores(labels, both, 2) };
+  const proba = probabilitiesFromLogits(logits, y.shape[1]);
+  return { loss, ...classificationScores(labels, proba, proba.length / labels.length) };
 }
 
 /** `evaluate` on host rows: standardized features (row-major) and targets (values, or class labels). */

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { averageRanks, binaryRocAuc, classificationScores } from '../../../../shared/training/metrics';
+import { averageRanks, binaryRocAuc, classificationScores, probabilitiesFromLogits } from '../../../../shared/training/metrics';
 
 interface Case {
   name: string;
@@ -71,5 +71,22 @@ describe('by hand', () => {
     expect(s.balancedAccuracy).toBe(0.5); // recall of class 0 only: class 2 has no true rows
     expect(s.rocAuc).toBeNull();
     expect(s.rocAucUndefined).toMatch(/classes 1, 2 have no row among the 2 evaluated rows/);
+  });
+});
+
+describe('probabilitiesFromLogits', () => {
+  it('gives [1 - p, p] with p the sigmoid of one logit, and the softmax of several', () => {
+    const two = probabilitiesFromLogits([0, Math.log(3)], 1);
+    expect(Array.from(two)).toEqual([0.5, 0.5, expect.closeTo(0.25, 15), expect.closeTo(0.75, 15)]);
+    const three = probabilitiesFromLogits([0, Math.log(2), Math.log(5), 1000, 1000, 1000], 3);
+    [1 / 8, 2 / 8, 5 / 8, 1 / 3, 1 / 3, 1 / 3].forEach((p, i) => expect(three[i]).toBeCloseTo(p, 14));
+  });
+
+  it('keeps the order of large logits that float32 probabilities would round to a tie (so ROC AUC does not lose it)', () => {
+    // sigmoid(20) and sigmoid(25) are both 1 in float32; in float64 they differ, and the positive row ranks first
+    expect(Math.fround(1 / (1 + Math.exp(-20)))).toBe(Math.fround(1 / (1 + Math.exp(-25))));
+    const proba = probabilitiesFromLogits([20, 25], 1);
+    expect(proba[3]).toBeGreaterThan(proba[1]);
+    expect(classificationScores([0, 1], proba, 2).rocAuc).toBe(1);
   });
 });
