@@ -145,6 +145,11 @@ function catalogue(): Case[] {
     /search\.l1Ratio: must be in \(0, 1\), got 1/,
   );
   validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
+  validate(
+    'a classification score as the selection metric of a regression',
+    () => ['--spec', spec({ selection: { metric: 'rocAuc' } })],
+    /selection\.metric: rocAuc is a classification score and dataset\.task is regression/,
+  );
   validate('a penalty type without lambda', () => ['--spec', spec({ search: { types: ['l2'] } })], /search\.lambda: is required for l2/);
   validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
   validate(
