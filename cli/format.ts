@@ -54,9 +54,10 @@ export function scoreColumns(task: Task): { key: ScoreKey; name: string; short: 
   return keys.map((key) => ({ key, ...SCORES[key], text: (m: Scores) => SCORES[key].text(m[key]) }));
 }
 
-/** Every score of a set of metrics in words: `accuracy 90.0%, balanced accuracy 85.0%, macro F1 0.84, ROC AUC 0.93`. */
-export const scoresText = (task: Task, m: Scores): string =>
+/** The scores of a set of metrics in words (but `omit`): `accuracy 90.0%, balanced accuracy 85.0%, macro F1 0.84, ROC AUC 0.93`. */
+export const scoresText = (task: Task, m: Scores, omit?: SelectionMetric): string =>
   scoreColumns(task)
+    .filter((c) => c.key !== omit)
     .map((c) => `${c.name} ${c.text(m)}`)
     .join(', ');
 
@@ -140,18 +141,17 @@ export function ruleText(board: Leaderboard): string {
 /** A share of none's loss with its sign: -0.123 -> -12.3%. */
 const signedPct = (v: number) => `${v > 0 ? '+' : ''}${pct(v)}`;
 
-/** A score difference in percentage points with its sign: 0.031 -> +3.1 pts. */
-const signedPoints = (v: number) => `${v > 0 ? '+' : ''}${(v * 100).toFixed(1)} pts`;
-const points = (v: number) => `${(v * 100).toFixed(1)} pts`;
+/** A score difference in percentage points, with its sign when asked: 0.031 -> 3.1 or +3.1. */
+const points = (v: number, sign = false) => `${sign && v > 0 ? '+' : ''}${(v * 100).toFixed(1)}`;
 
 /**
  * A paired difference from none for a table cell, with its standard error and folds won: for the loss the change
  * as a share of none's loss (`-12.3% ± 4.1% (5/5)`), for a score the change in percentage points
- * (`+3.1 pts ± 1.2 pts (5/5)`).
+ * (`+3.1 ± 1.2 pts (5/5)`).
  */
 export function pairedCell(p: Paired | undefined, metric: SelectionMetric = 'loss'): string {
   if (!p) return '-';
-  const change = metric === 'loss' ? `${signedPct(p.relDiff)} ± ${pct(p.relStdErr)}` : `${signedPoints(p.meanDiff)} ± ${points(p.stdErr)}`;
+  const change = metric === 'loss' ? `${signedPct(p.relDiff)} ± ${pct(p.relStdErr)}` : `${points(p.meanDiff, true)} ± ${points(p.stdErr)} pts`;
   return `${change} (${p.foldsWon}/${p.folds})`;
 }
 
@@ -159,14 +159,14 @@ export function pairedCell(p: Paired | undefined, metric: SelectionMetric = 'los
 function pairedWords(label: string, p: Paired, metric: SelectionMetric): string {
   const folds = `${p.foldsWon} of ${p.folds} fold${p.folds === 1 ? '' : 's'}`;
   const name = metricName(metric);
-  const change = metric === 'loss' ? signedPct(p.relDiff) : signedPoints(p.meanDiff);
-  const se = metric === 'loss' ? pct(p.relStdErr) : points(p.stdErr);
-  if (p.folds <= 1) return `${label} vs no regularization: ${change} ${name} on the single holdout (no standard error: noise cannot be told apart)`;
+  // the loss as a share of none's; a score in percentage points
+  const [diff, se, unit] = metric === 'loss' ? [signedPct(p.relDiff), pct(p.relStdErr), ''] : [points(p.meanDiff, true), points(p.stdErr), ' pts'];
+  if (p.folds <= 1) return `${label} vs no regularization: ${diff}${unit} ${name} on the single holdout (no standard error: noise cannot be told apart)`;
   if (p.beyondNoise) {
-    const by = metric === 'loss' ? `${pct(-p.relDiff)} ± ${se}` : `${points(p.meanDiff)} ± ${se} of ${name}`;
+    const by = metric === 'loss' ? `${pct(-p.relDiff)} ± ${se}` : `${points(p.meanDiff)} ± ${se} pts of ${name}`;
     return `${label} beats no regularization by ${by}, ${folds}`;
   }
-  return `${label} vs no regularization: ${change} ± ${se} ${name}, ${folds} won: within noise`;
+  return `${label} vs no regularization: ${diff} ± ${se}${unit} ${name}, ${folds} won: within noise`;
 }
 
 /**

@@ -121,7 +121,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   const lines = [
     `chosen:     ${chosen.label} (rank ${chosen.rank} of ${board.configs.length})`,
     `why:        rule ${board.rule}: ${ruleText(board)}`,
-    `validation: ${selected}, ${scoresText(task, configScores(chosen))}, over ${plural(chosen.folds.succeeded, 'fold')}`,
+    `validation: ${selected}, ${scoresText(task, configScores(chosen), metric)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
     `vs none:    ${versusNoneText(board)}`,
   ];
   if (best) {

@@ -186,8 +186,8 @@ function metricSentence(board: Leaderboard): string {
   if (metric === 'loss') return '';
   return `
   This sweep ranked and selected by the mean validation <b>${escapeHtml(metricName(metric))}</b> (selection.metric; higher is better): the rules apply to it
-  with "lowest" read as "highest" and the one-standard-error bound below the best mean, and the paired differences from none are in it. The charts plot the
-  validation loss, so they draw no band.`;
+  with "lowest" read as "highest" and the one-standard-error bound below the best mean, and the paired differences from none are in it (beyond noise:
+  more than ${escapeHtml(NOISE_STD_ERRS)} standard errors above zero). The charts plot the validation loss, so they draw no band.`;
 }
 
 /** Each config's paired difference from none on the same folds, in rank order; configs beyond noise marked. */

@@ -124,7 +124,7 @@ describe('leaderboardTable', () => {
       'sparsity',
       'best epoch',
     ]);
-    expect(first.slice(0, 6)).toEqual(['*', '1', 'l1 λ=0.1', '85.0% ± 1.3%', '+5.0 pts ± 1.0 pts (3/3)', '0.4']);
+    expect(first.slice(0, 6)).toEqual(['*', '1', 'l1 λ=0.1', '85.0% ± 1.3%', '+5.0 ± 1.0 pts (3/3)', '0.4']);
     expect(text).toMatch(/\* chosen \(rule min, by balanced accuracy\)/);
   });
 });
@@ -152,9 +152,9 @@ describe('decisionLines', () => {
       /rule one-standard-error: the most regularized config on the path of the highest \(l1, λ varying\) whose mean validation macro F1 over 3 folds is within one standard error of the highest \(l1 λ=0\.1: 0\.813 − 0\.0625\)/,
     );
     expect(lines[2]).toBe(
-      'validation: mean macro F1 0.813 ± 0.0625 (std err; it selected), loss 0.42, accuracy 90.0%, balanced accuracy 87.5%, macro F1 0.813, ROC AUC 0.938, over 3 folds',
+      'validation: mean macro F1 0.813 ± 0.0625 (std err; it selected), loss 0.42, accuracy 90.0%, balanced accuracy 87.5%, ROC AUC 0.938, over 3 folds',
     );
-    expect(lines[3]).toMatch(/l1 λ=10 beats no regularization by 6\.3 pts ± 1\.3 pts of macro F1, 3 of 3 folds \(beyond noise/);
+    expect(lines[3]).toMatch(/l1 λ=10 beats no regularization by 6\.3 ± 1\.3 pts of macro F1, 3 of 3 folds \(beyond noise/);
     expect(lines[4]).toMatch(/^test:\s+loss 0\.3, accuracy 90\.0%, balanced accuracy 85\.0%, macro F1 0\.8, ROC AUC - on 20 held-out rows/);
   });
 
