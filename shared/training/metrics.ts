@@ -12,8 +12,9 @@
  * - Macro F1: the mean of F1 = 2TP / (2TP + FP + FN) over the classes that occur among the true or the predicted
  *   labels, as f1_score(average='macro') does when no `labels` are given. A class with no true and no predicted
  *   row is left out (0/0); scikit-learn's zero_division only matters for such a class, when `labels` lists it.
- * - ROC AUC: the Mann-Whitney statistic with average ranks for tied probabilities (equal to the trapezoidal area
- *   under the ROC curve, roc_auc_score). Two classes: the positive class's probability against the labels; K > 2:
+ * - ROC AUC: the Mann-Whitney statistic with average ranks for tied probabilities, i.e. the share of
+ *   (positive, negative) pairs ordered right, a tie counting half (equal to the trapezoidal area under the ROC
+ *   curve, roc_auc_score). Two classes: the positive class's probability against the labels; K > 2:
  *   one-vs-rest, the unweighted mean over classes (multi_class='ovr', average='macro'). Undefined (null, with the
  *   reason) when a class has no row among the evaluated labels: there is nothing to rank it against.
  */
@@ -56,35 +57,31 @@ export function probabilitiesFromLogits(logits: ArrayLike<number>, outputs: numb
   return out;
 }
 
-/** Ranks (1-based) of `values`, tied values sharing the average of their ranks. */
-export function averageRanks(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const ranks = new Float64Array(n);
-  for (let start = 0; start < n;) {
-    let end = start + 1;
-    while (end < n && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + 1 + end) / 2; // the mean of ranks start+1 .. end
-    for (let i = start; i < end; i++) ranks[order[i]] = rank;
-    start = end;
-  }
-  return ranks;
-}
-
-/** ROC AUC of `scores` for the rows where `positive` is true against the rest; null when either side is empty. */
-export function binaryRocAuc(positive: ArrayLike<boolean>, scores: ArrayLike<number>): number | null {
-  const ranks = averageRanks(scores);
+/**
+ * ROC AUC of `scores` for the rows whose label is `positive` against the rest: the share of (positive, negative)
+ * pairs where the positive scores higher, a tie counting half (the Mann-Whitney statistic with average ranks).
+ * Counted by one merge of the two sorted score lists. Null when either side is empty.
+ */
+export function binaryRocAuc(labels: ArrayLike<number>, positive: number, scores: ArrayLike<number>): number | null {
   let nPos = 0;
-  let rankSum = 0;
-  for (let i = 0; i < ranks.length; i++) {
-    if (positive[i]) {
-      nPos++;
-      rankSum += ranks[i];
-    }
-  }
-  const nNeg = ranks.length - nPos;
+  for (let i = 0; i < scores.length; i++) if (labels[i] === positive) nPos++;
+  const nNeg = scores.length - nPos;
   if (nPos === 0 || nNeg === 0) return null;
-  return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+  const pos = new Float64Array(nPos);
+  const neg = new Float64Array(nNeg);
+  for (let i = 0, a = 0, b = 0; i < scores.length; i++) {
+    if (labels[i] === positive) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
+  let wins = 0;
+  for (let i = 0, below = 0, upTo = 0; i < nPos; i++) {
+    while (below < nNeg && neg[below] < pos[i]) below++; // negatives strictly below
+    while (upTo < nNeg && neg[upTo] <= pos[i]) upTo++; // ... and tied
+    wins += below + (upTo - below) / 2;
+  }
+  return wins / (nPos * nNeg);
 }
 
 /** Largest probability's class of each row (the first on a tie). */
@@ -128,12 +125,11 @@ export function classificationScores(labels: ArrayLike<number>, proba: ArrayLike
   const absent = Array.from({ length: classes }, (_, k) => k).filter((k) => truePerClass[k] === 0);
   let rocAuc: number | null = null;
   if (absent.length === 0) {
-    const column = (k: number) => Float64Array.from({ length: n }, (_, i) => proba[i * classes + k]);
-    const ovr = (k: number) =>
-      binaryRocAuc(
-        Array.from(labels, (y) => y === k),
-        column(k),
-      )!;
+    const column = new Float64Array(n);
+    const ovr = (k: number) => {
+      for (let i = 0; i < n; i++) column[i] = proba[i * classes + k];
+      return binaryRocAuc(labels, k, column)!;
+    };
     rocAuc = classes === 2 ? ovr(1) : mean(Array.from({ length: classes }, (_, k) => ovr(k)));
   }
   return {
