@@ -6,9 +6,24 @@
 import Table from 'cli-table3';
 import type { BestRecord } from '../shared/store/artifacts';
 import type { Diagnostic } from '../shared/study/diagnostics';
-import type { ConfigSummary, Leaderboard, Paired } from '../shared/study/leaderboard';
-import { hasPenalty } from '../shared/search/spec';
-import { fmt, lossName, pairedCell, pct, ruleText, scoreName, scoreText, signed, versusNoneText } from './format';
+import { boardMetric, type ConfigSummary, type Leaderboard, type Paired } from '../shared/study/leaderboard';
+import { hasPenalty, type SelectionMetric } from '../shared/search/spec';
+import {
+  configScores,
+  fmt,
+  lossName,
+  metricCell,
+  metricName,
+  pairedCell,
+  pct,
+  ruleText,
+  scoreColumns,
+  scoreName,
+  scoresText,
+  scoreText,
+  signed,
+  versusNoneText,
+} from './format';
 
 /** Rows the table shows unless told otherwise. */
 export const DEFAULT_TABLE_ROWS = 15;
@@ -19,49 +34,56 @@ const FEATURES_SHOWN = 12;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-const configScore = (task: Leaderboard['task'], c: ConfigSummary) => scoreText(task, { r2: c.meanR2, accuracy: c.meanAccuracy });
-
-function tableRow(board: Leaderboard, c: ConfigSummary): string[] {
-  const chosen = c.configId === board.best.configId;
+/**
+ * The table's columns after the config: the selection metric (mean ± se), the paired difference from none, the
+ * validation loss when it did not select, train loss and gap, then the scores kept narrow: R² for regression,
+ * accuracy and balanced accuracy for classification (less the one that selected, already shown).
+ */
+function columns(board: Leaderboard): { head: string; cell: (c: ConfigSummary) => string }[] {
+  const task = board.task;
+  const metric = boardMetric(board);
+  const scores = scoreColumns(task).filter((s) => (s.key === 'r2' || s.key === 'accuracy' || s.key === 'balancedAccuracy') && s.key !== metric);
   return [
-    chosen ? '*' : '',
-    String(c.rank),
-    c.label,
-    `${fmt(c.meanValLoss)} ± ${fmt(c.stdErr, 3)}`,
-    c.reg.type === 'none' ? 'baseline' : pairedCell(c.vsNone),
-    fmt(c.meanTrainLoss),
-    signed(c.meanGap),
-    configScore(board.task, c),
-    pct(c.meanSparsity),
-    fmt(c.meanBestEpoch, 3),
+    {
+      head: metric === 'loss' ? `val loss ± se (${lossName(task)})` : `val ${metricName(metric)} ± se`,
+      cell: (c) => metricCell(board, c),
+    },
+    { head: 'vs none (folds won)', cell: (c) => (c.reg.type === 'none' ? 'baseline' : pairedCell(c.vsNone, metric)) },
+    ...(metric === 'loss' ? [] : [{ head: `val loss (${lossName(task)})`, cell: (c: ConfigSummary) => fmt(c.meanValLoss) }]),
+    { head: 'train loss', cell: (c) => fmt(c.meanTrainLoss) },
+    { head: 'gap', cell: (c) => signed(c.meanGap) },
+    ...scores.map((s) => ({ head: s.short, cell: (c: ConfigSummary) => s.text(configScores(c)) })),
+    { head: 'sparsity', cell: (c) => pct(c.meanSparsity) },
+    { head: 'best epoch', cell: (c) => fmt(c.meanBestEpoch, 3) },
   ];
 }
 
 /**
- * The leaderboard as a compact table (the best `top` configs by mean validation loss, each with its paired
- * difference from none: change in loss ± standard error and folds won; the chosen config is always shown,
- * marked `*`), then a line for configs not shown and one for incomplete configs and the trial
+ * The leaderboard as a compact table (the best `top` configs by the selection metric, each with its paired
+ * difference from none in that metric: change ± standard error and folds won; the chosen config is always
+ * shown, marked `*`), then a line for configs not shown and one for incomplete configs and the trial
  * counts.
  */
 export function leaderboardTable(board: Leaderboard, opts: { top?: number } = {}): string {
   const top = Math.max(1, Math.floor(opts.top ?? DEFAULT_TABLE_ROWS));
-  const task = board.task;
+  const cols = columns(board);
+  const row = (c: ConfigSummary) => [c.configId === board.best.configId ? '*' : '', String(c.rank), c.label, ...cols.map((col) => col.cell(c))];
   const table = new Table({
-    head: ['', 'rank', 'config', `val loss ± se (${lossName(task)})`, 'vs none (folds won)', 'train loss', 'gap', scoreName(task), 'sparsity', 'best epoch'],
-    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head: ['', 'rank', 'config', ...cols.map((c) => c.head)],
+    colAligns: ['left', 'right', 'left', ...cols.map(() => 'right' as const)],
     style: { head: [], border: [], compact: true },
   });
   const shown = board.configs.slice(0, top);
-  for (const c of shown) table.push(tableRow(board, c));
+  for (const c of shown) table.push(row(c));
   const chosenHidden = !shown.some((c) => c.configId === board.best.configId);
   if (chosenHidden) {
-    table.push(['', '...', '', '', '', '', '', '', '', '']);
-    table.push(tableRow(board, board.best));
+    table.push(['', '...', '', ...cols.map(() => '')]);
+    table.push(row(board.best));
   }
   const lines = [table.toString()];
   const hidden = board.configs.length - shown.length - (chosenHidden ? 1 : 0);
   const notes: string[] = [];
-  notes.push(`* chosen (rule ${board.rule})`);
+  notes.push(`* chosen (rule ${board.rule}${boardMetric(board) === 'loss' ? '' : `, by ${metricName(boardMetric(board))}`})`);
   if (hidden > 0) notes.push(`${plural(hidden, 'more config')} not shown`);
   lines.push(notes.join('; '));
   const t = board.trials;
@@ -91,15 +113,20 @@ function featureText(features: readonly string[], total: number | undefined): st
 export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   const chosen = board.best;
   const task = board.task;
+  const metric = boardMetric(board);
+  const selected =
+    metric === 'loss'
+      ? `mean loss ${fmt(chosen.meanValLoss)} ± ${fmt(chosen.stdErr, 3)} (std err)`
+      : `mean ${metricName(metric)} ${metricCell(board, chosen)} (std err; it selected), loss ${fmt(chosen.meanValLoss)}`;
   const lines = [
     `chosen:     ${chosen.label} (rank ${chosen.rank} of ${board.configs.length})`,
     `why:        rule ${board.rule}: ${ruleText(board)}`,
-    `validation: mean loss ${fmt(chosen.meanValLoss)} ± ${fmt(chosen.stdErr, 3)} (std err), ${scoreName(task)} ${configScore(task, chosen)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
+    `validation: ${selected}, ${scoresText(task, configScores(chosen), metric)}, over ${plural(chosen.folds.succeeded, 'fold')}`,
     `vs none:    ${versusNoneText(board)}`,
   ];
   if (best) {
     lines.push(
-      `test:       loss ${fmt(best.test.loss)}, ${scoreName(task)} ${scoreText(task, best.test)} on ${plural(best.rows.test, 'held-out row')} ` +
+      `test:       loss ${fmt(best.test.loss)}, ${scoresText(task, best.test)} on ${plural(best.rows.test, 'held-out row')} ` +
         `(refit on ${plural(best.rows.train, 'row')} for ${plural(best.epochs, 'epoch')}; train ${scoreName(task)} ${scoreText(task, best.train)})`,
     );
   } else {
@@ -133,6 +160,8 @@ export interface SweepSummaryJson {
   /** extras.backend, else the TensorFlow.js backend the trials recorded, else `unknown`. */
   backend: string;
   trials: { planned: number; succeeded: number; failed: number; missing: number };
+  /** The score that ranked the configs and selected (selection.metric); absent when the validation loss did. */
+  metric?: Exclude<SelectionMetric, 'loss'>;
   best: {
     configId: string;
     label: string;
@@ -142,13 +171,15 @@ export interface SweepSummaryJson {
     l1Ratio: number;
     meanValLoss: number;
     stdErr: number;
-    /** Its paired difference from none on the same folds; absent for none itself or without a complete none. */
+    /** The selection metric's mean and standard error over folds, when it is not the loss. */
+    score?: { mean: number; stdErr: number };
+    /** Its paired difference from none on the same folds, in the selection metric; absent for none itself or without a complete none. */
     vsNone?: Paired;
   };
   /** The leaderboard's warnings (shared/study/diagnostics.ts). */
   diagnostics: Diagnostic[];
   /** The refit's one evaluation on the held-out test rows; null when the sweep was not refit. */
-  test: { loss: number; r2?: number; accuracy?: number; rows: number } | null;
+  test: { loss: number; r2?: number; accuracy?: number; balancedAccuracy?: number; macroF1?: number; rocAuc?: number; rows: number } | null;
   /** The best SUMMARY_LEADERBOARD_ROWS configs by mean validation loss. */
   leaderboard: SummaryConfigJson[];
   report?: string;
@@ -157,18 +188,14 @@ export interface SweepSummaryJson {
 export function sweepSummary(board: Leaderboard, best: BestRecord | undefined, extras: { report?: string; backend?: string } = {}): SweepSummaryJson {
   const c = board.best;
   const t = board.trials;
-  const test: SweepSummaryJson['test'] = best
-    ? {
-        loss: best.test.loss,
-        ...(board.task === 'regression' && typeof best.test.r2 === 'number' ? { r2: best.test.r2 } : {}),
-        ...(board.task === 'classification' && typeof best.test.accuracy === 'number' ? { accuracy: best.test.accuracy } : {}),
-        rows: best.rows.test,
-      }
-    : null;
+  // The task's scores that the refit computed (an undefined score, NaN, is left out).
+  const scores = best ? scoreColumns(board.task).flatMap(({ key }) => (Number.isFinite(best.test[key]) ? [[key, best.test[key]] as const] : [])) : [];
+  const test: SweepSummaryJson['test'] = best ? { loss: best.test.loss, ...Object.fromEntries(scores), rows: best.rows.test } : null;
   return {
     sweepId: board.sweepId,
     backend: extras.backend ?? board.backend ?? best?.backend ?? 'unknown',
     trials: { planned: t.planned, succeeded: t.succeeded, failed: t.failed, missing: t.missing },
+    ...(board.metric && board.metric !== 'loss' ? { metric: board.metric } : {}),
     best: {
       configId: c.configId,
       label: c.label,
@@ -178,6 +205,7 @@ export function sweepSummary(board: Leaderboard, best: BestRecord | undefined, e
       l1Ratio: c.reg.l1Ratio,
       meanValLoss: c.meanValLoss,
       stdErr: c.stdErr,
+      ...(c.score ? { score: c.score } : {}),
       ...(c.vsNone ? { vsNone: c.vsNone } : {}),
     },
     diagnostics: board.diagnostics ?? [],

@@ -11,7 +11,7 @@ import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/searc
 import type { TrialInput } from '../shared/training/fit';
 import { exactLinearSolver } from '../shared/training/linear';
 import { choice, hiddenLayers, integer, number, regType } from './args';
-import { fmt } from './format';
+import { fmt, scoreColumns } from './format';
 
 interface TrainFlags {
   data: string;
@@ -154,11 +154,10 @@ function describeRecord(r: SucceededTrial): string {
     ...(r.solver === 'adam' || r.solver === 'sgd' ? [`epochs      ${r.epochsRun} run, best ${r.bestEpoch}`] : []),
     ...(r.notices ?? []).map((n) => `note        ${n}`),
   ];
-  const metric = r.task === 'regression' ? 'R²' : 'accuracy';
-  const pick = (m: SucceededTrial['train'] | null) => (m ? (r.task === 'regression' ? m.r2 : m.accuracy) : undefined);
-  const table = new Table({ head: ['', 'loss', metric], style: { head: [], border: [], compact: true } });
-  table.push(['train', fmt(r.train.loss), fmt(pick(r.train))]);
-  if (r.validation) table.push(['validation', fmt(r.validation.loss), fmt(pick(r.validation))]);
+  const scores = scoreColumns(r.task);
+  const table = new Table({ head: ['', 'loss', ...scores.map((s) => s.name)], style: { head: [], border: [], compact: true } });
+  table.push(['train', fmt(r.train.loss), ...scores.map((s) => s.text(r.train))]);
+  if (r.validation) table.push(['validation', fmt(r.validation.loss), ...scores.map((s) => s.text(r.validation!))]);
   lines.push(table.toString());
   if (r.gap !== null) lines.push(`gap         ${fmt(r.gap)} (validation - train loss)`);
   lines.push(`sparsity    ${(r.sparsity * 100).toFixed(1)}% of weights exactly zero; ${r.selectedFeatures.length}/${r.features.length} features selected`);

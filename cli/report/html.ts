@@ -8,11 +8,27 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NOISE_STD_ERRS, type Leaderboard } from '../../shared/study/leaderboard';
-import { duration, fmt as num, lossName, pairedCell, pct, ruleText, scoreName, scoreText as score, signed, versusNoneText } from '../format';
+import { boardMetric, NOISE_STD_ERRS, type Leaderboard } from '../../shared/study/leaderboard';
+import { higherIsBetter, metricStats } from '../../shared/study/selection';
+import {
+  configScores,
+  duration,
+  fmt as num,
+  lossName,
+  metricCell,
+  metricName,
+  metricText,
+  pairedCell,
+  pct,
+  ruleText,
+  scoreColumns,
+  scoreName,
+  scoreText as score,
+  signed,
+  versusNoneText,
+} from '../format';
 import type { SweepData } from '../sweep-files';
 import { chartSpecs, type Spec } from './charts';
-import { summaryScore } from './rows';
 
 // ---------------------------------------------------------------------------------------------- escaping
 
@@ -87,11 +103,13 @@ function header(data: SweepData): string {
   } else {
     cards.push(card('test score', '-', 'not refit: no best.json'));
   }
+  const metric = boardMetric(board);
+  const selected = metricStats(chosen, metric);
   cards.push(
     card(
-      'validation loss',
-      escapeHtml(num(chosen.meanValLoss)),
-      `± ${escapeHtml(num(chosen.stdErr, 3))} std err, mean of ${escapeHtml(chosen.folds.succeeded)} folds`,
+      `validation ${escapeHtml(metricName(metric))}`,
+      escapeHtml(metricText(metric, selected.mean)),
+      `± ${escapeHtml(metric === 'loss' ? num(selected.stdErr, 3) : metricText(metric, selected.stdErr))} std err, mean of ${escapeHtml(chosen.folds.succeeded)} folds`,
     ),
   );
   const features = best?.selectedFeatures ?? chosen.selectedFeatures;
@@ -111,12 +129,14 @@ function header(data: SweepData): string {
     ),
   );
 
+  const scores = scoreColumns(task);
+  const scoreCells = (m: NonNullable<typeof best>['test']) => scores.map((c) => `<td>${escapeHtml(c.text(m))}</td>`).join('');
   const scoreRows = best
     ? `<table class="scores">
-  <thead><tr><th></th><th>rows</th><th>loss (${escapeHtml(lossName(task))})</th><th>${escapeHtml(scoreName(task))}</th></tr></thead>
+  <thead><tr><th></th><th>rows</th><th>loss (${escapeHtml(lossName(task))})</th>${scores.map((c) => `<th>${escapeHtml(c.name)}</th>`).join('')}</tr></thead>
   <tbody>
-    <tr><th>train (train + validation rows, refit for ${escapeHtml(best.epochs)} epochs)</th><td>${escapeHtml(best.rows.train)}</td><td>${escapeHtml(num(best.train.loss))}</td><td>${escapeHtml(score(task, best.train))}</td></tr>
-    <tr class="test"><th>test (held out)</th><td>${escapeHtml(best.rows.test)}</td><td>${escapeHtml(num(best.test.loss))}</td><td>${escapeHtml(score(task, best.test))}</td></tr>
+    <tr><th>train (train + validation rows, refit for ${escapeHtml(best.epochs)} epochs)</th><td>${escapeHtml(best.rows.train)}</td><td>${escapeHtml(num(best.train.loss))}</td>${scoreCells(best.train)}</tr>
+    <tr class="test"><th>test (held out)</th><td>${escapeHtml(best.rows.test)}</td><td>${escapeHtml(num(best.test.loss))}</td>${scoreCells(best.test)}</tr>
   </tbody>
 </table>`
     : '<p class="note">No best.json: the chosen config was not refit, so there is no test score yet (run refit).</p>';
@@ -157,11 +177,22 @@ function howToRead(board: Leaderboard): string {
   standard error of the lowest: the shaded band in the first chart. It never compares λ across types. This sweep used <b>${escapeHtml(board.rule)}</b>.
   Each config is also compared with <b>none</b> (no regularization) fold by fold, on the same rows with the same seed: it beats none <i>beyond noise</i> when its
   mean paired difference is more than ${escapeHtml(NOISE_STD_ERRS)} standard errors below zero, over more than one fold. Anything less may be noise; that no config
-  beat none is an answer too.</p>`;
+  beat none is an answer too.${metricSentence(board)}</p>`;
+}
+
+/** When a score selected (selection.metric), what changes in the rules above, and that the charts still plot the loss. */
+function metricSentence(board: Leaderboard): string {
+  const metric = boardMetric(board);
+  if (metric === 'loss') return '';
+  return `
+  This sweep ranked and selected by the mean validation <b>${escapeHtml(metricName(metric))}</b> (selection.metric; higher is better): the rules apply to it
+  with "lowest" read as "highest" and the one-standard-error bound below the best mean, and the paired differences from none are in it (beyond noise:
+  more than ${escapeHtml(NOISE_STD_ERRS)} standard errors above zero). The charts plot the validation loss, so they draw no band.`;
 }
 
 /** Each config's paired difference from none on the same folds, in rank order; configs beyond noise marked. */
 function versusNoneTable(board: Leaderboard): string {
+  const metric = boardMetric(board);
   const head = `<section id="vs-none">
 <h2>Paired differences from no regularization</h2>`;
   if (!board.configs.some((c) => c.vsNone)) {
@@ -185,15 +216,21 @@ function versusNoneTable(board: Leaderboard): string {
       return `<tr${p?.beyondNoise ? ' class="beyond"' : ''} data-config-id="${escapeHtml(c.configId)}">
   <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${chosen}</td>
   <td class="num">${p ? `${escapeHtml(signed(p.meanDiff))} <span class="se">± ${escapeHtml(num(p.stdErr, 3))}</span>` : '-'}</td>
-  <td class="num">${escapeHtml(c.reg.type === 'none' ? '-' : pairedCell(p))}</td><td>${verdict}</td>
+  <td class="num">${escapeHtml(c.reg.type === 'none' ? '-' : pairedCell(p, metric))}</td><td>${verdict}</td>
 </tr>`;
     })
     .join('\n');
+  const caption =
+    metric === 'loss'
+      ? `Per fold, the config's validation loss minus none's on the same rows (negative: lower loss than none): the mean over folds ± its standard error,
+in ${escapeHtml(lossName(board.task))} and as a share of none's mean loss, with the folds where the config won. Beyond noise: more than ${escapeHtml(NOISE_STD_ERRS)} standard errors below zero.`
+      : `Per fold, the config's validation ${escapeHtml(metricName(metric))} minus none's on the same rows (positive: higher than none): the mean over folds ± its standard error,
+and in percentage points, with the folds where the config won. Beyond noise: more than ${escapeHtml(NOISE_STD_ERRS)} standard errors above zero.`;
+  const change = metric === 'loss' ? "% of none's loss ± se (folds won)" : 'points ± se (folds won)';
   return `${head}
-<p class="caption">Per fold, the config's validation loss minus none's on the same rows (negative: lower loss than none): the mean over folds ± its standard error,
-in ${escapeHtml(lossName(board.task))} and as a share of none's mean loss, with the folds where the config won. Beyond noise: more than ${escapeHtml(NOISE_STD_ERRS)} standard errors below zero.</p>
+<p class="caption">${caption}</p>
 <table class="board vs-none">
-<thead><tr><th>rank</th><th>config</th><th>Δ val loss (mean ± se)</th><th>% of none's loss ± se (folds won)</th><th>vs none</th></tr></thead>
+<thead><tr><th>rank</th><th>config</th><th>Δ val ${escapeHtml(metricName(metric))} (mean ± se)</th><th>${escapeHtml(change)}</th><th>vs none</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -203,16 +240,18 @@ ${rows}
 
 function leaderboardTable(board: Leaderboard): string {
   const task = board.task;
+  const metric = boardMetric(board);
+  const scores = scoreColumns(task);
   const rows = board.configs
     .map((c) => {
       const chosen = c.configId === board.best.configId;
-      const badge = chosen ? ' <span class="badge">chosen</span>' : c.rank === 1 && board.rule !== 'min' ? ' <span class="badge muted">lowest mean</span>' : '';
-      const s = summaryScore(task, c);
+      const top = higherIsBetter(metric) ? 'highest' : 'lowest';
+      const badge = chosen ? ' <span class="badge">chosen</span>' : c.rank === 1 && board.rule !== 'min' ? ` <span class="badge muted">${top} mean</span>` : '';
       return `<tr${chosen ? ' class="chosen"' : ''} data-config-id="${escapeHtml(c.configId)}">
-  <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${badge}</td>
+  <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${badge}</td>${metric === 'loss' ? '' : `<td class="num">${escapeHtml(metricCell(board, c))}</td>`}
   <td class="num">${escapeHtml(num(c.meanValLoss))} <span class="se">± ${escapeHtml(num(c.stdErr, 3))}</span></td>
   <td class="num">${escapeHtml(num(c.meanTrainLoss))}</td><td class="num">${escapeHtml(signed(c.meanGap))}</td>
-  <td class="num">${escapeHtml(task === 'classification' ? pct(s) : num(s, 3))}</td><td class="num">${escapeHtml(pct(c.meanSparsity))}</td>
+  ${scores.map((s) => `<td class="num">${escapeHtml(s.text(configScores(c)))}</td>`).join('')}<td class="num">${escapeHtml(pct(c.meanSparsity))}</td>
   <td class="num">${escapeHtml(num(c.meanBestEpoch, 3))}</td><td class="num">${escapeHtml(duration(c.meanDurationMs))}</td>
 </tr>`;
     })
@@ -250,9 +289,9 @@ ${board.failedTrials
       : `<p class="note">Missing trials (no valid record: timed out, out of memory, or corrupt): ${shown.map(withError).join(' ')}${board.missingTrialIds.length > shown.length ? ` and ${escapeHtml(board.missingTrialIds.length - shown.length)} more` : ''}</p>`;
   return `<section id="leaderboard">
 <h2>Leaderboard</h2>
-<p class="caption">Configs with every fold succeeded, ranked by mean validation loss. Trials: ${escapeHtml(t.planned)} planned, ${escapeHtml(t.succeeded)} succeeded, <span class="${t.failed > 0 ? 'warn' : ''}">${escapeHtml(t.failed)} failed</span>, <span class="${t.missing > 0 ? 'warn' : ''}">${escapeHtml(t.missing)} missing</span>.</p>
+<p class="caption">Configs with every fold succeeded, ranked by mean validation ${escapeHtml(metricName(metric))}. Trials: ${escapeHtml(t.planned)} planned, ${escapeHtml(t.succeeded)} succeeded, <span class="${t.failed > 0 ? 'warn' : ''}">${escapeHtml(t.failed)} failed</span>, <span class="${t.missing > 0 ? 'warn' : ''}">${escapeHtml(t.missing)} missing</span>.</p>
 <table class="board">
-<thead><tr><th>rank</th><th>config</th><th>val loss (mean ± se)</th><th>train loss</th><th>gap</th><th>${escapeHtml(scoreName(task))}</th><th>sparsity</th><th>best epoch</th><th>duration</th></tr></thead>
+<thead><tr><th>rank</th><th>config</th>${metric === 'loss' ? '' : `<th>val ${escapeHtml(metricName(metric))} (mean ± se)</th>`}<th>val loss (mean ± se)</th><th>train loss</th><th>gap</th>${scores.map((s) => `<th>${escapeHtml(s.name)}</th>`).join('')}<th>sparsity</th><th>best epoch</th><th>duration</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

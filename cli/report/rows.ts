@@ -2,7 +2,7 @@
  * The report's chart data: one row per leaderboard config, and the chosen config's per-epoch losses in long
  * form. Pure functions of the sweep's data; the chart specs (charts.ts) plot these rows.
  */
-import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
+import { boardMetric, type ConfigSummary, type Leaderboard } from '../../shared/study/leaderboard';
 import type { SucceededTrial } from '../../shared/study/records';
 import { hasDropout, hasPenalty } from '../../shared/search/spec';
 import { hasStdErr, samePath } from '../../shared/study/selection';
@@ -34,7 +34,7 @@ export interface ConfigRow {
   bestEpoch: number;
   durationMs: number;
   chosen: boolean;
-  /** On the path of the lowest-mean config (its type, dropout rate and l1Ratio): where the one-standard-error rule looks. */
+  /** On the path of the rank-1 config (its type, dropout rate and l1Ratio): where the one-standard-error rule looks. */
   onBestPath: boolean;
 }
 
@@ -86,10 +86,13 @@ export function configRows(board: Leaderboard): ConfigRow[] {
   }));
 }
 
-/** The lowest-mean config's one-standard-error band; undefined with a single holdout (no standard error). */
+/**
+ * The lowest-mean config's one-standard-error band on the validation loss; undefined with a single holdout (no
+ * standard error), and when a score selected (the band is in that score, not on the loss the chart plots).
+ */
 export function oneSeBand(board: Leaderboard): OneSeBand | undefined {
   const lowest = board.configs[0];
-  if (!hasStdErr(lowest)) return undefined;
+  if (!hasStdErr(lowest) || boardMetric(board) !== 'loss') return undefined;
   return { label: lowest.label, lowest: lowest.meanValLoss, se: lowest.stdErr, bound: lowest.meanValLoss + lowest.stdErr };
 }
 

@@ -11,6 +11,14 @@ export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const
 export const REG_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout', 'l1+dropout', 'l2+dropout', 'elasticnet+dropout'] as const;
 export type RegType = (typeof REG_TYPES)[number];
 
+/**
+ * What selection ranks configs by: the validation loss (MSE or mean cross-entropy), or a classification score of
+ * shared/training/metrics.ts. Regression has only the loss: R² = 1 - MSE / variance of the same rows is the MSE
+ * rescaled per fold, so it would rank the configs as the loss does.
+ */
+export const SELECTION_METRICS = ['loss', 'accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const;
+export type SelectionMetric = (typeof SELECTION_METRICS)[number];
+
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** Hard cap of `limits.maxDatasetBytes`: the text of a larger file would not fit in one JavaScript string. */
@@ -145,7 +153,11 @@ export const SweepSpecSchema = z
       })
       .strict(),
     selection: z
-      .object({ rule: z.enum(['min', 'one-standard-error'], { error: (i) => `must be min or one-standard-error, got ${describe(i.input)}` }).default('min') })
+      .object({
+        rule: z.enum(['min', 'one-standard-error'], { error: (i) => `must be min or one-standard-error, got ${describe(i.input)}` }).default('min'),
+        /** What configs are ranked by on the validation rows: the loss (lower is better) or a classification score (higher is better). */
+        metric: z.enum(SELECTION_METRICS, { error: (i) => `must be one of ${SELECTION_METRICS.join(', ')}, got ${describe(i.input)}` }).default('loss'),
+      })
       .strict()
       .prefault({}),
     limits: z
@@ -240,6 +252,12 @@ export function parseSpec(input: unknown): SweepSpec {
   }
   if (spec.model.hidden.length === 0 && types.some(hasDropout)) {
     // legal: dropout then applies to the inputs of the linear model (docs/ARCHITECTURE.md)
+  }
+  if (spec.dataset.task === 'regression' && spec.selection.metric !== 'loss') {
+    throw new SpecError(
+      `invalid spec: selection.metric: ${spec.selection.metric} is a classification score and dataset.task is regression; ` +
+        'a regression sweep selects on validation loss (MSE; R² on a fold is 1 - MSE / the variance of its rows, so it ranks the configs as the MSE does): leave it out or set it to loss',
+    );
   }
   if (spec.dataset.features?.includes(spec.dataset.target)) {
     throw new SpecError(`invalid spec: dataset.features: must not include the target ${JSON.stringify(spec.dataset.target)}`);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectTargets, standardizeRows } from '../data/standardize';
 import { configLabel, type RegConfig } from '../search/grid';
-import type { BestRecord } from '../store/artifacts';
+import { storedMetrics, type BestRecord } from '../store/artifacts';
 import { bestKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
@@ -88,12 +88,8 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
       label: configLabel(chosen.reg),
       epochs,
       rows: { train: plan.trainval.length, test: plan.test.length },
-      test,
-      train: {
-        loss: record.train.loss ?? NaN,
-        ...(record.train.r2 != null ? { r2: record.train.r2 } : {}),
-        ...(record.train.accuracy != null ? { accuracy: record.train.accuracy } : {}),
-      },
+      test: storedMetrics(test),
+      train: storedMetrics(record.train),
       standardizer: { features: ds.features, mean: standardizer.mean, std: standardizer.std },
       ...(record.coefficients ? { coefficients: record.coefficients, intercept: record.intercept } : {}),
       sparsity: record.sparsity,

@@ -18,7 +18,24 @@ export const ManifestItemSchema = z.object({
 });
 export type ManifestItem = z.infer<typeof ManifestItemSchema>;
 
-const StoredMetricsSchema = z.object({ loss: jsonNumber, r2: jsonNumber.optional(), accuracy: jsonNumber.optional() });
+/** Loss and scores as the refit stores them; an undefined score (ROC AUC with a class absent) is null, read as NaN. */
+const StoredMetricsSchema = z.object({
+  loss: jsonNumber,
+  r2: jsonNumber.optional(),
+  accuracy: jsonNumber.optional(),
+  balancedAccuracy: jsonNumber.optional(),
+  macroF1: jsonNumber.optional(),
+  rocAuc: jsonNumber.optional(),
+});
+export type StoredMetrics = z.output<typeof StoredMetricsSchema>;
+const SCORE_KEYS = ['r2', 'accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const;
+
+/** Metrics (a fit's, or a record's) as best.json stores them: the loss and the scores present, NaN for null. */
+export function storedMetrics(m: { readonly loss: number | null } & { readonly [K in (typeof SCORE_KEYS)[number]]?: number | null }): StoredMetrics {
+  const out: StoredMetrics = { loss: m.loss ?? NaN };
+  for (const k of SCORE_KEYS) if (m[k] !== undefined) out[k] = m[k] ?? NaN;
+  return out;
+}
 
 /** best.json: what RefitBest writes. */
 export const BestRecordSchema = z.object({

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { RegConfig } from '../search/grid';
 import type { ConfigSummary } from './leaderboard';
 import type { SucceededTrial } from './records';
-import { hasStdErr, pathValue, pathValueName, samePath } from './selection';
+import type { SelectionMetric } from '../search/spec';
+import { hasStdErr, metricStats, pathValue, pathValueName, samePath, withinOneStdErr } from './selection';
 
 export const DiagnosticSchema = z.object({
   /** `early-stopping`, `epoch-cap`, `edge-of-grid` or `all-within-noise`. */
@@ -44,9 +45,11 @@ export interface DiagnosticsInput {
   readonly trials: readonly SucceededTrial[];
   /** training.epochs: the cap of an SGD trial. */
   readonly epochs: number;
+  /** The metric that ranked the configs. @default 'loss' */
+  readonly metric?: SelectionMetric;
 }
 
-export function diagnose({ ranked, chosen, planned, trials, epochs }: DiagnosticsInput): Diagnostic[] {
+export function diagnose({ ranked, chosen, planned, trials, epochs, metric = 'loss' }: DiagnosticsInput): Diagnostic[] {
   const out: Diagnostic[] = [];
   const sgd = trials.filter(trainedBySgd);
   const early = sgd.filter((r) => r.bestEpoch <= EARLY_SHARE * epochs).length;
@@ -77,10 +80,12 @@ export function diagnose({ ranked, chosen, planned, trials, epochs }: Diagnostic
     });
   }
   const best = ranked[0];
-  if (ranked.length > 1 && hasStdErr(best) && ranked.every((c) => c.meanValLoss <= best.meanValLoss + best.stdErr)) {
+  const bound = metricStats(best, metric);
+  if (ranked.length > 1 && hasStdErr(best) && ranked.every((c) => withinOneStdErr(metricStats(c, metric).mean, bound, metric))) {
+    const which = metric === 'loss' ? 'the lowest' : `the best by ${metric}`;
     out.push({
       code: 'all-within-noise',
-      message: `all ${ranked.length} configs are within one standard error of the lowest (${best.label}): on this data they cannot be told apart`,
+      message: `all ${ranked.length} configs are within one standard error of ${which} (${best.label}): on this data they cannot be told apart`,
     });
   }
   return out;

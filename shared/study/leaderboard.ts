@@ -1,6 +1,7 @@
 /**
- * The leaderboard: trial records grouped by config over folds, ranked by mean validation loss, with the
- * selected config, each config's paired difference from `none` (the unregularized baseline) fold by fold, and
+ * The leaderboard: trial records grouped by config over folds, ranked by the mean of the selection metric on
+ * the validation rows (the loss unless the spec names a classification score), with the selected config, each
+ * config's paired difference from `none` (the unregularized baseline) fold by fold in that metric, and
  * diagnostics; failed and missing trials are counted and listed, never dropped. The zod schema is what the sweep
  * store validates leaderboard.json against on every read (fields added later are optional, so older
  * leaderboards still read).
@@ -8,10 +9,10 @@
 import { z } from 'zod';
 import { describeDefaults, type ResolvedGrid } from '../search/default-grid';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
-import type { RegType, SweepSpec } from '../search/spec';
+import { SELECTION_METRICS, type RegType, type SelectionMetric, type SweepSpec } from '../search/spec';
 import { diagnose, DiagnosticSchema } from './diagnostics';
 import { FailedTrialSchema, jsonNumber, RegConfigSchema, type FailedTrial, type SucceededTrial, type TrialRecord } from './records';
-import { compareSimplicity, hasStdErr, selectBest } from './selection';
+import { compareSimplicity, hasStdErr, higherIsBetter, selectBest } from './selection';
 
 export const SELECTION_RULES = ['min', 'one-standard-error'] as const;
 export type SelectionRule = (typeof SELECTION_RULES)[number];
@@ -20,20 +21,21 @@ export type SelectionRule = (typeof SELECTION_RULES)[number];
 export const NOISE_STD_ERRS = 2;
 
 /**
- * A config against `none` on the same folds (same rows, same seed): d = its validation loss - none's, per fold.
+ * A config against `none` on the same folds (same rows, same seed): d = its validation value of the selection
+ * metric (leaderboard.metric: the loss unless a score was chosen) - none's, per fold.
  */
 export const PairedSchema = z.object({
-  /** Mean of d over folds (negative: the config has the lower loss). */
+  /** Mean of d over folds (negative: the config has the lower loss; positive: the higher score). */
   meanDiff: jsonNumber,
   /** Standard error of that mean (sample sd of d / sqrt(k); 0 for one fold). */
   stdErr: jsonNumber,
-  /** meanDiff and stdErr as shares of none's mean validation loss. */
+  /** meanDiff and stdErr as shares of none's mean (of the metric). */
   relDiff: jsonNumber,
   relStdErr: jsonNumber,
-  /** Folds where the config's loss is below none's. */
+  /** Folds where the config is better than none: a lower loss, or a higher score. */
   foldsWon: z.number().int(),
   folds: z.number().int(),
-  /** meanDiff < -NOISE_STD_ERRS * stdErr over more than one fold. */
+  /** meanDiff more than NOISE_STD_ERRS * stdErr on the better side of 0 (below for the loss), over more than one fold. */
   beyondNoise: z.boolean(),
 });
 export type Paired = z.output<typeof PairedSchema>;
@@ -53,6 +55,12 @@ export const ConfigSummarySchema = z.object({
   meanGap: jsonNumber,
   meanR2: jsonNumber.optional(),
   meanAccuracy: jsonNumber.optional(),
+  /** Classification scores' means over folds (shared/training/metrics.ts); absent when a fold has none (ROC AUC with a class absent, older records). */
+  meanBalancedAccuracy: jsonNumber.optional(),
+  meanMacroF1: jsonNumber.optional(),
+  meanRocAuc: jsonNumber.optional(),
+  /** The selection metric's mean and standard error over folds when it is not the loss (then meanValLoss and stdErr). */
+  score: z.object({ mean: jsonNumber, stdErr: jsonNumber }).optional(),
   meanSparsity: jsonNumber,
   /** Mean best epoch (epochs used by early stopping), what a refit trains for. */
   meanBestEpoch: jsonNumber,
@@ -72,9 +80,11 @@ export const LeaderboardSchema = z.object({
   schemaVersion: z.literal(1),
   sweepId: z.string(),
   rule: z.enum(SELECTION_RULES),
+  /** The metric that ranked and selected (absent in leaderboards from before it could be chosen: the loss). */
+  metric: z.enum(SELECTION_METRICS).optional(),
   task: z.enum(['regression', 'classification']),
   trials: z.object({ planned: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), missing: z.number().int() }),
-  /** Configs with every fold succeeded, ranked by mean validation loss (rank 1 = lowest). */
+  /** Configs with every fold succeeded, ranked by the metric's mean (rank 1 = the lowest loss, or the highest score). */
   configs: z.array(ConfigSummarySchema),
   /** Configs with a failed or missing fold: not ranked, listed so nothing is silently dropped. */
   incomplete: z.array(z.object({ configId: z.string(), label: z.string(), succeeded: z.number().int(), planned: z.number().int() })).default([]),
@@ -104,6 +114,8 @@ export class NoResultsError extends Error {
 /** What the leaderboard needs from the spec. */
 export interface StudySettings {
   readonly rule: SelectionRule;
+  /** selection.metric: what ranks the configs. */
+  readonly metric: SelectionMetric;
   /** training.epochs: the cap an SGD trial can reach. */
   readonly epochs: number;
   /** search.types as the spec lists them: when `none` is not there, the grid added it. */
@@ -114,10 +126,17 @@ export interface StudySettings {
 
 export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettings => ({
   rule: spec.selection.rule,
+  metric: spec.selection.metric,
   epochs: spec.training.epochs,
   types: spec.search.types,
   ...(grid ? { gridNotes: describeDefaults(grid) } : {}),
 });
+
+/** The metric a leaderboard ranked by (the loss for leaderboards from before it could be chosen). */
+export const boardMetric = (board: Pick<Leaderboard, 'metric'>): SelectionMetric => board.metric ?? 'loss';
+
+/** A record's validation value of the metric (NaN when it has none). */
+const foldValue = (r: SucceededTrial, metric: SelectionMetric): number => r.validation?.[metric] ?? NaN;
 
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 function stdErr(xs: number[]): number {
@@ -130,6 +149,18 @@ const optionalAvg = (xs: (number | null | undefined)[]) => {
   const v = xs.filter((x): x is number => typeof x === 'number');
   return v.length === xs.length && v.length > 0 ? avg(v) : undefined;
 };
+/** Means over the records of optional validation scores, by the summary field that holds each; a score missing on a fold has no mean. */
+function optionalMeans<F extends string>(
+  ok: readonly SucceededTrial[],
+  fields: Record<F, 'balancedAccuracy' | 'macroF1' | 'rocAuc'>,
+): Partial<Record<F, number>> {
+  const out: Partial<Record<F, number>> = {};
+  for (const [field, key] of Object.entries(fields) as [F, 'balancedAccuracy' | 'macroF1' | 'rocAuc'][]) {
+    const m = optionalAvg(ok.map((r) => r.validation?.[key]));
+    if (m !== undefined) out[field] = m;
+  }
+  return out;
+}
 
 /**
  * Build the leaderboard from the planned items and the records found (records not in the plan are
@@ -193,6 +224,7 @@ export function buildLeaderboard(
       meanGap: avg(g.ok.map((r, i) => val[i] - trainLoss[i])),
       ...(optionalAvg(g.ok.map((r) => r.validation?.r2)) !== undefined ? { meanR2: optionalAvg(g.ok.map((r) => r.validation?.r2)) } : {}),
       ...(optionalAvg(g.ok.map((r) => r.validation?.accuracy)) !== undefined ? { meanAccuracy: optionalAvg(g.ok.map((r) => r.validation?.accuracy)) } : {}),
+      ...optionalMeans(g.ok, { meanBalancedAccuracy: 'balancedAccuracy', meanMacroF1: 'macroF1', meanRocAuc: 'rocAuc' }),
       meanSparsity: avg(g.ok.map((r) => r.sparsity)),
       meanBestEpoch: avg(g.ok.map((r) => r.bestEpoch)),
       meanDurationMs: avg(g.ok.map((r) => r.durationMs)),
@@ -206,15 +238,27 @@ export function buildLeaderboard(
         (failedTrials[0] ? `; first error: ${failedTrials[0].error.name}: ${failedTrials[0].error.message}` : ''),
     );
   }
-  complete.sort((a, b) => a.meanValLoss - b.meanValLoss || compareSimplicity(a.reg, b.reg));
+  // A score undefined on a fold (ROC AUC when a class has no validation rows there) cannot rank: the loss does.
+  const notes: string[] = [...(settings.gridNotes ?? [])];
+  const valuesOf = (c: { configId: string }, m: SelectionMetric) => groups.get(c.configId)!.ok.map((r) => foldValue(r, m));
+  let metric = settings.metric;
+  if (metric !== 'loss' && complete.some((c) => !valuesOf(c, metric).every(Number.isFinite))) {
+    notes.push(
+      `selection.metric ${metric} has no value on some folds (for rocAuc: a class has no row among a fold's validation rows), so the configs are ranked by validation loss instead`,
+    );
+    metric = 'loss';
+  }
+  if (metric !== 'loss') for (const c of complete) c.score = { mean: avg(valuesOf(c, metric)), stdErr: stdErr(valuesOf(c, metric)) };
+  const mean = (c: Omit<ConfigSummary, 'rank'>) => (metric === 'loss' ? c.meanValLoss : c.score!.mean);
+  const sign = higherIsBetter(metric) ? -1 : 1;
+  complete.sort((a, b) => sign * (mean(a) - mean(b)) || compareSimplicity(a.reg, b.reg));
   const none = complete.find((c) => c.reg.type === 'none');
-  const noneLoss = none && new Map(groups.get(none.configId)!.ok.map((r) => [r.fold, r.validation!.loss as number]));
+  const noneValue = none && new Map(groups.get(none.configId)!.ok.map((r) => [r.fold, foldValue(r, metric)]));
   const configs: ConfigSummary[] = complete.map((c, i) => {
-    const vsNone = none && noneLoss && c !== none ? paired(groups.get(c.configId)!.ok, noneLoss, none.meanValLoss) : undefined;
+    const vsNone = none && noneValue && c !== none ? paired(groups.get(c.configId)!.ok, noneValue, mean(none), metric) : undefined;
     return { rank: i + 1, ...c, ...(vsNone ? { vsNone } : {}) };
   });
-  const best = selectBest(configs, settings.rule);
-  const notes: string[] = [...(settings.gridNotes ?? [])];
+  const best = selectBest(configs, settings.rule, metric);
   const nonePlanned = [...groups.values()].some((g) => g.reg.type === 'none');
   if (nonePlanned && !settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
   if (!none) notes.push('no paired comparison with no regularization: none has no result on every fold');
@@ -228,11 +272,13 @@ export function buildLeaderboard(
     planned: [...groups.values()].map((g) => g.reg),
     trials: [...groups.values()].flatMap((g) => g.ok),
     epochs: settings.epochs,
+    metric,
   });
   return {
     schemaVersion: 1,
     sweepId,
     rule: settings.rule,
+    metric,
     task: task!,
     trials: {
       planned: items.length,
@@ -253,18 +299,20 @@ export function buildLeaderboard(
   };
 }
 
-/** A config's records against none's validation loss on the same fold. */
-function paired(ok: readonly SucceededTrial[], noneLoss: ReadonlyMap<number, number>, noneMean: number): Paired {
-  const d = ok.map((r) => (r.validation!.loss as number) - noneLoss.get(r.fold)!);
+/** A config's records against none's validation value of the metric on the same fold. */
+function paired(ok: readonly SucceededTrial[], noneValue: ReadonlyMap<number, number>, noneMean: number, metric: SelectionMetric): Paired {
+  const d = ok.map((r) => foldValue(r, metric) - noneValue.get(r.fold)!);
   const meanDiff = avg(d);
   const se = stdErr(d);
+  // Better is below 0 for the loss, above 0 for a score: `better` is d on the side where larger is better.
+  const better = higherIsBetter(metric) ? 1 : -1;
   return {
     meanDiff,
     stdErr: se,
     relDiff: meanDiff / noneMean,
     relStdErr: se / noneMean,
-    foldsWon: d.filter((x) => x < 0).length,
+    foldsWon: d.filter((x) => better * x > 0).length,
     folds: d.length,
-    beyondNoise: d.length > 1 && meanDiff < -NOISE_STD_ERRS * se,
+    beyondNoise: d.length > 1 && better * meanDiff > NOISE_STD_ERRS * se,
   };
 }

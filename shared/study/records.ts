@@ -18,10 +18,15 @@ export const RegConfigSchema = z.object({
   l1Ratio: num,
 });
 
+/** Validation or train metrics (shared/training/metrics.ts); the classification scores after accuracy came later, so are optional. */
 export const MetricsSchema = z.object({
   loss: metric,
   r2: metric.optional(),
   accuracy: metric.optional(),
+  balancedAccuracy: metric.optional(),
+  macroF1: metric.optional(),
+  /** null when undefined: a class has no row among the evaluated rows (the record's notices say which). */
+  rocAuc: metric.optional(),
 });
 
 const common = {

@@ -148,7 +148,7 @@ function recordIdentity(input: Pick<TrialInput, 'sweepId' | 'reg' | 'fold' | 'se
   };
 }
 
-const finiteOrNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
+const finiteOrNull = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
 
 /** The record of a trained model. */
 export function buildRecord(input: TrialInput, result: FitResult, startedAt: Date): SucceededTrial {
@@ -164,7 +164,12 @@ export function buildRecord(input: TrialInput, result: FitResult, startedAt: Dat
     loss: finiteOrNull(m.loss),
     ...(m.r2 !== undefined ? { r2: finiteOrNull(m.r2) } : {}),
     ...(m.accuracy !== undefined ? { accuracy: finiteOrNull(m.accuracy) } : {}),
+    ...(m.balancedAccuracy !== undefined ? { balancedAccuracy: finiteOrNull(m.balancedAccuracy) } : {}),
+    ...(m.macroF1 !== undefined ? { macroF1: finiteOrNull(m.macroF1) } : {}),
+    ...(m.rocAuc !== undefined ? { rocAuc: finiteOrNull(m.rocAuc) } : {}),
   });
+  const undefinedAuc = result.validation?.rocAucUndefined;
+  const notices = undefinedAuc ? [...result.notices, `validation rows: ${undefinedAuc}`] : result.notices;
   return {
     ...recordIdentity(input),
     status: 'succeeded',
@@ -172,7 +177,7 @@ export function buildRecord(input: TrialInput, result: FitResult, startedAt: Dat
     task: ds.task,
     rows: { train: input.trainRows.length, validation: input.validationRows.length },
     solver: result.solver,
-    ...(result.notices.length ? { notices: result.notices } : {}),
+    ...(notices.length ? { notices } : {}),
     epochsRun: result.epochsRun,
     bestEpoch: result.bestEpoch,
     train: metrics(result.train),

@@ -29,6 +29,7 @@ import {
   type ModelConfig,
   type Params,
 } from './model';
+import { classificationScores, probabilitiesFromLogits, type ClassificationScores } from './metrics';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
@@ -155,11 +156,11 @@ export interface TrainOptions {
   readonly target?: TargetScale;
 }
 
-export interface Metrics {
+/** Loss, and R² (regression) or the classification scores. */
+export interface Metrics extends Partial<ClassificationScores> {
   /** Mean squared error (regression) or mean cross-entropy (classification). */
   readonly loss: number;
   readonly r2?: number;
-  readonly accuracy?: number;
 }
 
 export interface TrainResult {
@@ -199,31 +200,28 @@ function lossTensor(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D):
   return task === 'regression' ? tf.squaredDifference(pred, y).mean<tf.Scalar>() : dataTerm(task, pred, y);
 }
 
-/** Loss (MSE, or mean cross-entropy) and R² or accuracy, as tensors (for one read per epoch). */
-function metricTensors(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar[] {
-  const pred = forwardTrace(params, x).output;
-  if (task === 'regression') {
-    const mse = tf.squaredDifference(pred, y).mean<tf.Scalar>();
-    const variance = tf.moments(y).variance as tf.Scalar;
-    return [mse, tf.sub(1, tf.div(mse, variance))];
-  }
-  const loss = dataTerm(task, pred, y);
-  const predicted = pred.shape[1] === 1 ? pred.greater(0).cast('int32').reshape([-1]) : pred.argMax(1);
-  const actual = y.shape[1] === 1 ? y.reshape([-1]).cast('int32') : y.argMax(1);
-  return [loss, predicted.equal(actual).cast('float32').mean<tf.Scalar>()];
-}
-
-function toMetrics(task: Task, values: ArrayLike<number>): Metrics {
-  const [loss, second] = [values[0], values[1]];
-  return task === 'regression' ? { loss, r2: second } : { loss, accuracy: second };
-}
-
-/** Loss and R² or accuracy of the model (inference: no dropout). */
+/**
+ * Loss and scores of the model (inference: no dropout): MSE and R² for regression; for classification the mean
+ * cross-entropy (from the logits) and the scores of the predicted probabilities (metrics.ts, in float64 from the logits).
+ */
 export function evaluate(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): Metrics {
-  return toMetrics(
-    task,
-    tf.tidy(() => tf.stack(metricTensors(params, task, x, y)).dataSync()),
-  );
+  if (task === 'regression') {
+    const [loss, r2] = tf.tidy(() => {
+      const mse = tf.squaredDifference(forwardTrace(params, x).output, y).mean<tf.Scalar>();
+      return tf.stack([mse, tf.sub(1, tf.div(mse, tf.moments(y).variance))]).dataSync();
+    });
+    return { loss, r2 };
+  }
+  const { loss, logits, labels } = tf.tidy(() => {
+    const output = forwardTrace(params, x).output;
+    return {
+      loss: dataTerm(task, output, y).dataSync()[0],
+      logits: output.dataSync(),
+      labels: (y.shape[1] === 1 ? y.reshape([-1]) : y.argMax(1)).dataSync(),
+    };
+  });
+  const proba = probabilitiesFromLogits(logits, y.shape[1]);
+  return { loss, ...classificationScores(labels, proba, proba.length / labels.length) };
 }
 
 /** `evaluate` on host rows: standardized features (row-major) and targets (values, or class labels). */

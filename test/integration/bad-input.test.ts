@@ -156,6 +156,11 @@ function catalogue(): Case[] {
     () => ['--spec', specOnData('flat.csv', ['a,y', ...Array.from({ length: 12 }, (_, i) => `${i},3`)].join('\n') + '\n')],
     /target column "y" is constant on the training rows/,
   );
+  validate(
+    'a classification score as the selection metric of a regression',
+    () => ['--spec', spec({ selection: { metric: 'rocAuc' } })],
+    /selection\.metric: rocAuc is a classification score and dataset\.task is regression/,
+  );
   validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
   validate(
     'a spec nested 40 levels deep, naming where',

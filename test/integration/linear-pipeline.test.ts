@@ -116,3 +116,75 @@ it('a linear classifier is solved by proximal Newton; with dropout it is trained
   expect(sgd.epochsRun).toBe(5);
   expect(sgd.notices?.join(' ')).toMatch(/no closed form: trained by masked SGD/);
 });
+
+describe('a linear classification sweep selected by balanced accuracy', () => {
+  const CLS_DATASET = 'datasets/breast_cancer.csv';
+  const CLS_SWEEP = 'linear-cancer-balanced';
+  const clsValidation = { folds: 3, testFraction: 0.2, seed: 5 };
+
+  beforeAll(async () => {
+    await s3.store.putBytes(CLS_DATASET, fs.readFileSync(path.join(DATA_DIR, 'breast_cancer.csv')), 'text/csv');
+    await planSweep(s3.store, {
+      spec: {
+        sweepId: CLS_SWEEP,
+        dataset: { source: `s3://${BUCKET}/${CLS_DATASET}`, target: 'malignant', task: 'classification' },
+        model: { hidden: [] },
+        validation: clsValidation,
+        search: { types: ['none', 'l2'], lambda: [1, 30, 1000] },
+        selection: { rule: 'one-standard-error', metric: 'balancedAccuracy' },
+      },
+    });
+    const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
+    for (const item of await loadManifest(s3.store, CLS_SWEEP)) await runTrialStep(item, deps);
+    await aggregateSweep(s3.store, CLS_SWEEP);
+    await refitBest(s3.store, CLS_SWEEP, { backend: tf.getBackend() });
+  });
+
+  it("records each fold's scores, computed on its validation rows: ROC AUC and balanced accuracy from the record's coefficients by hand", async () => {
+    const ds = await readDatasetFile(path.join(DATA_DIR, 'breast_cancer.csv'), { target: 'malignant', task: 'classification' });
+    const plan = planSplits(ds, { ...clsValidation, holdout: 0.2 });
+    const { records } = await new SweepStore(s3.store, CLS_SWEEP).trials();
+    expect(records).toHaveLength(4 * 3);
+    for (const r of records) {
+      if (r.status !== 'succeeded') throw new Error(`trial ${r.trialId} failed: ${r.error.message}`);
+      // the logit of each validation row, in float64, from the record's coefficients (standardized with the fold's train rows)
+      const { train, validation: rows } = plan.folds[r.fold];
+      const s = fitStandardizer(ds.x, train);
+      const logit = rows.map((i) => ds.features.reduce((z, f, j) => z + r.coefficients![f] * ((ds.x[i][j] - s.mean[j]) / s.std[j]), r.intercept!));
+      const label = rows.map((i) => ds.y[i]);
+      // ROC AUC: the share of (positive, negative) pairs ordered right, a tie counting half
+      const pos = logit.filter((_, k) => label[k] === 1);
+      const neg = logit.filter((_, k) => label[k] === 0);
+      const wins = pos.reduce((w, p) => w + neg.reduce((v, q) => v + (p > q ? 1 : p === q ? 0.5 : 0), 0), 0);
+      // the model evaluates in float32: allow one pair ordered differently
+      expect(Math.abs(r.validation!.rocAuc! - wins / (pos.length * neg.length))).toBeLessThanOrEqual(1 / (pos.length * neg.length));
+      const recall = (c: number) => label.filter((y, k) => y === c && logit[k] > 0 === (c === 1)).length / label.filter((y) => y === c).length;
+      expect(r.validation!.balancedAccuracy).toBeCloseTo((recall(0) + recall(1)) / 2, 12);
+      expect(r.validation!.macroF1).toBeGreaterThan(0.8);
+      expect(r.train.balancedAccuracy).toBeGreaterThan(0.8);
+    }
+  });
+
+  it('ranks by mean balanced accuracy, highest first, records the metric and the means, and the refit tests every score', async () => {
+    const sweep = new SweepStore(s3.store, CLS_SWEEP);
+    const board = (await sweep.leaderboard())!;
+    const { records } = await sweep.trials();
+    expect(board.metric).toBe('balancedAccuracy');
+    const means = board.configs.map((c) => c.score!.mean);
+    expect(means).toEqual([...means].sort((a, b) => b - a));
+    for (const c of board.configs) {
+      const own = records.filter((r) => r.configId === c.configId && r.status === 'succeeded');
+      const avg = (k: 'balancedAccuracy' | 'macroF1' | 'rocAuc') =>
+        own.reduce((s, r) => s + (r.status === 'succeeded' ? r.validation![k]! : 0), 0) / own.length;
+      expect(c.meanBalancedAccuracy).toBeCloseTo(avg('balancedAccuracy'), 12);
+      expect(c.score!.mean).toBeCloseTo(avg('balancedAccuracy'), 12);
+      expect(c.meanMacroF1).toBeCloseTo(avg('macroF1'), 12);
+      expect(c.meanRocAuc).toBeCloseTo(avg('rocAuc'), 12);
+    }
+    const best = (await sweep.best())!;
+    for (const k of ['accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const) {
+      expect(best.test[k]).toBeGreaterThan(0.8);
+      expect(best.test[k]).toBeLessThanOrEqual(1);
+    }
+  });
+});

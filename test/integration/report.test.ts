@@ -337,6 +337,29 @@ describe('renderReport', () => {
     expect(Object.keys(scriptJson(page, 'regsweep-specs') as object).sort()).toEqual([...CHART_IDS].sort());
   });
 
+  it('a sweep selected by a classification score names it: the card, the leaderboard column and caption, how to read it; no band on the loss chart', () => {
+    // Prepare: the same configs read as a classification ranked by balanced accuracy (each config's score made up from its rank)
+    const board = data.leaderboard;
+    const scored = (c: (typeof board.configs)[number]) => ({
+      ...c,
+      meanAccuracy: 0.9,
+      meanBalancedAccuracy: 0.9 - c.rank / 100,
+      score: { mean: 0.9 - c.rank / 100, stdErr: 0.01 },
+    });
+    const configs = board.configs.map(scored);
+    const byScore: SweepData = { ...data, leaderboard: { ...board, task: 'classification', metric: 'balancedAccuracy', configs, best: scored(board.best) } };
+    // Act
+    const page = renderReport(byScore);
+    // Assess
+    expect(page).toContain('<div class="card-label">validation balanced accuracy</div>');
+    const section = page.slice(page.indexOf('<section id="leaderboard">'), page.indexOf('</section>', page.indexOf('<section id="leaderboard">')));
+    expect(section).toContain('ranked by mean validation balanced accuracy.');
+    expect(section).toContain('<th>val balanced accuracy (mean ± se)</th>');
+    configs.forEach((c) => expect(section).toContain(`<td class="num">${escapeHtml(`${(c.score.mean * 100).toFixed(1)}% ± 1.0%`)}</td>`));
+    expect(page).toMatch(/<p class="how" id="how-to-read">[^]*ranked and selected by the mean validation <b>balanced accuracy<\/b>/);
+    expect((chartSpecs(byScore).lossVsStrength as unknown as ChartSpecs['lossVsStrength']).datasets.band).toEqual([]);
+  });
+
   it('embeds the data as JSON that reads back unchanged', () => {
     expect(scriptJson(html, 'regsweep-data')).toEqual(JSON.parse(JSON.stringify(embeddedData(data))));
   });

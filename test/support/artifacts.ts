@@ -24,8 +24,14 @@ export const regConfig = (
   l1Ratio = type.startsWith('l1') ? 1 : type.startsWith('elasticnet') ? 0.5 : 0,
 ): RegConfig => ({ type, lambda, dropoutRate, l1Ratio });
 
-/** What buildLeaderboard takes from a spec: this rule, an epoch cap of 200 (far from the records' 50 epochs), every type listed. */
-export const study = (rule: SelectionRule, over: Partial<StudySettings> = {}): StudySettings => ({ rule, epochs: 200, types: REG_TYPES, ...over });
+/** What buildLeaderboard takes from a spec: this rule, the loss as the metric, an epoch cap of 200 (far from the records' 50 epochs), every type listed. */
+export const study = (rule: SelectionRule, over: Partial<StudySettings> = {}): StudySettings => ({
+  rule,
+  metric: 'loss',
+  epochs: 200,
+  types: REG_TYPES,
+  ...over,
+});
 
 /** The planned trials of one config: one item per fold (seed = fold), with valid trial ids. */
 export const plannedTrials = (reg: RegConfig, folds: number): TrialItem[] =>

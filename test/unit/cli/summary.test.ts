@@ -95,9 +95,69 @@ describe('leaderboardTable', () => {
     expect(text).toMatch(/cross-entropy/);
     expect(text).toMatch(/90\.0%/);
   });
+
+  it('leads with the selection metric when a score selected, keeps the loss beside it, and says which metric in the notes', () => {
+    // Prepare: ranked by balanced accuracy (0.85 first), the loss kept; bal. acc is the metric, so only accuracy is a score column
+    const b = board({ task: 'classification', metric: 'balancedAccuracy', rule: 'min' });
+    const configs = b.configs.map((c, i) => ({
+      ...c,
+      meanR2: undefined,
+      meanAccuracy: 0.9,
+      meanBalancedAccuracy: 0.85 - i / 20,
+      score: { mean: 0.85 - i / 20, stdErr: 0.0125 },
+      vsNone: c.vsNone && { ...c.vsNone, meanDiff: 0.05, stdErr: 0.01, foldsWon: 3 },
+    }));
+    // Act
+    const text = leaderboardTable({ ...b, configs, best: configs[0] });
+    // Assess
+    const [head, first] = rows(text);
+    expect(head).toEqual([
+      '',
+      'rank',
+      'config',
+      'val balanced accuracy ± se',
+      'vs none (folds won)',
+      'val loss (cross-entropy)',
+      'train loss',
+      'gap',
+      'accuracy',
+      'sparsity',
+      'best epoch',
+    ]);
+    expect(first.slice(0, 6)).toEqual(['*', '1', 'l1 λ=0.1', '85.0% ± 1.3%', '+5.0 ± 1.0 pts (3/3)', '0.4']);
+    expect(text).toMatch(/\* chosen \(rule min, by balanced accuracy\)/);
+  });
 });
 
 describe('decisionLines', () => {
+  it('names the selection metric in the rule, the validation line and the comparison with none, and lists every test score', () => {
+    // Prepare: classification ranked by macro F1; l1 λ=10 (rank 2) beats none by 6.25 pts ± 1.25 pts over 3 folds
+    const b = board({ task: 'classification', metric: 'macroF1' });
+    const configs = b.configs.map((c) => ({
+      ...c,
+      meanR2: undefined,
+      meanAccuracy: 0.9,
+      meanBalancedAccuracy: 0.875,
+      meanMacroF1: 0.8125,
+      meanRocAuc: 0.9375,
+      score: { mean: 0.8125, stdErr: 0.0625 },
+    }));
+    const best = { ...configs[1], vsNone: vsNone(0.0625, 0.0125, 3, true) };
+    const board2 = { ...b, configs: [configs[0], best, ...configs.slice(2)], best };
+    const refit = { ...bestRecord(board2), test: { loss: 0.3, accuracy: 0.9, balancedAccuracy: 0.85, macroF1: 0.8, rocAuc: NaN } };
+    // Act
+    const lines = decisionLines(board2, refit);
+    // Assess
+    expect(lines[1]).toMatch(
+      /rule one-standard-error: the most regularized config on the path of the highest \(l1, λ varying\) whose mean validation macro F1 over 3 folds is within one standard error of the highest \(l1 λ=0\.1: 0\.813 − 0\.0625\)/,
+    );
+    expect(lines[2]).toBe(
+      'validation: mean macro F1 0.813 ± 0.0625 (std err; it selected), loss 0.42, accuracy 90.0%, balanced accuracy 87.5%, ROC AUC 0.938, over 3 folds',
+    );
+    expect(lines[3]).toMatch(/l1 λ=10 beats no regularization by 6\.3 ± 1\.3 pts of macro F1, 3 of 3 folds \(beyond noise/);
+    expect(lines[4]).toMatch(/^test:\s+loss 0\.3, accuracy 90\.0%, balanced accuracy 85\.0%, macro F1 0\.8, ROC AUC - on 20 held-out rows/);
+  });
+
   it('names the config, the rule and why, the test score and rows, and the L1 features', () => {
     const b = board();
     const lines = decisionLines(b, bestRecord(b));

@@ -59,7 +59,7 @@ describe('parseSpec defaults', () => {
     expect(spec.model).toEqual({ hidden: [64, 64], activation: 'relu' });
     expect(spec.training).toEqual({ epochs: 200, batchSize: 32, learningRate: 0.001, optimizer: 'adam', patience: 20 });
     expect(spec.validation).toEqual({ folds: 5, holdout: 0.2, testFraction: 0.2, seed: 42 });
-    expect(spec.selection).toEqual({ rule: 'min' });
+    expect(spec.selection).toEqual({ rule: 'min', metric: 'loss' });
     expect(spec.limits).toEqual({ maxTrials: 5000, maxDatasetBytes: 100 * 1024 * 1024 });
     expect(spec.search.l1Ratio).toBe(0.5);
     expect(spec.sweepId).toBeUndefined();
@@ -88,8 +88,24 @@ describe('parseSpec errors name the field path', () => {
       /selection\.rule: must be min or one-standard-error, got "max"/,
     ],
     ['an l1Ratio of 1', specInput({ types: ['elasticnet'], lambda: [1], l1Ratio: 1 }), /search\.l1Ratio: must be in \(0, 1\), got 1/],
+    [
+      'an unknown selection metric',
+      specInput({ types: ['none'] }, { selection: { metric: 'f1' as never } }),
+      /selection\.metric: must be one of loss, accuracy, balancedAccuracy, macroF1, rocAuc, got "f1"/,
+    ],
+    [
+      'a classification score for a regression',
+      specInput({ types: ['none'] }, { selection: { metric: 'balancedAccuracy' } }),
+      /^invalid spec: selection\.metric: balancedAccuracy is a classification score and dataset\.task is regression; a regression sweep selects on validation loss/,
+    ],
   ])('%s', (_name, input, message) => {
     expect(() => parseSpec(input)).toThrow(message);
+  });
+
+  it.each(['loss', 'accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const)('takes selection.metric %s for a classification', (metric) => {
+    const input = specInput({ types: ['none'] }, { selection: { metric } });
+    const spec = parseSpec({ ...input, dataset: { ...input.dataset, task: 'classification' } });
+    expect(spec.selection).toEqual({ rule: 'min', metric });
   });
 
   it('throws a SpecError, a UserInputError', () => {

@@ -283,3 +283,72 @@ describe('LeaderboardSchema', () => {
     expect(r.error?.issues.map((i) => i.path)).toContainEqual(['configs']);
   });
 });
+
+describe('buildLeaderboard by a classification score (selection.metric)', () => {
+  // Classification records: validation loss the same on every fold (1), balanced accuracy per fold:
+  //   l2 λ=0.1  0.70, 0.80, 0.90   mean 0.80  se 0.1/√3 ≈ 0.057735
+  //   l2 λ=10   0.75, 0.80, 0.85   mean 0.80  se 0.05/√3
+  //   none      0.60, 0.70, 0.80   mean 0.70  paired d for λ=0.1: 0.10 each fold (se 0), for λ=10: 0.15, 0.10, 0.05
+  const SCORES: [typeof WEAK, number[]][] = [
+    [WEAK, [0.7, 0.8, 0.9]],
+    [STRONG, [0.75, 0.8, 0.85]],
+    [NONE, [0.6, 0.7, 0.8]],
+  ];
+  function classification(rocAuc: (fold: number) => number | null = () => 0.9) {
+    const items = SCORES.flatMap(([reg]) => plannedTrials(reg, 3));
+    const records: TrialRecord[] = SCORES.flatMap(([reg, scores]) =>
+      plannedTrials(reg, 3).map((item, fold) =>
+        succeededTrial(item, 1, {
+          task: 'classification',
+          train: { loss: 0.9, accuracy: 0.9, balancedAccuracy: 0.9, macroF1: 0.9, rocAuc: 0.95 },
+          validation: { loss: 1, accuracy: scores[fold], balancedAccuracy: scores[fold], macroF1: scores[fold] - 0.1, rocAuc: rocAuc(fold) },
+        }),
+      ),
+    );
+    return { items, records };
+  }
+
+  it('ranks by the mean score, highest first, ties toward the simpler config, and records the metric and every mean', () => {
+    const { items, records } = classification();
+    const board = buildLeaderboard('unit-sweep', items, records, study('min', { metric: 'balancedAccuracy' }));
+    expect(board.metric).toBe('balancedAccuracy');
+    // λ=0.1 and λ=10 tie at 0.80: the smaller λ is simpler
+    expect(board.configs.map((c) => c.label)).toEqual([configLabel(WEAK), configLabel(STRONG), configLabel(NONE)]);
+    const [weak, strong, none] = board.configs;
+    expect(weak.score!.mean).toBeCloseTo(0.8, 12);
+    expect(weak.score!.stdErr).toBeCloseTo(0.1 / Math.sqrt(3), 12);
+    expect(strong.score!.stdErr).toBeCloseTo(0.05 / Math.sqrt(3), 12);
+    expect(none.meanBalancedAccuracy).toBeCloseTo(0.7, 12);
+    expect(none.meanMacroF1).toBeCloseTo(0.6, 12);
+    expect(none.meanRocAuc).toBeCloseTo(0.9, 12);
+    expect(board.best.label).toBe(configLabel(WEAK));
+  });
+
+  it('one-standard-error takes the most regularized config whose score is within one standard error below the best', () => {
+    const { items, records } = classification();
+    const board = buildLeaderboard('unit-sweep', items, records, study('one-standard-error', { metric: 'balancedAccuracy' }));
+    expect(board.best.label).toBe(configLabel(STRONG));
+  });
+
+  it('pairs with none in the score: a positive difference wins, beyond noise when above two standard errors', () => {
+    const { items, records } = classification();
+    const board = buildLeaderboard('unit-sweep', items, records, study('min', { metric: 'balancedAccuracy' }));
+    const strong = board.configs.find((c) => c.label === configLabel(STRONG))!;
+    // d = 0.15, 0.10, 0.05: mean 0.10, sample sd 0.05, se 0.05/√3 ≈ 0.0289; 0.10 > 2 se
+    expect(strong.vsNone!.meanDiff).toBeCloseTo(0.1, 12);
+    expect(strong.vsNone!.stdErr).toBeCloseTo(0.05 / Math.sqrt(3), 12);
+    expect(strong.vsNone!.relDiff).toBeCloseTo(0.1 / 0.7, 12);
+    expect(strong.vsNone!.foldsWon).toBe(3);
+    expect(strong.vsNone!.beyondNoise).toBe(true);
+  });
+
+  it('ranks by the loss, and says why, when the score is undefined on a fold (ROC AUC with a class absent)', () => {
+    const { items, records } = classification((fold) => (fold === 2 ? null : 0.9));
+    const board = buildLeaderboard('unit-sweep', items, records, study('min', { metric: 'rocAuc' }));
+    expect(board.metric).toBe('loss');
+    expect(board.notes).toContain(
+      "selection.metric rocAuc has no value on some folds (for rocAuc: a class has no row among a fold's validation rows), so the configs are ranked by validation loss instead",
+    );
+    expect(board.configs.every((c) => c.meanRocAuc === undefined && c.score === undefined)).toBe(true);
+  });
+});

@@ -46,4 +46,12 @@ describe('asTrialRecord', () => {
     expect(read.gap).toBeNull();
     expect(read.curves.valLoss).toEqual([1, null]);
   });
+
+  it('reads the classification scores, an undefined ROC AUC as null, and a record from before them without', () => {
+    const scores = { loss: 0.3, accuracy: 0.9, balancedAccuracy: 0.85, macroF1: 0.8, rocAuc: null };
+    const now = succeededTrial(item, 0.3, { task: 'classification', validation: scores, train: { ...scores, rocAuc: 0.95 } });
+    const before = succeededTrial(item, 0.3, { task: 'classification', validation: { loss: 0.3, accuracy: 0.9 }, train: { loss: 0.2, accuracy: 0.95 } });
+    expect(asTrialRecord(stored(now))).toEqual(now);
+    expect(asTrialRecord(stored(before))).toEqual(before);
+  });
 });

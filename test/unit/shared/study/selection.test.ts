@@ -106,3 +106,25 @@ describe('samePath', () => {
     expect(samePath(a, b)).toBe(same);
   });
 });
+
+describe('selectBest by a classification score (higher is better)', () => {
+  /** Configs ranked by a score, best first: the score's mean and standard error in `score` (their losses play no part). */
+  const byScore = (...rows: [RegConfig, number, number][]): ConfigSummary[] =>
+    rows.map(([reg, mean, stdErr], i) => configSummary(i + 1, reg, 1 - i / 8, { score: { mean, stdErr } }));
+  // l2 λ=0.1 has the highest balanced accuracy 0.8125, se 0.0625: bound 0.75. On its path: λ 1 (0.78125), λ 5 (0.75, at the
+  // bound), λ 100 (0.6875, below). Dyadic numbers, so the bound is exact.
+  const configs = byScore(
+    [regConfig('l2', 0.1), 0.8125, 0.0625],
+    [regConfig('l2', 1), 0.78125, 0.03125],
+    [regConfig('l2', 5), 0.75, 0.03125],
+    [regConfig('l2', 100), 0.6875, 0.03125],
+  );
+
+  it('min picks the highest mean score', () => {
+    expect(selectBest(configs, 'min', 'balancedAccuracy').reg).toEqual(regConfig('l2', 0.1));
+  });
+
+  it('one-standard-error picks the most regularized config on the path whose score is at least the best minus its standard error', () => {
+    expect(selectBest(configs, 'one-standard-error', 'balancedAccuracy').reg).toEqual(regConfig('l2', 5));
+  });
+});
