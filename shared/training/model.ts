@@ -4,8 +4,8 @@
  * exactly as docs/ARCHITECTURE.md states them; `toLayersModel` turns the trained weights into a standard tf.LayersModel for
  * saving and serving (dropout is the identity at inference, so predictions agree).
  *
- * During training the parameters live in ONE flat vector (kernels first, then biases, layer by layer), so the
- * optimizer updates them with a handful of ops instead of a handful per tensor (see bench/README.md).
+ * During training the parameters live in ONE flat host vector (kernels first, then biases, layer by layer),
+ * which the optimizer updates in one loop (optimizer.ts; see bench/README.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, deriveSeed, type Rng } from '../util/random';
@@ -77,12 +77,15 @@ export function initialParams(config: ModelConfig): Float32Array {
   return flat;
 }
 
-/** Views of a flat parameter vector as kernels and biases (tensors owned by the current tidy scope). */
-export function paramViews(config: ModelConfig, layout: ParamLayout, flat: tf.Tensor1D): Params {
+/**
+ * Tensors of flat host parameters as kernels and biases (owned by the current tidy scope): during training the
+ * parameters live on the host (optimizer.ts) and go to the device once per update.
+ */
+export function uploadParams(config: ModelConfig, layout: ParamLayout, flat: Float32Array): Params {
   return {
     config,
-    kernels: layout.kernels.map(({ offset, shape }) => tf.slice(flat, offset, shape[0] * shape[1]).reshape<tf.Tensor2D>(shape)),
-    biases: layout.biases.map(({ offset, size }) => tf.slice(flat, offset, size)),
+    kernels: layout.kernels.map(({ offset, shape }) => tf.tensor2d(flat.subarray(offset, offset + shape[0] * shape[1]), shape)),
+    biases: layout.biases.map(({ offset, size }) => tf.tensor1d(flat.subarray(offset, offset + size))),
   };
 }
 
@@ -117,21 +120,18 @@ export function createModel(config: ModelConfig): Model {
   return modelFromFlat(config, initialParams(config));
 }
 
-export function disposeModel(model: Model): void {
+/** Dispose a model's variables, or parameter tensors. */
+export function disposeModel(model: Params): void {
   for (const v of [...model.kernels, ...model.biases]) v.dispose();
 }
 
-export function activate(x: tf.Tensor2D, a: Activation): tf.Tensor2D {
-  switch (a) {
-    case 'relu':
-      return tf.relu(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'elu':
-      return tf.elu(x);
-  }
+/**
+ * activation(h W + b) as one fused kernel where the backend has the activation (one op instead of three: each
+ * op costs more dispatch than arithmetic at these sizes); tanh is not fusable and follows the fused h W + b.
+ */
+function dense(h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, a: Activation | 'linear'): tf.Tensor2D {
+  if (a === 'tanh') return tf.tanh(tf.fused.matMul({ a: h, b: w, bias: b })) as tf.Tensor2D;
+  return tf.fused.matMul({ a: h, b: w, bias: b, activation: a }) as tf.Tensor2D;
 }
 
 /**
@@ -200,9 +200,8 @@ export function forwardTrace(params: Params, x: tf.Tensor2D, masks: readonly tf.
   let h: tf.Tensor2D = n === 1 && masks.length ? tf.mul(x, masks[0]) : x;
   for (let i = 0; i < n; i++) {
     layerInputs.push(h);
-    const z = tf.add<tf.Tensor2D>(tf.matMul(h, params.kernels[i]), params.biases[i]);
-    if (i === n - 1) return { output: z, layerInputs, activations };
-    const a = activate(z, params.config.activation);
+    if (i === n - 1) return { output: dense(h, params.kernels[i], params.biases[i], 'linear'), layerInputs, activations };
+    const a = dense(h, params.kernels[i], params.biases[i], params.config.activation);
     activations.push(a);
     h = masks.length ? tf.mul(a, masks[i]) : a;
   }

@@ -17,19 +17,22 @@ import type { TargetScale } from '../data/standardize';
 import type { RegConfig } from '../search/grid';
 import {
   activationGrad,
+  disposeModel,
   forwardTrace,
   initialParams,
   modelFromFlat,
   paramLayout,
   scaleOutput,
-  paramViews,
   stepMasks,
+  uploadParams,
   type Activation,
   type Model,
   type ModelConfig,
+  type ParamLayout,
   type Params,
 } from './model';
 import { classificationScores, probabilitiesFromLogits, type ClassificationScores } from './metrics';
+import { createOptimizer } from './optimizer';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
@@ -58,14 +61,20 @@ export function penaltyTerm(kernels: readonly tf.Tensor[], c: PenaltyCoefficient
 }
 
 /**
- * The data term of J on a batch: (1/2b) sum (h - y)^2 for regression; mean cross-entropy for classification
- * (sigmoid on one logit for two classes, softmax over K logits otherwise; `y` then holds one-hot rows).
+ * Each row's loss: the squared error (regression) or the cross-entropy of the logits (classification: sigmoid
+ * on one logit for two classes, softmax over K logits otherwise; `y` then holds one-hot rows).
  */
+function rowLosses(task: Task, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor1D {
+  if (task === 'regression') return tf.squaredDifference(pred, y).reshape([-1]);
+  if (pred.shape[1] === 1) return tf.losses.sigmoidCrossEntropy(y, pred, undefined, 0, tf.Reduction.NONE).reshape([-1]);
+  return tf.losses.softmaxCrossEntropy(y, pred, undefined, 0, tf.Reduction.NONE);
+}
+
+/** The data term of J on a batch: (1/2b) sum (h - y)^2 for regression; mean cross-entropy for classification. */
 export function dataTerm(task: Task, pred: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
-    if (task === 'regression') return tf.squaredDifference(pred, y).mean().div<tf.Scalar>(2);
-    if (pred.shape[1] === 1) return tf.losses.sigmoidCrossEntropy<tf.Tensor2D, tf.Scalar>(y, pred);
-    return tf.losses.softmaxCrossEntropy<tf.Tensor2D, tf.Scalar>(y, pred);
+    const meanLoss = rowLosses(task, pred, y).mean<tf.Scalar>();
+    return task === 'regression' ? meanLoss.div<tf.Scalar>(2) : meanLoss;
   });
 }
 
@@ -74,55 +83,57 @@ export function objective(task: Task, pred: tf.Tensor2D, y: tf.Tensor2D, kernels
   return tf.tidy(() => dataTerm(task, pred, y).add(penaltyTerm(kernels, c)));
 }
 
-/** Soft-thresholding: sign(w) * max(|w| - t, 0), the proximal operator of t * |w|. */
-export function softThreshold(w: tf.Tensor, t: tf.Tensor | number): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.sign(w), tf.relu(tf.sub(tf.abs(w), t))));
-}
-
 type OptimizerKind = 'adam' | 'sgd';
 
-/** The gradient of the batch's data term with respect to the model output (regression value or logits). */
-function outputGrad(task: Task, output: tf.Tensor2D, y: tf.Tensor2D, invBatch: tf.Scalar): tf.Tensor2D {
-  if (task === 'regression') return tf.mul(tf.sub(output, y), invBatch); // d/dh of (1/2b) sum (h - y)^2
-  const p = output.shape[1] === 1 ? tf.sigmoid(output) : tf.softmax(output);
-  return tf.mul(tf.sub(p, y), invBatch); // mean cross-entropy on logits
+/**
+ * b times the gradient of the batch's data term with respect to the model output (b = the batch's rows; the
+ * 1/b is applied on the host, one op less): h - y for the squared error (1/2b) sum (h - y)^2, and p - y for
+ * the mean cross-entropy on logits.
+ */
+function outputGrad(task: Task, output: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+  if (task === 'regression') return tf.sub(output, y);
+  return tf.sub(output.shape[1] === 1 ? tf.sigmoid(output) : tf.softmax(output), y);
+}
+
+/** out[at + j] = sum over the rows of a row-major matrix's column j. */
+function columnSums(a: ArrayLike<number>, cols: number, out: Float32Array, at: number): void {
+  out.fill(0, at, at + cols);
+  for (let i = 0; i < a.length; i += cols) for (let j = 0; j < cols; j++) out[at + j] += a[i + j];
 }
 
 /**
- * The gradient of the batch objective (data term + L2 term; L1 goes through the prox step), by explicit
- * backpropagation through the dense layers, flat in the parameter layout's order. Written out instead of
- * taped autodiff because the tape's per-op bookkeeping dominated a small model's step (bench/README.md);
- * a test checks it against tf.variableGrads.
+ * The gradient of the batch's data term (the L2 term and the L1 prox step are the optimizer's), by explicit
+ * backpropagation through the dense layers, written into `grad` in the parameter layout's order. Written out
+ * instead of taped autodiff because the tape's per-op bookkeeping dominated a small model's step
+ * (bench/README.md); a test checks it against tf.variableGrads.
  */
 export function batchGradient(
   params: Params,
-  flat: tf.Tensor1D,
+  layout: ParamLayout,
   task: Task,
   x: tf.Tensor2D,
   y: tf.Tensor2D,
   masks: readonly tf.Tensor2D[],
-  l2: { readonly coefficient: number; readonly kernelMask?: tf.Tensor1D },
-  invBatch: tf.Scalar,
-): tf.Tensor1D {
-  const trace = forwardTrace(params, x, masks);
-  const n = params.kernels.length;
-  const dKernels = new Array<tf.Tensor>(n);
-  const dBiases = new Array<tf.Tensor>(n);
-  let dz = outputGrad(task, trace.output, y, invBatch);
-  for (let i = n - 1; i >= 0; i--) {
-    // Explicit transposes: tfjs-wasm's matMul with a transpose flag is several times slower than
-    // transpose + matMul on these small shapes (bench/README.md).
-    dKernels[i] = tf.matMul(tf.transpose(trace.layerInputs[i]), dz).reshape([-1]);
-    dBiases[i] = tf.sum(dz, 0);
-    if (i > 0) {
-      let dh = tf.matMul(dz, tf.transpose(params.kernels[i]));
-      if (masks.length) dh = tf.mul(dh, masks[i - 1]);
-      dz = tf.mul(dh, activationGrad(trace.activations[i - 1], params.config.activation));
+  grad: Float32Array,
+): void {
+  tf.tidy(() => {
+    const trace = forwardTrace(params, x, masks);
+    const n = params.kernels.length;
+    let dz = outputGrad(task, trace.output, y);
+    for (let i = n - 1; i >= 0; i--) {
+      // Explicit transposes: tfjs-wasm's matMul with a transpose flag is several times slower than
+      // transpose + matMul on these small shapes (bench/README.md).
+      grad.set(tf.matMul(tf.transpose(trace.layerInputs[i]), dz).dataSync(), layout.kernels[i].offset);
+      columnSums(dz.dataSync(), layout.biases[i].size, grad, layout.biases[i].offset); // cheaper than tf.sum on wasm
+      if (i > 0) {
+        let dh = tf.matMul(dz, tf.transpose(params.kernels[i]));
+        if (masks.length) dh = tf.mul(dh, masks[i - 1]);
+        dz = tf.mul(dh, activationGrad(trace.activations[i - 1], params.config.activation));
+      }
     }
-  }
-  const grad = tf.concat([...dKernels, ...dBiases], 0) as tf.Tensor1D;
-  if (l2.coefficient > 0 && l2.kernelMask) return tf.add(grad, tf.mul(tf.mul(flat, l2.kernelMask), 2 * l2.coefficient));
-  return grad;
+  });
+  const invBatch = 1 / x.shape[0];
+  for (let i = 0; i < grad.length; i++) grad[i] *= invBatch;
 }
 
 /** Training rows (standardized features, row-major) and optional validation rows. */
@@ -192,12 +203,6 @@ function targetRows(y: Float32Array, outputs: number): Float32Array {
   const out = new Float32Array(y.length * outputs);
   y.forEach((label, i) => (out[i * outputs + label] = 1));
   return out;
-}
-
-/** The loss alone: mean squared error, or mean cross-entropy (what the curves and early stopping use). */
-function lossTensor(params: Params, task: Task, x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
-  const pred = forwardTrace(params, x).output;
-  return task === 'regression' ? tf.squaredDifference(pred, y).mean<tf.Scalar>() : dataTerm(task, pred, y);
 }
 
 /**
@@ -275,29 +280,35 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const layout = paramLayout(config);
   const coeffs = penaltyCoefficients(opts.reg, n);
   const dropoutRate = opts.reg.dropoutRate;
-  const lr = opts.learningRate;
-  const [b1, b2, eps] = [0.9, 0.999, 1e-7];
   const yRows = targetRows(fitted(data.yTrain), outputs);
   const hasVal = data.xVal !== undefined && data.yVal !== undefined && data.yVal.length > 0;
+  const nVal = hasVal ? data.yVal.length : 0;
   const earlyStopping = hasVal && opts.patience > 0;
+  const theta = initialParams(config);
+  const grad = new Float32Array(layout.size);
+  const optimizer = createOptimizer(layout.size, {
+    kind: opts.optimizer,
+    learningRate: opts.learningRate,
+    l1: coeffs.l1,
+    l2: coeffs.l2,
+    kernelSize: layout.kernelSize,
+  });
 
   // Everything created here is disposed in `finally`.
   const owned: tf.Tensor[] = [];
   const keep = <T extends tf.Tensor>(t: T): T => (owned.push(t), t);
-  const theta = keep(tf.tidy(() => tf.variable(tf.tensor1d(initialParams(config)), false)));
-  const m = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
-  const v = opts.optimizer === 'adam' ? keep(tf.tidy(() => tf.variable(tf.zeros([layout.size]), false))) : undefined;
-  const kernelMask = coeffs.l1 > 0 || coeffs.l2 > 0 ? keep(tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize))) : undefined;
-  const l1Mask = coeffs.l1 > 0 ? keep(tf.mul<tf.Tensor1D>(kernelMask!, coeffs.l1)) : undefined;
-  const constants = new Map<number, tf.Scalar>();
-  const constant = (x: number) => constants.get(x) ?? (constants.set(x, keep(tf.keep(tf.scalar(x)))), constants.get(x)!);
   const xTrain = keep(tf.tensor2d(data.xTrain, [n, d]));
   const yTrain = keep(tf.tensor2d(yRows, [n, outputs]));
-  const xVal = hasVal ? keep(tf.tensor2d(data.xVal, [data.yVal.length, d])) : undefined;
-  const yVal = hasVal ? keep(tf.tensor2d(targetRows(fitted(data.yVal), outputs), [data.yVal.length, outputs])) : undefined;
+  const xVal = hasVal ? keep(tf.tensor2d(data.xVal, [nVal, d])) : undefined;
+  const yVal = hasVal ? keep(tf.tensor2d(targetRows(fitted(data.yVal), outputs), [nVal, outputs])) : undefined;
   // The targets in their own units, for the returned model's metrics (the same tensors without a scale).
   const yTrainOut = target ? keep(tf.tensor2d(data.yTrain, [n, 1])) : yTrain;
-  const yValOut = target && hasVal ? keep(tf.tensor2d(data.yVal, [data.yVal.length, 1])) : yVal;
+  const yValOut = target && hasVal ? keep(tf.tensor2d(data.yVal, [nVal, 1])) : yVal;
+  // The per-epoch evaluation runs the training and validation rows in one forward pass.
+  const xEval = hasVal ? keep(tf.concat2d([xTrain, xVal!], 0)) : xTrain;
+  const yEval = hasVal ? keep(tf.concat2d([yTrain, yVal!], 0)) : yTrain;
+  // The parameters on the device, uploaded after every update (for the next step or the evaluation).
+  let params = uploadParams(config, layout, theta);
 
   const rng = createRng(deriveSeed(opts.seed, 7));
   const batchSize = Math.min(opts.batchSize, n);
@@ -316,33 +327,17 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
           const xb = tf.tensor2d(gatherRows(data.xTrain, d, idx), [rows, d]);
           const yb = tf.tensor2d(gatherRows(yRows, outputs, idx), [rows, outputs]);
           const masks = stepMasks(config, rows, dropoutRate, deriveSeed(opts.seed, 100000 + step));
-          const params = paramViews(config, layout, theta);
-          const g = batchGradient(params, theta, opts.task, xb, yb, masks, { coefficient: coeffs.l2, kernelMask }, constant(1 / rows));
-          let next: tf.Tensor1D;
-          let threshold: tf.Tensor1D | undefined;
-          if (m && v) {
-            // Adam, with the L1 threshold scaled per coordinate by Adam's own step size.
-            const lrT = tf.scalar((lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step));
-            const mNext = tf.add(tf.mul(m, constant(b1)), tf.mul(g, constant(1 - b1)));
-            const vNext = tf.add(tf.mul(v, constant(b2)), tf.mul(tf.square(g), constant(1 - b2)));
-            m.assign(mNext);
-            v.assign(vNext);
-            const rate = tf.div(lrT, tf.add(tf.sqrt(vNext), constant(eps)));
-            next = tf.sub<tf.Tensor1D>(theta, tf.mul(mNext, rate));
-            if (l1Mask) threshold = tf.mul<tf.Tensor1D>(l1Mask, rate);
-          } else {
-            next = tf.sub<tf.Tensor1D>(theta, tf.mul(g, constant(lr)));
-            if (l1Mask) threshold = tf.mul<tf.Tensor1D>(l1Mask, constant(lr));
-          }
-          theta.assign(threshold ? (softThreshold(next, threshold) as tf.Tensor1D) : next);
+          batchGradient(params, layout, opts.task, xb, yb, masks, grad);
         });
+        optimizer.step(theta, grad);
+        disposeModel(params);
+        params = uploadParams(config, layout, theta);
       }
       const [trainLoss, valLoss] = tf
         .tidy(() => {
-          const params = paramViews(config, layout, theta);
-          const losses = [lossTensor(params, opts.task, xTrain, yTrain)];
-          if (hasVal) losses.push(lossTensor(params, opts.task, xVal!, yVal!));
-          return tf.stack(losses).dataSync();
+          const losses = rowLosses(opts.task, forwardTrace(params, xEval).output, yEval);
+          // Means on the device, in its precision: the kept epoch's validation loss equals its curve point.
+          return tf.stack(hasVal ? [losses.slice(0, n).mean(), losses.slice(n, nVal).mean()] : [losses.mean()]).dataSync();
         })
         .map((l) => l * lossScale);
       if (!Number.isFinite(trainLoss)) {
@@ -354,16 +349,16 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
       if (hasVal) {
         curves.valLoss.push(valLoss);
         if (earlyStopping) {
-          if (!best || valLoss < best.loss) best = { epoch, loss: valLoss, weights: theta.dataSync().slice() as Float32Array };
+          if (!best || valLoss < best.loss) best = { epoch, loss: valLoss, weights: theta.slice() };
           else if (epoch - best.epoch >= opts.patience) break;
         }
       }
     }
     const epochsRun = Math.min(epoch, opts.epochs);
-    const kept = best ? best.weights : (theta.dataSync() as Float32Array);
+    const kept = best ? best.weights : theta;
     const J = tf.tidy(() => {
-      const params = paramViews(config, layout, tf.tensor1d(kept));
-      return objective(opts.task, forwardTrace(params, xTrain).output, yTrain, params.kernels, coeffs).dataSync()[0] * lossScale;
+      const keptParams = uploadParams(config, layout, kept);
+      return objective(opts.task, forwardTrace(keptParams, xTrain).output, yTrain, keptParams.kernels, coeffs).dataSync()[0] * lossScale;
     });
     // The returned model predicts in the target's units: the scale folded into its output layer.
     const model = modelFromFlat(config, target ? scaleOutput(config, kept, target) : kept);
@@ -372,6 +367,7 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
     const validation = hasVal ? evaluate(model, opts.task, xVal!, yValOut!) : undefined;
     return { model, epochsRun, bestEpoch, train: trainMetrics, validation, objective: J, curves };
   } finally {
+    disposeModel(params);
     for (const t of owned) t.dispose();
   }
 }

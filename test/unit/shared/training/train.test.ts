@@ -244,16 +244,18 @@ describe('explicit backpropagation', () => {
             ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1], [8, 1])
             : tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 2, 1], 'int32'), 3).cast<tf.Tensor2D>('float32');
       const masks = stepMasks(config, 8, rate, 77);
-      const flat = tf.concat([...model.kernels.map((k) => k.reshape([-1])), ...model.biases]) as tf.Tensor1D;
-      const kernelMask = tf.tensor1d(new Float32Array(layout.size).fill(1, 0, layout.kernelSize));
-      const g = batchGradient(model, flat, task, x, y, masks, { coefficient: l2, kernelMask }, tf.scalar(1 / 8));
+      // The data term's gradient, plus the L2 term's (which the optimizer adds): 2 c2 w on the kernels.
+      const g = new Float32Array(layout.size);
+      batchGradient(model, layout, task, x, y, masks, g);
+      const flat = tf.concat([...model.kernels.map((k) => k.reshape([-1])), ...model.biases]).dataSync();
+      for (let i = 0; i < layout.kernelSize; i++) g[i] += 2 * l2 * flat[i];
       const vars = [...model.kernels, ...model.biases];
       const { grads } = tf.variableGrads(
         () => tf.add<tf.Scalar>(dataTerm(task, forwardTrace(model, x, masks).output, y), penaltyTerm(model.kernels, { l1: 0, l2 })),
         vars,
       );
       const reference = tf.concat(vars.map((v) => grads[v.name].reshape([-1])));
-      return [Array.from(g.dataSync()), Array.from(reference.dataSync())];
+      return [Array.from(g), Array.from(reference.dataSync())];
     });
     disposeModel(model);
     expect(manual).toHaveLength(layout.size);
