@@ -6,7 +6,8 @@
  * from a construct's node context and parses it.
  */
 import type { IConstruct } from 'constructs';
-import { parseSpec } from '../shared/search/spec';
+import { MAX_BATCH_SIZE, parseSpec } from '../shared/search/spec';
+import { DEFAULT_BATCH_DEFAULTS } from '../shared/steps/batches';
 
 /** The context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'regsweep';
@@ -52,8 +53,15 @@ export interface RegsweepConfig {
   readonly refitTimeoutSeconds: number;
   /** Trials run at once by the Distributed Map. @default 100 */
   readonly maxConcurrency: number;
-  /** Percentage of failed trials the sweep tolerates. @default 10 */
+  /** Percentage of failed trials the sweep tolerates (the Map applies it to batches that fail as a whole). @default 10 */
   readonly toleratedFailurePercentage: number;
+  /**
+   * Trials per TrainTrial invocation when every trial has an exact linear solver, rounded down to whole lambda
+   * paths; a spec's limits.batchSize overrides it. @default 100
+   */
+  readonly exactBatchSize: number;
+  /** Trials per TrainTrial invocation when some are trained by SGD (MLPs); a spec's limits.batchSize overrides it. @default 1 */
+  readonly sgdBatchSize: number;
   /** Days after which objects under `sweeps/` (and noncurrent versions) expire. @default 90 */
   readonly sweepRetentionDays: number;
   /** Retention of the Lambda and state machine log groups, in days (a CloudWatch Logs value). @default 90 */
@@ -78,6 +86,7 @@ export const DEFAULT_CONFIG: RegsweepConfig = {
   refitTimeoutSeconds: 900,
   maxConcurrency: 100,
   toleratedFailurePercentage: 10,
+  ...DEFAULT_BATCH_DEFAULTS,
   sweepRetentionDays: 90,
   logRetentionDays: 90,
   removalPolicy: 'retain',
@@ -226,6 +235,8 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     // A Distributed Map runs at most 10,000 child executions at once.
     maxConcurrency: integer(input, 'maxConcurrency', 1, 10000, prefix),
     toleratedFailurePercentage: fraction(input, 'toleratedFailurePercentage', 0, 100, prefix),
+    exactBatchSize: integer(input, 'exactBatchSize', 1, MAX_BATCH_SIZE, prefix),
+    sgdBatchSize: integer(input, 'sgdBatchSize', 1, MAX_BATCH_SIZE, prefix),
     sweepRetentionDays: integer(input, 'sweepRetentionDays', 1, 36500, prefix),
     logRetentionDays,
     removalPolicy: oneOf(input, 'removalPolicy', ['retain', 'destroy'] as const, prefix),

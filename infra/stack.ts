@@ -62,6 +62,7 @@ export class RegsweepStack extends Stack {
       trialTimeoutSeconds: config.trialTimeoutSeconds,
       maxConcurrency: config.maxConcurrency,
       toleratedFailurePercentage: config.toleratedFailurePercentage,
+      batching: { exactBatchSize: config.exactBatchSize, sgdBatchSize: config.sgdBatchSize },
       logRetention,
       removalPolicy,
     });

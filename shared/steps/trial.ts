@@ -1,5 +1,13 @@
 /**
- * TrainTrial: one manifest item (one config on one fold). Loads TensorFlow.js; plan and aggregate do not.
+ * TrainTrial: a batch of manifest items (steps/batches.ts), each one config on one fold, run one after the other
+ * in one invocation. Loads TensorFlow.js; plan and aggregate do not.
+ *
+ * Per-trial semantics in a batch: every trial writes its own record; a trial with a complete record is skipped
+ * (resume, also inside a batch that was retried or re-run); a trial that fails writes its `failed` record and
+ * the batch goes on with the next one. The batch returns each trial's outcome and fails only for what is not a
+ * trial's own doing (a failed record it could not write, the invocation's own errors, a crash or timeout), so
+ * the Map's tolerated failures count crashed batches, and the sweep's tolerance over trials is decided from
+ * the records by Aggregate.
  */
 import { SpecError } from '../errors';
 import { trialId as makeTrialId } from '../search/grid';
@@ -9,7 +17,7 @@ import { SweepStore } from '../store/sweep-store';
 import type { SucceededTrial } from '../study/records';
 import { failedRecord, fitRecord, type TrialInput } from '../training/fit';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
-import type { TrialEvent } from './events';
+import type { TrialBatchEvent, TrialEvent } from './events';
 
 export interface TrialSummary {
   readonly trialId: string;
@@ -46,9 +54,105 @@ export interface TrialDeps {
   readonly beforeTrain?: (event: TrialEvent) => Promise<void>;
 }
 
+/** What one trial of a batch came to (the batch's output, and the Map's ResultWriter, hold these). */
+export type TrialOutcome = TrialSummary | { readonly trialId: string; readonly status: 'failed'; readonly error: { name: string; message: string } };
+
+export interface BatchSummary {
+  readonly sweepId: string;
+  readonly trials: TrialOutcome[];
+  /** Trials trained and recorded as succeeded in this invocation. */
+  readonly succeeded: number;
+  /** Trials skipped because a complete record existed (resume). */
+  readonly skipped: number;
+  /** Trials that failed (their failed records are written), including those not started for lack of time. */
+  readonly failed: number;
+}
+
+export interface BatchDeps extends TrialDeps {
+  /** Milliseconds the invocation has left (Lambda's context.getRemainingTimeInMillis); no time guard without it. */
+  readonly remainingMs?: () => number;
+  /** Called once before the batch's first trial, outside any trial's error handling (test-only fault hooks). */
+  readonly beforeBatch?: (events: readonly TrialEvent[]) => Promise<void>;
+}
+
+/** A trial is not started unless the invocation has this many times the longest trial so far left, plus the margin. */
+export const TIME_GUARD_FACTOR = 2;
+export const TIME_GUARD_MARGIN_MS = 10_000;
+
+/** A trial of a batch not started because the invocation would have run out of time (recorded as failed). */
+export class BatchTimeBudgetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BatchTimeBudgetError';
+  }
+}
+
+const errorOf = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) });
+
 /**
- * Run one manifest item: skip when a complete record exists; otherwise train, write the record and return a
- * small summary. A failure writes a `failed` record with the error, then rethrows for the workflow.
+ * Run a batch (see the module comment). Before each trial after the first, a time guard compares the time left
+ * with the longest trial so far: a trial that would likely not finish is not started and gets a failed record
+ * (BatchTimeBudgetError, naming limits.batchSize); a resume runs it again. A failed record that cannot be
+ * written fails the batch (the Map's Retry and tolerance then apply; completed trials are skipped on a retry).
+ */
+export async function runTrialBatch(batch: TrialBatchEvent, deps: BatchDeps): Promise<BatchSummary> {
+  const { sweepId } = batch.BatchInput;
+  const sweep = new SweepStore(deps.store, sweepId); // an unsafe sweepId fails the whole batch
+  const events: TrialEvent[] = batch.Items.map((item) => ({ ...item, sweepId }));
+  await deps.beforeBatch?.(events);
+  const trials: TrialOutcome[] = [];
+  let longestMs = 0;
+  for (const event of events) {
+    const left = deps.remainingMs?.();
+    if (left !== undefined && trials.length > 0 && left < TIME_GUARD_FACTOR * longestMs + TIME_GUARD_MARGIN_MS) {
+      const error = new BatchTimeBudgetError(
+        `not started: the invocation had ${Math.round(left / 1000)} s left and a trial of this batch took up to ` +
+          `${Math.round(longestMs / 1000)} s; lower limits.batchSize (this batch held ${events.length} trials) and resume the sweep`,
+      );
+      await recordFailure(sweep, event, error, new Date());
+      trials.push({ trialId: event.trialId, status: 'failed', error: errorOf(error) });
+      continue;
+    }
+    const t0 = Date.now();
+    try {
+      trials.push(await runTrialStep(event, deps));
+    } catch (e) {
+      if (e instanceof FailureNotRecordedError) throw e;
+      trials.push({ trialId: event.trialId, status: 'failed', error: errorOf(e) });
+    }
+    longestMs = Math.max(longestMs, Date.now() - t0);
+  }
+  const count = (f: (t: TrialOutcome) => boolean) => trials.filter(f).length;
+  return {
+    sweepId,
+    trials,
+    succeeded: count((t) => t.status === 'succeeded' && !t.skipped),
+    skipped: count((t) => t.status === 'succeeded' && t.skipped),
+    failed: count((t) => t.status === 'failed'),
+  };
+}
+
+/** The failed record of a trial could not be written: the batch fails (nothing may be lost silently). */
+export class FailureNotRecordedError extends Error {
+  constructor(trialId: string, error: unknown, writeError: unknown) {
+    const { name, message } = errorOf(error);
+    super(`trial ${trialId} failed (${name}: ${message}) and its failed record could not be written: ${errorOf(writeError).message}`);
+    this.name = 'FailureNotRecordedError';
+  }
+}
+
+async function recordFailure(sweep: SweepStore, event: TrialEvent, error: unknown, startedAt: Date, attempts = 1): Promise<void> {
+  try {
+    await sweep.writeTrial(failedRecord({ ...event }, error, startedAt, attempts));
+  } catch (writeError) {
+    throw new FailureNotRecordedError(event.trialId, error, writeError);
+  }
+}
+
+/**
+ * Run one trial: skip when a complete record exists; otherwise train, write the record and return a small
+ * summary. A failure writes a `failed` record with the error, then rethrows (FailureNotRecordedError when even
+ * that record could not be written).
  */
 export async function runTrialStep(event: TrialEvent, deps: TrialDeps): Promise<TrialSummary> {
   const sweep = new SweepStore(deps.store, event.sweepId);
@@ -85,11 +189,7 @@ export async function runTrialStep(event: TrialEvent, deps: TrialDeps): Promise<
     await sweep.writeTrial(record);
     return summarize(record, false);
   } catch (e) {
-    try {
-      await sweep.writeTrial(failedRecord({ ...event }, e, startedAt, attempts));
-    } catch (writeError) {
-      deps.log?.(`could not record the failure of ${event.trialId}: ${(writeError as Error).message}`);
-    }
+    await recordFailure(sweep, event, e, startedAt, attempts);
     throw e;
   }
 }

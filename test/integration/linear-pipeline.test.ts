@@ -39,7 +39,7 @@ beforeAll(async () => {
     },
   });
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-  for (const item of await loadManifest(s3.store, SWEEP)) await runTrialStep(item, deps);
+  for (const item of await loadManifest(s3.store, SWEEP)) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
 });
