@@ -75,7 +75,9 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   const keys = await h.store.listKeys(`sweeps/${id}/map-results/`);
   const succeededKey = keys.find((k) => k.endsWith('/SUCCEEDED_0.json'));
   if (succeededKey) {
-    const rows = (await h.store.getJson(succeededKey)) as { durationMs?: number }[];
+    // One row per batch: its per-trial outcomes (rows of older, unbatched runs were one trial each).
+    type Row = { durationMs?: number; trials?: { durationMs?: number }[] };
+    const rows = ((await h.store.getJson(succeededKey)) as Row[]).flatMap((r) => r.trials ?? [r]);
     handlerMs = rows.reduce((a, r) => a + (r.durationMs ?? 0), 0) / rows.length;
   }
   // Keep the server's store small and each run independent.

@@ -31,6 +31,11 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ trialRuntime: 'zip', maxConcurrency: 7, toleratedFailurePercentage: 12.5, trialMemoryMb: 2048 });
   });
 
+  it('defaults the batch sizes to 100 exact linear trials and 1 SGD trial per invocation', () => {
+    expect(parseConfig(undefined)).toMatchObject({ exactBatchSize: 100, sgdBatchSize: 1 });
+    expect(parseConfig({ exactBatchSize: 250, sgdBatchSize: 4 })).toMatchObject({ exactBatchSize: 250, sgdBatchSize: 4 });
+  });
+
   it('accepts the JSON text `cdk -c regsweep=...` passes', () => {
     expect(parseConfig('{"maxConcurrency": 3}').maxConcurrency).toBe(3);
   });
@@ -58,6 +63,8 @@ describe('parseConfig', () => {
     ['aggregateMemoryMb', { aggregateMemoryMb: 1.5 }, /^regsweep\.aggregateMemoryMb must be an integer, got 1\.5/],
     ['refitMemoryMb', { refitMemoryMb: 10241 }, /^regsweep\.refitMemoryMb must be <= 10240, got 10241/],
     ['refitTimeoutSeconds', { refitTimeoutSeconds: 1000 }, /^regsweep\.refitTimeoutSeconds must be <= 900, got 1000/],
+    ['exactBatchSize zero', { exactBatchSize: 0 }, /^regsweep\.exactBatchSize must be >= 1, got 0/],
+    ['sgdBatchSize over the batch cap', { sgdBatchSize: 501 }, /^regsweep\.sgdBatchSize must be <= 500, got 501/],
     ['maxConcurrency', { maxConcurrency: 0 }, /^regsweep\.maxConcurrency must be >= 1, got 0/],
     ['maxConcurrency over the Distributed Map limit', { maxConcurrency: 10001 }, /^regsweep\.maxConcurrency must be <= 10000, got 10001/],
     ['toleratedFailurePercentage', { toleratedFailurePercentage: 101 }, /^regsweep\.toleratedFailurePercentage must be <= 100, got 101/],
