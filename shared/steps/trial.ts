@@ -77,7 +77,7 @@ export interface BatchDeps extends TrialDeps {
 
 /** A trial is not started unless the invocation has this many times the longest trial so far left, plus the margin. */
 export const TIME_GUARD_FACTOR = 2;
-export const TIME_GUARD_MARGIN_MS = 10_000;
+export const TIME_GUARD_MARGIN_MS = 2_000;
 
 /** A trial of a batch not started because the invocation would have run out of time (recorded as failed). */
 export class BatchTimeBudgetError extends Error {
