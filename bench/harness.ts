@@ -216,7 +216,8 @@ async function components(h: HarnessType, workers: number) {
   await pool.close();
   fs.rmSync(dir, { recursive: true, force: true });
 
-  // The state machine library + the Map emulation, with every Lambda answering at once, in memory.
+  // The state machine library + the Map emulation, with every Lambda answering at once, in memory (batches of 1 item:
+  // the cost per child execution).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
   const { runStateMachine } = require('../local/runner') as typeof import('../local/runner');
   const definition = (h as unknown as { definition?: object }).definition;
@@ -235,8 +236,8 @@ async function components(h: HarnessType, workers: number) {
         invokeLambda: (fn, payload) =>
           Promise.resolve(
             /Plan/.test(fn)
-              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items }
-              : { trialId: (payload as { trialId?: string }).trialId },
+              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items, batchSize: 1, batchCount: items }
+              : { trials: (payload as { Items?: { trialId?: string }[] }).Items?.map((i) => ({ trialId: i.trialId })) },
           ),
         readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
         writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),
