@@ -18,8 +18,8 @@
  * Failure semantics: TrainTrial retries Lambda service errors and throttling with backoff and jitter. A trial's own
  * failure never fails its batch: the trial writes its `failed` record and the batch goes on. A batch fails only as a
  * whole (a crash, a timeout, out of memory, a record it could not write), with no Catch that would turn it into a
- * success; the Map's ToleratedFailurePercentage applies to those failed batches (so a broken deployment stops
- * early). The user's percentage over trials is decided by Aggregate from the records (failed + missing trials) and
+ * success; the Map's ToleratedFailurePercentage counts the trials of those failed batches (so a broken deployment
+ * stops early). The user's percentage over trials is decided by Aggregate from the records (failed + missing trials) and
  * enforced by CheckFailures.
  */
 import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
@@ -133,7 +133,8 @@ export class SweepWorkflow extends Construct {
       throw new Error(`toleratedFailurePercentage must be in 0..100, got ${toleratedFailurePercentage}`);
     }
     for (const [key, size] of Object.entries(batching)) {
-      if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE) throw new Error(`batching.${key} must be an integer in 1..${MAX_BATCH_SIZE}, got ${size}`);
+      if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE)
+        throw new Error(`batching.${key} must be an integer in 1..${MAX_BATCH_SIZE}, got ${size}`);
     }
     const { bucket } = props;
     const errorPath = '$.error';
@@ -162,15 +163,15 @@ export class SweepWorkflow extends Construct {
       error: 'States.ExceedToleratedFailureThreshold',
       causePath: '$.aggregate.cause',
     });
-    // Too many batches failed as a whole (crash, timeout, out of memory): the Map stopped starting new ones.
+    // Too many trials in batches that failed as a whole (crash, timeout, out of memory): the Map counts the items of a
+    // failed child execution as failed, and stopped starting new ones.
     const tooManyBatchesFailed = new sfn.Fail(this, 'TooManyBatchesFailed', {
       stateName: STATE_NAMES.tooManyBatchesFailed,
       error: 'States.ExceedToleratedFailureThreshold',
       causePath: sfn.JsonPath.format(
-        `More than ${toleratedFailurePercentage}% of the {} batches of the {} trials failed as a whole: a crash, a timeout or ` +
+        `More than ${toleratedFailurePercentage}% of the {} trials were in batches that failed as a whole: a crash, a timeout or ` +
           `running out of memory, not a trial's own error ({}). Trials that finished wrote their records under ` +
           `s3://{}/${SWEEPS_PREFIX}{}/trials/ and the map run results (each failed batch's error) are under s3://{}/${MAP_RESULTS_PREFIX_FORMAT}/`,
-        sfn.JsonPath.stringAt('$.batchCount'),
         sfn.JsonPath.stringAt('$.trialCount'),
         sfn.JsonPath.stringAt(`${errorPath}.Cause`),
         sfn.JsonPath.stringAt('$.bucket'),

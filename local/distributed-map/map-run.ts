@@ -155,7 +155,12 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
   const type = failedRun ? 'MapRunFailed' : 'MapRunSucceeded';
   env.onEvent?.({ type, stateName, mapRunArn, total, succeeded, failed, notStarted });
 
-  if (failedRun) throw thresholdExceeded(tolerance, { failed: failedItems, total: items.length, notStarted: items.length - done.reduce((a, r) => a + itemsOf(r.index), 0) }, writerDetails);
+  if (failedRun)
+    throw thresholdExceeded(
+      tolerance,
+      { failed: failedItems, total: items.length, notStarted: items.length - done.reduce((a, r) => a + itemsOf(r.index), 0) },
+      writerDetails,
+    );
   if (writerDetails) return { MapRunArn: mapRunArn, ResultWriterDetails: writerDetails };
   return done.flatMap((r) => formatted(r, transformation, ids));
 }

@@ -52,8 +52,16 @@ export function unfinishedTrials(items: readonly TrialItem[], records: readonly 
  * planned ones returns a TooManyFailedResult instead of a leaderboard.
  */
 export async function aggregateSweep(objects: ObjectStore, sweepId: string): Promise<AggregateResult>;
-export async function aggregateSweep(objects: ObjectStore, sweepId: string, toleratedFailurePercentage?: number): Promise<AggregateResult | TooManyFailedResult>;
-export async function aggregateSweep(objects: ObjectStore, sweepId: string, toleratedFailurePercentage?: number): Promise<AggregateResult | TooManyFailedResult> {
+export async function aggregateSweep(
+  objects: ObjectStore,
+  sweepId: string,
+  toleratedFailurePercentage?: number,
+): Promise<AggregateResult | TooManyFailedResult>;
+export async function aggregateSweep(
+  objects: ObjectStore,
+  sweepId: string,
+  toleratedFailurePercentage?: number,
+): Promise<AggregateResult | TooManyFailedResult> {
   const sweep = new SweepStore(objects, sweepId);
   const spec = await sweep.requireSpec();
   const items = await sweep.requireManifest();

@@ -45,9 +45,7 @@ export function orderForBatches(items: readonly TrialItem[]): TrialItem[] {
     if (key === undefined) rest.push(item);
     else paths.set(key, [...(paths.get(key) ?? []), item]);
   }
-  const ordered = [...paths.values()]
-    .map((path) => [...path].sort((a, b) => b.reg.lambda - a.reg.lambda))
-    .sort((a, b) => a[0].fold - b[0].fold); // stable: the grid's config order within a fold
+  const ordered = [...paths.values()].map((path) => [...path].sort((a, b) => b.reg.lambda - a.reg.lambda)).sort((a, b) => a[0].fold - b[0].fold); // stable: the grid's config order within a fold
   return [...ordered.flat(), ...rest];
 }
 
