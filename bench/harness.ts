@@ -237,7 +237,7 @@ async function components(h: HarnessType, workers: number) {
           Promise.resolve(
             /Plan/.test(fn)
               ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items, batchSize: 1, batchCount: items }
-              : { trials: (payload as { Items?: { trialId?: string }[] }).Items?.map((i) => ({ trialId: i.trialId })) },
+              : { tooManyFailed: false, trials: (payload as { Items?: { trialId?: string }[] }).Items?.map((i) => ({ trialId: i.trialId })) },
           ),
         readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
         writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),
