@@ -12,7 +12,7 @@
  * With --profile DIR it re-runs itself under --cpu-prof (and the S3 server too) and prints where each thread's
  * CPU time went during the measured sweep.
  *
- * Usage: npm run bench:harness [-- --sizes 100,500,2000 --reps 3 --workers 2 --no-cold --no-components]
+ * Usage: npm run bench:harness [-- --sizes 100,500,2000 --reps 3 --workers 2 --no-cold --no-components --batch-size N]
  *        npm run bench:harness -- --s3 memory      (what-if: a bench-only in-memory S3 server instead of s3rver)
  *        npm run bench:harness -- --profile /tmp/prof [--sizes 2000] [--keep-assembly]
  */
@@ -62,7 +62,8 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   const s3cpu0 = childStats(s3Needle)?.cpuMs ?? NaN;
   const startUs = monotonicUs();
   const t0 = performance.now();
-  const result = await h.runSweep(tinySpec(id, source, trials), { onEvent: clock.onEvent });
+  const batchSize = arg('batch-size', '') ? Number(arg('batch-size', '')) : undefined;
+  const result = await h.runSweep(tinySpec(id, source, trials, batchSize), { onEvent: clock.onEvent });
   const wallMs = since(t0);
   onWindow?.(startUs, monotonicUs());
   const cpuMs = processCpuMs() - cpu0;
