@@ -12,7 +12,7 @@
  * With --profile DIR it re-runs itself under --cpu-prof (and the S3 server too) and prints where each thread's
  * CPU time went during the measured sweep.
  *
- * Usage: npm run bench:harness [-- --sizes 100,500,2000 --reps 3 --workers 2 --no-cold --no-components]
+ * Usage: npm run bench:harness [-- --sizes 100,500,2000 --reps 3 --workers 2 --no-cold --no-components --batch-size N]
  *        npm run bench:harness -- --s3 memory      (what-if: a bench-only in-memory S3 server instead of s3rver)
  *        npm run bench:harness -- --profile /tmp/prof [--sizes 2000] [--keep-assembly]
  */
@@ -62,7 +62,8 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   const s3cpu0 = childStats(s3Needle)?.cpuMs ?? NaN;
   const startUs = monotonicUs();
   const t0 = performance.now();
-  const result = await h.runSweep(tinySpec(id, source, trials), { onEvent: clock.onEvent });
+  const batchSize = arg('batch-size', '') ? Number(arg('batch-size', '')) : undefined;
+  const result = await h.runSweep(tinySpec(id, source, trials, batchSize), { onEvent: clock.onEvent });
   const wallMs = since(t0);
   onWindow?.(startUs, monotonicUs());
   const cpuMs = processCpuMs() - cpu0;
@@ -75,7 +76,9 @@ async function tinySweep(h: HarnessType, source: string, trials: number, id: str
   const keys = await h.store.listKeys(`sweeps/${id}/map-results/`);
   const succeededKey = keys.find((k) => k.endsWith('/SUCCEEDED_0.json'));
   if (succeededKey) {
-    const rows = (await h.store.getJson(succeededKey)) as { durationMs?: number }[];
+    // One row per batch: its per-trial outcomes (rows of older, unbatched runs were one trial each).
+    type Row = { durationMs?: number; trials?: { durationMs?: number }[] };
+    const rows = ((await h.store.getJson(succeededKey)) as Row[]).flatMap((r) => r.trials ?? [r]);
     handlerMs = rows.reduce((a, r) => a + (r.durationMs ?? 0), 0) / rows.length;
   }
   // Keep the server's store small and each run independent.
@@ -214,7 +217,8 @@ async function components(h: HarnessType, workers: number) {
   await pool.close();
   fs.rmSync(dir, { recursive: true, force: true });
 
-  // The state machine library + the Map emulation, with every Lambda answering at once, in memory.
+  // The state machine library + the Map emulation, with every Lambda answering at once, in memory (batches of 1 item:
+  // the cost per child execution).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- as startS3Server above
   const { runStateMachine } = require('../local/runner') as typeof import('../local/runner');
   const definition = (h as unknown as { definition?: object }).definition;
@@ -233,8 +237,8 @@ async function components(h: HarnessType, workers: number) {
         invokeLambda: (fn, payload) =>
           Promise.resolve(
             /Plan/.test(fn)
-              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items }
-              : { trialId: (payload as { trialId?: string }).trialId },
+              ? { sweepId: 'bench', bucket: h.bucket, manifestKey: 'm.json', trialCount: items, batchSize: 1, batchCount: items }
+              : { tooManyFailed: false, trials: (payload as { Items?: { trialId?: string }[] }).Items?.map((i) => ({ trialId: i.trialId })) },
           ),
         readJson: (b, k) => Promise.resolve(mem.get(`${b}/${k}`)),
         writeJson: (b, k, v) => Promise.resolve(void mem.set(`${b}/${k}`, v)),

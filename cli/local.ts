@@ -186,18 +186,23 @@ function progressReporter(total: number, json: boolean) {
     : undefined;
   let lastDecile = -1;
   let stopped = false;
+  // Counted in trials: a map child runs a batch of them; a finished batch's output counts its failed trials.
+  let done = 0;
+  let failed = 0;
   bar?.start(total, 0, { failed: 0 });
   return {
     onEvent(e: MapRunEvent | { type?: unknown }) {
       if (stopped || (e.type !== 'MapItemSucceeded' && e.type !== 'MapItemFailed')) return;
       const m = e as Extract<MapRunEvent, { type: 'MapItemSucceeded' | 'MapItemFailed' }>;
-      const done = m.succeeded + m.failed;
-      if (bar) bar.update(done, { failed: m.failed });
+      done += m.items;
+      const batchFailed = (m.output as { failed?: unknown } | undefined)?.failed;
+      failed += m.type === 'MapItemFailed' ? m.items : typeof batchFailed === 'number' ? batchFailed : 0;
+      if (bar) bar.update(done, { failed });
       else {
-        const decile = Math.floor((10 * done) / m.total);
-        if (decile > lastDecile || done === m.total) {
+        const decile = Math.floor((10 * done) / total);
+        if (decile > lastDecile || done === total) {
           lastDecile = decile;
-          process.stderr.write(`trials ${done}/${m.total} done, ${m.failed} failed\n`);
+          process.stderr.write(`trials ${done}/${total} done, ${failed} failed\n`);
         }
       }
     },

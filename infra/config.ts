@@ -9,7 +9,8 @@ import type { IConstruct } from 'constructs';
 import type { ChildExecutionType } from '../shared/cost/estimate';
 import type { Architecture } from '../shared/cost/prices';
 import type { DeploySettings } from '../shared/cost/sweep';
-import { parseSpec } from '../shared/search/spec';
+import { MAX_BATCH_SIZE, parseSpec } from '../shared/search/spec';
+import { DEFAULT_BATCH_DEFAULTS } from '../shared/steps/batches';
 
 /** The context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'regsweep';
@@ -67,8 +68,15 @@ export interface RegsweepConfig {
    * takes under ~47 s but runs at most 5 minutes and at least once; see docs/DEPLOY.md. @default 'STANDARD'
    */
   readonly childExecutionType: ChildExecutionType;
-  /** Percentage of failed trials the sweep tolerates. @default 10 */
+  /** Percentage of failed trials the sweep tolerates (the Map applies it to batches that fail as a whole). @default 10 */
   readonly toleratedFailurePercentage: number;
+  /**
+   * Trials per TrainTrial invocation when every trial has an exact linear solver, rounded down to whole lambda
+   * paths; a spec's limits.batchSize overrides it. @default 100
+   */
+  readonly exactBatchSize: number;
+  /** Trials per TrainTrial invocation when some are trained by SGD (MLPs); a spec's limits.batchSize overrides it. @default 1 */
+  readonly sgdBatchSize: number;
   /** Days after which objects under `sweeps/` (and noncurrent versions) expire. @default 90 */
   readonly sweepRetentionDays: number;
   /** Retention of the Lambda and state machine log groups, in days (a CloudWatch Logs value). @default 90 */
@@ -94,6 +102,7 @@ export const DEFAULT_CONFIG: RegsweepConfig = {
   maxConcurrency: 100,
   childExecutionType: 'STANDARD',
   toleratedFailurePercentage: 10,
+  ...DEFAULT_BATCH_DEFAULTS,
   sweepRetentionDays: 90,
   logRetentionDays: 90,
   removalPolicy: 'retain',
@@ -252,6 +261,8 @@ export function parseConfig(raw: unknown, prefix: string = CONFIG_CONTEXT_KEY): 
     maxConcurrency: integer(input, 'maxConcurrency', 1, 10000, prefix),
     childExecutionType,
     toleratedFailurePercentage: fraction(input, 'toleratedFailurePercentage', 0, 100, prefix),
+    exactBatchSize: integer(input, 'exactBatchSize', 1, MAX_BATCH_SIZE, prefix),
+    sgdBatchSize: integer(input, 'sgdBatchSize', 1, MAX_BATCH_SIZE, prefix),
     sweepRetentionDays: integer(input, 'sweepRetentionDays', 1, 36500, prefix),
     logRetentionDays,
     removalPolicy: oneOf(input, 'removalPolicy', ['retain', 'destroy'] as const, prefix),
@@ -272,6 +283,7 @@ export function deploySettings(config: RegsweepConfig): DeploySettings {
     refitMemoryMb: config.refitMemoryMb,
     architecture: TRIAL_ARCHITECTURE,
     childType: config.childExecutionType,
+    batching: { exactBatchSize: config.exactBatchSize, sgdBatchSize: config.sgdBatchSize },
   };
 }
 

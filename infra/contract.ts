@@ -16,9 +16,11 @@ export const STATE_NAMES = {
   map: 'RunTrials',
   trial: 'TrainTrial',
   aggregate: 'Aggregate',
+  checkFailures: 'CheckFailures',
   refit: 'RefitBest',
   summarize: 'Summarize',
   succeeded: 'SweepSucceeded',
   tooManyTrialsFailed: 'TooManyTrialsFailed',
+  tooManyBatchesFailed: 'TooManyBatchesFailed',
   failed: 'SweepFailed',
 } as const;

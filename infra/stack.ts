@@ -63,6 +63,8 @@ export class RegsweepStack extends Stack {
       trialTimeoutSeconds: config.trialTimeoutSeconds,
       maxConcurrency: config.maxConcurrency,
       toleratedFailurePercentage: config.toleratedFailurePercentage,
+      batching: { exactBatchSize: config.exactBatchSize, sgdBatchSize: config.sgdBatchSize },
+      childExecutionType: config.childExecutionType,
       logRetention,
       removalPolicy,
     });

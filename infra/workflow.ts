@@ -1,18 +1,26 @@
 /**
  * The sweep state machine (JSONPath):
  *
- *   PlanSweep -> RunTrials (Distributed Map over manifest.json; item processor: TrainTrial)
- *             -> Aggregate -> RefitBest -> Summarize -> SweepSucceeded
- *   RunTrials --States.ExceedToleratedFailureThreshold--> TooManyTrialsFailed (Fail)
+ *   PlanSweep -> RunTrials (Distributed Map over manifest.json, ItemBatcher; item processor: TrainTrial on a batch)
+ *             -> Aggregate -> CheckFailures -> RefitBest -> Summarize -> SweepSucceeded
+ *   RunTrials --States.ExceedToleratedFailureThreshold--> TooManyBatchesFailed (Fail)
+ *   CheckFailures (more failed trials than tolerated) --> TooManyTrialsFailed (Fail)
  *   PlanSweep / RunTrials / Aggregate / RefitBest --States.ALL--> SweepFailed (Fail)
  *
- * The state after PlanSweep is the plan's result `{ sweepId, bucket, manifestKey, trialCount }`; RunTrials adds
- * `map` (the map run ARN and where its results are), Aggregate `aggregate`, RefitBest `refit`; the output is
- * `{ sweepId, aggregate, refit }`.
+ * The state after PlanSweep is the plan's result `{ sweepId, bucket, manifestKey, trialCount, batchSize,
+ * batchCount }`; RunTrials adds `map` (the map run ARN and where its results are), Aggregate `aggregate`,
+ * RefitBest `refit`; the output is `{ sweepId, aggregate, refit }`.
  *
- * Failure semantics (docs/ARCHITECTURE.md): TrainTrial retries Lambda service errors and throttling with backoff and jitter; a
- * trial that still fails fails its child execution (the handler has already written its `failed` record), with no
- * Catch that would turn it into a success. The Map's ToleratedFailurePercentage decides whether the sweep goes on.
+ * Batches (docs/ARCHITECTURE.md): the ItemBatcher hands TrainTrial `batchSize` manifest items at a time
+ * (MaxItemsPerBatchPath: the plan chose it from the spec's limits.batchSize or the deployment's defaults, which
+ * PlanSweep gets in its payload), with the sweepId in BatchInput.
+ *
+ * Failure semantics: TrainTrial retries Lambda service errors and throttling with backoff and jitter. A trial's own
+ * failure never fails its batch: the trial writes its `failed` record and the batch goes on. A batch fails only as a
+ * whole (a crash, a timeout, out of memory, a record it could not write), with no Catch that would turn it into a
+ * success; the Map's ToleratedFailurePercentage counts the trials of those failed batches (so a broken deployment
+ * stops early). The user's percentage over trials is decided by Aggregate from the records (failed + missing trials) and
+ * enforced by CheckFailures.
  */
 import { Aws, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,6 +30,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { DEFAULT_BATCH_DEFAULTS, type BatchDefaults } from '../shared/steps/batches';
+import { MAX_BATCH_SIZE } from '../shared/search/spec';
 import { STATE_NAMES } from './contract';
 import { MANIFEST, MAP_RESULTS } from './functions';
 import { SWEEPS_PREFIX } from './storage';
@@ -37,6 +47,9 @@ export const LAMBDA_TRANSIENT_ERRORS = [
 
 /** Seconds the TrainTrial state waits beyond the function's own timeout, so Lambda's timeout error is the one seen. */
 export const TRIAL_STATE_TIMEOUT_MARGIN_SECONDS = 60;
+
+/** The most bytes Step Functions puts in one batch (a child execution's input): 256 KiB. */
+export const MAX_INPUT_BYTES_PER_BATCH = 262_144;
 
 /** Prefix (under the bucket) where the Distributed Map writes its run results, as a JSONPath intrinsic. */
 export const MAP_RESULTS_PREFIX_FORMAT = `${SWEEPS_PREFIX}{}/map-results`;
@@ -88,8 +101,12 @@ export interface SweepWorkflowProps {
   readonly trialTimeoutSeconds?: number;
   /** Trials run at once. @default 100 */
   readonly maxConcurrency?: number;
-  /** Percentage of failed trials tolerated before the sweep fails. @default 10 */
+  /** Percentage of failed trials tolerated before the sweep fails (also of failed batches, by the Map). @default 10 */
   readonly toleratedFailurePercentage?: number;
+  /** Trials per TrainTrial invocation by model family, unless the spec's limits.batchSize says otherwise. @default DEFAULT_BATCH_DEFAULTS */
+  readonly batching?: BatchDefaults;
+  /** Type of the Distributed Map's child executions (one per batch); EXPRESS runs at most 5 minutes (docs/DEPLOY.md). @default 'STANDARD' */
+  readonly childExecutionType?: 'STANDARD' | 'EXPRESS';
   /** Retention of the execution log group. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /** Removal policy of the execution log group. @default RemovalPolicy.RETAIN */
@@ -107,6 +124,13 @@ export class SweepWorkflow extends Construct {
     const toleratedFailurePercentage = props.toleratedFailurePercentage ?? 10;
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const batching = props.batching ?? DEFAULT_BATCH_DEFAULTS;
+    const childExecutionType = props.childExecutionType ?? 'STANDARD';
+    if (childExecutionType === 'EXPRESS' && trialTimeoutSeconds + TRIAL_STATE_TIMEOUT_MARGIN_SECONDS > 300) {
+      throw new Error(
+        `childExecutionType EXPRESS runs at most 300 s, but trialTimeoutSeconds is ${trialTimeoutSeconds} (+${TRIAL_STATE_TIMEOUT_MARGIN_SECONDS} s margin)`,
+      );
+    }
     if (!Number.isInteger(trialTimeoutSeconds) || trialTimeoutSeconds < 1 || trialTimeoutSeconds > 900) {
       throw new Error(`trialTimeoutSeconds must be an integer in 1..900, got ${trialTimeoutSeconds}`);
     }
@@ -115,6 +139,10 @@ export class SweepWorkflow extends Construct {
     }
     if (!Number.isFinite(toleratedFailurePercentage) || toleratedFailurePercentage < 0 || toleratedFailurePercentage > 100) {
       throw new Error(`toleratedFailurePercentage must be in 0..100, got ${toleratedFailurePercentage}`);
+    }
+    for (const [key, size] of Object.entries(batching)) {
+      if (!Number.isInteger(size) || size < 1 || size > MAX_BATCH_SIZE)
+        throw new Error(`batching.${key} must be an integer in 1..${MAX_BATCH_SIZE}, got ${size}`);
     }
     const { bucket } = props;
     const errorPath = '$.error';
@@ -137,13 +165,21 @@ export class SweepWorkflow extends Construct {
       errorPath: `${errorPath}.Error`,
       causePath: `${errorPath}.Cause`,
     });
+    // Too many trials failed, counted trial by trial from the records (Aggregate's cause names the counts).
     const tooManyTrialsFailed = new sfn.Fail(this, 'TooManyTrialsFailed', {
       stateName: STATE_NAMES.tooManyTrialsFailed,
       error: 'States.ExceedToleratedFailureThreshold',
+      causePath: '$.aggregate.cause',
+    });
+    // Too many trials in batches that failed as a whole (crash, timeout, out of memory): the Map counts the items of a
+    // failed child execution as failed, and stopped starting new ones.
+    const tooManyBatchesFailed = new sfn.Fail(this, 'TooManyBatchesFailed', {
+      stateName: STATE_NAMES.tooManyBatchesFailed,
+      error: 'States.ExceedToleratedFailureThreshold',
       causePath: sfn.JsonPath.format(
-        `More than ${toleratedFailurePercentage}% of the {} trials failed ({}). ` +
-          `Failed trials wrote their records (status failed, with the error) under s3://{}/${SWEEPS_PREFIX}{}/trials/ ` +
-          `and the map run results are under s3://{}/${MAP_RESULTS_PREFIX_FORMAT}/`,
+        `More than ${toleratedFailurePercentage}% of the {} trials were in batches that failed as a whole: a crash, a timeout or ` +
+          `running out of memory, not a trial's own error ({}). Trials that finished wrote their records under ` +
+          `s3://{}/${SWEEPS_PREFIX}{}/trials/ and the map run results (each failed batch's error) are under s3://{}/${MAP_RESULTS_PREFIX_FORMAT}/`,
         sfn.JsonPath.stringAt('$.trialCount'),
         sfn.JsonPath.stringAt(`${errorPath}.Cause`),
         sfn.JsonPath.stringAt('$.bucket'),
@@ -158,13 +194,13 @@ export class SweepWorkflow extends Construct {
       new tasks.LambdaInvoke(this, 'PlanSweep', {
         stateName: STATE_NAMES.plan,
         lambdaFunction: props.plan,
-        payload: sfn.TaskInput.fromObject({ spec: sfn.JsonPath.entirePayload }),
+        payload: sfn.TaskInput.fromObject({ spec: sfn.JsonPath.entirePayload, batching: { ...batching } }),
         outputPath: '$.Payload',
         retryOnServiceExceptions: false,
       }),
     ).addCatch(sweepFailed, { errors: [sfn.Errors.ALL], resultPath: errorPath });
 
-    // ---- RunTrials: one child execution per manifest item; the item is the trial's whole event
+    // ---- RunTrials: one child execution per batch of manifest items; the batch ({ Items, BatchInput }) is the trial's event
     const trainTrial = retryTransient(
       new tasks.LambdaInvoke(this, 'TrainTrial', {
         stateName: STATE_NAMES.trial,
@@ -178,9 +214,14 @@ export class SweepWorkflow extends Construct {
     const runTrials = new sfn.DistributedMap(this, 'RunTrials', {
       stateName: STATE_NAMES.map,
       itemReader: new ManifestReader(bucket, sfn.JsonPath.stringAt('$.manifestKey')),
+      itemBatcher: new sfn.ItemBatcher({
+        maxItemsPerBatchPath: '$.batchSize',
+        maxInputBytesPerBatch: MAX_INPUT_BYTES_PER_BATCH,
+        batchInput: { 'sweepId.$': '$.sweepId' },
+      }),
       maxConcurrency,
       toleratedFailurePercentage,
-      mapExecutionType: sfn.StateMachineType.STANDARD,
+      mapExecutionType: childExecutionType === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
       resultWriterV2: new MapResultsWriter(
         bucket,
         sfn.JsonPath.format(MAP_RESULTS_PREFIX_FORMAT, sfn.JsonPath.stringAt('$.sweepId')),
@@ -189,7 +230,7 @@ export class SweepWorkflow extends Construct {
       resultPath: '$.map',
     });
     runTrials.itemProcessor(trainTrial);
-    runTrials.addCatch(tooManyTrialsFailed, { errors: ['States.ExceedToleratedFailureThreshold'], resultPath: errorPath });
+    runTrials.addCatch(tooManyBatchesFailed, { errors: ['States.ExceedToleratedFailureThreshold'], resultPath: errorPath });
     runTrials.addCatch(sweepFailed, { errors: [sfn.Errors.ALL], resultPath: errorPath });
 
     // ---- Aggregate and RefitBest: the function's result lands at $.aggregate / $.refit
@@ -197,7 +238,7 @@ export class SweepWorkflow extends Construct {
       new tasks.LambdaInvoke(this, 'Aggregate', {
         stateName: STATE_NAMES.aggregate,
         lambdaFunction: props.aggregate,
-        payload: sfn.TaskInput.fromObject({ sweepId: sfn.JsonPath.stringAt('$.sweepId') }),
+        payload: sfn.TaskInput.fromObject({ sweepId: sfn.JsonPath.stringAt('$.sweepId'), toleratedFailurePercentage }),
         payloadResponseOnly: true,
         resultPath: '$.aggregate',
         retryOnServiceExceptions: false,
@@ -224,7 +265,11 @@ export class SweepWorkflow extends Construct {
     });
     const succeeded = new sfn.Succeed(this, 'SweepSucceeded', { stateName: STATE_NAMES.succeeded });
 
-    const definition = plan.next(runTrials).next(aggregate).next(refit).next(summarize).next(succeeded);
+    const checkFailures = new sfn.Choice(this, 'CheckFailures', { stateName: STATE_NAMES.checkFailures })
+      .when(sfn.Condition.booleanEquals('$.aggregate.tooManyFailed', true), tooManyTrialsFailed)
+      .otherwise(refit.next(summarize).next(succeeded));
+
+    const definition = plan.next(runTrials).next(aggregate).next(checkFailures);
 
     // A /aws/vendedlogs/ name keeps CloudWatch Logs' resource policy small; the stack id's UUID makes the name unique
     // per stack instance, so a retained group never blocks re-creating the stack.

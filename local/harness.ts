@@ -32,7 +32,15 @@ export const DEFAULT_BUCKET = 'regsweep-local';
 export type StackOverrides = Partial<
   Pick<
     RegsweepConfig,
-    'maxConcurrency' | 'toleratedFailurePercentage' | 'trialTimeoutSeconds' | 'trialMemoryMb' | 'planMemoryMb' | 'aggregateMemoryMb' | 'refitMemoryMb'
+    | 'maxConcurrency'
+    | 'toleratedFailurePercentage'
+    | 'exactBatchSize'
+    | 'sgdBatchSize'
+    | 'trialTimeoutSeconds'
+    | 'trialMemoryMb'
+    | 'planMemoryMb'
+    | 'aggregateMemoryMb'
+    | 'refitMemoryMb'
   >
 >;
 

@@ -26,9 +26,10 @@ export function writeTinyDataset(dir: string, rows = TINY_ROWS): string {
 
 /**
  * A sweep of `trials` trials whose training is trivial: a linear model (no hidden layer), 1 epoch, on 20 rows,
- * l2 over trials/5 lambda values x 5 folds. `trials` must be a multiple of 5.
+ * l2 over trials/5 lambda values x 5 folds. `trials` must be a multiple of 5. `batchSize` sets limits.batchSize
+ * (trials per TrainTrial invocation; default: the deployment's, whole lambda paths).
  */
-export function tinySpec(sweepId: string, source: string, trials: number): Record<string, unknown> {
+export function tinySpec(sweepId: string, source: string, trials: number, batchSize?: number): Record<string, unknown> {
   if (trials % TINY_FOLDS !== 0 || trials / TINY_FOLDS > 1000) throw new Error(`trials must be a multiple of ${TINY_FOLDS} up to 5000, got ${trials}`);
   return {
     sweepId,
@@ -38,7 +39,7 @@ export function tinySpec(sweepId: string, source: string, trials: number): Recor
     validation: { folds: TINY_FOLDS, testFraction: 0.2, seed: 7 },
     search: { types: ['l2'], lambda: { min: 0.001, max: 1000, count: trials / TINY_FOLDS } },
     selection: { rule: 'min' },
-    limits: { maxTrials: 5000 },
+    limits: { maxTrials: 5000, ...(batchSize !== undefined ? { batchSize } : {}) },
   };
 }
 

@@ -6,9 +6,10 @@
  *    { "match": { "lambda": 10 }, "action": "throttle-once", "markerDir": "/tmp/x" },
  *    { "match": { "lambda": 0.1 }, "action": "sleep", "seconds": 30 }]
  *
- * fail: throws InjectedFaultError (a trial that always fails). throttle-once: the first attempt throws an error
- * named Lambda.TooManyRequestsException, as a throttled invocation does, so the workflow's Retry applies; a
- * marker file remembers the attempt. sleep: never returns before `seconds` (a trial past its timeout).
+ * fail: throws InjectedFaultError (a trial that always fails; its batch goes on). throttle-once: the first
+ * invocation of the batch holding a matching trial throws an error named Lambda.TooManyRequestsException before
+ * any trial runs, as a throttled invocation does, so the workflow's Retry applies; a marker file remembers the
+ * attempt. sleep: the matching trial never returns before `seconds` (a batch past its timeout).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,24 +39,38 @@ function matches(rule: FaultRule, e: TrialEvent): boolean {
   );
 }
 
-/** The hook to run before training, or undefined when no fault is configured (production). */
-export function faultHook(env: NodeJS.ProcessEnv = process.env): ((e: TrialEvent) => Promise<void>) | undefined {
+export interface FaultHooks {
+  /** Before a batch's first trial: throttle-once. */
+  readonly beforeBatch?: (events: readonly TrialEvent[]) => Promise<void>;
+  /** Before each trial's training: fail, sleep. */
+  readonly beforeTrain?: (e: TrialEvent) => Promise<void>;
+}
+
+/** The hooks, or none when no fault is configured (production). */
+export function faultHooks(env: NodeJS.ProcessEnv = process.env): FaultHooks {
   const text = env.REGSWEEP_FAULTS;
-  if (!text) return undefined;
+  if (!text) return {};
   const rules = JSON.parse(text) as FaultRule[];
-  return async (e) => {
-    for (const rule of rules.filter((r) => matches(r, e))) {
-      if (rule.action === 'fail') throw new InjectedFaultError(`injected fault: trial ${e.trialId} always fails`);
-      if (rule.action === 'sleep') await new Promise((r) => setTimeout(r, (rule.seconds ?? 60) * 1000));
-      if (rule.action === 'throttle-once') {
-        const marker = path.join(rule.markerDir ?? '/tmp', `${e.sweepId}-${e.trialId}.throttled`);
-        if (!fs.existsSync(marker)) {
-          fs.writeFileSync(marker, new Date().toISOString());
-          const err = new Error('Rate Exceeded. (injected fault)');
-          err.name = 'Lambda.TooManyRequestsException';
-          throw err;
+  return {
+    beforeBatch: (events) => {
+      for (const e of events) {
+        for (const rule of rules.filter((r) => r.action === 'throttle-once' && matches(r, e))) {
+          const marker = path.join(rule.markerDir ?? '/tmp', `${e.sweepId}-${e.trialId}.throttled`);
+          if (!fs.existsSync(marker)) {
+            fs.writeFileSync(marker, new Date().toISOString());
+            const err = new Error('Rate Exceeded. (injected fault)');
+            err.name = 'Lambda.TooManyRequestsException';
+            return Promise.reject(err);
+          }
         }
       }
-    }
+      return Promise.resolve();
+    },
+    beforeTrain: async (e) => {
+      for (const rule of rules.filter((r) => matches(r, e))) {
+        if (rule.action === 'fail') throw new InjectedFaultError(`injected fault: trial ${e.trialId} always fails`);
+        if (rule.action === 'sleep') await new Promise((r) => setTimeout(r, (rule.seconds ?? 60) * 1000));
+      }
+    },
   };
 }

@@ -1,15 +1,16 @@
-/** TrainTrial: one manifest item -> one trained config on one fold -> sweeps/<id>/trials/<trialId>.json. */
-import { parseTrialEvent } from '../../shared/steps/events';
-import { runTrialStep } from '../../shared/steps/trial';
+/** TrainTrial: a batch of manifest items -> one trained config on one fold each -> sweeps/<id>/trials/<trialId>.json. */
+import { parseTrialBatchEvent } from '../../shared/steps/events';
+import { runTrialBatch } from '../../shared/steps/trial';
 import { backend } from '../lib/backend';
 import { handlerContext } from '../lib/config';
-import { faultHook } from '../lib/faults';
+import { faultHooks } from '../lib/faults';
 
-const beforeTrain = faultHook();
+const { beforeBatch, beforeTrain } = faultHooks();
 
-export const handler = async (event: unknown) => {
-  const item = parseTrialEvent(event);
+export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => {
+  const batch = parseTrialBatchEvent(event);
   const { store, caches } = handlerContext();
   const { name } = await backend();
-  return runTrialStep(item, { store, caches, backend: name, log: (line) => console.log(line), beforeTrain });
+  const remainingMs = context?.getRemainingTimeInMillis?.bind(context);
+  return runTrialBatch(batch, { store, caches, backend: name, log: (line) => console.log(line), beforeBatch, beforeTrain, remainingMs });
 };

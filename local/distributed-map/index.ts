@@ -1,5 +1,5 @@
 /**
- * Emulation of the Distributed Map fields that aws-local-stepfunctions ignores: ItemReader, ResultWriter,
+ * Emulation of the Distributed Map fields that aws-local-stepfunctions ignores: ItemReader, ItemBatcher, ResultWriter,
  * ToleratedFailurePercentage(Path) and ToleratedFailureCount(Path). Everything else runs in the library as written.
  *
  * How it hooks into the flow: before the run, `transformDistributedMaps` replaces every Map state whose
@@ -18,10 +18,12 @@
  *   2. each item runs as a child execution of the ItemProcessor in aws-local-stepfunctions, with its input
  *      shaped by ItemSelector (or the legacy Parameters) with `$$.Map.Item.Index/Value`, at most MaxConcurrency
  *      (MaxConcurrencyPath) at once (0 or absent = unbounded), with the same Task overrides as the parent.
+ *      With an ItemBatcher, the selected items are cut in order into batches (MaxItemsPerBatch(Path),
+ *      MaxInputBytesPerBatch(Path), at most 256 KiB) and each batch `{ BatchInput, Items }` is one child.
  *   3. ToleratedFailurePercentage / ToleratedFailureCount (and their *Path forms): the run fails when the failed
- *      items exceed either threshold (percentage of all items read); with neither set, any failure fails it. Once
- *      the threshold is exceeded no new item starts (items in flight finish), and the Map fails with
- *      `States.ExceedToleratedFailureThreshold`.
+ *      items exceed either threshold (percentage of all items read; a failed batch fails all its items); with
+ *      neither set, any failure fails it. Once the threshold is exceeded no new child starts (children in flight
+ *      finish), and the Map fails with `States.ExceedToleratedFailureThreshold`.
  *   4. ResultWriter (s3:putObject, Bucket / Prefix): `<Prefix>/<mapRunId>/manifest.json` plus `SUCCEEDED_0.json`
  *      and `FAILED_0.json` (only when non-empty), in Step Functions' format, through the injected `writeJson`
  *      (written also when the run fails). WriterConfig.Transformation NONE (default) / COMPACT / FLATTEN.
@@ -30,7 +32,7 @@
  *      record with Error/Cause, as Step Functions does).
  *
  * Limits: ItemReader only for s3:getObject with InputType JSON (no CSV, JSONL, MANIFEST, PARQUET, listObjectsV2);
- * no ItemBatcher; WriterConfig.OutputType JSON only; JSONata and variables (Assign) are not supported anywhere;
+ * WriterConfig.OutputType JSON only; JSONata and variables (Assign) are not supported anywhere;
  * a map run always runs all its items in this process (no 10,000-child cap, no redrive). `$$.Execution.*` inside
  * ItemSelector / ItemReader / ResultWriter parameters sees the parent execution's context, except
  * `$$.Execution.Input`, which resolves to the Map's input (a quirk of the library's context handling). The Cause of
@@ -38,7 +40,7 @@
  * A Retry/Catch `States.TaskFailed` on the Map does not match, as for a Map state in the library.
  *
  * Modules: transform.ts (the Map -> Task replacement and the check of unsupported fields), map-run.ts (a map
- * run), one module per emulated field (item-reader.ts, max-concurrency.ts, tolerated-failures.ts,
+ * run), one module per emulated field (item-reader.ts, item-batcher.ts, max-concurrency.ts, tolerated-failures.ts,
  * result-writer.ts), evaluate.ts (JSONPath and payload templates through the library), types.ts and errors.ts.
  */
 export { StatesError, UnsupportedMapFeatureError } from './errors';

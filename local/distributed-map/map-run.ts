@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { StatesError } from './errors';
 import { evaluateTemplate } from './evaluate';
+import { batchItems, itemBatching } from './item-batcher';
 import { readItems } from './item-reader';
 import { concurrencyLimit } from './max-concurrency';
 import { formatted, resultWriterOf, writeResults } from './result-writer';
@@ -75,19 +76,32 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
   const tolerance = await toleratedFailures(stateName, state, input, ctx);
 
   const items = await readItems(stateName, state, input, env);
-  const total = items.length;
-
-  env.onEvent?.({ type: 'MapRunStarted', stateName, mapRunArn, total });
+  const batching = await itemBatching(stateName, state, input, ctx);
   const selector = state.ItemSelector ?? state.Parameters;
+  const select = (item: unknown, index: number) =>
+    selector === undefined ? item : evaluateTemplate(selector, input, { ...ctx, Map: { Item: { Index: index, Value: item } } });
+
+  // Children: one per item, or one per batch (ItemSelector applies to each item before batching).
+  let batches: { Items: unknown[] }[] | undefined;
+  if (batching) {
+    const selected: unknown[] = [];
+    for (const [index, item] of items.entries()) selected.push(await select(item, index));
+    batches = batchItems(stateName, selected, batching);
+  }
+  const total = batches?.length ?? items.length;
+  const itemsOf = (index: number) => batches?.[index].Items.length ?? 1;
+
+  env.onEvent?.({ type: 'MapRunStarted', stateName, mapRunArn, total, items: items.length });
   const records = new Array<ItemRecord | undefined>(total);
   let succeeded = 0;
   let failed = 0;
+  /** Items of the failed children: what ToleratedFailurePercentage/Count count (a failed batch fails all its items). */
+  let failedItems = 0;
   let next = 0;
   let stop = false;
 
   const runItem = async (index: number): Promise<void> => {
-    const item = items[index];
-    const childInput = selector === undefined ? item : await evaluateTemplate(selector, input, { ...ctx, Map: { Item: { Index: index, Value: item } } });
+    const childInput = batches ? batches[index] : await select(items[index], index);
     const name = randomUUID();
     const startDate = new Date().toISOString();
     const started = { index, name, input: childInput, startDate };
@@ -102,14 +116,15 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
       const output = await execution.result;
       records[index] = { ...started, stopDate: new Date().toISOString(), status: 'SUCCEEDED', output };
       succeeded++;
-      env.onEvent?.({ type: 'MapItemSucceeded', stateName, mapRunArn, index, total, succeeded, failed });
+      env.onEvent?.({ type: 'MapItemSucceeded', stateName, mapRunArn, index, total, succeeded, failed, items: itemsOf(index), output });
     } catch (e) {
       const { error, cause } = failureOf(e);
       records[index] = { ...started, stopDate: new Date().toISOString(), status: 'FAILED', error, cause };
       failed++;
-      env.onEvent?.({ type: 'MapItemFailed', stateName, mapRunArn, index, total, succeeded, failed, error, cause });
-      // Once the threshold is exceeded no new item starts (items in flight finish).
-      if (exceedsTolerance(tolerance, failed, total)) stop = true;
+      failedItems += itemsOf(index);
+      env.onEvent?.({ type: 'MapItemFailed', stateName, mapRunArn, index, total, succeeded, failed, items: itemsOf(index), error, cause });
+      // Once the threshold is exceeded no new child starts (children in flight finish).
+      if (exceedsTolerance(tolerance, failedItems, items.length)) stop = true;
     }
   };
 
@@ -131,7 +146,7 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
 
   const done = records.filter((r): r is ItemRecord => r !== undefined);
   const notStarted = total - done.length;
-  const failedRun = exceedsTolerance(tolerance, failed, total);
+  const failedRun = exceedsTolerance(tolerance, failedItems, items.length);
 
   // ResultWriter: write first (also for a failed run), then decide the output.
   const { writer, transformation } = resultWriterOf(state);
@@ -140,7 +155,12 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
   const type = failedRun ? 'MapRunFailed' : 'MapRunSucceeded';
   env.onEvent?.({ type, stateName, mapRunArn, total, succeeded, failed, notStarted });
 
-  if (failedRun) throw thresholdExceeded(tolerance, { failed, total, notStarted }, writerDetails);
+  if (failedRun)
+    throw thresholdExceeded(
+      tolerance,
+      { failed: failedItems, total: items.length, notStarted: items.length - done.reduce((a, r) => a + itemsOf(r.index), 0) },
+      writerDetails,
+    );
   if (writerDetails) return { MapRunArn: mapRunArn, ResultWriterDetails: writerDetails };
   return done.flatMap((r) => formatted(r, transformation, ids));
 }

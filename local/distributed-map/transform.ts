@@ -2,7 +2,7 @@
  * Before a run, every Distributed Map (at any depth) is replaced by a Task that keeps the Map's input/output
  * processing, Retry, Catch and transition, with a placeholder Resource the runner overrides (see index.ts).
  */
-import { UnsupportedMapFeatureError } from './errors';
+import { checkItemBatcher } from './item-batcher';
 import { checkItemReader } from './item-reader';
 import { checkResultWriter } from './result-writer';
 import { isObj, type AslDefinition, type AslState } from './types';
@@ -35,7 +35,7 @@ function neutralizeTaskFailed(rules: unknown): unknown {
 }
 
 function checkSupported(name: string, state: AslState): void {
-  if (state.ItemBatcher !== undefined) throw new UnsupportedMapFeatureError(name, 'ItemBatcher');
+  if (state.ItemBatcher !== undefined) checkItemBatcher(name, state.ItemBatcher);
   if (state.ItemReader !== undefined) checkItemReader(name, state.ItemReader);
   if (state.ResultWriter !== undefined) checkResultWriter(name, state.ResultWriter);
 }

@@ -21,7 +21,8 @@ export function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 export type MapRunEvent =
-  | { type: 'MapRunStarted'; stateName: string; mapRunArn: string; total: number }
+  /** `total` counts child executions (batches with an ItemBatcher), `items` the items read. */
+  | { type: 'MapRunStarted'; stateName: string; mapRunArn: string; total: number; items: number }
   | {
       type: 'MapItemSucceeded' | 'MapItemFailed';
       stateName: string;
@@ -30,6 +31,10 @@ export type MapRunEvent =
       total: number;
       succeeded: number;
       failed: number;
+      /** Items this child ran (its batch's length; 1 without an ItemBatcher). */
+      items: number;
+      /** A succeeded child's output. */
+      output?: unknown;
       error?: string;
       cause?: string;
     }

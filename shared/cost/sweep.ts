@@ -5,6 +5,7 @@
 import type { SplitPlan } from '../data/splits';
 import type { TrialItem } from '../search/grid';
 import type { SweepSpec, Task } from '../search/spec';
+import { DEFAULT_BATCH_DEFAULTS, trialBatchSize, type BatchDefaults } from '../steps/batches';
 import { exactLinearSolver } from '../training/linear';
 import { lambdaTrialSeconds, outputUnits, S3_REQUEST_MS, trialComputeMs, type SolverKind, type TrialWork } from './duration';
 import { checkBudget, estimateCost, type ChildExecutionType, type CostEstimate } from './estimate';
@@ -18,15 +19,18 @@ export interface DeploySettings {
   readonly refitMemoryMb: number;
   readonly architecture: Architecture;
   readonly childType: ChildExecutionType;
-  /** The stack's trials per TrainTrial invocation, when it sets one. @default 1 */
+  /** The stack's default batch sizes (cdk.json exactBatchSize, sgdBatchSize). @default DEFAULT_BATCH_DEFAULTS */
+  readonly batching?: BatchDefaults;
+  /** A what-if batch size that replaces the plan's (bench/cost-table.ts compares sizes); unset for a real estimate. */
   readonly batchSize?: number;
 }
 
 /**
- * Trials per TrainTrial invocation for this spec on this stack: the spec's `limits.batchSize` when it has one, else
- * the stack's, else 1 (one trial per invocation, the workflow without an ItemBatcher).
+ * Trials per TrainTrial invocation for this spec on this stack: what PlanSweep will choose (steps/batches.ts: the
+ * spec's `limits.batchSize`, else the stack's default for the model family, whole λ paths for exact sweeps).
  */
-export const batchSizeFor = (spec: SweepSpec, deploy: DeploySettings): number => (spec.limits as { batchSize?: number }).batchSize ?? deploy.batchSize ?? 1;
+const batchSizeFor = (spec: SweepSpec, items: readonly TrialItem[], deploy: DeploySettings): number =>
+  deploy.batchSize ?? trialBatchSize(spec, items, deploy.batching ?? DEFAULT_BATCH_DEFAULTS);
 
 /** The environment variable through which the stack gives PlanSweep its DeploySettings (JSON). */
 export const COST_SETTINGS_ENV = 'REGSWEEP_COST_SETTINGS';
@@ -79,7 +83,7 @@ export function estimateSweep(spec: SweepSpec, items: readonly TrialItem[], shap
   const refitMs = Math.max(...items.map((i) => trialComputeMs(solverOf(spec, i), refitWork, spec.training.epochs)));
   return estimateCost({
     trials: items.length,
-    batchSize: batchSizeFor(spec, deploy),
+    batchSize: batchSizeFor(spec, items, deploy),
     trialSeconds,
     memoryMb: deploy.trialMemoryMb,
     architecture: deploy.architecture,

@@ -21,6 +21,8 @@ export type SelectionMetric = (typeof SELECTION_METRICS)[number];
 
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** The most trials one TrainTrial invocation runs: a batch's event (~150 bytes an item) stays far under 256 KB. */
+export const MAX_BATCH_SIZE = 500;
 /** Hard cap of `limits.maxDatasetBytes`: the text of a larger file would not fit in one JavaScript string. */
 const MAX_DATASET_BYTES_CAP = 500_000_000;
 /** A spec is at most 4 levels deep (`search.lambda.min`); deeper JSON is refused before validation walks it. */
@@ -169,6 +171,11 @@ export const SweepSpecSchema = z
         maxCostUsd: finite()
           .pipe(z.number().gt(0, { error: (i) => `must be > 0, got ${describe(i.input)}` }))
           .optional(),
+        /**
+         * Trials per TrainTrial invocation (the Distributed Map's batch), overriding the deployment's default for
+         * the model family (steps/batches.ts); exact linear sweeps round it to whole lambda paths.
+         */
+        batchSize: int(1, MAX_BATCH_SIZE).optional(),
       })
       .strict()
       .prefault({}),

@@ -1,11 +1,18 @@
-/** The events the Lambda handlers receive, parsed at the edge: a manifest item (trial) or a sweep id. */
+/** The events the Lambda handlers receive, parsed at the edge: a batch of manifest items (trial) or a sweep id. */
 import { z } from 'zod';
 import { SpecError } from '../errors';
 import { ManifestItemSchema } from '../store/artifacts';
 
-/** A manifest item as the Distributed Map hands it to the trial function. */
-export const TrialEventSchema = ManifestItemSchema;
+/** One trial to run: a manifest item and its sweep. */
+export const TrialEventSchema = ManifestItemSchema.extend({ sweepId: z.string() });
 export type TrialEvent = z.infer<typeof TrialEventSchema>;
+
+/** What the Distributed Map's ItemBatcher hands the trial function: manifest items, and the sweep in BatchInput. */
+export const TrialBatchEventSchema = z.object({
+  Items: z.array(ManifestItemSchema).min(1),
+  BatchInput: z.object({ sweepId: z.string() }),
+});
+export type TrialBatchEvent = z.infer<typeof TrialBatchEventSchema>;
 
 const SweepEventSchema = z.object({ sweepId: z.string() });
 
@@ -18,5 +25,5 @@ function parseEvent<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
   return r.data;
 }
 
-export const parseTrialEvent = (event: unknown) => parseEvent(TrialEventSchema, event, 'trial');
+export const parseTrialBatchEvent = (event: unknown) => parseEvent(TrialBatchEventSchema, event, 'trial batch');
 export const parseSweepEvent = (event: unknown) => parseEvent(SweepEventSchema, event, 'sweep');

@@ -10,6 +10,7 @@ import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
 import { manifestKey, newSweepId, specKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
+import { batchCount, DEFAULT_BATCH_DEFAULTS, orderForBatches, trialBatchSize, type BatchDefaults } from './batches';
 import { gridOf, loadDataset, splitsOf } from './context';
 
 export interface PlanResult {
@@ -17,13 +18,21 @@ export interface PlanResult {
   readonly bucket: string;
   readonly manifestKey: string;
   readonly trialCount: number;
+  /** Trials per TrainTrial invocation: the Map's ItemBatcher reads it (MaxItemsPerBatchPath). */
+  readonly batchSize: number;
+  readonly batchCount: number;
 }
 
 /**
- * Plan a sweep. Re-planning an existing sweepId with the same spec is allowed (resume); with another spec it
- * is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
+ * Plan a sweep: the manifest in batch order (steps/batches.ts) and the batch size from the spec or the
+ * deployment's `batching` defaults. Re-planning an existing sweepId with the same spec is allowed (resume); with
+ * another spec it is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
  */
-export async function planSweep(objects: ObjectStore, input: { spec: unknown; sweepId?: string }, deploy?: DeploySettings): Promise<PlanResult> {
+export async function planSweep(
+  objects: ObjectStore,
+  input: { spec: unknown; sweepId?: string; batching?: BatchDefaults },
+  deploy?: DeploySettings,
+): Promise<PlanResult> {
   const parsed = parseSpec(input.spec);
   const sweepId = input.sweepId ?? parsed.sweepId ?? newSweepId(parsed);
   if (!SLUG_RE.test(sweepId)) throw new UnsafeIdError(`unsafe sweepId ${JSON.stringify(sweepId)}: must be a slug of a-z, 0-9 and '-' (max 63 chars)`);
@@ -41,6 +50,14 @@ export async function planSweep(objects: ObjectStore, input: { spec: unknown; sw
   }
   await sweep.writeSpec(spec); // the spec as given: a resumed sweep compares it, and its defaults are in grid.json
   await sweep.writeGrid(grid);
-  await sweep.writeManifest(items.map((i) => ({ sweepId, ...i })));
-  return { sweepId, bucket: objects.bucket, manifestKey: manifestKey(sweepId), trialCount: items.length };
+  await sweep.writeManifest(orderForBatches(items));
+  const batchSize = trialBatchSize(spec, items, input.batching ?? DEFAULT_BATCH_DEFAULTS);
+  return {
+    sweepId,
+    bucket: objects.bucket,
+    manifestKey: manifestKey(sweepId),
+    trialCount: items.length,
+    batchSize,
+    batchCount: batchCount(items.length, batchSize),
+  };
 }

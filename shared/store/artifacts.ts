@@ -7,9 +7,11 @@ import { z } from 'zod';
 import { ConfigSummarySchema, SELECTION_RULES } from '../study/leaderboard';
 import { jsonNumber, RegConfigSchema } from '../study/records';
 
-/** One trial as the Distributed Map hands it to the trial function: an item of manifest.json. */
+/**
+ * One trial: an item of manifest.json, which the Distributed Map hands to the trial function in a batch whose
+ * BatchInput carries the sweepId (manifests of older sweeps also held it in every item: it is ignored).
+ */
 export const ManifestItemSchema = z.object({
-  sweepId: z.string(),
   trialId: z.string(),
   configId: z.string(),
   fold: z.number().int().min(0),

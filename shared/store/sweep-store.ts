@@ -212,6 +212,8 @@ export class SweepStore {
   /**
    * Errors of trials whose execution failed, from the Distributed Map's ResultWriter files
    * (`map-results/<mapRunId>/FAILED_<n>.json`): the only trace of a trial that died without writing its record.
+   * A failed execution ran a batch: every trial of it gets the batch's error (the caller keeps it only for the
+   * trials that have no record).
    */
   async mapRunErrors(): Promise<Map<string, FailedTrial['error']>> {
     const errors = new Map<string, FailedTrial['error']>();
@@ -225,8 +227,7 @@ export class SweepStore {
       }
       if (!Array.isArray(entries)) continue;
       for (const e of entries as { Input?: string; Error?: string; Cause?: string }[]) {
-        const trialId = inputTrialId(e.Input);
-        if (trialId) errors.set(trialId, { name: e.Error ?? 'Error', message: causeMessage(e.Cause ?? '') });
+        for (const trialId of inputTrialIds(e.Input)) errors.set(trialId, { name: e.Error ?? 'Error', message: causeMessage(e.Cause ?? '') });
       }
     }
     return errors;
@@ -254,13 +255,17 @@ export class SweepStore {
   }
 }
 
-function inputTrialId(input: string | undefined): string | undefined {
+/** The trialIds of a child execution's input: a batch (`{ Items, BatchInput }`) or, from older sweeps, one item. */
+export function inputTrialIds(input: string | undefined): string[] {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(input ?? 'null') as { trialId?: unknown } | null;
-    return typeof parsed?.trialId === 'string' ? parsed.trialId : undefined;
+    parsed = JSON.parse(input ?? 'null');
   } catch {
-    return undefined; // an entry without a JSON input
+    return []; // an entry without a JSON input
   }
+  const { Items } = (parsed ?? {}) as { Items?: unknown };
+  const items = Array.isArray(Items) ? (Items as unknown[]) : [parsed];
+  return items.map((i) => (i as { trialId?: unknown } | null)?.trialId).filter((id): id is string => typeof id === 'string');
 }
 
 /** The message of a Step Functions Cause: a Lambda error's `errorMessage`, or the plain-text cause itself. */

@@ -36,6 +36,11 @@ describe('parseConfig', () => {
     expect(parseConfig(undefined).childExecutionType).toBe('STANDARD');
   });
 
+  it('defaults the batch sizes to 100 exact linear trials and 1 SGD trial per invocation', () => {
+    expect(parseConfig(undefined)).toMatchObject({ exactBatchSize: 100, sgdBatchSize: 1 });
+    expect(parseConfig({ exactBatchSize: 250, sgdBatchSize: 4 })).toMatchObject({ exactBatchSize: 250, sgdBatchSize: 4 });
+  });
+
   it('accepts the JSON text `cdk -c regsweep=...` passes', () => {
     expect(parseConfig('{"maxConcurrency": 3}').maxConcurrency).toBe(3);
   });
@@ -63,6 +68,8 @@ describe('parseConfig', () => {
     ['aggregateMemoryMb', { aggregateMemoryMb: 1.5 }, /^regsweep\.aggregateMemoryMb must be an integer, got 1\.5/],
     ['refitMemoryMb', { refitMemoryMb: 10241 }, /^regsweep\.refitMemoryMb must be <= 10240, got 10241/],
     ['refitTimeoutSeconds', { refitTimeoutSeconds: 1000 }, /^regsweep\.refitTimeoutSeconds must be <= 900, got 1000/],
+    ['exactBatchSize zero', { exactBatchSize: 0 }, /^regsweep\.exactBatchSize must be >= 1, got 0/],
+    ['sgdBatchSize over the batch cap', { sgdBatchSize: 501 }, /^regsweep\.sgdBatchSize must be <= 500, got 501/],
     ['maxConcurrency', { maxConcurrency: 0 }, /^regsweep\.maxConcurrency must be >= 1, got 0/],
     ['childExecutionType', { childExecutionType: 'express' }, /^regsweep\.childExecutionType must be one of 'STANDARD', 'EXPRESS', got "express"/],
     [
@@ -96,8 +103,8 @@ describe('parseConfig', () => {
     ],
     [
       'an invalid schedule spec',
-      { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, search: { types: ['l2'] } } }] },
-      /^regsweep\.schedules\[0\]\.spec: invalid spec: search\.lambda: is required/,
+      { schedules: [{ name: 'n', expression: 'rate(1 day)', spec: { ...spec, search: { types: ['l2'], lambda: [-1] } } }] },
+      /^regsweep\.schedules\[0\]\.spec: invalid spec: search\.lambda\[0\]: must be >= 0, got -1/,
     ],
     [
       'a scheduled spec with a fixed sweepId',

@@ -134,6 +134,7 @@ describe('functions', () => {
       refitMemoryMb: 3008,
       architecture: 'x86_64',
       childType: 'STANDARD',
+      batching: { exactBatchSize: 100, sgdBatchSize: 1 },
     });
   });
 

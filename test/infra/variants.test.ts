@@ -40,6 +40,8 @@ const config = {
   trialTimeoutSeconds: 600,
   maxConcurrency: 25,
   toleratedFailurePercentage: 5,
+  exactBatchSize: 60,
+  sgdBatchSize: 2,
   sweepRetentionDays: 30,
   removalPolicy: 'destroy',
   alarmEmail: 'ml-team@example.com',
@@ -104,11 +106,13 @@ describe("trialRuntime: 'zip'", () => {
 });
 
 describe('map settings from config', () => {
-  it('uses maxConcurrency, toleratedFailurePercentage and the trial timeout', () => {
+  it('uses maxConcurrency, toleratedFailurePercentage (the Map over batches, Aggregate over trials), the batch sizes and the trial timeout', () => {
     expect(asl.States.RunTrials.MaxConcurrency).toBe(25);
     expect(asl.States.RunTrials.ToleratedFailurePercentage).toBe(5);
     expect(asl.States.RunTrials.ItemProcessor!.States.TrainTrial.TimeoutSeconds).toBe(600 + TRIAL_STATE_TIMEOUT_MARGIN_SECONDS);
-    expect(asl.States.TooManyTrialsFailed.CausePath).toContain('More than 5% of the {} trials failed');
+    expect(asl.States.TooManyBatchesFailed.CausePath).toContain('More than 5% of the {} trials were in batches that failed as a whole');
+    expect((asl.States.Aggregate.Parameters as Record<string, unknown>).toleratedFailurePercentage).toBe(5);
+    expect((asl.States.PlanSweep.Parameters as { Payload: Record<string, unknown> }).Payload.batching).toEqual({ exactBatchSize: 60, sgdBatchSize: 2 });
   });
 
   it('expires sweeps/ after sweepRetentionDays', () => {

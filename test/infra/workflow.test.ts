@@ -69,8 +69,10 @@ function expectTransientRetry(state: AslState): void {
 }
 
 describe('states', () => {
-  it('runs PlanSweep -> RunTrials -> Aggregate -> RefitBest -> Summarize -> SweepSucceeded, with two Fail states', () => {
-    expect(mainPath(asl)).toEqual(['PlanSweep', 'RunTrials', 'Aggregate', 'RefitBest', 'Summarize', 'SweepSucceeded']);
+  it('runs PlanSweep -> RunTrials -> Aggregate -> CheckFailures -> RefitBest -> Summarize -> SweepSucceeded, with three Fail states', () => {
+    expect(mainPath(asl)).toEqual(['PlanSweep', 'RunTrials', 'Aggregate', 'CheckFailures']);
+    expect(asl.States.CheckFailures.Default).toBe('RefitBest');
+    expect(mainPath({ ...asl, StartAt: 'RefitBest' })).toEqual(['RefitBest', 'Summarize', 'SweepSucceeded']);
     expect(Object.keys(asl.States).sort()).toEqual(
       Object.values(STATE_NAMES)
         .filter((n) => n !== 'TrainTrial')
@@ -78,6 +80,7 @@ describe('states', () => {
     );
     expect(asl.States.SweepSucceeded.Type).toBe('Succeed');
     expect(asl.States.TooManyTrialsFailed.Type).toBe('Fail');
+    expect(asl.States.TooManyBatchesFailed.Type).toBe('Fail');
     expect(asl.States.SweepFailed.Type).toBe('Fail');
   });
 
@@ -86,21 +89,21 @@ describe('states', () => {
     expect(JSON.stringify(asl)).not.toMatch(/JSONata|\{%/);
   });
 
-  it('PlanSweep sends the whole execution input as the spec and keeps only the payload', () => {
+  it("PlanSweep sends the whole execution input as the spec, with the deployment's batch sizes, and keeps only the payload", () => {
     expect(asl.States.PlanSweep).toMatchObject({
       Type: 'Task',
       Resource: LAMBDA_INVOKE,
-      Parameters: { FunctionName: fnArn.plan, Payload: { 'spec.$': '$' } },
+      Parameters: { FunctionName: fnArn.plan, Payload: { 'spec.$': '$', batching: { exactBatchSize: 100, sgdBatchSize: 1 } } },
       OutputPath: '$.Payload',
     });
     expectTransientRetry(asl.States.PlanSweep);
   });
 
-  it('Aggregate and RefitBest get the sweepId and put their results at $.aggregate and $.refit', () => {
+  it('Aggregate (with the tolerated percentage) and RefitBest get the sweepId and put their results at $.aggregate and $.refit', () => {
     expect(asl.States.Aggregate).toMatchObject({
       Type: 'Task',
       Resource: fnArn.aggregate,
-      Parameters: { 'sweepId.$': '$.sweepId' },
+      Parameters: { 'sweepId.$': '$.sweepId', toleratedFailurePercentage: 10 },
       ResultPath: '$.aggregate',
     });
     expect(asl.States.RefitBest).toMatchObject({ Type: 'Task', Resource: fnArn.refit, Parameters: { 'sweepId.$': '$.sweepId' }, ResultPath: '$.refit' });
@@ -123,6 +126,19 @@ describe('RunTrials (Distributed Map)', () => {
       Type: 'Map',
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'TrainTrial' },
       ResultPath: '$.map',
+    });
+  });
+
+  it('runs EXPRESS child executions when cdk.json says childExecutionType EXPRESS (a trial timeout that fits in 5 minutes)', () => {
+    const express = stateMachineDefinition(synthesize({ childExecutionType: 'EXPRESS', trialTimeoutSeconds: 240 }).template);
+    expect(express.States.RunTrials.ItemProcessor).toMatchObject({ ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' } });
+  });
+
+  it('hands TrainTrial batches of $.batchSize items (the plan chose it) under 256 KiB, with the sweepId in BatchInput', () => {
+    expect(asl.States.RunTrials.ItemBatcher).toEqual({
+      MaxItemsPerBatchPath: '$.batchSize',
+      MaxInputBytesPerBatch: 262_144,
+      BatchInput: { 'sweepId.$': '$.sweepId' },
     });
   });
 
@@ -150,21 +166,30 @@ describe('RunTrials (Distributed Map)', () => {
     });
   });
 
-  it('routes States.ExceedToleratedFailureThreshold to TooManyTrialsFailed, and any other error to SweepFailed', () => {
+  it('routes States.ExceedToleratedFailureThreshold to TooManyBatchesFailed, and any other error to SweepFailed', () => {
     expect(asl.States.RunTrials.Catch).toEqual([
-      { ErrorEquals: ['States.ExceedToleratedFailureThreshold'], ResultPath: '$.error', Next: 'TooManyTrialsFailed' },
+      { ErrorEquals: ['States.ExceedToleratedFailureThreshold'], ResultPath: '$.error', Next: 'TooManyBatchesFailed' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'SweepFailed' },
     ]);
   });
 
-  it('TooManyTrialsFailed fails with the threshold error and a cause naming the map error and the failed records', () => {
-    const fail = asl.States.TooManyTrialsFailed;
+  it('TooManyBatchesFailed fails with the threshold error and a cause naming the map error and the failed records', () => {
+    const fail = asl.States.TooManyBatchesFailed;
     expect(fail.Error).toBe('States.ExceedToleratedFailureThreshold');
     expect(fail.Cause).toBeUndefined();
     expect(fail.CausePath).toMatch(/^States\.Format\('.*s3:\/\/\{\}\/sweeps\/\{\}\/trials\/.*', .*\)$/);
     const args = /', (.*)\)$/.exec(fail.CausePath!)![1].split(', ');
     expect(args).toEqual(['$.trialCount', '$.error.Cause', '$.bucket', '$.sweepId', '$.bucket', '$.sweepId']);
-    expect(fail.CausePath).toContain('More than 10% of the {} trials failed ({})');
+    expect(fail.CausePath).toContain('More than 10% of the {} trials were in batches that failed as a whole');
+  });
+
+  it("CheckFailures sends a sweep with more failed trials than tolerated (Aggregate's count) to TooManyTrialsFailed, with Aggregate's cause", () => {
+    expect(asl.States.CheckFailures).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.aggregate.tooManyFailed', BooleanEquals: true, Next: 'TooManyTrialsFailed' }],
+      Default: 'RefitBest',
+    });
+    expect(asl.States.TooManyTrialsFailed).toEqual({ Type: 'Fail', Error: 'States.ExceedToleratedFailureThreshold', CausePath: '$.aggregate.cause' });
   });
 
   it('routes any failure of PlanSweep (bad spec or dataset, out of memory, timeout) to SweepFailed', () => {
@@ -182,7 +207,7 @@ describe('RunTrials (Distributed Map)', () => {
 describe('TrainTrial (item processor)', () => {
   const processor = () => asl.States.RunTrials.ItemProcessor as Asl;
 
-  it('invokes the trial function with the manifest item and keeps its payload', () => {
+  it('invokes the trial function with the batch and keeps its payload', () => {
     expect(Object.keys(processor().States)).toEqual(['TrainTrial']);
     expect(processor().States.TrainTrial).toMatchObject({
       Type: 'Task',

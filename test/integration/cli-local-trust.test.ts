@@ -98,7 +98,10 @@ describe('a failed sweep', () => {
     expect(plain.code).toBe(1);
     expect(plain.stdout).toBe('');
     expect(messages(plain.stderr)).toEqual([
-      expect.stringMatching(/^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: .*2 of 4 items failed/), // none's 2 trials succeed
+      // none's 2 trials succeed; the cause counts trials (Aggregate's count, batches or not)
+      expect.stringMatching(
+        /^regsweep: sweep diverges failed: States\.ExceedToleratedFailureThreshold: 2 of 4 trials failed \(2 with a failed record, 0 without a record\): 50% is over the tolerated 10%/,
+      ),
     ]);
     expect(plain.stderr).toContain(path.join(out, 'diverges'));
     expect(json.code).toBe(1);
@@ -109,7 +112,7 @@ describe('a failed sweep', () => {
       error: 'States.ExceedToleratedFailureThreshold',
       results: path.join(out, 'diverges-json'),
     });
-    expect(summary.cause).toMatch(/2 of 4 items failed/);
+    expect(summary.cause).toMatch(/^2 of 4 trials failed \(2 with a failed record/);
     // the failed trials' records are where the summary says, each with its error
     const records = trialRecordsInDir(path.join(out, 'diverges-json'));
     // none, the baseline the grid adds, succeeds

@@ -42,7 +42,7 @@ it('plans the default grid from lambda_max, runs it, and the leaderboard and ref
   const planned = await planSweep(s3.store, { spec });
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, SWEEP);
-  for (const item of items) await runTrialStep(item, deps);
+  for (const item of items) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
 

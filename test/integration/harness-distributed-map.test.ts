@@ -1,10 +1,10 @@
 /**
- * The Distributed Map emulation: each field aws-local-stepfunctions ignores (ItemReader, MaxConcurrency as a
- * Distributed Map honours it, ToleratedFailurePercentage/Count, ResultWriter) and that Retry/Catch on the Map
+ * The Distributed Map emulation: each field aws-local-stepfunctions ignores (ItemReader, ItemBatcher, MaxConcurrency
+ * as a Distributed Map honours it, ToleratedFailurePercentage/Count, ResultWriter) and that Retry/Catch on the Map
  * work as written. S3 is an in-memory fake here; harness-s3.test.ts runs against the local S3 server.
  */
 import { EMULATED_MAP_RESOURCE, UnsupportedMapFeatureError, transformDistributedMaps, type AslState } from '../../local/distributed-map';
-import { runStateMachine } from '../../local/runner';
+import { runStateMachine, type MapRunEvent } from '../../local/runner';
 import { BUCKET, MemoryS3, fakeSweep, sweepDefinition } from '../fixtures/harness/fakes';
 
 type MapState = AslState & Record<string, unknown>;
@@ -188,6 +188,131 @@ describe('Distributed Map emulation', () => {
     });
   });
 
+  describe('ItemBatcher', () => {
+    type Batch = { BatchInput?: unknown; Items: { sweepId: string; index: number; trial: { i: number } }[] };
+    const batches = (sweep: ReturnType<typeof fakeSweep>) => sweep.trialCalls().map((c) => c.payload as Batch);
+
+    it('hands each child { BatchInput, Items }: MaxItemsPerBatch items in manifest order, ItemSelector applied to each item', async () => {
+      // Prepare
+      const s3 = new MemoryS3();
+      const sweep = fakeSweep(s3, { items: 8 });
+      const def = sweepDefinition();
+      runTrials(def).MaxConcurrency = 1;
+      runTrials(def).ItemBatcher = { MaxItemsPerBatch: 3, BatchInput: { 'sweepId.$': '$.sweepId', fixed: 1 } };
+      // Act
+      const res = await run(def, s3, sweep);
+      // Assess
+      expect(res.status).toBe('SUCCEEDED');
+      const got = batches(sweep);
+      expect(got.map((b) => b.Items.map((i) => i.trial.i))).toEqual([
+        [0, 1, 2],
+        [3, 4, 5],
+        [6, 7],
+      ]);
+      for (const b of got) {
+        expect(Object.keys(b).sort()).toEqual(['BatchInput', 'Items']);
+        expect(b.BatchInput).toEqual({ sweepId: 'sw-1', fixed: 1 });
+        for (const item of b.Items) expect(item).toEqual({ sweepId: 'sw-1', index: item.trial.i, trial: { i: item.trial.i, lambda: item.trial.i / 10 } });
+      }
+    });
+
+    it('reads MaxItemsPerBatchPath from the input, and leaves BatchInput out when the field is absent', async () => {
+      const s3 = new MemoryS3();
+      const sweep = fakeSweep(s3, { items: 5 });
+      const def = sweepDefinition();
+      runTrials(def).MaxConcurrency = 1;
+      runTrials(def).ItemBatcher = { MaxItemsPerBatchPath: '$.batchSize' };
+      (def.States.PlanSweep as MapState).ResultSelector = { 'sweepId.$': '$.Payload.sweepId', 'manifestKey.$': '$.Payload.manifestKey', batchSize: 4 };
+      const res = await run(def, s3, sweep);
+      expect(res.status).toBe('SUCCEEDED');
+      expect(batches(sweep).map((b) => b.Items.length)).toEqual([4, 1]);
+      expect(batches(sweep).every((b) => !('BatchInput' in b))).toBe(true);
+    });
+
+    it('closes a batch before its input would exceed MaxInputBytesPerBatch, and refuses an item that fits in no batch', async () => {
+      const s3 = new MemoryS3();
+      const sweep = fakeSweep(s3, { items: 8 });
+      const def = sweepDefinition();
+      runTrials(def).MaxConcurrency = 1;
+      const item = { sweepId: 'sw-1', index: 0, trial: { i: 0, lambda: 0.1 } };
+      const limit = Buffer.byteLength(JSON.stringify({ Items: [item, item, item] })); // about 3 items a batch
+      runTrials(def).ItemBatcher = { MaxInputBytesPerBatch: limit };
+      const res = await run(def, s3, sweep);
+      expect(res.status).toBe('SUCCEEDED');
+      const got = batches(sweep);
+      expect(got.flatMap((b) => b.Items.map((i) => i.trial.i))).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(got.length).toBeGreaterThan(2);
+      got.forEach((b, k) => {
+        expect(Buffer.byteLength(JSON.stringify(b))).toBeLessThanOrEqual(limit);
+        // maximal: the next batch's first item would not have fitted
+        if (k + 1 < got.length) expect(Buffer.byteLength(JSON.stringify({ Items: [...b.Items, got[k + 1].Items[0]] }))).toBeGreaterThan(limit);
+      });
+
+      const tooSmall = sweepDefinition();
+      runTrials(tooSmall).ItemBatcher = { MaxInputBytesPerBatch: 20 };
+      const small = new MemoryS3();
+      const refused = await run(tooSmall, small, fakeSweep(small, { items: 2 }));
+      expect(refused).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(refused.cause).toMatch(/does not fit in a batch of MaxInputBytesPerBatch 20/);
+    });
+
+    it.each([
+      [{ MaxItemsPerBatch: 0 }, /invalid MaxItemsPerBatch 0/],
+      [{ MaxInputBytesPerBatch: 262_145 }, /invalid MaxInputBytesPerBatch 262145/],
+      [{ BatchInput: {} }, /needs MaxItemsPerBatch\(Path\) or MaxInputBytesPerBatch\(Path\)/],
+    ])('fails the map run with States.Runtime for ItemBatcher %j', async (batcher, message) => {
+      const s3 = new MemoryS3();
+      const def = sweepDefinition();
+      runTrials(def).ItemBatcher = batcher;
+      const res = await run(def, s3, fakeSweep(s3, { items: 2 }));
+      expect(res).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+      expect(res.cause).toMatch(message);
+    });
+
+    it('ToleratedFailurePercentage counts the items of a failed batch (2 of 8 = 25% goes on; 4 of 8 fails)', async () => {
+      const runWith = async (failing: number[]) => {
+        const s3 = new MemoryS3();
+        const sweep = fakeSweep(s3, { items: 8, failing });
+        const def = withoutCatch(sweepDefinition());
+        runTrials(def).ItemBatcher = { MaxItemsPerBatch: 2 };
+        return { res: await run(def, s3, sweep), sweep };
+      };
+      const under = await runWith([3]); // batch [2, 3] fails
+      expect(under.res.status).toBe('SUCCEEDED');
+      expect(under.sweep.trialCalls()).toHaveLength(4);
+      const over = await runWith([3, 4]); // batches [2, 3] and [4, 5]
+      expect(over.res).toMatchObject({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold' });
+      expect(over.res.cause).toMatch(/4 of 8 items failed \(ToleratedFailurePercentage 25\)/);
+    });
+
+    it("reports each child's item count in its events, and writes one result per batch", async () => {
+      const s3 = new MemoryS3();
+      const sweep = fakeSweep(s3, { items: 5 });
+      const def = sweepDefinition();
+      runTrials(def).ItemBatcher = { MaxItemsPerBatch: 2 };
+      const events: MapRunEvent[] = [];
+      const res = await runStateMachine({
+        definition: def,
+        invokeLambda: sweep.invokeLambda,
+        readJson: s3.readJson,
+        writeJson: s3.writeJson,
+        input: { sweepId: 'sw-1' },
+        validate: false,
+        onEvent: (e) => {
+          if ('stateName' in e) events.push(e);
+        },
+      });
+      expect(res.status).toBe('SUCCEEDED');
+      expect(events.find((e) => e.type === 'MapRunStarted')).toMatchObject({ total: 3, items: 5 });
+      const done = events.flatMap((e) => (e.type === 'MapItemSucceeded' ? [e.items] : []));
+      expect(done.sort()).toEqual([1, 2, 2]);
+      const succeeded = s3.keys('sweeps/sw-1/map-results/').find((k) => k.endsWith('SUCCEEDED_0.json'))!;
+      const rows = s3.get(succeeded) as { Input: string; Output: string }[];
+      expect(rows).toHaveLength(3);
+      for (const r of rows) expect((JSON.parse(r.Output) as { trials: unknown[] }).trials).toHaveLength((JSON.parse(r.Input) as Batch).Items.length);
+    });
+  });
+
   describe('ResultWriter', () => {
     it('writes manifest.json, SUCCEEDED_0.json and FAILED_0.json under <Prefix>/<mapRunId>/ and returns their location', async () => {
       // Prepare
@@ -318,7 +443,7 @@ describe('Distributed Map emulation', () => {
     });
 
     it.each([
-      ['ItemBatcher', (m: MapState) => (m.ItemBatcher = { MaxItemsPerBatch: 2 }), /ItemBatcher/],
+      ['ItemBatcher in JSONata', (m: MapState) => (m.ItemBatcher = { MaxItemsPerBatch: 2, Arguments: {} }), /ItemBatcher Arguments \(JSONata\)/],
       ['CSV input', (m: MapState) => ((m.ItemReader as { ReaderConfig: object }).ReaderConfig = { InputType: 'CSV' }), /InputType "CSV"/],
       ['listObjectsV2', (m: MapState) => ((m.ItemReader as { Resource: string }).Resource = 'arn:aws:states:::s3:listObjectsV2'), /listObjectsV2/],
       ['JSONL output', (m: MapState) => ((m.ResultWriter as Record<string, unknown>).WriterConfig = { OutputType: 'JSONL' }), /OutputType "JSONL"/],

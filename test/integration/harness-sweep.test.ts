@@ -115,3 +115,88 @@ describe('the synthesized workflow through the harness', () => {
     });
   });
 });
+
+describe('trials in batches through the harness (a linear sweep, batches of one lambda path)', () => {
+  // 9 lambdas x 2 folds of l2 + none on 2 folds = 20 trials; limits.batchSize 9: batches [path fold 0], [path fold 1], [none x 2]
+  const lambda = [0.01, 0.1, 1, 3, 10, 30, 100, 300, 1000];
+  const linear = (sweepId: string, source: string) =>
+    spec(sweepId, source, { types: ['none', 'l2'], lambda }, { model: { hidden: [] }, limits: { batchSize: 9 } });
+  const failing = (matches: Record<string, unknown>[]) => ({ REGSWEEP_FAULTS: JSON.stringify(matches.map((match) => ({ match, action: 'fail' }))) });
+
+  it('one trial failing in the middle of its batch: the rest of the batch runs, the failure is counted once, the sweep goes on (5% <= 10%)', async () => {
+    await withHarness(failing([{ type: 'l2', lambda: 10, fold: 0 }]), async (h, source) => {
+      const result = await h.runSweep(linear('batch-under', source));
+
+      expect(result.status).toBe('SUCCEEDED');
+      expect(h.poolStats().invocations).toBe(3 + 3); // 3 batches + plan, aggregate, refit
+      const board = (await h.store.getJson('sweeps/batch-under/leaderboard.json')) as Leaderboard;
+      expect(board.trials).toEqual({ planned: 20, succeeded: 19, failed: 1, missing: 0 });
+      expect(board.failedTrials).toEqual([
+        expect.objectContaining({ fold: 0, error: { name: 'InjectedFaultError', message: expect.stringMatching(/always fails/) } }),
+      ]);
+      expect(await h.store.listKeys('sweeps/batch-under/trials/')).toHaveLength(20); // one record per trial
+      // the failing trial's batch succeeded as a child execution, and its output counts the trial
+      const results = await h.store.listKeys('sweeps/batch-under/map-results/');
+      expect(results.some((k) => k.endsWith('/FAILED_0.json'))).toBe(false);
+      const rows = (await h.store.getJson(results.find((k) => k.endsWith('/SUCCEEDED_0.json'))!)) as { succeeded: number; failed: number }[];
+      expect(rows.map((r) => [r.succeeded, r.failed]).sort()).toEqual([
+        [2, 0],
+        [8, 1],
+        [9, 0],
+      ]);
+    });
+  });
+
+  it('failed trials over the percentage, every batch succeeding: the sweep fails with the per-trial count (3 of 20 = 15% > 10%)', async () => {
+    await withHarness(failing([{ lambda: 10 }, { lambda: 100, fold: 0 }]), async (h, source) => {
+      const result = await h.runSweep(linear('batch-over', source));
+
+      expect(result.status).toBe('FAILED');
+      expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
+      expect(result.cause).toMatch(/^3 of 20 trials failed \(3 with a failed record, 0 without a record\): 15% is over the tolerated 10%\./);
+      expect(result.cause).toMatch(/sweeps\/batch-over\/trials\//);
+      expect(await h.store.head('sweeps/batch-over/leaderboard.json')).toBeUndefined();
+      expect(await h.store.listKeys('sweeps/batch-over/trials/')).toHaveLength(20);
+    });
+  });
+
+  it('a batch cut by its timeout mid-path, then the same sweep again: completed trials are skipped, the rest run', async () => {
+    const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-batch-resume-'));
+    try {
+      // 1. the fold-0 path sleeps at lambda 10 (its 5th trial) past the 15 s timeout: 9 of 20 trials in a failed batch.
+      // (15 s, not less: the time guard would rightly refuse to start trials after a first one slowed by a cold start.)
+      const sleep = [{ match: { type: 'l2', lambda: 10, fold: 0 }, action: 'sleep', seconds: 60 }];
+      const first = await Harness.start({ workers: 2, s3Dir, overrides: { trialTimeoutSeconds: 15 }, functionEnv: { REGSWEEP_FAULTS: JSON.stringify(sleep) } });
+      let before: Map<string, unknown>;
+      try {
+        const source = await first.uploadDataset(path.join(DATA_DIR, 'diabetes.csv'));
+        const result = await first.runSweep(linear('batch-resume', source));
+        expect(result.status).toBe('FAILED');
+        expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
+        expect(result.cause).toMatch(/^More than 10% of the 20 trials were in batches that failed as a whole/);
+        const keys = await first.store.listKeys('sweeps/batch-resume/trials/');
+        before = new Map(await Promise.all(keys.map(async (k) => [k, await first.store.getJson(k)] as const)));
+        // the cut batch kept the 4 trials it finished (lambda 1000, 300, 100, 30); the other two batches finished
+        expect(before.size).toBe(4 + 9 + 2);
+      } finally {
+        await first.close();
+      }
+
+      // 2. the same sweep again, without the fault
+      const second = await Harness.start({ workers: 2, s3Dir });
+      try {
+        const source = `s3://${second.bucket}/datasets/diabetes.csv`;
+        const result = await second.runSweep(linear('batch-resume', source));
+        expect(result.status).toBe('SUCCEEDED');
+        const board = (await second.store.getJson('sweeps/batch-resume/leaderboard.json')) as Leaderboard;
+        expect(board.trials).toEqual({ planned: 20, succeeded: 20, failed: 0, missing: 0 });
+        for (const [key, record] of before) expect(await second.store.getJson(key)).toEqual(record); // skipped, not rewritten
+        expect(second.poolStats().invocations).toBe(3 + 3);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      fs.rmSync(s3Dir, { recursive: true, force: true });
+    }
+  });
+});

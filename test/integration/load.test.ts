@@ -11,7 +11,11 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LoadReport } from '../support/reliability';
+import { expandGrid } from '../../shared/search/grid';
+import { resolveGrid } from '../../shared/search/default-grid';
+import { parseSpec } from '../../shared/search/spec';
+import { batchCount, trialBatchSize } from '../../shared/steps/batches';
+import { loadSpec, type LoadReport } from '../support/reliability';
 
 const SCRIPT = path.join(__dirname, '..', 'support', 'reliability.ts');
 
@@ -58,8 +62,9 @@ describe('load', () => {
       expect(r.status).toBe('SUCCEEDED');
       expect(r.records).toBe(r.trials);
       expect(r.leaderboard).toEqual({ planned: r.trials, succeeded: r.trials, failed: 0, missing: 0 });
-      // plan + trials + aggregate + refit: every trial ran once, on warm workers after the first few
-      expect(r.pool.invocations).toBe(r.trials + 3);
+      // plan + one invocation per batch + aggregate + refit: every batch ran once, on warm workers after the first few
+      const spec = parseSpec(loadSpec('load', 's3://b/datasets/tiny.csv', r.trials));
+      expect(r.pool.invocations).toBe(batchCount(r.trials, trialBatchSize(spec, expandGrid(spec, resolveGrid(spec)))) + 3);
     }
     // ten times the trials: the peak grows far less than tenfold (it holds no per-trial state to speak of)
     expect(large.harnessPeakRssMb).toBeLessThan(1.5 * small.harnessPeakRssMb + 100);

@@ -31,7 +31,7 @@ async function runAll(sweepId: string, filter: (i: number) => boolean = () => tr
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, sweepId);
   const out = [];
-  for (const [i, item] of items.entries()) if (filter(i)) out.push(await runTrialStep(item, deps));
+  for (const [i, item] of items.entries()) if (filter(i)) out.push(await runTrialStep({ ...item, sweepId }, deps));
   return out;
 }
 
@@ -46,7 +46,15 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
 
   beforeAll(async () => {
     const plan = await planSweep(s3.store, { spec: specFor('diabetes-small') });
-    expect(plan).toEqual({ sweepId: 'diabetes-small', bucket: 'regsweep-pipeline', manifestKey: manifestKey('diabetes-small'), trialCount: 5 * 3 });
+    // an MLP sweep: one trial a batch by default (steps/batches.ts)
+    expect(plan).toEqual({
+      sweepId: 'diabetes-small',
+      bucket: 'regsweep-pipeline',
+      manifestKey: manifestKey('diabetes-small'),
+      trialCount: 5 * 3,
+      batchSize: 1,
+      batchCount: 15,
+    });
     await runAll('diabetes-small');
     const agg = await aggregateSweep(s3.store, 'diabetes-small');
     expect(agg.trials).toEqual({ planned: 15, succeeded: 15, failed: 0, missing: 0 });
@@ -55,13 +63,13 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
     best = (await s3.store.getJson(bestKey('diabetes-small'))) as BestRecord;
   });
 
-  it('writes the validated spec and a manifest of self-contained items', async () => {
+  it('writes the validated spec and a manifest of small items (the batch carries the sweepId)', async () => {
     const spec = (await s3.store.getJson(specKey('diabetes-small'))) as { training: { optimizer: string } };
     expect(spec.training.optimizer).toBe('adam'); // defaults filled in
     const items = await loadManifest(s3.store, 'diabetes-small');
     expect(items).toHaveLength(15);
     expect(new Set(items.map((i) => i.trialId)).size).toBe(15);
-    for (const i of items) expect(i.sweepId).toBe('diabetes-small');
+    for (const i of items) expect(Object.keys(i).sort()).toEqual(['configId', 'fold', 'reg', 'seed', 'trialId']);
   });
 
   it('writes one complete record per trial, with backend, curves and linear-free MLP fields', async () => {
@@ -166,16 +174,17 @@ describe('resume', () => {
 describe('failures', () => {
   it('a failing trial writes a failed record with the error, rethrows, and aggregate counts failed and missing trials', async () => {
     await planSweep(s3.store, { spec: specFor('diabetes-fail', { search: { types: ['none', 'l2'], lambda: [1, 10] } }) });
-    const items = await loadManifest(s3.store, 'diabetes-fail');
+    // in the grid's order (none, l2 λ=1, l2 λ=10; fold by fold), not the manifest's batch order
+    const items = (await loadManifest(s3.store, 'diabetes-fail')).sort((a, b) => a.reg.lambda - b.reg.lambda || a.fold - b.fold);
     const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
     // a real failure inside the trial: an item whose fold does not exist
-    const broken = { ...items[0], fold: 9, trialId: trialId(items[0].reg, 9, items[0].seed) };
+    const broken = { ...items[0], sweepId: 'diabetes-fail', fold: 9, trialId: trialId(items[0].reg, 9, items[0].seed) };
     await expect(runTrialStep(broken, deps)).rejects.toThrow(/fold 9 does not exist/);
     const failedRec = (await s3.store.getJson(trialKey('diabetes-fail', broken.trialId))) as TrialRecord;
     expect(failedRec).toMatchObject({ status: 'failed', error: { name: 'SpecError' }, attempts: 1 });
 
     // run all but the last item; make the first item's record a failure, leave the last one missing
-    for (const item of items.slice(0, -1)) await runTrialStep(item, deps);
+    for (const item of items.slice(0, -1)) await runTrialStep({ ...item, sweepId: 'diabetes-fail' }, deps);
     await s3.store.putJson(trialKey('diabetes-fail', items[0].trialId), { ...failedRec, trialId: items[0].trialId, fold: items[0].fold });
     await s3.store.putText(trialKey('diabetes-fail', items[1].trialId), '{"status": "succ'); // a partial object
 
@@ -184,7 +193,7 @@ describe('failures', () => {
 
     expect(agg.trials).toEqual({ planned: 9, succeeded: 6, failed: 1, missing: 2 });
     expect(agg.corrupt).toBe(1);
-    expect(board.missingTrialIds).toEqual([items[1].trialId, items[8].trialId]);
+    expect([...board.missingTrialIds].sort()).toEqual([items[1].trialId, items[8].trialId].sort());
     expect(board.failedTrials.map((f) => f.trialId)).toEqual([items[0].trialId]);
     expect(board.incomplete.map((c) => c.configId).sort()).toEqual([items[0].configId, items[8].configId].sort());
     expect(board.configs.map((c) => c.configId)).toEqual([items[3].configId]); // the one complete config
@@ -194,7 +203,7 @@ describe('failures', () => {
   it('the trial id must match its config, fold and seed', async () => {
     const items = await loadManifest(s3.store, 'diabetes-small');
     const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-    await expect(runTrialStep({ ...items[0], seed: 999 }, deps)).rejects.toThrow(/does not match its config, fold and seed/);
+    await expect(runTrialStep({ ...items[0], sweepId: 'diabetes-small', seed: 999 }, deps)).rejects.toThrow(/does not match its config, fold and seed/);
   });
 });
 

@@ -91,7 +91,7 @@ beforeAll(async () => {
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, SWEEP);
   trialIds = items.map((i) => i.trialId);
-  for (const item of items) await runTrialStep(item, deps);
+  for (const item of items) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
   // what Step Functions' ResultWriter leaves behind: not part of the exported results

@@ -17,6 +17,7 @@ import { leaderboardKey, manifestKey, sweepPrefix, trialsPrefix } from '../../sh
 import { TrialEventSchema } from '../../shared/steps/events';
 import { asTrialRecord, type TrialRecord } from '../../shared/study/records';
 import type { ObjectStore } from '../../shared/store/s3';
+import { inputTrialIds } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 
 // ---------------------------------------------------------------------------------------------- datasets
@@ -46,7 +47,7 @@ export type PlannedItem = ReturnType<typeof TrialEventSchema.parse>;
 export async function plannedItems(store: ObjectStore, sweepId: string): Promise<PlannedItem[]> {
   const json = await store.getJson(manifestKey(sweepId));
   if (!Array.isArray(json)) throw new Error(`no manifest for sweep ${sweepId}`);
-  return json.map((i) => TrialEventSchema.parse(i));
+  return json.map((i) => TrialEventSchema.parse({ ...(i as object), sweepId }));
 }
 
 /** Every object under trials/, by trialId: the validated record, or undefined when it is partial or corrupt. */
@@ -66,15 +67,14 @@ export async function trialObjects(store: ObjectStore, sweepId: string): Promise
   return out;
 }
 
-/** The map run's failed child executions (ResultWriter's FAILED_0.json files), by trialId: Error and Cause. */
+/** The map run's failed child executions (ResultWriter's FAILED_0.json files), by trialId of their batch: Error and Cause. */
 export async function mapRunFailures(store: ObjectStore, sweepId: string): Promise<Map<string, { error: string; cause: string }>> {
   const out = new Map<string, { error: string; cause: string }>();
   for (const key of await store.listKeys(`${sweepPrefix(sweepId)}map-results/`)) {
     if (!/\/FAILED_\d+\.json$/.test(key)) continue;
     const rows = (await store.getJson(key)) as { Input: string; Error?: string; Cause?: string }[];
     for (const r of rows) {
-      const input = JSON.parse(r.Input) as { trialId: string };
-      out.set(input.trialId, { error: String(r.Error ?? ''), cause: String(r.Cause ?? '') });
+      for (const trialId of inputTrialIds(r.Input)) out.set(trialId, { error: String(r.Error ?? ''), cause: String(r.Cause ?? '') });
     }
   }
   return out;

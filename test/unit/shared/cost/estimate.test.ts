@@ -121,16 +121,18 @@ describe('trial duration model', () => {
       architecture: 'x86_64' as const,
       childType: 'STANDARD' as const,
     };
-    const e = estimateSweep(spec, items, shape, deploy);
+    // the plan's own batch size: every trial is exact, so whole λ paths in batches of up to 100 (steps/batches.ts)
+    expect(estimateSweep(spec, items, shape, deploy)).toMatchObject({ trials: 8, batches: 1, lambda: { requests: 1 + 3 } });
+    // one trial per invocation (a what-if batch size), for the arithmetic below
+    const e = estimateSweep(spec, items, shape, { ...deploy, batchSize: 1 });
     expect(e.trials).toBe(8);
-    expect(e.batches).toBe(8); // one trial per invocation without a batch size
+    expect(e.batches).toBe(8);
     expect(e.lambda.requests).toBe(8 + 3); // and plan, aggregate, refit
     // every trial is closed form: (a + b·80·2) ms on a whole vCPU, plus 2 x 30 ms of S3
     const { a, b } = CALIBRATION.linear['closed-form'];
     expect(e.batchSeconds).toBeCloseTo(Math.ceil(a + b * 160 + 60) / 1000, 3);
-    // a batch size in the spec's limits wins over the stack's
-    const batched = estimateSweep({ ...spec, limits: { ...spec.limits, batchSize: 4 } as typeof spec.limits }, items, shape, { ...deploy, batchSize: 3 });
-    expect(batched.batches).toBe(2);
-    expect(estimateSweep(spec, items, shape, { ...deploy, batchSize: 3 }).batches).toBe(3);
+    // the plan's batch size: the spec's limits.batchSize, rounded down to whole λ paths (3 here), wins over the stack's defaults
+    const batched = estimateSweep({ ...spec, limits: { ...spec.limits, batchSize: 4 } }, items, shape, deploy);
+    expect(batched).toMatchObject({ batchSize: 3, batches: 3 });
   });
 });

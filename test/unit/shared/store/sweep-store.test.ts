@@ -27,7 +27,8 @@ function artifacts() {
   const items = [...plannedTrials(regConfig('l2', 0.1), 2), ...plannedTrials(regConfig('l2', 10), 2)];
   const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 2), succeededTrial(items[2], 1.5), failedTrial(items[3])];
   const board = buildLeaderboard(SWEEP, items, records, study('min'));
-  return { spec, manifest: items.map((i) => ({ sweepId: SWEEP, ...i })), records, board, best: bestRecord(board) };
+  // manifest items carry no sweepId: each batch's BatchInput does
+  return { spec, manifest: items.map((i) => ({ ...i })), records, board, best: bestRecord(board) };
 }
 
 async function writeAll(store: SweepStore, a: ReturnType<typeof artifacts>) {
