@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../shared/training/backend';
 import { readDatasetFile } from '../shared/data/parse';
-import { fitStandardizer, selectTargets, standardizeRows } from '../shared/data/standardize';
+import { fitPreprocessor, transformRows } from '../shared/data/preprocess';
+import { selectTargets } from '../shared/data/standardize';
 import { disposeModel } from '../shared/training/model';
 import { train } from '../shared/training/train';
 
@@ -22,8 +23,8 @@ async function main() {
   const info = await initBackend({ preferred, log: (l) => console.error(l) });
   const ds = await readDatasetFile(path.join(__dirname, '..', 'examples', 'data', 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const rows = Array.from({ length: 265 }, (_, i) => i);
-  const st = fitStandardizer(ds.x, rows);
-  const data = { xTrain: standardizeRows(st, ds.x, rows), yTrain: selectTargets(ds.y, rows), features: ds.features.length };
+  const pre = fitPreprocessor(ds, rows);
+  const data = { xTrain: transformRows(pre, ds, rows), yTrain: selectTargets(ds.y, rows), features: pre.features.length };
   const opts = {
     task: 'regression' as const,
     hidden: [64, 64],

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { summarizeDataset } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec } from '../shared/search/spec';
@@ -21,11 +22,11 @@ import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-
 import { REPO_ROOT } from '../infra/bundling';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
-import { choice, integer, s3Endpoint } from './args';
+import { choice, columnList, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
-import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
+import { checkLocalDataset, datasetLines, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
@@ -44,6 +45,8 @@ interface LocalFlags {
   keep?: boolean;
   s3Endpoint?: string;
   sweepId?: string;
+  drop?: string[];
+  categorical?: string[];
 }
 
 export function registerLocal(program: Command): void {
@@ -54,6 +57,8 @@ export function registerLocal(program: Command): void {
     .option('--data <file>', 'run the default grid on this CSV/JSONL file (with --target)')
     .option('--target <column>', 'target column for --data')
     .option('--task <task>', 'regression or classification, for --data', choice('--task', ['regression', 'classification'] as const), 'regression')
+    .option('--drop <columns>', 'comma-separated columns to leave out, for --data (the spec: dataset.drop)', columnList('--drop'))
+    .option('--categorical <columns>', 'comma-separated columns to one-hot encode, for --data (the spec: dataset.categorical)', columnList('--categorical'))
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
     .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
@@ -73,6 +78,12 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   if (flags.spec && flags.data) throw new UsageError('give either --spec or --data, not both');
   if (flags.data && !flags.target) throw new UsageError('--data needs --target COLUMN');
   if (flags.target && !flags.data) throw new UsageError('--target goes with --data FILE');
+  for (const [flag, given] of [
+    ['--drop', flags.drop],
+    ['--categorical', flags.categorical],
+  ] as const) {
+    if (given && !flags.data) throw new UsageError(`${flag} goes with --data FILE (in a spec: dataset.${flag.slice(2)})`);
+  }
   let spec: SweepSpec;
   if (flags.spec) {
     if (!fs.existsSync(flags.spec)) throw new UsageError(`--spec ${flags.spec}: no such file`);
@@ -81,7 +92,7 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
     const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as { dataset: { source: string } };
     // The embedded default names its dataset relative to the repository.
     const dataset = flags.data
-      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task }
+      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task, drop: flags.drop, categorical: flags.categorical }
       : { ...defaults.dataset, source: path.join(REPO_ROOT, defaults.dataset.source) };
     spec = parseSpec({ ...defaults, dataset });
   }
@@ -219,8 +230,15 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
   const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
-  // Check the data here, so a bad file fails at once with its row and column.
-  if (datasetFile) await checkLocalDataset(spec, datasetFile);
+  // Check the data here, so a bad file fails at once with its row and column; show what becomes of its columns.
+  if (datasetFile) {
+    const { dataset, plan } = await checkLocalDataset(spec, datasetFile).catch((e: unknown) => {
+      // --drop and --categorical fill dataset.drop and dataset.categorical: name the flag the user gave
+      const field = e instanceof SpecError && /^dataset\.(drop|categorical):/.exec(e.message);
+      throw field && flags.data ? new UsageError(e.message.replace(/^dataset\./, '--')) : e;
+    });
+    for (const line of datasetLines(path.relative(process.cwd(), datasetFile) || datasetFile, summarizeDataset(dataset, plan.trainval))) log(line);
+  }
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 

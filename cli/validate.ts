@@ -8,8 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { readDatasetFile, type Dataset } from '../shared/data/parse';
+import { datasetOptions, readDatasetFile, usedColumns, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
+import { columnLines, summarizeDataset, type DataSummary } from '../shared/data/summary';
 import { UsageError } from '../shared/errors';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
 import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
@@ -65,15 +66,7 @@ export function resolveLocalDataset(source: string, specFile: string): string | 
  * or anything but a regular file), and plan its splits. Errors name the file.
  */
 export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan }> {
-  const d = spec.dataset;
-  const dataset = await readDatasetFile(file, {
-    name: d.source,
-    target: d.target,
-    task: d.task,
-    features: d.features,
-    format: d.format,
-    maxBytes: spec.limits.maxDatasetBytes,
-  });
+  const dataset = await readDatasetFile(file, { ...datasetOptions(spec), name: spec.dataset.source, maxBytes: spec.limits.maxDatasetBytes });
   const plan = planSplits(dataset, splitOptions(spec));
   return { dataset, plan };
 }
@@ -92,6 +85,8 @@ export interface ValidateJson {
     classes?: number;
     testRows?: number;
     constantColumns?: string[];
+    /** Rows, rows dropped, class names, and each column's role and use (counted on the non-test rows). */
+    summary?: DataSummary;
   };
 }
 
@@ -129,18 +124,19 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
       lines.push(`dataset:  ${source}: not found (relative to the spec file or to the current directory); regsweep start needs the file`);
     } else {
       const { dataset: ds, plan } = await checkLocalDataset(spec, local);
+      const summary = summarizeDataset(ds, plan.trainval);
       json.dataset = {
         source,
         location: 'local',
         path: local,
         rows: ds.y.length,
-        features: ds.features.length,
+        features: usedColumns(ds).length,
         ...(ds.classes ? { classes: ds.classes } : {}),
         testRows: plan.test.length,
         constantColumns: ds.constantColumns,
+        summary,
       };
-      const classes = ds.classes ? `, ${ds.classes} classes` : '';
-      lines.push(`dataset:  ${source}: ${ds.y.length} rows, ${ds.features.length} features, target ${ds.target} (${ds.task}${classes})`);
+      lines.push(...datasetLines(source, summary));
       const folds = plan.folds;
       const how = folds.length > 1 ? `${folds.length} folds` : 'a single holdout';
       lines.push(
@@ -151,6 +147,18 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
     }
   }
   return { json, lines };
+}
+
+/** The dataset line, its columns (role and use) and its notices, as validate and local print them. */
+export function datasetLines(source: string, s: DataSummary): string[] {
+  const used = s.columns.filter((c) => !c.use.startsWith('dropped')).length;
+  const classes = s.classNames ? `, ${s.classNames.length} classes: ${s.classNames.join(', ')}` : '';
+  return [
+    `dataset:  ${source}: ${s.rows} rows, ${used} of ${s.columns.length} columns used, target ${s.target} (${s.task}${classes})`,
+    'columns:  (roles inferred on the non-test rows; override with dataset.columns, dataset.drop, dataset.categorical)',
+    ...columnLines(s),
+    ...s.notices.map((n) => `note:     ${n}`),
+  ];
 }
 
 export function registerValidate(program: Command): void {

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { usedColumns } from '../../shared/data/parse';
 import { SpecError, UsageError } from '../../shared/errors';
 import { assertDatasetName, assertSweepId, datasetLocation, newSweepId, sweepPrefix } from '../../shared/store/layout';
 import {
@@ -85,7 +86,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
       );
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
-    o.log(`${source}: ${dataset.y.length} rows, ${dataset.features.length} features; ${plan.test.length} test rows held out`);
+    o.log(`${source}: ${dataset.y.length} rows, ${usedColumns(dataset).length} feature columns; ${plan.test.length} test rows held out`);
     local = { name, bytes: readLocalFile(file, 'dataset.source') };
   }
 

@@ -2,7 +2,7 @@
  * What the steps share: per-container caches (a warm Lambda reuses them across invocations), the dataset of a
  * sweep read from its bucket, and the sweep's spec and splits.
  */
-import { checkDatasetSize, parseDataset, type Dataset } from '../data/parse';
+import { checkDatasetSize, datasetOptions, parseDataset, type Dataset } from '../data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../data/splits';
 import { DatasetError } from '../errors';
 import type { SweepSpec } from '../search/spec';
@@ -33,13 +33,7 @@ export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?
   if (cached) return cached;
   const got = await objects.getBytes(key);
   if (!got) throw notFound();
-  const ds = parseDataset(got.body, {
-    name: objects.uri(key),
-    target: spec.dataset.target,
-    task: spec.dataset.task,
-    features: spec.dataset.features,
-    format: spec.dataset.format,
-  });
+  const ds = parseDataset(got.body, { ...datasetOptions(spec), name: objects.uri(key) });
   caches?.datasets.clear(); // one dataset per container is plenty; never grow without bound
   caches?.datasets.set(`${objects.bucket}/${key}@${got.etag}`, ds);
   return ds;

@@ -2,6 +2,7 @@
  * PlanSweep: validate the spec and its dataset (parsed once here so a bad file fails the sweep at once, with its
  * row and column), expand the grid, and write spec.json and manifest.json. No TensorFlow.js.
  */
+import { summarizeDataset } from '../data/summary';
 import { UnsafeIdError, SpecError } from '../errors';
 import { expandGrid } from '../search/grid';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
@@ -28,7 +29,7 @@ export async function planSweep(objects: ObjectStore, input: { spec: unknown; sw
   const spec: SweepSpec = { ...parsed, sweepId };
   const items = expandGrid(spec);
   const ds = await loadDataset(objects, spec);
-  splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
+  const plan = splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
 
   const sweep = new SweepStore(objects, sweepId);
   const existing = await sweep.rawSpec();
@@ -36,6 +37,7 @@ export async function planSweep(objects: ObjectStore, input: { spec: unknown; sw
     throw new SpecError(`sweep ${sweepId} already exists with a different spec (${sweep.uri(specKey(sweepId))}); choose another sweepId`);
   }
   await sweep.writeSpec(spec);
+  await sweep.writeDataSummary(summarizeDataset(ds, plan.trainval));
   await sweep.writeManifest(items.map((i) => ({ sweepId, ...i })));
   return { sweepId, bucket: objects.bucket, manifestKey: manifestKey(sweepId), trialCount: items.length };
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readDatasetFile } from '../../shared/data/parse';
 import { planSplits } from '../../shared/data/splits';
-import { fitStandardizer } from '../../shared/data/standardize';
+import { fitPreprocessor } from '../../shared/data/preprocess';
 import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
@@ -62,8 +62,9 @@ it('every trial names its exact solver and its coefficients equal a fresh exact 
     if (r.status !== 'succeeded') throw new Error(`trial ${r.trialId} failed: ${r.error.message}`);
     expect(r.solver).toBe(expectedSolver[r.reg.type]);
     const rows = plan.folds[r.fold].train;
-    const fresh = solveLinear(ds, rows, fitStandardizer(ds.x, rows), r.reg);
-    const got = ds.features.map((f) => r.coefficients![f]);
+    const pre = fitPreprocessor(ds, rows);
+    const fresh = solveLinear(ds, rows, pre, r.reg);
+    const got = pre.features.map((f) => r.coefficients![f]);
     const scale = Math.max(...Array.from(fresh.weights, Math.abs));
     expect(Math.max(...got.map((g, j) => Math.abs(g - fresh.weights[j]))) / scale).toBeLessThan(1e-9);
     if (r.reg.type === 'dropout') expect(r.notices?.join(' ')).toMatch(/lambda_eff = m\*p\/\(1-p\)/);
@@ -83,8 +84,9 @@ it('the refit is exact and its saved model loads and reproduces the test score',
   const best = (await sweep.best())!;
   const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const plan = planSplits(ds, { ...validation, holdout: 0.2 });
-  const fresh = solveLinear(ds, plan.trainval, fitStandardizer(ds.x, plan.trainval), best.config.reg);
-  const coef = ds.features.map((f) => best.coefficients![f]);
+  const pre = fitPreprocessor(ds, plan.trainval);
+  const fresh = solveLinear(ds, plan.trainval, pre, best.config.reg);
+  const coef = pre.features.map((f) => best.coefficients![f]);
   expect(Math.max(...coef.map((c, j) => Math.abs(c - fresh.weights[j]))) / Math.max(...Array.from(fresh.weights, Math.abs))).toBeLessThan(1e-9);
 
   const mse = await savedModelMse(s3.store, SWEEP, best, ds, plan.test);
