@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { DatasetError } from '../errors';
+import { DatasetError, UserInputError } from '../errors';
 import type { SweepSpec, Task } from '../search/spec';
 import { formatBytes, regularFileSize } from '../util/files';
 import {
@@ -28,7 +28,7 @@ import {
 } from './columns';
 import { rareClasses, readTarget } from './labels';
 import { checkColumnNames, listColumns, readTable, rowWhere, show, SPLIT_COLUMN, type DatasetFormat, type RawTable } from './read';
-import { planSplits, splitOptions, type SplitOptions } from './splits';
+import { planSplits, splitOptions, type Labeled, type SplitOptions } from './splits';
 
 export type SplitLabel = 'train' | 'validation' | 'test';
 const SPLIT_LABELS: readonly SplitLabel[] = ['train', 'validation', 'test'];
@@ -147,6 +147,22 @@ export async function readDatasetFile(path: string, opts: ReadOptions): Promise<
   return parseDataset(bytes, { ...parseOpts, name });
 }
 
+/**
+ * The rows roles are inferred on: the non-test rows, what a model may learn from. When the rows cannot make the
+ * split, every row: the caller's own planSplits then refuses the dataset, after the cells have been checked (a
+ * bad cell is the more useful message).
+ */
+function inferenceRows(labeled: Labeled, split: SplitOptions | undefined): number[] {
+  const all = labeled.y.map((_, i) => i);
+  if (!split) return all;
+  try {
+    return planSplits(labeled, split).trainval;
+  } catch (e) {
+    if (e instanceof UserInputError) return all;
+    throw e;
+  }
+}
+
 function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   const { name, target, task } = opts;
   const { columns } = table;
@@ -193,8 +209,7 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   }
   const classes = tgt.classNames?.length;
   const labeled = { name, target, task, y: tgt.y, ...(split && { split }), ...(tgt.classNames && { classNames: tgt.classNames }) };
-  // Roles come from the non-test rows only: what a model may learn from.
-  const inferRows = opts.split ? planSplits(labeled, opts.split).trainval : tgt.y.map((_, i) => i);
+  const inferRows = inferenceRows(labeled, opts.split);
 
   const maxCategories = opts.maxCategories ?? DEFAULT_MAX_CATEGORIES;
   const typed = features.map((column, j): TypedColumn => {
