@@ -152,9 +152,10 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
 /** The dataset line, its columns (role and use) and its notices, as validate and local print them. */
 export function datasetLines(source: string, s: DataSummary): string[] {
   const used = s.columns.filter((c) => !c.use.startsWith('dropped')).length;
+  const dropped = used < s.columns.length ? ` (${s.columns.length - used} of ${s.columns.length} columns dropped)` : '';
   const classes = s.classNames ? `, ${s.classNames.length} classes: ${s.classNames.join(', ')}` : '';
   return [
-    `dataset:  ${source}: ${s.rows} rows, ${used} of ${s.columns.length} columns used, target ${s.target} (${s.task}${classes})`,
+    `dataset:  ${source}: ${s.rows} rows, ${used} features${dropped}, target ${s.target} (${s.task}${classes})`,
     'columns:  (roles inferred on the non-test rows; override with dataset.columns, dataset.drop, dataset.categorical)',
     ...columnLines(s),
     ...s.notices.map((n) => `note:     ${n}`),

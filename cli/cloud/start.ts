@@ -86,7 +86,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
       );
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
-    o.log(`${source}: ${dataset.y.length} rows, ${usedColumns(dataset).length} feature columns; ${plan.test.length} test rows held out`);
+    o.log(`${source}: ${dataset.y.length} rows, ${usedColumns(dataset).length} features; ${plan.test.length} test rows held out`);
     local = { name, bytes: readLocalFile(file, 'dataset.source') };
   }
 

@@ -55,7 +55,7 @@ export function checkDatasetFile(file: string, bytes: Uint8Array, target: string
   if (target !== undefined) {
     const ds = parseDataset(bytes, { name: file, target, task });
     const classes = ds.classes ? `, ${ds.classes} classes` : '';
-    return `${file}: ${ds.y.length} rows, ${usedColumns(ds).length} feature columns, target ${target} (${task}${classes})`;
+    return `${file}: ${ds.y.length} rows, ${usedColumns(ds).length} features, target ${target} (${task}${classes})`;
   }
   const shape = inspectDataset(bytes, { name: file });
   return `${file}: ${shape.rows} rows, ${shape.columns.length} columns: valid ${shape.format.toUpperCase()} (pass --target COLUMN to also check the values)`;

@@ -166,7 +166,8 @@ describe('regsweep train', () => {
     ],
     ['an unknown regularization', ['--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l3'], /--reg must be one of none, l1/],
     ['bad hidden sizes', ['--data', 'examples/data/diabetes.csv', '--target', 'progression', '--hidden', '64,x'], /--hidden must be layer sizes/],
-    ['a non-integer class label', ['--data', 'examples/data/diabetes.csv', '--target', 'bmi', '--task', 'classification'], /bmi/],
+    // (a non-integer class label is a class name since issue #15: labels of any type are classes)
+    ['an unknown target column', ['--data', 'examples/data/diabetes.csv', '--target', 'bmj', '--task', 'classification'], /target column "bmj" not found/],
   ])('refuses %s: one line on stderr, exit 2, no stack trace', (_name, args, message) => {
     const r = regsweep(['train', ...args]);
     expect(r.code).toBe(2);
