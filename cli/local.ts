@@ -13,12 +13,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { taskOfTarget } from '../shared/data/labels';
+import { DEFAULT_MAX_DATASET_BYTES } from '../shared/data/parse';
+import { readTable } from '../shared/data/read';
 import { summarizeDataset } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { expandGrid } from '../shared/search/grid';
-import { parseSpec, type SweepSpec } from '../shared/search/spec';
+import { parseSpec, type SweepSpec, type Task } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
+import { regularFileSize } from '../shared/util/files';
 import { REPO_ROOT } from '../infra/bundling';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
@@ -38,7 +42,7 @@ interface LocalFlags {
   spec?: string;
   data?: string;
   target?: string;
-  task: 'regression' | 'classification';
+  task?: 'regression' | 'classification';
   out: string;
   workers?: number;
   json?: boolean;
@@ -56,7 +60,11 @@ export function registerLocal(program: Command): void {
     .option('--spec <file>', 'sweep spec (JSON); a local dataset.source is uploaded to the local S3 server')
     .option('--data <file>', 'run the default grid on this CSV/JSONL file (with --target)')
     .option('--target <column>', 'target column for --data')
-    .option('--task <task>', 'regression or classification, for --data', choice('--task', ['regression', 'classification'] as const), 'regression')
+    .option(
+      '--task <task>',
+      'regression or classification, for --data (default: classification when the target holds text or booleans, else regression)',
+      choice('--task', ['regression', 'classification'] as const),
+    )
     .option('--drop <columns>', 'comma-separated columns to leave out, for --data (the spec: dataset.drop)', columnList('--drop'))
     .option('--categorical <columns>', 'comma-separated columns to one-hot encode, for --data (the spec: dataset.categorical)', columnList('--categorical'))
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
@@ -74,7 +82,7 @@ export function registerLocal(program: Command): void {
 }
 
 /** The spec to run: --spec, or the default grid on --data, or the embedded default; with sources resolved. */
-function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: string } {
+function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: string; guessedTask?: Task } {
   if (flags.spec && flags.data) throw new UsageError('give either --spec or --data, not both');
   if (flags.data && !flags.target) throw new UsageError('--data needs --target COLUMN');
   if (flags.target && !flags.data) throw new UsageError('--target goes with --data FILE');
@@ -85,6 +93,7 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
     if (given && !flags.data) throw new UsageError(`${flag} goes with --data FILE (in a spec: dataset.${flag.slice(2)})`);
   }
   let spec: SweepSpec;
+  const guessedTask = flags.data && !flags.task ? taskOfFile(flags.data, flags.target ?? '') : undefined;
   if (flags.spec) {
     if (!fs.existsSync(flags.spec)) throw new UsageError(`--spec ${flags.spec}: no such file`);
     spec = readSpecFile(flags.spec).spec; // a FIFO, a device or an oversized file is refused at once
@@ -92,7 +101,7 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
     const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as { dataset: { source: string } };
     // The embedded default names its dataset relative to the repository.
     const dataset = flags.data
-      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task, drop: flags.drop, categorical: flags.categorical }
+      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task ?? guessedTask, drop: flags.drop, categorical: flags.categorical }
       : { ...defaults.dataset, source: path.join(REPO_ROOT, defaults.dataset.source) };
     spec = parseSpec({ ...defaults, dataset });
   }
@@ -104,7 +113,21 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   }
   const datasetFile = resolveLocalDataset(source, flags.spec ?? DEFAULT_SPEC);
   if (!datasetFile) throw new DatasetError(`dataset.source ${source}: no such file`);
-  return { spec, datasetFile };
+  return { spec, datasetFile, guessedTask };
+}
+
+/**
+ * The task --data's target suggests (data/labels.ts taskOfTarget), read only from a regular file within the
+ * default size limit; anything else is left to the dataset check that follows, which names the problem.
+ */
+function taskOfFile(file: string, target: string): Task {
+  const stat = regularFileSize(file);
+  if ('problem' in stat || stat.size > DEFAULT_MAX_DATASET_BYTES) return 'regression';
+  try {
+    return taskOfTarget(readTable(fs.readFileSync(file), path.basename(file)).table, target);
+  } catch {
+    return 'regression';
+  }
 }
 
 /**
@@ -152,7 +175,7 @@ const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${ar
 function resumeCommand(flags: LocalFlags, sweepId: string): string {
   const args = ['regsweep', 'local'];
   if (flags.spec) args.push('--spec', flags.spec);
-  if (flags.data) args.push('--data', flags.data, '--target', flags.target ?? '', '--task', flags.task);
+  if (flags.data) args.push('--data', flags.data, '--target', flags.target ?? '', ...(flags.task ? ['--task', flags.task] : []));
   args.push('--out', flags.out, '--sweep-id', sweepId);
   if (flags.workers !== undefined) args.push('--workers', String(flags.workers));
   if (flags.keep) args.push('--keep');
@@ -227,7 +250,11 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
       throw new UsageError(`--sweep-id: ${(e as Error).message}`);
     }
   }
-  const { spec, datasetFile } = loadLocalSpec(flags);
+  const { spec, datasetFile, guessedTask } = loadLocalSpec(flags);
+  if (guessedTask)
+    log(
+      `regsweep: --task ${guessedTask} (the target ${flags.target} holds ${guessedTask === 'classification' ? 'text or booleans' : 'numbers'}; give --task to choose)`,
+    );
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
   const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
   // Check the data here, so a bad file fails at once with its row and column; show what becomes of its columns.

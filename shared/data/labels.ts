@@ -8,8 +8,8 @@
  */
 import { DatasetError } from '../errors';
 import type { Task } from '../search/spec';
-import { convertCell, readCell, type Value } from './columns';
-import { rowWhere, show, type RawRow } from './read';
+import { convertCell, missingMarkers, readCell, type Value } from './columns';
+import { rowWhere, show, type RawRow, type RawTable } from './read';
 
 /** More than this share of rows without a target is an error, not a notice. */
 export const MAX_MISSING_TARGET = 0.9;
@@ -89,6 +89,22 @@ function orderLabels(values: readonly Exclude<Value, null>[], keys: readonly str
   if (names.every((k) => !Number.isNaN(Number(k)) && k.trim() !== '')) return names.sort((a, b) => Number(a) - Number(b));
   if (values.every((v) => typeof v === 'boolean')) return names.sort(); // "false" < "true"
   return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The task a target column suggests: classification when a non-missing cell is not a number (text or a boolean),
+ * regression otherwise (and when the column does not exist: reading the dataset then says so).
+ */
+export function taskOfTarget(table: RawTable, target: string): Task {
+  const i = table.columns.indexOf(target);
+  const missing = missingMarkers();
+  const text =
+    i >= 0 &&
+    table.rows.some((row) => {
+      const v = readCell(row.cells[i], missing);
+      return v !== null && (typeof v === 'boolean' || !convertCell(v, 'numeric').ok);
+    });
+  return text ? 'classification' : 'regression';
 }
 
 /** Classes with fewer rows than folds (a notice: some folds will validate without them). */

@@ -4,6 +4,7 @@
  */
 import { inferRole, convertCell } from '../../../../shared/data/columns';
 import { parseDataset, usedColumns, type Dataset, type ParseOptions } from '../../../../shared/data/parse';
+import { taskOfTarget } from '../../../../shared/data/labels';
 import { applyPreprocessor, encodeRows, fitPreprocessor, PreprocessorSchema, transformRows } from '../../../../shared/data/preprocess';
 import { readTable } from '../../../../shared/data/read';
 import { summarizeDataset } from '../../../../shared/data/summary';
@@ -182,6 +183,13 @@ describe('class labels', () => {
     expect(ds.classNames).toEqual(names);
     expect(ds.classes).toBe(names.length);
     expect(ds.y).toEqual(y);
+  });
+
+  it('suggests classification for a target holding text or booleans, regression for numbers (missing cells ignored)', () => {
+    const task = (text: string) => taskOfTarget(readTable(text, 't.csv').table, 'y');
+    expect(task('a,y\n1,Adelie\n2,Gentoo\n')).toBe('classification');
+    expect(task('a,y\n1,1.5\n2,NA\n3,7\n')).toBe('regression');
+    expect(taskOfTarget(readTable('[{"y": true}, {"y": false}]', 't.json').table, 'y')).toBe('classification');
   });
 
   it('notes classes with fewer rows than folds', () => {
