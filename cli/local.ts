@@ -251,10 +251,6 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     }
   }
   const { spec, datasetFile, guessedTask } = loadLocalSpec(flags);
-  if (guessedTask)
-    log(
-      `regsweep: --task ${guessedTask} (the target ${flags.target} holds ${guessedTask === 'classification' ? 'text or booleans' : 'numbers'}; give --task to choose)`,
-    );
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
   const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
   // Check the data here, so a bad file fails at once with its row and column; show what becomes of its columns.
@@ -264,6 +260,10 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
       const field = e instanceof SpecError && /^dataset\.(drop|categorical):/.exec(e.message);
       throw field && flags.data ? new UsageError(e.message.replace(/^dataset\./, '--')) : e;
     });
+    if (guessedTask) {
+      const holds = guessedTask === 'classification' ? 'text or booleans' : 'numbers';
+      log(`regsweep: --task ${guessedTask} (the target ${flags.target} holds ${holds}; give --task to choose)`);
+    }
     for (const line of datasetLines(path.relative(process.cwd(), datasetFile) || datasetFile, summarizeDataset(dataset, plan.trainval))) log(line);
   }
   const out = prepareOut(flags.out, sweepId);
