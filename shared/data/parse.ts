@@ -25,6 +25,7 @@ import {
   type ColumnOverrides,
   type Converted,
   type Role,
+  type UsedRole,
 } from './columns';
 import { rareClasses, readTarget } from './labels';
 import { checkColumnNames, listColumns, readTable, rowWhere, show, SPLIT_COLUMN, type DatasetFormat, type RawTable } from './read';
@@ -36,6 +37,12 @@ const SPLIT_LABELS: readonly SplitLabel[] = ['train', 'validation', 'test'];
 /** How missing numbers are imputed: with the training rows' mean or median. */
 export type Impute = 'mean' | 'median';
 
+/**
+ * A column's cells converted for its role: numbers in a Float64Array (numeric, boolean, date; NaN = missing),
+ * or categories (categorical; null = missing).
+ */
+export type ColumnValues = Float64Array | (string | null)[];
+
 /** An input column with its role and its cells converted for that role (none kept for a dropped column). */
 export interface TypedColumn {
   readonly name: string;
@@ -44,8 +51,8 @@ export interface TypedColumn {
   readonly reason?: string;
   /** True when the spec set the role. */
   readonly declared: boolean;
-  /** One per dataset row: a number (numeric, boolean, date), a category (categorical) or null (missing). */
-  readonly values: Converted[];
+  /** One per dataset row (empty for a dropped column). */
+  readonly values: ColumnValues;
 }
 
 export interface Dataset {
@@ -163,6 +170,12 @@ function inferenceRows(labeled: Labeled, split: SplitOptions | undefined): numbe
   }
 }
 
+/** Converted cells as a column's values (numbers packed in a Float64Array, NaN for missing). */
+export function columnValues(role: UsedRole, cells: readonly Converted[]): ColumnValues {
+  if (role === 'categorical') return cells as (string | null)[];
+  return Float64Array.from(cells, (v) => (v === null ? NaN : (v as number)));
+}
+
 function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   const { name, target, task } = opts;
   const { columns } = table;
@@ -223,12 +236,12 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
         );
     const role = inferred.role;
     if (!isUsed(role)) return { name: column, role, reason: 'reason' in inferred ? inferred.reason : 'dataset.drop', declared: !!declared, values: [] };
-    const values = cells.map((v, i) => {
+    const converted = cells.map((v, i) => {
       const c = convertCell(v, role);
       if (!c.ok) cellError(name, rowWhere(tgt.rows[i], rows[i]), column, role, c.why, !!declared);
       return c.value;
     });
-    return { name: column, role, declared: !!declared, values };
+    return { name: column, role, declared: !!declared, values: columnValues(role, converted) };
   });
   const used = typed.filter((c) => isUsed(c.role));
   if (used.length === 0) {

@@ -13,8 +13,8 @@
  */
 import { z } from 'zod';
 import { DatasetError } from '../errors';
-import { cellError, convertCell, missingMarkers, readCell, type Converted } from './columns';
-import type { Dataset, Impute } from './parse';
+import { cellError, convertCell, missingMarkers, readCell } from './columns';
+import { columnValues, type ColumnValues, type Dataset, type Impute } from './parse';
 import { rowWhere, type RawTable } from './read';
 import { fitStandardizer, standardizeRows } from './standardize';
 
@@ -68,13 +68,16 @@ export function fitPreprocessor(ds: Dataset, rows: readonly number[]): Preproces
   const features: string[] = [];
   for (const c of ds.columns) {
     if (c.role === 'categorical') {
-      const seen = rows.map((r) => c.values[r]);
-      const levels = [...new Set(seen.filter((v): v is string => v !== null))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const missingLevel = seen.includes(null);
+      const values = c.values as (string | null)[];
+      const seen = new Set(rows.map((r) => values[r]));
+      const missingLevel = seen.delete(null);
+      const levels = [...(seen as Set<string>)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       columns.push({ name: c.name, role: c.role, levels, missingLevel });
       features.push(...levels.map((l) => `${c.name}=${l}`), ...(missingLevel ? [`${c.name} (missing)`] : []));
     } else if (c.role === 'numeric' || c.role === 'boolean' || c.role === 'date') {
-      const present = rows.map((r) => c.values[r]).filter((v): v is number => v !== null);
+      const values = c.values as Float64Array;
+      const present: number[] = [];
+      for (const r of rows) if (!Number.isNaN(values[r])) present.push(values[r]);
       const indicator = present.length < rows.length;
       columns.push({ name: c.name, role: c.role, fill: center(present, ds.impute), indicator });
       features.push(c.role === 'date' ? `${c.name} (days since 1970-01-01)` : c.name, ...(indicator ? [`${c.name} (missing)`] : []));
@@ -85,36 +88,45 @@ export function fitPreprocessor(ds: Dataset, rows: readonly number[]): Preproces
   return { ...pre, standardizer: fitStandardizer(encoded, range(encoded.length)) };
 }
 
-/** One row's cells (aligned with pre.columns) as design values, before standardization. */
-function encodeRow(pre: Pick<Preprocessor, 'columns'>, cells: readonly Converted[]): number[] {
-  const out: number[] = [];
-  pre.columns.forEach((c, j) => {
-    const v = cells[j];
-    if (c.role === 'categorical') {
-      for (const level of c.levels) out.push(v === level ? 1 : 0);
-      if (c.missingLevel) out.push(v === null ? 1 : 0);
-    } else {
-      out.push(v === null ? c.fill : (v as number));
-      if (c.indicator) out.push(v === null ? 1 : 0);
+/** The design rows (imputed, one-hot, before standardization) of `rows` of columns aligned with pre.columns. */
+function encode(pre: Pick<Preprocessor, 'columns' | 'features'>, cols: readonly ColumnValues[], rows: readonly number[]): number[][] {
+  const p = pre.features.length;
+  const levelIndex = pre.columns.map((c) => (c.role === 'categorical' ? new Map(c.levels.map((l, k) => [l, k])) : undefined));
+  return rows.map((r) => {
+    const out = new Array<number>(p).fill(0);
+    let j = 0;
+    for (let i = 0; i < pre.columns.length; i++) {
+      const c = pre.columns[i];
+      const v = cols[i][r];
+      if (c.role === 'categorical') {
+        // a level never seen in training leaves every column of this one 0
+        if (v === null) {
+          if (c.missingLevel) out[j + c.levels.length] = 1;
+        } else {
+          const k = levelIndex[i]!.get(v as string);
+          if (k !== undefined) out[j + k] = 1;
+        }
+        j += c.levels.length + (c.missingLevel ? 1 : 0);
+      } else {
+        const missing = Number.isNaN(v);
+        out[j] = missing ? c.fill : (v as number);
+        if (c.indicator) out[j + 1] = missing ? 1 : 0;
+        j += c.indicator ? 2 : 1;
+      }
     }
+    return out;
   });
-  return out;
 }
 
 /** The design rows of `rows` of `ds` (imputed, one-hot, before standardization). */
-export function encodeRows(pre: Pick<Preprocessor, 'columns'>, ds: Dataset, rows: readonly number[]): number[][] {
+export function encodeRows(pre: Pick<Preprocessor, 'columns' | 'features'>, ds: Dataset, rows: readonly number[]): number[][] {
   const byName = new Map(ds.columns.map((c) => [c.name, c.values]));
   const cols = pre.columns.map((c) => {
     const values = byName.get(c.name);
     if (!values) throw new Error(`internal: the dataset has no column ${JSON.stringify(c.name)}`);
     return values;
   });
-  return rows.map((r) =>
-    encodeRow(
-      pre,
-      cols.map((v) => v[r]),
-    ),
-  );
+  return encode(pre, cols, rows);
 }
 
 /** The standardized design of `rows` of `ds`, row-major rows.length x features. */
@@ -134,17 +146,17 @@ export function applyPreprocessor(pre: Preprocessor, table: RawTable, name: stri
   if (absent.length > 0) {
     throw new DatasetError(`${name}: missing column${absent.length === 1 ? '' : 's'} ${absent.join(', ')} that the model was trained on`);
   }
-  const needed = new Set(pre.columns.map((c) => c.name));
   const missing = missingMarkers(pre.missing);
-  const encoded = table.rows.map((row, r) =>
-    encodeRow(
-      pre,
-      pre.columns.map((c) => {
-        const cell = convertCell(readCell(row.cells[index.get(c.name) as number], missing), c.role);
-        if (!cell.ok) cellError(name, rowWhere(r, row), c.name, c.role, cell.why, true);
-        return cell.value;
-      }),
-    ),
-  );
+  const cols = pre.columns.map((c) => {
+    const at = index.get(c.name) as number;
+    const cells = table.rows.map((row, r) => {
+      const cell = convertCell(readCell(row.cells[at], missing), c.role);
+      if (!cell.ok) cellError(name, rowWhere(r, row), c.name, c.role, cell.why, true);
+      return cell.value;
+    });
+    return columnValues(c.role, cells);
+  });
+  const encoded = encode(pre, cols, range(table.rows.length));
+  const needed = new Set(pre.columns.map((c) => c.name));
   return { x: standardizeRows(pre.standardizer, encoded, range(encoded.length)), rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
 }

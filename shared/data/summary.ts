@@ -25,9 +25,9 @@ export function summarizeDataset(ds: Dataset, rows: readonly number[]): DataSumm
   const columns = ds.columns.map((c) => {
     const role = c.declared ? `${c.role} (declared)` : c.role;
     if (!isUsed(c.role)) return { name: c.name, role, use: c.role === 'drop' ? 'dropped (dataset.drop)' : `dropped: ${c.reason}` };
-    const cells = rows.map((r) => c.values[r]);
-    const missing = cells.filter((v) => v === null).length;
-    const levels = new Set(cells.filter((v) => v !== null)).size;
+    const cells = rows.map((r) => c.values[r]).filter((v) => v !== null && !Number.isNaN(v));
+    const missing = rows.length - cells.length;
+    const levels = new Set(cells).size;
     const parts =
       c.role === 'categorical'
         ? [`one-hot ${levels} level${levels === 1 ? '' : 's'}${missing ? ` + a missing level (${missing} missing)` : ''}`]

@@ -78,9 +78,9 @@ describe('cars.json: regression on a JSON array with text, a date, a category an
     // The refit trains on the non-test rows: its imputed horsepower is their mean, not every row's.
     const ds = await readDatasetFile(path.join(DATA_DIR, 'cars.json'), { target: 'Miles_per_Gallon', task: 'regression' });
     const plan = planSplits(ds, { ...VALIDATION, holdout: 0.2 });
-    const hp = ds.columns.find((c) => c.name === 'Horsepower')!.values;
+    const hp = ds.columns.find((c) => c.name === 'Horsepower')!.values as Float64Array;
     const meanOf = (rows: number[]) => {
-      const v = rows.map((r) => hp[r]).filter((x): x is number => typeof x === 'number');
+      const v = rows.map((r) => hp[r]).filter((x) => !Number.isNaN(x));
       return v.reduce((a, b) => a + b, 0) / v.length;
     };
     const fill = pre.columns.find((c) => c.name === 'Horsepower');
