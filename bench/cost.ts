@@ -9,7 +9,7 @@
  * Usage: flock /tmp/bench.lock npx tsx bench/cost.ts    (prints one JSON line; ~2 min on an idle machine)
  */
 import { initBackend } from '../shared/training/backend';
-import type { Dataset } from '../shared/data/parse';
+import { parseDataset, type Dataset } from '../shared/data/parse';
 import { linearWorkSize, mlpEpochFlops } from '../shared/cost/duration';
 import type { RegConfig } from '../shared/search/grid';
 import { LinearCache } from '../shared/training/linear';
@@ -22,8 +22,9 @@ function synthetic(rows: number, features: number, seed: number, task: Dataset['
   const w = Array.from({ length: features }, () => rand() - 0.5);
   const x = Array.from({ length: rows }, () => Array.from({ length: features }, () => rand() * 2 - 1));
   const score = x.map((r) => r.reduce((s, v, j) => s + v * w[j], 0) + 0.3 * (rand() - 0.5));
-  const common = { name: `synthetic-${rows}x${features}`, features: w.map((_, j) => `x${j}`), target: 'y', x, constantColumns: [] };
-  return task === 'regression' ? { ...common, task, y: score } : { ...common, task, y: score.map((v) => (v > 0 ? 1 : 0)), classes: 2 };
+  const y = task === 'regression' ? score : score.map((v) => (v > 0 ? 1 : 0));
+  const csv = [[...w.map((_, j) => `x${j}`), 'y'].join(','), ...x.map((r, i) => [...r, y[i]].join(','))].join('\n');
+  return parseDataset(csv, { name: `synthetic-${rows}x${features}.csv`, target: 'y', task });
 }
 
 const settings = (hidden: number[], epochs: number) => ({

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { readDatasetFile } from '../shared/data/parse';
-import { fitStandardizer } from '../shared/data/standardize';
+import { encodeRows, fitPreprocessor } from '../shared/data/preprocess';
 import { designOf } from '../shared/training/linear/design';
 import { elasticNet } from '../shared/training/linear/elastic-net';
 import { gramOf } from '../shared/training/linear/gram';
@@ -52,13 +52,15 @@ const relDiff = (a: number[][], b: number[][]) => {
 async function bench(file: string, target: string) {
   const ds = await readDatasetFile(path.join(DATA, file), { target, task: 'regression' });
   const rows = ds.y.map((_, i) => i);
-  const s = fitStandardizer(ds.x, rows);
+  const pre = fitPreprocessor(ds, rows); // every column numeric and complete: the design is the raw columns
+  const x = encodeRows(pre, ds, rows);
+  const s = pre.standardizer;
   const m = rows.length;
   const ybar = ds.y.reduce((a, b) => a + b, 0) / m;
   const yc = Float64Array.from(ds.y, (v) => v - ybar);
-  const z = ds.x.map((row) => row.map((v, j) => (v - s.mean[j]) / s.std[j]));
+  const z = x.map((row) => row.map((v, j) => (v - s.mean[j]) / s.std[j]));
 
-  const design = designOf(ds.x, rows, s);
+  const design = designOf(x, rows, s);
   let lambdaMax = 0;
   for (const c of design.cols) lambdaMax = Math.max(lambdaMax, 2 * Math.abs(c.reduce((acc, v, i) => acc + v * yc[i], 0)));
   const lassoLambdas = logspace(lambdaMax, lambdaMax / 1000, 100);
@@ -66,12 +68,12 @@ async function bench(file: string, target: string) {
   const reg = (lambda: number) => ({ type: 'l1' as const, lambda, dropoutRate: 0, l1Ratio: 1 });
 
   const ridge = timed(() => {
-    const d = designOf(ds.x, rows, s); // the design and its Gram matrix are part of the work, as sklearn's fit takes X
+    const d = designOf(x, rows, s); // the design and its Gram matrix are part of the work, as sklearn's fit takes X
     const path = new RidgePath(gramOf(d, yc), m);
     return ridgeLambdas.map((l) => Array.from(path.solve(l)));
   });
   const lasso = timed(() => {
-    const d = designOf(ds.x, rows, s);
+    const d = designOf(x, rows, s);
     const gram = gramOf(d, yc);
     let warm: Float64Array | undefined;
     return lassoLambdas.map((l) => {
@@ -91,7 +93,7 @@ async function bench(file: string, target: string) {
   if (py.status !== 0) throw new Error(`python3 failed (is python3-sklearn installed?): ${py.stderr.toString()}`);
   const sk = JSON.parse(py.stdout.toString()) as { sklearn: string; ridgeMs: number; ridge: number[][]; lassoMs: number; lasso: number[][] };
   return {
-    dataset: `${file} (${m} x ${ds.features.length})`,
+    dataset: `${file} (${m} x ${pre.features.length})`,
     sklearn: sk.sklearn,
     ridge: { oursMs: ridge.ms, sklearnMs: sk.ridgeMs, ratio: ridge.ms / sk.ridgeMs, maxRelDiff: relDiff(ridge.out, sk.ridge) },
     lasso: { oursMs: lasso.ms, sklearnMs: sk.lassoMs, ratio: lasso.ms / sk.lassoMs, maxRelDiff: relDiff(lasso.out, sk.lasso) },

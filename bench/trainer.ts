@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { readDatasetFile } from '../shared/data/parse';
 import { holdoutSplit } from '../shared/data/splits';
-import { fitStandardizer, selectTargets, standardizeRows } from '../shared/data/standardize';
+import { fitPreprocessor, transformRows } from '../shared/data/preprocess';
+import { selectTargets } from '../shared/data/standardize';
 import { arg, emit, flag, note, REPO, run } from './lib/cli';
 import { machine, machineLine, otherLoadMeter, type OtherLoad } from './lib/machine';
 import { median, round } from './lib/stats';
@@ -75,13 +76,13 @@ async function main() {
   note(machineLine(m));
   const ds = await readDatasetFile(DATA, { target: TARGET, task: 'regression' });
   const split = holdoutSplit(ds, HOLDOUT, SEED);
-  const st = fitStandardizer(ds.x, split.train);
-  const d = ds.features.length;
+  const pre = fitPreprocessor(ds, split.train);
+  const d = pre.features.length;
   const rowsOf = (x: Float32Array) => Array.from({ length: x.length / d }, (_, i) => Array.from(x.subarray(i * d, (i + 1) * d)));
   const input = JSON.stringify({
-    xTrain: rowsOf(standardizeRows(st, ds.x, split.train)),
+    xTrain: rowsOf(transformRows(pre, ds, split.train)),
     yTrain: Array.from(selectTargets(ds.y, split.train)),
-    xVal: rowsOf(standardizeRows(st, ds.x, split.validation)),
+    xVal: rowsOf(transformRows(pre, ds, split.validation)),
     yVal: Array.from(selectTargets(ds.y, split.validation)),
     ...SETTINGS,
     epochs,

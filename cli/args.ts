@@ -29,6 +29,18 @@ export function hiddenLayers(value: string): number[] {
   });
 }
 
+/** `a, b,c` -> ['a', 'b', 'c'] (column names for --drop and --categorical); an empty list is refused. */
+export function columnList(flag: string) {
+  return (value: string): string[] => {
+    const names = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (names.length === 0) throw new InvalidArgumentError(`${flag} must be a comma-separated list of column names, got ${show(value)}`);
+    return names;
+  };
+}
+
 export function regType(value: string): RegType {
   const t = normalizeRegType(value);
   if (!t) throw new InvalidArgumentError(`--reg must be one of ${REG_TYPES.join(', ')}, got ${show(value)}`);

@@ -13,22 +13,27 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
+import { taskOfTarget } from '../shared/data/labels';
+import { DEFAULT_MAX_DATASET_BYTES } from '../shared/data/parse';
+import { readTable } from '../shared/data/read';
+import { summarizeDataset } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { shapeOf } from '../shared/cost/sweep';
 import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
-import { parseSpec, type SweepSpec } from '../shared/search/spec';
+import { parseSpec, type SweepSpec, type Task } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
+import { regularFileSize } from '../shared/util/files';
 import { REPO_ROOT } from '../infra/bundling';
 import type { Harness as HarnessType } from '../local/harness';
 import type { MapRunEvent } from '../local/runner';
-import { choice, integer, s3Endpoint } from './args';
+import { choice, columnList, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { exportSweep, loadSweep, type SweepData } from './sweep-files';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 import { sweepCost } from './cost';
-import { checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
+import { checkLocalDataset, datasetLines, readSpecFile, resolveLocalDataset } from './validate';
 
 /** The embedded default sweep. */
 export const DEFAULT_SPEC = path.join(REPO_ROOT, 'examples', 'specs', 'default.json');
@@ -40,13 +45,15 @@ interface LocalFlags {
   spec?: string;
   data?: string;
   target?: string;
-  task: 'regression' | 'classification';
+  task?: 'regression' | 'classification';
   out: string;
   workers?: number;
   json?: boolean;
   keep?: boolean;
   s3Endpoint?: string;
   sweepId?: string;
+  drop?: string[];
+  categorical?: string[];
 }
 
 export function registerLocal(program: Command): void {
@@ -56,7 +63,13 @@ export function registerLocal(program: Command): void {
     .option('--spec <file>', 'sweep spec (JSON); a local dataset.source is uploaded to the local S3 server')
     .option('--data <file>', 'run the default grid on this CSV/JSONL file (with --target)')
     .option('--target <column>', 'target column for --data')
-    .option('--task <task>', 'regression or classification, for --data', choice('--task', ['regression', 'classification'] as const), 'regression')
+    .option(
+      '--task <task>',
+      'regression or classification, for --data (default: classification when the target holds text or booleans, else regression)',
+      choice('--task', ['regression', 'classification'] as const),
+    )
+    .option('--drop <columns>', 'comma-separated columns to leave out, for --data (the spec: dataset.drop)', columnList('--drop'))
+    .option('--categorical <columns>', 'comma-separated columns to one-hot encode, for --data (the spec: dataset.categorical)', columnList('--categorical'))
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
     .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
@@ -72,11 +85,18 @@ export function registerLocal(program: Command): void {
 }
 
 /** The spec to run: --spec, or the default grid on --data, or the embedded default; with sources resolved. */
-function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: string } {
+function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: string; guessedTask?: Task } {
   if (flags.spec && flags.data) throw new UsageError('give either --spec or --data, not both');
   if (flags.data && !flags.target) throw new UsageError('--data needs --target COLUMN');
   if (flags.target && !flags.data) throw new UsageError('--target goes with --data FILE');
+  for (const [flag, given] of [
+    ['--drop', flags.drop],
+    ['--categorical', flags.categorical],
+  ] as const) {
+    if (given && !flags.data) throw new UsageError(`${flag} goes with --data FILE (in a spec: dataset.${flag.slice(2)})`);
+  }
   let spec: SweepSpec;
+  const guessedTask = flags.data && !flags.task ? taskOfFile(flags.data, flags.target ?? '') : undefined;
   if (flags.spec) {
     if (!fs.existsSync(flags.spec)) throw new UsageError(`--spec ${flags.spec}: no such file`);
     spec = readSpecFile(flags.spec).spec; // a FIFO, a device or an oversized file is refused at once
@@ -84,7 +104,7 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
     const defaults = JSON.parse(fs.readFileSync(DEFAULT_SPEC, 'utf8')) as { dataset: { source: string } };
     // The embedded default names its dataset relative to the repository.
     const dataset = flags.data
-      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task }
+      ? { source: path.resolve(flags.data), target: flags.target, task: flags.task ?? guessedTask, drop: flags.drop, categorical: flags.categorical }
       : { ...defaults.dataset, source: path.join(REPO_ROOT, defaults.dataset.source) };
     spec = parseSpec({ ...defaults, dataset });
   }
@@ -96,7 +116,21 @@ function loadLocalSpec(flags: LocalFlags): { spec: SweepSpec; datasetFile: strin
   }
   const datasetFile = resolveLocalDataset(source, flags.spec ?? DEFAULT_SPEC);
   if (!datasetFile) throw new DatasetError(`dataset.source ${source}: no such file`);
-  return { spec, datasetFile };
+  return { spec, datasetFile, guessedTask };
+}
+
+/**
+ * The task --data's target suggests (data/labels.ts taskOfTarget), read only from a regular file within the
+ * default size limit; anything else is left to the dataset check that follows, which names the problem.
+ */
+function taskOfFile(file: string, target: string): Task {
+  const stat = regularFileSize(file);
+  if ('problem' in stat || stat.size > DEFAULT_MAX_DATASET_BYTES) return 'regression';
+  try {
+    return taskOfTarget(readTable(fs.readFileSync(file), path.basename(file)).table, target);
+  } catch {
+    return 'regression';
+  }
 }
 
 /**
@@ -144,7 +178,7 @@ const shellQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${ar
 function resumeCommand(flags: LocalFlags, sweepId: string): string {
   const args = ['regsweep', 'local'];
   if (flags.spec) args.push('--spec', flags.spec);
-  if (flags.data) args.push('--data', flags.data, '--target', flags.target ?? '', '--task', flags.task);
+  if (flags.data) args.push('--data', flags.data, '--target', flags.target ?? '', ...(flags.task ? ['--task', flags.task] : []));
   args.push('--out', flags.out, '--sweep-id', sweepId);
   if (flags.workers !== undefined) args.push('--workers', String(flags.workers));
   if (flags.keep) args.push('--keep');
@@ -224,14 +258,28 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
       throw new UsageError(`--sweep-id: ${(e as Error).message}`);
     }
   }
-  const { spec, datasetFile } = loadLocalSpec(flags);
+  const { spec, datasetFile, guessedTask } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
-  // Check the data here, so a bad file fails at once with its row and column; and refuse a sweep over
-  // limits.maxCostUsd as PlanSweep would (the harness runs it with the stack's settings: the limit is the same here).
-  const checked = datasetFile ? await checkLocalDataset(spec, datasetFile) : undefined;
+  // Check the data here, so a bad file fails at once with its row and column, and show what becomes of its columns;
+  // refuse a sweep over limits.maxCostUsd as PlanSweep would (the harness runs it with the stack's settings).
+  const checked = datasetFile
+    ? await checkLocalDataset(spec, datasetFile).catch((e: unknown) => {
+        // --drop and --categorical fill dataset.drop and dataset.categorical: name the flag the user gave
+        const field = e instanceof SpecError && /^dataset\.(drop|categorical):/.exec(e.message);
+        throw field && flags.data ? new UsageError(e.message.replace(/^dataset\./, '--')) : e;
+      })
+    : undefined;
   const items = expandGrid(parseSpec({ ...spec, sweepId }), checked?.grid ?? resolveGrid(spec)); // refuses a grid over the limit before anything starts
   const trials = items.length;
-  if (checked && spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(checked.plan, checked.dataset), flags.spec ?? 'spec');
+  if (checked && datasetFile) {
+    const { dataset, plan } = checked;
+    if (spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(plan, dataset), flags.spec ?? 'spec');
+    if (guessedTask) {
+      const holds = guessedTask === 'classification' ? 'text or booleans' : 'numbers';
+      log(`regsweep: --task ${guessedTask} (the target ${flags.target} holds ${holds}; give --task to choose)`);
+    }
+    for (const line of datasetLines(path.relative(process.cwd(), datasetFile) || datasetFile, summarizeDataset(dataset, plan.trainval))) log(line);
+  }
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 

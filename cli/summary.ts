@@ -136,6 +136,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   if (hasPenalty(reg.type) && reg.l1Ratio > 0) {
     lines.push(featureText(best?.selectedFeatures ?? chosen.selectedFeatures, best?.standardizer.features.length));
   }
+  if (board.data?.classNames) lines.push(`classes:    ${board.data.classNames.join(', ')}`);
   for (const n of board.notes ?? []) lines.push(`note:       ${n}`);
   for (const d of board.diagnostics ?? []) lines.push(`warning:    ${d.message} [${d.code}]`);
   return lines;

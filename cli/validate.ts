@@ -10,10 +10,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { readDatasetFile, type Dataset } from '../shared/data/parse';
+import { datasetOptions, readDatasetFile, usedColumns, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
 import type { CostEstimate } from '../shared/cost/estimate';
 import { shapeOf } from '../shared/cost/sweep';
+import { columnLines, summarizeDataset, type DataSummary } from '../shared/data/summary';
 import { UsageError } from '../shared/errors';
 import { describeDefaults, resolveGrid, type ResolvedGrid } from '../shared/search/default-grid';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
@@ -72,15 +73,7 @@ export function resolveLocalDataset(source: string, specFile: string): string | 
  * or anything but a regular file), plan its splits and resolve the grid on it. Errors name the file.
  */
 export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan; grid: ResolvedGrid }> {
-  const d = spec.dataset;
-  const dataset = await readDatasetFile(file, {
-    name: d.source,
-    target: d.target,
-    task: d.task,
-    features: d.features,
-    format: d.format,
-    maxBytes: spec.limits.maxDatasetBytes,
-  });
+  const dataset = await readDatasetFile(file, { ...datasetOptions(spec), name: spec.dataset.source, maxBytes: spec.limits.maxDatasetBytes });
   const plan = planSplits(dataset, splitOptions(spec));
   return { dataset, plan, grid: gridOf(dataset, spec, plan) };
 }
@@ -101,6 +94,8 @@ export interface ValidateJson {
     classes?: number;
     testRows?: number;
     constantColumns?: string[];
+    /** Rows, rows dropped, class names, and each column's role and use (counted on the non-test rows). */
+    summary?: DataSummary;
   };
   /** The cost estimate for the settings in cdk.json, and for the other child execution type (local datasets only). */
   cost?: CostEstimate & { alternative: CostEstimate };
@@ -142,18 +137,19 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
     lines.push(`dataset:  ${source}: not found (relative to the spec file or to the current directory); regsweep start needs the file`);
   } else {
     const { dataset: ds, plan } = checked;
+    const summary = summarizeDataset(ds, plan.trainval);
     json.dataset = {
       source,
       location: 'local',
       path: local,
       rows: ds.y.length,
-      features: ds.features.length,
+      features: usedColumns(ds).length,
       ...(ds.classes ? { classes: ds.classes } : {}),
       testRows: plan.test.length,
       constantColumns: ds.constantColumns,
+      summary,
     };
-    const classes = ds.classes ? `, ${ds.classes} classes` : '';
-    lines.push(`dataset:  ${source}: ${ds.y.length} rows, ${ds.features.length} features, target ${ds.target} (${ds.task}${classes})`);
+    lines.push(...datasetLines(source, summary));
     const how = plan.folds.length > 1 ? `${plan.folds.length} folds` : 'a single holdout';
     lines.push(
       `split:    ${plan.test.length} test rows held out; ${plan.trainval.length} rows in ${how} ` +
@@ -169,6 +165,19 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
       `cost:     not estimated without the dataset's rows and columns${spec.limits.maxCostUsd !== undefined ? '; PlanSweep checks limits.maxCostUsd' : ''}`,
     );
   return { json, lines };
+}
+
+/** The dataset line, its columns (role and use) and its notices, as validate and local print them. */
+export function datasetLines(source: string, s: DataSummary): string[] {
+  const used = s.columns.filter((c) => !c.use.startsWith('dropped')).length;
+  const dropped = used < s.columns.length ? ` (${s.columns.length - used} of ${s.columns.length} columns dropped)` : '';
+  const classes = s.classNames ? `, ${s.classNames.length} classes: ${s.classNames.join(', ')}` : '';
+  return [
+    `dataset:  ${source}: ${s.rows} rows, ${used} features${dropped}, target ${s.target} (${s.task}${classes})`,
+    'columns:  (roles inferred on the non-test rows; override with dataset.columns, dataset.drop, dataset.categorical)',
+    ...columnLines(s),
+    ...s.notices.map((n) => `note:     ${n}`),
+  ];
 }
 
 export function registerValidate(program: Command): void {

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { usedColumns } from '../../shared/data/parse';
 import { SpecError, UsageError } from '../../shared/errors';
 import { assertDatasetName, assertSweepId, datasetLocation, newSweepId, sweepPrefix } from '../../shared/store/layout';
 import {
@@ -95,7 +96,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
       );
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
-    o.log(`${source}: ${dataset.y.length} rows, ${dataset.features.length} features; ${plan.test.length} test rows held out`);
+    o.log(`${source}: ${dataset.y.length} rows, ${usedColumns(dataset).length} features; ${plan.test.length} test rows held out`);
     cost = sweepCost(spec, grid.items, shapeOf(plan, dataset), o.specFile);
     local = { name, bytes: readLocalFile(file, 'dataset.source') };
   }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { inspectDataset } from '../../shared/data/inspect';
-import { parseDataset } from '../../shared/data/parse';
+import { parseDataset, usedColumns } from '../../shared/data/parse';
 import { UsageError } from '../../shared/errors';
 import type { Task } from '../../shared/search/spec';
 import { assertDatasetName } from '../../shared/store/layout';
@@ -46,22 +46,19 @@ export interface UploadDatasetResult extends PutDatasetResult {
   readonly size: number;
 }
 
-const formatOf = (name: string): 'csv' | 'jsonl' => (/\.(jsonl|ndjson)$/i.test(name) ? 'jsonl' : 'csv');
-
 /**
  * The file must parse as a regsweep dataset: with a target, exactly as a sweep will parse it (numbers, missing
  * values, class labels); without one, its structure (shared/data/inspect.ts). Errors name the file, row and
  * column. Returns a one-line description.
  */
-export function checkDatasetFile(file: string, name: string, bytes: Uint8Array, target: string | undefined, task: Task): string {
-  const format = formatOf(name);
+export function checkDatasetFile(file: string, bytes: Uint8Array, target: string | undefined, task: Task): string {
   if (target !== undefined) {
-    const ds = parseDataset(bytes, { name: file, target, task, format });
+    const ds = parseDataset(bytes, { name: file, target, task });
     const classes = ds.classes ? `, ${ds.classes} classes` : '';
-    return `${file}: ${ds.y.length} rows, ${ds.features.length} features, target ${target} (${task}${classes})`;
+    return `${file}: ${ds.y.length} rows, ${usedColumns(ds).length} features, target ${target} (${task}${classes})`;
   }
-  const shape = inspectDataset(bytes, { name: file, format });
-  return `${file}: ${shape.rows} rows, ${shape.columns.length} columns: valid ${format.toUpperCase()} (pass --target COLUMN to also check the values)`;
+  const shape = inspectDataset(bytes, { name: file });
+  return `${file}: ${shape.rows} rows, ${shape.columns.length} columns: valid ${shape.format.toUpperCase()} (pass --target COLUMN to also check the values)`;
 }
 
 /** Check the file (before any AWS call), then upload it unless the bucket already holds these bytes. */
@@ -75,7 +72,7 @@ export async function uploadDataset(o: UploadDatasetOptions): Promise<UploadData
   if (o.task !== undefined && o.target === undefined) throw new UsageError('--task needs --target');
   stackOrBucket(o);
   const bytes = readLocalFile(o.file, 'upload-dataset');
-  o.log(checkDatasetFile(o.file, name, bytes, o.target, o.task ?? 'regression'));
+  o.log(checkDatasetFile(o.file, bytes, o.target, o.task ?? 'regression'));
 
   const bucket = await resolveBucket(o.aws, o);
   const store = openStore(o.aws, bucket);

@@ -302,6 +302,31 @@ ${missing}
 </section>`;
 }
 
+/** What the sweep made of its dataset (leaderboard.data): rows, classes, and each column's role and use. */
+function dataSection(board: Leaderboard): string {
+  const d = board.data;
+  if (!d) return '';
+  const rows = d.columns
+    .map(
+      (c) =>
+        `<tr${c.use.startsWith('dropped') ? ' class="dropped"' : ''}><th>${escapeHtml(c.name)}</th><td>${escapeHtml(c.role)}</td><td>${escapeHtml(c.use)}</td></tr>`,
+    )
+    .join('\n');
+  const classes = d.classNames ? ` Classes: ${d.classNames.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ')}.` : '';
+  const notes = d.notices.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n');
+  return `<section id="data">
+<h2>Data</h2>
+<p class="caption">${escapeHtml(d.rows)} rows (${escapeHtml(d.droppedRows)} without a target dropped), target <code>${escapeHtml(d.target)}</code>.${classes} Column roles were inferred on the non-test rows (or set in the spec); every statistic below the roles (levels, imputed values, standardization) is fitted on each fold's training rows only.</p>
+<table class="data-columns">
+<thead><tr><th>column</th><th>role</th><th>use</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+${notes}
+</section>`;
+}
+
 const CHARTS: { id: keyof ReturnType<typeof chartSpecs>; title: string; caption: string; empty: string }[] = [
   {
     id: 'lossVsStrength',
@@ -391,6 +416,7 @@ ${header(data)}
 ${leaderboardTable(data.leaderboard)}
 ${versusNoneTable(data.leaderboard)}
 ${figures}
+${dataSection(data.leaderboard)}
 </main>
 <script type="application/json" id="regsweep-data">${jsonForScript(embeddedData(data))}</script>
 <script type="application/json" id="regsweep-specs">${jsonForScript(embedded)}</script>

@@ -2,6 +2,8 @@
  * The cost estimate of one sweep: its grid (shared/search/grid.ts, the plan's own expansion), the shape of its
  * dataset's folds, and the deployed settings (memory, architecture, child execution type, batch size).
  */
+import type { Dataset } from '../data/parse';
+import { fitPreprocessor } from '../data/preprocess';
 import type { SplitPlan } from '../data/splits';
 import type { TrialItem } from '../search/grid';
 import type { SweepSpec, Task } from '../search/spec';
@@ -44,8 +46,16 @@ export interface DataShape {
   readonly classes?: number;
 }
 
-/** The shape of a planned split: the mean training and validation rows over its folds. */
-export function shapeOf(plan: SplitPlan, ds: { features: readonly string[]; task: Task; classes?: number }): DataShape {
+/**
+ * The shape of a planned split: the mean training and validation rows over its folds, and the design's columns
+ * (what the first fold's preprocessor makes of the features: one-hot levels and missing indicators counted).
+ */
+export function shapeOf(plan: SplitPlan, ds: Dataset): DataShape {
+  return shapeOfDesign(plan, { features: fitPreprocessor(ds, plan.folds[0].train).features, task: ds.task, classes: ds.classes });
+}
+
+/** `shapeOf` for a design whose columns are known. */
+export function shapeOfDesign(plan: SplitPlan, ds: { features: readonly string[]; task: Task; classes?: number }): DataShape {
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   return {
     trainRows: Math.round(mean(plan.folds.map((f) => f.train.length))),

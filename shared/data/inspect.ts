@@ -1,28 +1,25 @@
 /**
  * A dataset file's shape, without a target: is it a table regsweep can read (UTF-8; CSV with as many fields on
- * every row as in the header, or one JSON object per line), with named, unique columns, at least two of them
+ * every row as in the header, one JSON object per line, or a JSON array of objects), with named, unique columns, at least two of them
  * besides `split` (a target and a feature), and at least 2 rows? Cell values are not checked: which columns must
  * be numbers depends on the target and features a spec picks, and parseDataset checks those. The file is read
- * by parse.ts's own readers, so both agree on what a row and a column are, and name problems the same way.
+ * by read.ts's readers, so both agree on what a row and a column are, and name problems the same way.
  */
 import { DatasetError } from '../errors';
-import { checkColumnNames, decode, formatFromName, readCsv, readJsonl, SPLIT_COLUMN } from './parse';
+import { checkColumnNames, readTable, SPLIT_COLUMN, type DatasetFormat } from './read';
 
 export interface DatasetShape {
-  readonly format: 'csv' | 'jsonl';
-  /** Column names in file order (the CSV header, or the keys of the first JSON line). */
+  readonly format: DatasetFormat;
+  /** Column names in file order (the CSV header, or the JSON keys). */
   readonly columns: string[];
   /** Data rows (blank lines skipped). */
   readonly rows: number;
 }
 
 /** The file's format, columns and row count; a DatasetError naming the file (and row or line) when it is not a table. */
-export function inspectDataset(content: string | Uint8Array, opts: { name: string; format?: 'csv' | 'jsonl' }): DatasetShape {
+export function inspectDataset(content: string | Uint8Array, opts: { name: string; format?: DatasetFormat }): DatasetShape {
   const { name } = opts;
-  const text = decode(content, name);
-  if (text.trim() === '') throw new DatasetError(`${name}: the file is empty`);
-  const format = opts.format ?? formatFromName(name);
-  const table = format === 'jsonl' ? readJsonl(text, name) : readCsv(text, name);
+  const { format, table } = readTable(content, name, opts.format);
   const { columns, rows } = table;
   checkColumnNames(table, name);
   const at = table.headerLine !== undefined ? ` line ${table.headerLine}` : '';

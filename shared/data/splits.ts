@@ -6,7 +6,11 @@
 import { DatasetError, SpecError } from '../errors';
 import type { SweepSpec } from '../search/spec';
 import { createRng, shuffled, type Rng } from '../util/random';
-import { SPLIT_COLUMN, type Dataset } from './parse';
+import type { Dataset } from './parse';
+import { SPLIT_COLUMN } from './read';
+
+/** What splitting needs of a dataset: its rows' targets (classes) and `split` labels. */
+export type Labeled = Pick<Dataset, 'name' | 'target' | 'task' | 'y' | 'split' | 'classNames'>;
 
 /** Row indices into the dataset. */
 export interface Fold {
@@ -47,7 +51,7 @@ const MIN_TRAIN = 2;
  * seed and testFraction (not on folds). Classification stratifies by class: every class with at least 2
  * non-test rows keeps at least one row in the training part of every fold.
  */
-export function planSplits(ds: Dataset, opts: SplitOptions): SplitPlan {
+export function planSplits(ds: Labeled, opts: SplitOptions): SplitPlan {
   checkSplitOptions(opts);
   const rng = createRng(opts.seed);
   const labels = ds.task === 'classification' ? ds.y : undefined;
@@ -125,7 +129,7 @@ function checkFoldRows(rows: number, o: SplitOptions, message: (need: string) =>
 }
 
 /** k-fold (folds >= 2) or a single holdout (folds = 1) over `rows`; stratified when `labels` is given. */
-function makeFolds(ds: Dataset, rows: number[], labels: number[] | undefined, o: SplitOptions, rng: Rng): Fold[] {
+function makeFolds(ds: Labeled, rows: number[], labels: number[] | undefined, o: SplitOptions, rng: Rng): Fold[] {
   if (o.folds === 1) {
     const { taken, rest } = draw(rows, holdoutSize(rows.length, o.holdout), labels, 1, rng);
     return [{ train: sorted(rest), validation: sorted(taken) }];
@@ -136,7 +140,7 @@ function makeFolds(ds: Dataset, rows: number[], labels: number[] | undefined, o:
     const single = groups.find((g) => g.length === 1);
     if (single) {
       throw new DatasetError(
-        `${ds.name}, column ${JSON.stringify(ds.target)}: class ${labels[single[0]]} has only 1 non-test row; ` +
+        `${ds.name}, column ${JSON.stringify(ds.target)}: class ${ds.classNames?.[labels[single[0]]] ?? labels[single[0]]} has only 1 non-test row; ` +
           `with ${o.folds} folds each class needs at least 2 so it is in the training rows of every fold`,
       );
     }
@@ -223,7 +227,7 @@ function sorted(a: number[]): number[] {
  * single config outside a sweep; fraction 0 trains on every row. A `split` column, if present, decides instead
  * (train rows train, validation rows validate, test rows are left out).
  */
-export function holdoutSplit(ds: Dataset, fraction: number, seed: number): Fold {
+export function holdoutSplit(ds: Labeled, fraction: number, seed: number): Fold {
   const all = Array.from({ length: ds.y.length }, (_, i) => i);
   if (ds.split) {
     const split = ds.split;

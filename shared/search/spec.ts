@@ -3,7 +3,9 @@
  * error names the field (e.g. `search.lambda[2]: must be >= 0, got -1`).
  */
 import { z } from 'zod';
+import { COLUMN_ROLES } from '../data/columns';
 import { DEFAULT_MAX_DATASET_BYTES } from '../data/parse';
+import { DATASET_FORMATS } from '../data/read';
 import { SpecError } from '../errors';
 
 export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
@@ -98,7 +100,21 @@ export const SweepSpecSchema = z
         target: z.string().min(1, { error: 'must not be empty' }),
         task: z.enum(['regression', 'classification'], { error: (i) => `must be regression or classification, got ${describe(i.input)}` }),
         features: z.array(z.string().min(1)).min(1).optional(),
-        format: z.enum(['csv', 'jsonl']).optional(),
+        format: z.enum(DATASET_FORMATS, { error: (i) => `must be one of ${DATASET_FORMATS.join(', ')}, got ${describe(i.input)}` }).optional(),
+        /** Column roles that override inference (data/columns.ts): name -> numeric | boolean | categorical | date | drop. */
+        columns: z
+          .record(z.string(), z.enum(COLUMN_ROLES, { error: (i) => `unknown role ${describe(i.input)}; use one of ${COLUMN_ROLES.join(', ')}` }))
+          .optional(),
+        /** Columns left out (the same as role drop). */
+        drop: z.array(z.string().min(1)).optional(),
+        /** Columns one-hot encoded whatever their values (the same as role categorical). */
+        categorical: z.array(z.string().min(1)).optional(),
+        /** Extra cell texts read as missing, such as "?" or "." (empty, null, NaN, NA, N/A and None always are). */
+        missing: z.array(z.string()).optional(),
+        /** Distinct text values beyond which a column is free text (dropped). @default 50 */
+        maxCategories: int(2, 100000).optional(),
+        /** Missing numbers are imputed with the training rows' mean or median (plus a missing-indicator column). */
+        impute: z.enum(['mean', 'median'], { error: (i) => `must be mean or median, got ${describe(i.input)}` }).optional(),
       })
       .strict(),
     model: z

@@ -79,7 +79,8 @@ export async function aggregateSweep(
     }
   }
   const grid = await sweep.grid();
-  const board = buildLeaderboard(sweepId, items, records, studySettings(spec, grid), await sweep.mapRunErrors());
+  const data = await sweep.dataSummary();
+  const board = { ...buildLeaderboard(sweepId, items, records, studySettings(spec, grid), await sweep.mapRunErrors()), ...(data && { data }) };
   await sweep.writeLeaderboard(board);
   const { configId, label, reg, meanValLoss, stdErr } = board.best;
   return {

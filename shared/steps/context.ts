@@ -2,7 +2,8 @@
  * What the steps share: per-container caches (a warm Lambda reuses them across invocations), the dataset of a
  * sweep read from its bucket, and the sweep's spec and splits.
  */
-import { checkDatasetSize, parseDataset, type Dataset } from '../data/parse';
+import { fitPreprocessor } from '../data/preprocess';
+import { checkDatasetSize, datasetOptions, parseDataset, type Dataset } from '../data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../data/splits';
 import { fitTargetScale } from '../data/standardize';
 import { DatasetError } from '../errors';
@@ -36,13 +37,7 @@ export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?
   if (cached) return cached;
   const got = await objects.getBytes(key);
   if (!got) throw notFound();
-  const ds = parseDataset(got.body, {
-    name: objects.uri(key),
-    target: spec.dataset.target,
-    task: spec.dataset.task,
-    features: spec.dataset.features,
-    format: spec.dataset.format,
-  });
+  const ds = parseDataset(got.body, { ...datasetOptions(spec), name: objects.uri(key) });
   caches?.datasets.clear(); // one dataset per container is plenty; never grow without bound
   caches?.datasets.set(`${objects.bucket}/${key}@${got.etag}`, ds);
   return ds;
@@ -68,6 +63,10 @@ export const splitsOf = (ds: Dataset, spec: SweepSpec): SplitPlan => planSplits(
 export function gridOf(ds: Dataset, spec: SweepSpec, plan: SplitPlan): ResolvedGrid {
   const rows = plan.trainval;
   if (ds.task === 'regression') fitTargetScale(ds.y, rows, ds.target);
-  const data = needsDefaultLambda(spec) ? { lambdaMax: lambdaMax(ds, rows), rows: rows.length, features: ds.features.length } : undefined;
+  let data;
+  if (needsDefaultLambda(spec)) {
+    const pre = fitPreprocessor(ds, rows);
+    data = { lambdaMax: lambdaMax(ds, rows, pre), rows: rows.length, features: pre.features.length };
+  }
   return resolveGrid(spec, data);
 }

@@ -4,6 +4,7 @@
  * and manifest.json. No TensorFlow.js.
  */
 import { checkSweepBudget, shapeOf, type DeploySettings } from '../cost/sweep';
+import { summarizeDataset } from '../data/summary';
 import { UnsafeIdError, SpecError } from '../errors';
 import { expandGrid } from '../search/grid';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
@@ -50,6 +51,7 @@ export async function planSweep(
   }
   await sweep.writeSpec(spec); // the spec as given: a resumed sweep compares it, and its defaults are in grid.json
   await sweep.writeGrid(grid);
+  await sweep.writeDataSummary(summarizeDataset(ds, plan.trainval));
   await sweep.writeManifest(orderForBatches(items));
   const batchSize = trialBatchSize(spec, items, input.batching ?? DEFAULT_BATCH_DEFAULTS);
   return {

@@ -3,7 +3,8 @@
  * save the model (tfjs layers format) and best.json. The only step that touches the test split.
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectTargets, standardizeRows } from '../data/standardize';
+import { transformRows } from '../data/preprocess';
+import { selectTargets } from '../data/standardize';
 import { configLabel, type RegConfig } from '../search/grid';
 import { storedMetrics, type BestRecord } from '../store/artifacts';
 import { bestKey } from '../store/layout';
@@ -50,10 +51,10 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
     patience: 0,
   };
   const startedAt = new Date();
-  const { result, standardizer } = fitTrial(input);
+  const { result, preprocessor } = fitTrial(input);
   try {
     const record = buildRecord(input, result, startedAt);
-    const test = evaluateRows(result.model, ds.task, standardizeRows(standardizer, ds.x, plan.test), selectTargets(ds.y, plan.test));
+    const test = evaluateRows(result.model, ds.task, transformRows(preprocessor, ds, plan.test), selectTargets(ds.y, plan.test));
     const outputActivation = ds.task === 'regression' ? 'linear' : result.model.config.outputs > 1 ? 'softmax' : 'sigmoid';
     const layers = toLayersModel(result.model, chosen.reg.dropoutRate, outputActivation);
     let files: { modelJson: string; weights: string } | undefined;
@@ -83,6 +84,7 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
       task: ds.task,
       target: ds.target,
       ...(ds.classes ? { classes: ds.classes } : {}),
+      ...(ds.classNames ? { classNames: ds.classNames } : {}),
       rule: board.rule,
       config: chosen,
       label: configLabel(chosen.reg),
@@ -90,7 +92,8 @@ export async function refitBest(objects: ObjectStore, sweepId: string, deps: { b
       rows: { train: plan.trainval.length, test: plan.test.length },
       test: storedMetrics(test),
       train: storedMetrics(record.train),
-      standardizer: { features: ds.features, mean: standardizer.mean, std: standardizer.std },
+      standardizer: { features: preprocessor.features, ...preprocessor.standardizer },
+      preprocessing: preprocessor,
       ...(record.coefficients ? { coefficients: record.coefficients, intercept: record.intercept } : {}),
       sparsity: record.sparsity,
       selectedFeatures: record.selectedFeatures,

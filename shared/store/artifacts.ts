@@ -4,6 +4,7 @@
  * leaderboard `study/leaderboard.ts`.) The sweep store (`sweep-store.ts`) validates each read against these.
  */
 import { z } from 'zod';
+import { PreprocessorSchema } from '../data/preprocess';
 import { ConfigSummarySchema, SELECTION_RULES } from '../study/leaderboard';
 import { jsonNumber, RegConfigSchema } from '../study/records';
 
@@ -46,6 +47,8 @@ export const BestRecordSchema = z.object({
   task: z.enum(['regression', 'classification']),
   target: z.string(),
   classes: z.number().int().optional(),
+  /** Classification: the label of each class, in the model's output order. */
+  classNames: z.array(z.string()).optional(),
   rule: z.enum(SELECTION_RULES),
   config: ConfigSummarySchema,
   label: z.string(),
@@ -55,8 +58,14 @@ export const BestRecordSchema = z.object({
   /** Test-split metrics: computed once, after selection. */
   test: StoredMetricsSchema,
   train: StoredMetricsSchema,
-  /** Apply to raw features before predicting: (x - mean) / std, in this feature order. */
+  /** The design's columns and their standardization, (x - mean) / std (also inside `preprocessing`). */
   standardizer: z.object({ features: z.array(z.string()), mean: z.array(z.number()), std: z.array(z.number()) }),
+  /**
+   * The whole preprocessing, fitted on the refit's training rows: column roles, categories, imputation values,
+   * missing markers, the standardizer. data/preprocess.ts applyPreprocessor applies it to raw rows.
+   * Absent in best.json files written before it existed.
+   */
+  preprocessing: PreprocessorSchema.optional(),
   coefficients: z.record(z.string(), z.number()).optional(),
   intercept: z.number().optional(),
   sparsity: z.number(),

@@ -2,10 +2,11 @@
  * The S3 key layout (one bucket, prefixes). Every key is built only from validated ids, so no builder can
  * return a key outside `sweeps/<sweepId>/` or `datasets/`. Keys are deterministic: a retry overwrites.
  *
- *     datasets/<name>.csv|.jsonl|.ndjson
+ *     datasets/<name>.csv|.jsonl|.ndjson|.json
  *     sweeps/<sweepId>/spec.json
  *     sweeps/<sweepId>/manifest.json
  *     sweeps/<sweepId>/grid.json
+ *     sweeps/<sweepId>/dataset.json
  *     sweeps/<sweepId>/trials/<trialId>.json
  *     sweeps/<sweepId>/leaderboard.json
  *     sweeps/<sweepId>/best/{best.json,model.json,weights.bin}
@@ -18,7 +19,7 @@ import { SLUG_RE, type SweepSpec } from '../search/spec';
 /** `t-` + 16 lowercase hex chars (see grid.ts trialId). */
 export const TRIAL_ID_RE = /^t-[0-9a-f]{16}$/;
 /** A plain file name with a dataset extension; `..` is rejected separately. */
-export const DATASET_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(csv|jsonl|ndjson)$/;
+export const DATASET_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(csv|jsonl|ndjson|json)$/;
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
@@ -40,7 +41,8 @@ export function assertTrialId(id: unknown): asserts id is string {
 export function assertDatasetName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !DATASET_NAME_RE.test(name) || name.includes('..')) {
     throw new UnsafeIdError(
-      `unsafe dataset name ${show(name)}: must be a file name of letters, digits, '.', '_' and '-' ` + `(no '/' or '..') ending in .csv, .jsonl or .ndjson`,
+      `unsafe dataset name ${show(name)}: must be a file name of letters, digits, '.', '_' and '-' ` +
+        `(no '/' or '..') ending in .csv, .jsonl, .ndjson or .json`,
     );
   }
 }
@@ -66,6 +68,11 @@ export function manifestKey(sweepId: string): string {
 /** The grid the manifest was expanded from (search/default-grid.ts): lambda paths and dropout rates, defaults resolved. */
 export function gridKey(sweepId: string): string {
   return `${sweepPrefix(sweepId)}grid.json`;
+}
+
+/** What the sweep made of its dataset: rows, class names, column roles (data/summary.ts). */
+export function dataSummaryKey(sweepId: string): string {
+  return `${sweepPrefix(sweepId)}dataset.json`;
 }
 
 export function leaderboardKey(sweepId: string): string {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { SpecError, UsageError } from '../errors';
 import { ResolvedGridSchema, type ResolvedGrid } from '../search/default-grid';
+import { DataSummarySchema, type DataSummary } from '../data/summary';
 import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
@@ -22,6 +23,7 @@ import {
   bestKey,
   bestPrefix,
   gridKey,
+  dataSummaryKey,
   leaderboardKey,
   manifestKey,
   mapResultsPrefix,
@@ -101,6 +103,19 @@ export class SweepStore {
 
   async writeSpec(spec: SweepSpec): Promise<void> {
     await this.put(specKey(this.sweepId), spec);
+  }
+
+  // ------------------------------------------------------------------------------------------ dataset summary
+
+  /** What PlanSweep made of the dataset (rows, classes, column roles); undefined for sweeps planned before it existed. */
+  async dataSummary(): Promise<DataSummary | undefined> {
+    const key = dataSummaryKey(this.sweepId);
+    const json = await this.json(key);
+    return json === undefined ? undefined : this.parse(DataSummarySchema, json, key, 'dataset summary');
+  }
+
+  async writeDataSummary(summary: DataSummary): Promise<void> {
+    await this.put(dataSummaryKey(this.sweepId), summary);
   }
 
   // ------------------------------------------------------------------------------------------ manifest

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { describeDefaults, type ResolvedGrid } from '../search/default-grid';
+import { DataSummarySchema } from '../data/summary';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
 import { SELECTION_METRICS, type RegType, type SelectionMetric, type SweepSpec } from '../search/spec';
 import { diagnose, DiagnosticSchema } from './diagnostics';
@@ -99,6 +100,8 @@ export const LeaderboardSchema = z.object({
   /** Warnings that make the answer mean less than it seems, each with a stable code (shared/study/diagnostics.ts). */
   diagnostics: z.array(DiagnosticSchema).optional(),
   backend: z.string().optional(),
+  /** What the sweep made of its dataset (rows, class names, column roles): PlanSweep's dataset.json. */
+  data: DataSummarySchema.optional(),
   createdAt: z.string(),
 });
 export type Leaderboard = z.output<typeof LeaderboardSchema>;

@@ -1,11 +1,13 @@
 /**
  * One trial: one regularization config trained on one fold's training rows, evaluated on its validation
- * rows, summarised as a TrialRecord. Features, and a regression's target, are standardized with the training
- * rows' statistics only; the record and the model answer in the target's own units.
+ * rows, summarised as a TrialRecord. The rows are preprocessed (imputed, one-hot, standardized: data/preprocess.ts)
+ * with what the training rows alone teach, and a regression's target is standardized with the training rows'
+ * statistics; the record and the model answer in the target's own units.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/parse';
-import { fitStandardizer, fitTargetScale, selectTargets, standardizeRows, type Standardizer, type TargetScale } from '../data/standardize';
+import { fitPreprocessor, transformRows, type Preprocessor } from '../data/preprocess';
+import { fitTargetScale, selectTargets, type TargetScale } from '../data/standardize';
 import { errorMessage } from '../errors';
 import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
 import type { ModelSpec, TrainingSpec } from '../search/spec';
@@ -46,27 +48,29 @@ export interface FitResult extends TrainResult {
   /** The exact solver's float64 answer (linear models), before the model rounds it to float32. */
   readonly exact?: LinearSolution;
   readonly notices: string[];
+  /** The design's columns (expanded feature names of the fold's preprocessor). */
+  readonly features: string[];
 }
 
 /**
- * Standardized tensors' inputs for a train/evaluation split, the standardizer, and a regression's target scale
+ * Preprocessed tensors' inputs for a train/evaluation split, the preprocessor, and a regression's target scale
  * (train rows only; training fits the standardized target and answers in its units).
  */
 export function prepareData(
   ds: Dataset,
   trainRows: readonly number[],
   evalRows: readonly number[],
-): { data: TrainData; standardizer: Standardizer; target?: TargetScale } {
-  const standardizer = fitStandardizer(ds.x, trainRows);
+): { data: TrainData; preprocessor: Preprocessor; target?: TargetScale } {
+  const preprocessor = fitPreprocessor(ds, trainRows);
   return {
-    standardizer,
+    preprocessor,
     ...(ds.task === 'regression' ? { target: fitTargetScale(ds.y, trainRows, ds.target) } : {}),
     data: {
-      xTrain: standardizeRows(standardizer, ds.x, trainRows),
+      xTrain: transformRows(preprocessor, ds, trainRows),
       yTrain: selectTargets(ds.y, trainRows),
-      xVal: evalRows.length ? standardizeRows(standardizer, ds.x, evalRows) : undefined,
+      xVal: evalRows.length ? transformRows(preprocessor, ds, evalRows) : undefined,
       yVal: evalRows.length ? selectTargets(ds.y, evalRows) : undefined,
-      features: ds.features.length,
+      features: preprocessor.features.length,
     },
   };
 }
@@ -75,11 +79,11 @@ export function prepareData(
  * Fit the trial's model; the caller owns (and disposes) the returned model. A linear model is solved exactly
  * (training/linear) unless it is a classifier with dropout; everything else is trained by SGD (training/train.ts).
  */
-export function fitTrial(input: TrialInput): { result: FitResult; standardizer: Standardizer } {
+export function fitTrial(input: TrialInput): { result: FitResult; preprocessor: Preprocessor } {
   const { dataset: ds, settings, reg } = input;
-  const { data, standardizer, target } = prepareData(ds, input.trainRows, input.validationRows);
+  const { data, preprocessor, target } = prepareData(ds, input.trainRows, input.validationRows);
   if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
-    return { result: fitLinear(input, data, standardizer), standardizer };
+    return { result: fitLinear(input, data, preprocessor), preprocessor };
   }
   const trained = train(data, {
     task: ds.task,
@@ -99,15 +103,15 @@ export function fitTrial(input: TrialInput): { result: FitResult; standardizer: 
     settings.model.hidden.length === 0 && reg.dropoutRate > 0
       ? ['dropout on a linear classifier has no closed form: trained by masked SGD, so the answer depends on the training settings']
       : [];
-  return { result: { ...trained, solver: settings.training.optimizer, notices }, standardizer };
+  return { result: { ...trained, solver: settings.training.optimizer, notices, features: preprocessor.features }, preprocessor };
 }
 
 /** The exact answer of a linear model, as a model (for metrics and saving) with its metrics. */
-function fitLinear(input: TrialInput, data: TrainData, standardizer: Standardizer): FitResult {
+function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocessor): FitResult {
   const { dataset: ds, reg } = input;
-  const exact = solveLinear(ds, input.trainRows, standardizer, reg, input.linearCache);
+  const exact = solveLinear(ds, input.trainRows, preprocessor, reg, input.linearCache);
   const outputs = exact.intercepts.length;
-  const config: ModelConfig = { inputs: ds.features.length, outputs, hidden: [], activation: 'relu', seed: input.seed };
+  const config: ModelConfig = { inputs: data.features, outputs, hidden: [], activation: 'relu', seed: input.seed };
   const flat = new Float32Array(paramLayout(config).size);
   flat.set(exact.weights);
   flat.set(exact.intercepts, exact.weights.length);
@@ -132,6 +136,7 @@ function fitLinear(input: TrialInput, data: TrainData, standardizer: Standardize
     solver: exact.solver,
     exact,
     notices,
+    features: preprocessor.features,
   };
 }
 
@@ -153,7 +158,8 @@ const finiteOrNull = (v: number | null | undefined) => (v === undefined || v ===
 /** The record of a trained model. */
 export function buildRecord(input: TrialInput, result: FitResult, startedAt: Date): SucceededTrial {
   const ds = input.dataset;
-  const { sparsity: sp, selectedFeatures } = sparsity(result.model, ds.features);
+  const { features } = result;
+  const { sparsity: sp, selectedFeatures } = sparsity(result.model, features);
   // Coefficients in float64 from an exact solver; else read back from the model.
   const linear =
     result.exact && result.exact.intercepts.length === 1
@@ -185,10 +191,10 @@ export function buildRecord(input: TrialInput, result: FitResult, startedAt: Dat
     gap: result.validation ? finiteOrNull(result.validation.loss - result.train.loss) : null,
     objective: finiteOrNull(result.objective),
     sparsity: sp,
-    features: ds.features,
+    features,
     selectedFeatures,
     curves: { trainLoss: result.curves.trainLoss.map(finiteOrNull), valLoss: result.curves.valLoss.map(finiteOrNull) },
-    ...(linear ? { coefficients: Object.fromEntries(ds.features.map((f, i) => [f, linear.coefficients[i]])), intercept: linear.intercept } : {}),
+    ...(linear ? { coefficients: Object.fromEntries(features.map((f, i) => [f, linear.coefficients[i]])), intercept: linear.intercept } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),

@@ -204,9 +204,9 @@ function catalogue(): Case[] {
     /dup\.csv line 1: duplicate column name "a" \(columns 1 and 2\)/,
   );
   both(
-    'a non-numeric cell',
+    'a text cell in a column of numbers (the mixed numbers-and-text rule)',
     () => ['--spec', specOnData('cells.csv', 'a,b,y\n1,2,3\n4,oops,6\n7,8,9\n')],
-    /cells\.csv row 2 \(line 3\), column "b": not a number: "oops"/,
+    /cells\.csv row 2 \(line 3\), column "b": not a number: "oops" \(the column is mostly numbers: add the value to dataset\.missing, or declare the column categorical\)/,
   );
   both(
     'a non-UTF-8 file',
@@ -228,20 +228,35 @@ function catalogue(): Case[] {
     () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')],
     /ragged\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 4/,
   );
+  both(
+    'a target missing in almost every row',
+    () => ['--spec', specOnData('holes.csv', `a,y\n${Array.from({ length: 20 }, (_, i) => `${i},${i < 19 ? 'NA' : 1}`).join('\n')}\n`)],
+    /holes\.csv, column "y": the target is missing in 19 of 20 rows \(row 1 \(line 2\), row 2 \(line 3\), row 3 \(line 4\) and 16 more\); at most 90% may miss it/,
+  );
+  both(
+    'a constant target',
+    () => ['--spec', specOnData('constant.csv', `a,y\n${Array.from({ length: 12 }, (_, i) => `${i},4`).join('\n')}\n`)],
+    /constant\.csv, column "y": the target is constant \(4 in every row that has it\): there is nothing to learn/,
+  );
+  both(
+    'every feature dropped (an identifier and an empty column)',
+    () => ['--spec', specOnData('ids.csv', `id,blank,y\n${Array.from({ length: 30 }, (_, i) => `row-${i},,${i % 4}`).join('\n')}\n`)],
+    /ids\.csv: every feature column is dropped \(id: a different value in every row \(an identifier\); blank: every value missing\): nothing to train on/,
+  );
+  both(
+    'dataset.drop naming a column the file lacks',
+    () => ['--spec', spec({}, { drop: ['x9'] })],
+    /dataset\.drop: no column "x9" in .*tiny\.csv; its columns: "x1", "x2", "x3"/,
+  );
   validate(
-    'empty cells',
-    () => ['--spec', specOnData('holes.csv', 'a,b,y\n1,,3\n4,5,NaN\n7,8,9\n')],
-    /holes\.csv: 2 empty or NaN cells \(fill or drop them\): row 1 \(line 2\), column "b"/,
+    'an unknown role in dataset.columns',
+    () => ['--spec', spec({}, { columns: { x1: 'texte' } })],
+    /dataset\.columns\.x1: unknown role "texte"; use one of numeric, boolean, categorical, date, drop/,
   );
   both(
     'an unknown target column',
     () => ['--spec', spec({}, { target: 'nope' })],
     /tiny\.csv: target column "nope" not found; available columns: "x1", "x2", "x3", "y"/,
-  );
-  validate(
-    'a non-integer class label',
-    () => ['--spec', specOnData('labels.csv', tinyRows(6).replace(/,(\d+)\n/, ',0.5\n'), { task: 'classification' })],
-    /labels\.csv row 1 \(line 2\), column "y": a class label must be an integer >= 0, got 0\.5/,
   );
   validate(
     'a single class',
@@ -302,6 +317,16 @@ function catalogue(): Case[] {
   local('--spec and --data together', () => ['--spec', spec(), '--data', path.join(tmp, 'tiny.csv')], /give either --spec or --data, not both/);
   local('--data without --target', () => ['--data', path.join(tmp, 'tiny.csv')], /--data needs --target COLUMN/);
   local('--data with an unknown --target', () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'nope'], /target column "nope" not found/);
+  local(
+    '--drop naming a column the file lacks',
+    () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--drop', 'x1,x9'],
+    /--drop: no column "x9" in .*tiny\.csv/,
+  );
+  local(
+    '--categorical with --spec',
+    () => ['--spec', spec(), '--categorical', 'x1'],
+    /--categorical goes with --data FILE \(in a spec: dataset\.categorical\)/,
+  );
 
   // ---- train
   train('a negative --lambda', ['--reg', 'l2', '--lambda', '-1'], /--lambda must be a number >= 0, got "-1"/);

@@ -197,7 +197,7 @@ describe('regsweep upload-dataset', () => {
     ],
     [
       'a bad value with --target, naming the row and column',
-      () => [writeFile('cells.csv', 'a,y\n1,2\nx,3\n'), '--target', 'y'],
+      () => [writeFile('cells.csv', 'a,y\n1,2\nx,3\n5,6\n'), '--target', 'y'], // mostly numbers: the text cell is an error
       /cells\.csv row 2 \(line 3\), column "a": not a number: "x"/,
     ],
     ['an unsafe --name', () => [writeFile('ok.csv', 'a,y\n1,2\n3,4\n'), '--name', '../escape.csv'], /--name: unsafe dataset name "\.\.\/escape\.csv"/],

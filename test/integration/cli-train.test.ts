@@ -1,5 +1,6 @@
 import { Matrix, solve } from 'ml-matrix';
 import { readDatasetFile } from '../../shared/data/parse';
+import { rawMatrix } from '../support/data';
 import { regsweep } from '../support/cli';
 
 /** The trial record `regsweep train --json` prints (JSON: a missing metric is null). */
@@ -55,9 +56,10 @@ describe('regsweep train', () => {
   it('a linear L2 model is exact with the default flags: the closed-form ridge solution to 1e-8 relative; SGD flags are ignored with a notice', async () => {
     const ds = await readDatasetFile('examples/data/diabetes.csv', { target: 'progression', task: 'regression' });
     const m = ds.y.length;
-    const cols = ds.features.map((_, j) => ds.x.map((row) => row[j]));
+    const { x, features } = rawMatrix(ds);
+    const cols = features.map((_, j) => x.map((row) => row[j]));
     const z = new Matrix(
-      ds.x.map((row) =>
+      x.map((row) =>
         row.map((v, j) => {
           const mean = cols[j].reduce((a, b) => a + b, 0) / m;
           const sd = Math.sqrt(cols[j].reduce((a, b) => a + (b - mean) ** 2, 0) / m);
@@ -67,7 +69,7 @@ describe('regsweep train', () => {
     );
     const ybar = ds.y.reduce((a, b) => a + b, 0) / m;
     const expected = solve(
-      z.transpose().mmul(z).add(Matrix.eye(ds.features.length).mul(37)),
+      z.transpose().mmul(z).add(Matrix.eye(features.length).mul(37)),
       z.transpose().mmul(Matrix.columnVector(ds.y.map((v) => v - ybar))),
     ).getColumn(0);
 
@@ -90,7 +92,7 @@ describe('regsweep train', () => {
     expect(r.code).toBe(0);
     const rec = JSON.parse(r.stdout) as TrainJson;
     expect(rec.solver).toBe('closed-form');
-    const got = ds.features.map((f) => rec.coefficients![f]);
+    const got = features.map((f) => rec.coefficients![f]);
     const err = Math.max(...got.map((g, j) => Math.abs(g - expected[j]))) / Math.max(...expected.map(Math.abs));
     expect(err).toBeLessThan(1e-8);
 
@@ -164,7 +166,8 @@ describe('regsweep train', () => {
     ],
     ['an unknown regularization', ['--data', 'examples/data/diabetes.csv', '--target', 'progression', '--reg', 'l3'], /--reg must be one of none, l1/],
     ['bad hidden sizes', ['--data', 'examples/data/diabetes.csv', '--target', 'progression', '--hidden', '64,x'], /--hidden must be layer sizes/],
-    ['a non-integer class label', ['--data', 'examples/data/diabetes.csv', '--target', 'bmi', '--task', 'classification'], /bmi/],
+    // (a non-integer class label is a class name since issue #15: labels of any type are classes)
+    ['an unknown target column', ['--data', 'examples/data/diabetes.csv', '--target', 'bmj', '--task', 'classification'], /target column "bmj" not found/],
   ])('refuses %s: one line on stderr, exit 2, no stack trace', (_name, args, message) => {
     const r = regsweep(['train', ...args]);
     expect(r.code).toBe(2);

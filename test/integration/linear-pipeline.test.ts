@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readDatasetFile } from '../../shared/data/parse';
 import { planSplits } from '../../shared/data/splits';
+import { fitPreprocessor } from '../../shared/data/preprocess';
 import { fitStandardizer } from '../../shared/data/standardize';
 import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
@@ -16,6 +17,7 @@ import { refitBest } from '../../shared/steps/refit';
 import { runTrialStep } from '../../shared/steps/trial';
 import { SweepStore } from '../../shared/store/sweep-store';
 import { solveLinear } from '../../shared/training/linear';
+import { rawMatrix } from '../support/data';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready, savedModelMse } from '../support/tf';
 
@@ -62,8 +64,9 @@ it('every trial names its exact solver and its coefficients equal a fresh exact 
     if (r.status !== 'succeeded') throw new Error(`trial ${r.trialId} failed: ${r.error.message}`);
     expect(r.solver).toBe(expectedSolver[r.reg.type]);
     const rows = plan.folds[r.fold].train;
-    const fresh = solveLinear(ds, rows, fitStandardizer(ds.x, rows), r.reg);
-    const got = ds.features.map((f) => r.coefficients![f]);
+    const pre = fitPreprocessor(ds, rows);
+    const fresh = solveLinear(ds, rows, pre, r.reg);
+    const got = pre.features.map((f) => r.coefficients![f]);
     const scale = Math.max(...Array.from(fresh.weights, Math.abs));
     // The sweep ran each lambda path from its largest lambda down (the manifest's batch order), so coordinate descent
     // warm-started: equal to the cold fresh fit within the solvers' tolerance (duality gap <= 1e-14 var(y)).
@@ -85,8 +88,9 @@ it('the refit is exact and its saved model loads and reproduces the test score',
   const best = (await sweep.best())!;
   const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const plan = planSplits(ds, { ...validation, holdout: 0.2 });
-  const fresh = solveLinear(ds, plan.trainval, fitStandardizer(ds.x, plan.trainval), best.config.reg);
-  const coef = ds.features.map((f) => best.coefficients![f]);
+  const pre = fitPreprocessor(ds, plan.trainval);
+  const fresh = solveLinear(ds, plan.trainval, pre, best.config.reg);
+  const coef = pre.features.map((f) => best.coefficients![f]);
   expect(Math.max(...coef.map((c, j) => Math.abs(c - fresh.weights[j]))) / Math.max(...Array.from(fresh.weights, Math.abs))).toBeLessThan(1e-9);
 
   const mse = await savedModelMse(s3.store, SWEEP, best, ds, plan.test);
@@ -145,14 +149,15 @@ describe('a linear classification sweep selected by balanced accuracy', () => {
   it("records each fold's scores, computed on its validation rows: ROC AUC and balanced accuracy from the record's coefficients by hand", async () => {
     const ds = await readDatasetFile(path.join(DATA_DIR, 'breast_cancer.csv'), { target: 'malignant', task: 'classification' });
     const plan = planSplits(ds, { ...clsValidation, holdout: 0.2 });
+    const { x, features } = rawMatrix(ds);
     const { records } = await new SweepStore(s3.store, CLS_SWEEP).trials();
     expect(records).toHaveLength(4 * 3);
     for (const r of records) {
       if (r.status !== 'succeeded') throw new Error(`trial ${r.trialId} failed: ${r.error.message}`);
       // the logit of each validation row, in float64, from the record's coefficients (standardized with the fold's train rows)
       const { train, validation: rows } = plan.folds[r.fold];
-      const s = fitStandardizer(ds.x, train);
-      const logit = rows.map((i) => ds.features.reduce((z, f, j) => z + r.coefficients![f] * ((ds.x[i][j] - s.mean[j]) / s.std[j]), r.intercept!));
+      const s = fitStandardizer(x, train);
+      const logit = rows.map((i) => features.reduce((z, f, j) => z + r.coefficients![f] * ((x[i][j] - s.mean[j]) / s.std[j]), r.intercept!));
       const label = rows.map((i) => ds.y[i]);
       // ROC AUC: the share of (positive, negative) pairs ordered right, a tie counting half
       const pos = logit.filter((_, k) => label[k] === 1);

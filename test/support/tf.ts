@@ -4,7 +4,8 @@ import { initBackend } from '../../shared/training/backend';
 import { readDatasetFile, type Dataset } from '../../shared/data/parse';
 import type { BestRecord } from '../../shared/store/artifacts';
 import type { ObjectStore } from '../../shared/store/s3';
-import { fitStandardizer, selectTargets, standardizeRows } from '../../shared/data/standardize';
+import { fitPreprocessor, transformRows } from '../../shared/data/preprocess';
+import { selectTargets } from '../../shared/data/standardize';
 
 export const DATA_DIR = path.join(__dirname, '..', '..', 'examples', 'data');
 
@@ -15,11 +16,12 @@ export const ready = () => initBackend();
 export async function standardized(file: string, target: string, task: Dataset['task'] = 'regression') {
   const ds = await readDatasetFile(path.join(DATA_DIR, file), { target, task });
   const rows = ds.y.map((_, i) => i);
-  const z = standardizeRows(fitStandardizer(ds.x, rows), ds.x, rows);
+  const pre = fitPreprocessor(ds, rows);
+  const z = transformRows(pre, ds, rows);
   const y = selectTargets(ds.y, rows);
-  const d = ds.features.length;
+  const d = pre.features.length;
   const X = rows.map((i) => Array.from(z.subarray(i * d, (i + 1) * d)));
-  return { ds, z, y, X, d, n: rows.length };
+  return { ds, z, y, X, d, n: rows.length, features: pre.features };
 }
 
 /** A small diabetes sweep spec for harness tests: `search` configs x 2 folds of a 4-unit MLP for 4 epochs. */
@@ -35,7 +37,7 @@ export const tinyDiabetesSpec = (sweepId: string, source: string, search: Record
 
 /**
  * Load the tfjs model a refit saved under sweeps/<sweepId>/best/ (as a user would, with tf.loadLayersModel) and
- * return its mean squared error on `rows` of `ds`, standardized with best.json's standardizer.
+ * return its mean squared error on `rows` of `ds`, preprocessed with best.json's preprocessing.
  */
 export async function savedModelMse(store: ObjectStore, sweepId: string, best: BestRecord, ds: Dataset, rows: readonly number[]): Promise<number> {
   const modelJson = (await store.getJson(`sweeps/${sweepId}/best/model.json`)) as tf.io.ModelJSON;
@@ -43,8 +45,7 @@ export async function savedModelMse(store: ObjectStore, sweepId: string, best: B
   const model = await tf.loadLayersModel(
     tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
   );
-  const { mean, std } = best.standardizer;
-  const x = tf.tensor2d(rows.map((r) => ds.x[r].map((v, j) => (v - mean[j]) / std[j])));
+  const x = tf.tensor2d(transformRows(best.preprocessing!, ds, rows), [rows.length, best.standardizer.features.length]);
   const pred = model.predict(x) as tf.Tensor;
   const p = pred.dataSync();
   tf.dispose([x, pred]);

@@ -16,7 +16,8 @@
  * and each coordinate-descent fit starts from the nearest solution at a larger lambda of its path.
  */
 import type { Dataset } from '../../data/parse';
-import { fitTargetScale, type Standardizer, type TargetScale } from '../../data/standardize';
+import { encodeRows, type Preprocessor } from '../../data/preprocess';
+import { fitTargetScale, type TargetScale } from '../../data/standardize';
 import type { RegConfig } from '../../search/grid';
 import { designOf, targetsOf, type Design } from './design';
 import { elasticNet } from './elastic-net';
@@ -72,7 +73,7 @@ export class LinearCache {
 
   constructor(private readonly maxFolds = 16) {}
 
-  fold(ds: Dataset, rows: readonly number[], s: Standardizer): FoldState {
+  fold(ds: Dataset, rows: readonly number[], pre: Preprocessor): FoldState {
     if (this.dataset !== ds) {
       this.folds.clear();
       this.dataset = ds;
@@ -81,7 +82,8 @@ export class LinearCache {
     let state = this.folds.get(key);
     if (!state) {
       if (this.folds.size >= this.maxFolds) this.folds.delete(this.folds.keys().next().value as string);
-      const design = designOf(ds.x, rows, s);
+      const x = encodeRows(pre, ds, rows);
+      const design = designOf(x, Array.from(x.keys()), pre.standardizer);
       if (ds.task === 'regression') {
         const target = fitTargetScale(ds.y, rows, ds.target);
         state = { design, ys: targetsOf(ds.y, rows).map((v) => (v - target.mean) / target.std), target, paths: new Map() };
@@ -114,13 +116,13 @@ function warmStart(path: Map<number, { w: Float64Array; b: Float64Array }> | und
 }
 
 /**
- * Solve a linear model exactly on the training `rows` of `ds` (standardized with `s`, fitted on those rows).
+ * Solve a linear model exactly on the training `rows` of `ds` (preprocessed by `pre`, fitted on those rows).
  * `classes` is K for classification. The caller picks the model family (exactLinearSolver must not be undefined).
  */
-export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardizer, reg: RegConfig, cache = new LinearCache(1)): LinearSolution {
+export function solveLinear(ds: Dataset, rows: readonly number[], pre: Preprocessor, reg: RegConfig, cache = new LinearCache(1)): LinearSolution {
   const solver = exactLinearSolver(ds.task, reg);
   if (!solver) throw new Error(`internal: no exact solver for a linear ${ds.task} with dropout`);
-  const state = cache.fold(ds, rows, s);
+  const state = cache.fold(ds, rows, pre);
   const { design } = state;
   const { m, p } = design;
   const pen = linearPenalty(reg, m, design.colSq);

@@ -9,11 +9,14 @@
  * is lambda_max / rho.
  */
 import type { Dataset } from '../../data/parse';
-import { fitStandardizer, fitTargetScale } from '../../data/standardize';
+import { encodeRows, fitPreprocessor, type Preprocessor } from '../../data/preprocess';
+import { fitTargetScale } from '../../data/standardize';
 import { designOf } from './design';
 
-export function lambdaMax(ds: Dataset, rows: readonly number[]): number {
-  const design = designOf(ds.x, rows, fitStandardizer(ds.x, rows));
+/** lambda_max on `rows`, whose design is what `pre` (fitted on those rows: imputed, one-hot, standardized) makes of them. */
+export function lambdaMax(ds: Dataset, rows: readonly number[], pre: Preprocessor = fitPreprocessor(ds, rows)): number {
+  const x = encodeRows(pre, ds, rows);
+  const design = designOf(x, Array.from(x.keys()), pre.standardizer);
   const targets: Float64Array[] = [];
   if (ds.task === 'regression') {
     const { mean, std } = fitTargetScale(ds.y, rows, ds.target);

@@ -3,7 +3,7 @@ import { SpecError } from '../../../../shared/errors';
 import { checkBudget, estimateCost, formatUsd, type CostInputs } from '../../../../shared/cost/estimate';
 import { cpuShare, kernelParams, lambdaTrialSeconds, mlpEpochFlops, trialComputeMs, CALIBRATION } from '../../../../shared/cost/duration';
 import { PRICES } from '../../../../shared/cost/prices';
-import { estimateSweep, shapeOf } from '../../../../shared/cost/sweep';
+import { estimateSweep, shapeOfDesign } from '../../../../shared/cost/sweep';
 import { expandGrid } from '../../../../shared/search/grid';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
@@ -109,7 +109,7 @@ describe('trial duration model', () => {
       search: { types: ['l2'], lambda: [0.1, 1, 10] },
     });
     const items = expandGrid(spec, resolveGrid(spec)); // none + 3 l2 configs, x 2 folds
-    const shape = shapeOf(
+    const shape = shapeOfDesign(
       { test: [], trainval: [], folds: [{ train: new Array<number>(80).fill(0), validation: new Array<number>(20).fill(0) }] },
       { features: ['a', 'b'], task: 'regression' },
     );

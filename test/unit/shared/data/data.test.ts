@@ -3,9 +3,18 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetError, SpecError } from '../../../../shared/errors';
-import { checkDatasetSize, DEFAULT_MAX_DATASET_BYTES, parseDataset, readDatasetFile, type Dataset, type ParseOptions } from '../../../../shared/data/parse';
+import {
+  checkDatasetSize,
+  DEFAULT_MAX_DATASET_BYTES,
+  parseDataset,
+  readDatasetFile,
+  usedColumns,
+  type Dataset,
+  type ParseOptions,
+} from '../../../../shared/data/parse';
 import { planSplits, type SplitOptions, type SplitPlan } from '../../../../shared/data/splits';
 import { fitStandardizer, selectTargets, standardizeRows } from '../../../../shared/data/standardize';
+import { rawMatrix } from '../../../support/data';
 
 const DATA = join(__dirname, '../../../../examples/data');
 const DIABETES_FEATURES = ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'];
@@ -19,6 +28,7 @@ const csv = (...rows: (string | number)[][]) => rows.map((r) => r.join(',')).joi
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
 const mean = (a: number[]) => sum(a) / a.length;
+const featureNames = (ds: Dataset) => usedColumns(ds).map((c) => c.name);
 const popStd = (a: number[]) => Math.sqrt(mean(a.map((v) => (v - mean(a)) ** 2)));
 
 /** A small regression dataset built in memory: `n` rows, columns a, b, y. */
@@ -49,12 +59,12 @@ describe('parseDataset', () => {
 
     // Assess
     expect(ds.name).toBe('diabetes.csv');
-    expect(ds.features).toEqual(DIABETES_FEATURES);
+    expect(featureNames(ds)).toEqual(DIABETES_FEATURES);
     expect(ds.target).toBe('progression');
-    expect(ds.x).toHaveLength(442);
+    expect(rawMatrix(ds).x).toHaveLength(442);
     expect(ds.y).toHaveLength(442);
-    expect(ds.x.every((row) => row.length === 10)).toBe(true);
-    expect(ds.x[0]).toEqual([59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87]);
+    expect(rawMatrix(ds).x.every((row) => row.length === 10)).toBe(true);
+    expect(rawMatrix(ds).x[0]).toEqual([59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87]);
     expect(ds.y[0]).toBe(151);
     expect(mean(ds.y)).toBeCloseTo(152.133, 3);
     expect(ds.classes).toBeUndefined();
@@ -67,8 +77,8 @@ describe('parseDataset', () => {
     const ds = await loadBreastCancer();
 
     // Assess
-    expect(ds.x).toHaveLength(569);
-    expect(ds.features).toHaveLength(30);
+    expect(rawMatrix(ds).x).toHaveLength(569);
+    expect(featureNames(ds)).toHaveLength(30);
     expect(ds.classes).toBe(2);
     expect(ds.y.filter((v) => v === 1)).toHaveLength(212);
   });
@@ -90,7 +100,7 @@ describe('parseDataset', () => {
 
     // Assess
     expect({ ...fromJsonl, name: 'small.csv' }).toEqual(fromCsv);
-    expect(fromJsonl.x).toEqual([
+    expect(rawMatrix(fromJsonl).x).toEqual([
       [1.5, -2],
       [2.5, 0],
       [-0.25, 0.001],
@@ -107,7 +117,7 @@ describe('parseDataset', () => {
     const byOption = parseDataset(text, { name: 'data.txt', target: 'y', task: 'regression', format: 'jsonl' });
 
     // Assess
-    expect(byName.x).toEqual([[1], [3]]);
+    expect(rawMatrix(byName).x).toEqual([[1], [3]]);
     expect(byOption.y).toEqual([2, 4]);
   });
 
@@ -119,8 +129,8 @@ describe('parseDataset', () => {
     const ds = parseDataset(text, { name: 't.csv', target: 'y', task: 'regression', features: ['c', 'a'] });
 
     // Assess: the non-numeric `id` column is never read
-    expect(ds.features).toEqual(['c', 'a']);
-    expect(ds.x).toEqual([
+    expect(featureNames(ds)).toEqual(['c', 'a']);
+    expect(rawMatrix(ds).x).toEqual([
       [3, 1],
       [6, 4],
     ]);
@@ -136,8 +146,8 @@ describe('parseDataset', () => {
     const fromBytes = parseDataset(bytes, { name: 't.csv', target: 'y', task: 'regression' });
 
     // Assess
-    expect(fromText.features).toEqual(['a']);
-    expect(fromText.x).toEqual([[1.5], [-300]]);
+    expect(featureNames(fromText)).toEqual(['a']);
+    expect(rawMatrix(fromText).x).toEqual([[1.5], [-300]]);
     expect(fromText.y).toEqual([2, 4]);
     expect(fromBytes).toEqual(fromText);
   });
@@ -160,8 +170,8 @@ describe('parseDataset', () => {
 
     // Assess
     expect(ds).toEqual(parseDataset(csv(...rows), { name: 't.csv', target: 'y', task: 'regression' }));
-    expect(ds.features).toEqual(['a', 'b']);
-    expect(ds.x).toEqual([
+    expect(featureNames(ds)).toEqual(['a', 'b']);
+    expect(rawMatrix(ds).x).toEqual([
       [1, 2.5],
       [4, -5],
       [7, 8],
@@ -176,8 +186,8 @@ describe('parseDataset', () => {
     const ds = parseDataset(text, { name: 't.csv', target: 'y', task: 'regression' });
 
     // Assess
-    expect(ds.features).toEqual(['a;b;c']);
-    expect(ds.x).toEqual([[1], [3]]);
+    expect(featureNames(ds)).toEqual(['a;b;c']);
+    expect(rawMatrix(ds).x).toEqual([[1], [3]]);
   });
 
   it('reads a `split` column case-insensitively and never as a feature', () => {
@@ -188,7 +198,7 @@ describe('parseDataset', () => {
     const ds = parseDataset(text, { name: 's.csv', target: 'y', task: 'regression' });
 
     // Assess
-    expect(ds.features).toEqual(['a']);
+    expect(featureNames(ds)).toEqual(['a']);
     expect(ds.split).toEqual(['train', 'test', 'validation']);
   });
 
@@ -278,35 +288,41 @@ describe('parseDataset', () => {
     ['a missing feature', 'a,b,y\n1,2,3\n4,5,6\n', { features: ['a', 'q'] }, /^t\.csv: feature column "q" not found; available columns: "a", "b", "y"$/],
     ['the target as a feature', 'a,b,y\n1,2,3\n4,5,6\n', { features: ['a', 'y'] }, /^t\.csv: feature "y" is the target column$/],
     ['the split column as a feature', 'a,split,y\n1,train,3\n4,test,6\n', { features: ['split'] }, /^t\.csv: column "split" .*cannot be a feature$/],
-    ['a non-numeric cell', 'a,b,y\n1,2,3\n4,5,6\n7,abc,9\n', {}, /^t\.csv row 3 \(line 4\), column "b": not a number: "abc"$/],
-    ['a hex number', 'a,b,y\n1,2,3\n0x1F,5,6\n', {}, /^t\.csv row 2 \(line 3\), column "a": not a number: "0x1F"$/],
-    ['a non-numeric cell after a blank line', 'a,y\n1,2\n\n3,x\n', {}, /^t\.csv row 2 \(line 4\), column "y": not a number: "x"$/],
     [
-      'empty and NaN cells',
-      'a,b,y\n1,,3\n4,5,6\n7,8,NaN\n,2,\n1,2,nan\n',
+      'a text cell in a column of numbers',
+      'a,b,y\n1,2,3\n4,5,6\n7,abc,9\n',
       {},
-      /^t\.csv: 5 empty or NaN cells .*: row 1 \(line 2\), column "b"; row 3 \(line 4\), column "y"; row 4 \(line 5\), column "a"; and 2 more$/,
+      /^t\.csv row 3 \(line 4\), column "b": not a number: "abc" \(the column is mostly numbers: add the value to dataset\.missing, or declare the column categorical\)$/,
     ],
-    ['a single empty cell', 'a,y\n1,2\n3,\n', {}, /^t\.csv: 1 empty or NaN cell .*: row 2 \(line 3\), column "y"$/],
-    ['Infinity', 'a,y\n1,2\nInfinity,3\n', {}, /^t\.csv row 2 \(line 3\), column "a": not a finite number: "Infinity"$/],
-    ['-inf', 'a,y\n1,2\n3,-inf\n', {}, /^t\.csv row 2 \(line 3\), column "y": not a finite number: "-inf"$/],
-    ['a value that overflows', 'a,y\n1e999,2\n3,4\n', {}, /^t\.csv row 1 \(line 2\), column "a": value "1e999" overflows to Infinity$/],
+    ['a hex number', 'a,b,y\n1,2,3\n0x1F,5,6\n7,8,9\n', {}, /^t\.csv row 2 \(line 3\), column "a": not a number: "0x1F" \(the column is mostly numbers/],
+    [
+      'a non-numeric regression target after a blank line',
+      'a,y\n1,2\n\n3,x\n',
+      {},
+      /^t\.csv row 2 \(line 4\), column "y": not a number: "x" \(a regression target must be a number\)$/,
+    ],
+    [
+      'a target missing in more than 90% of the rows',
+      `a,y\n${range(10)
+        .map((i) => `${i},NA`)
+        .join('\n')}\n10,1\n`,
+      {},
+      /^t\.csv, column "y": the target is missing in 10 of 11 rows \(row 1 \(line 2\), row 2 \(line 3\), row 3 \(line 4\) and 7 more\); at most 90% may miss it$/,
+    ],
+    ['a target left in 1 row', 'a,y\n1,2\n3,\n', {}, /^t\.csv, column "y": the target is missing in 1 of 2 rows \(row 2 \(line 3\)\)/],
+    [
+      'a constant regression target',
+      'a,y\n1,5\n2,5\n3,\n',
+      {},
+      /^t\.csv, column "y": the target is constant \(5 in every row that has it\): there is nothing to learn$/,
+    ],
+    ['Infinity', 'a,y\n1,2\nInfinity,3\n', {}, /^t\.csv row 2 \(line 3\), column "a": not a finite number: "Infinity" \(the column is mostly numbers/],
+    ['-inf', 'a,y\n1,2\n3,-inf\n', {}, /^t\.csv row 2 \(line 3\), column "y": not a finite number: "-inf" \(a regression target must be a number\)$/],
+    ['a value that overflows', 'a,y\n1e999,2\n3,4\n', {}, /^t\.csv row 1 \(line 2\), column "a": value "1e999" overflows to Infinity \(the column/],
     ['a row with too few fields', 'a,b,y\n1,2,3\n4,5\n', {}, /^t\.csv row 2 \(line 3\): expected 3 fields \(as in the header\), got 2$/],
     ['a row with too many fields', 'a,b,y\n1,2,3\n4,5,6\n7,8,9,10\n', {}, /^t\.csv row 3 \(line 4\): expected 3 fields .*got 4$/],
     ['an unclosed quote', 'a,y\n1,2\n"3,4\n', {}, /^t\.csv line \d+: invalid CSV: Quote Not Closed/],
     ['non-UTF-8 bytes (Latin-1)', latin1, {}, /^t\.csv line 3: not valid UTF-8 text/],
-    [
-      'a fractional class label',
-      'a,y\n1,0\n2,0.5\n',
-      { task: 'classification' },
-      /^t\.csv row 2 \(line 3\), column "y": a class label must be an integer >= 0, got 0\.5$/,
-    ],
-    [
-      'a negative class label',
-      'a,y\n1,0\n2,1\n3,-1\n',
-      { task: 'classification' },
-      /^t\.csv row 3 \(line 4\), column "y": a class label must be an integer >= 0, got -1$/,
-    ],
     [
       'a single class',
       'a,y\n1,1\n2,1\n3,1\n',
@@ -328,18 +344,23 @@ describe('parseDataset', () => {
       { name: 't.jsonl' },
       /^t\.jsonl row 2 \(line 2\): key "b" is not a column/,
     ],
-    ['JSONL: a non-numeric value', '{"a": 1, "y": 2}\n{"a": "x", "y": 4}\n', { name: 't.jsonl' }, /^t\.jsonl row 2 \(line 2\), column "a": not a number: "x"$/],
+    [
+      'JSONL: a text value in a column of numbers',
+      '{"a": 1, "y": 2}\n{"a": "x", "y": 4}\n{"a": 3, "y": 5}\n',
+      { name: 't.jsonl' },
+      /^t\.jsonl row 2 \(line 2\), column "a": not a number: "x" \(the column is mostly numbers/,
+    ],
     [
       'JSONL: a value that overflows',
       '{"a": 1, "y": 2}\n{"a": 1e999, "y": 4}\n',
       { name: 't.jsonl' },
-      /^t\.jsonl row 2 \(line 2\), column "a": value overflows to Infinity$/,
+      /^t\.jsonl row 2 \(line 2\), column "a": value overflows to Infinity \(the column/,
     ],
     [
-      'JSONL: null and absent values',
+      'JSONL: a target left in 1 row (null and absent values)',
       '{"a": 1, "y": 2}\n{"a": null}\n',
       { name: 't.jsonl' },
-      /^t\.jsonl: 2 empty or NaN cells .*: row 2 \(line 2\), column "a"; row 2 \(line 2\), column "y"$/,
+      /^t\.jsonl, column "y": the target is missing in 1 of 2 rows \(row 2 \(line 2\)\)/,
     ],
   ];
 
@@ -570,19 +591,20 @@ describe('standardizer', () => {
     // Prepare
     const ds = await loadDiabetes();
     const { train } = planSplits(ds, DEFAULT_SPLIT).folds[0];
+    const { x } = rawMatrix(ds);
 
     // Act
-    const s = fitStandardizer(ds.x, train);
-    const z = standardizeRows(s, ds.x, train);
-    const whole = fitStandardizer(ds.x, range(ds.x.length));
+    const s = fitStandardizer(x, train);
+    const z = standardizeRows(s, x, train);
+    const whole = fitStandardizer(x, range(x.length));
 
     // Assess
-    expect(z).toHaveLength(train.length * ds.features.length);
-    ds.features.forEach((_, j) => {
-      const col = train.map((r) => (ds.x[r][j] - s.mean[j]) / s.std[j]);
+    expect(z).toHaveLength(train.length * featureNames(ds).length);
+    featureNames(ds).forEach((_, j) => {
+      const col = train.map((r) => (x[r][j] - s.mean[j]) / s.std[j]);
       expect(Math.abs(mean(col))).toBeLessThan(1e-9);
       expect(Math.abs(popStd(col) - 1)).toBeLessThan(1e-9);
-      train.forEach((_r, i) => expect(z[i * ds.features.length + j]).toBeCloseTo(col[i], 5));
+      train.forEach((_r, i) => expect(z[i * featureNames(ds).length + j]).toBeCloseTo(col[i], 5));
       expect(Math.abs(whole.mean[j] - s.mean[j])).toBeGreaterThan(1e-9);
       expect(Math.abs(whole.std[j] - s.std[j])).toBeGreaterThan(1e-9);
     });

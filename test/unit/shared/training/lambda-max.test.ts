@@ -6,11 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDataset, readDatasetFile, type Dataset } from '../../../../shared/data/parse';
-import { fitStandardizer } from '../../../../shared/data/standardize';
+import { fitPreprocessor } from '../../../../shared/data/preprocess';
 import { defaultEpsilon, logPath } from '../../../../shared/search/default-grid';
 import { solveLinear } from '../../../../shared/training/linear';
 import { lambdaMax } from '../../../../shared/training/linear/lambda-max';
 import { regConfig } from '../../../support/artifacts';
+import { rawMatrix } from '../../../support/data';
 
 const DATA = join(__dirname, '../../../../examples/data');
 const FIXTURES = join(__dirname, '../../../fixtures/sklearn');
@@ -38,7 +39,7 @@ const allRows = (ds: Dataset) => ds.y.map((_, i) => i);
 const l1 = (lambda: number) => regConfig('l1', lambda);
 const enet = (lambda: number, l1Ratio: number) => regConfig('elasticnet', lambda, 0, l1Ratio);
 const nonZero = (ds: Dataset, rows: number[], reg: ReturnType<typeof l1>) =>
-  Array.from(solveLinear(ds, rows, fitStandardizer(ds.x, rows), reg).weights).filter((w) => w !== 0).length;
+  Array.from(solveLinear(ds, rows, fitPreprocessor(ds, rows), reg).weights).filter((w) => w !== 0).length;
 
 describe('lambda_max', () => {
   it('on a 4-row table equals 2m times the largest |correlation| with the target, worked by hand', () => {
@@ -59,7 +60,7 @@ describe('lambda_max', () => {
       const max = lambdaMax(ds, allRows(ds));
       // The path's top: lambda_max / rho (glmnet); its bottom: eps times that.
       expect(Math.abs(max / rho - toLambda(c.alphaMax)) / toLambda(c.alphaMax)).toBeLessThan(1e-10);
-      expect(defaultEpsilon(c.rows, ds.features.length)).toBe(c.eps);
+      expect(defaultEpsilon(c.rows, rawMatrix(ds).features.length)).toBe(c.eps);
       const path = logPath(max / rho, (max * c.eps) / rho, c.count);
       expect(path).toHaveLength(c.count);
       // The grid keeps 4 significant digits.

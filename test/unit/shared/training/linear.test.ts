@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Matrix, solve } from 'ml-matrix';
 import { parseDataset, readDatasetFile, type Dataset } from '../../../../shared/data/parse';
+import { fitPreprocessor } from '../../../../shared/data/preprocess';
 import { fitStandardizer } from '../../../../shared/data/standardize';
+import { rawMatrix } from '../../../support/data';
 import type { RegConfig } from '../../../../shared/search/grid';
 import { LinearCache, solveLinear } from '../../../../shared/training/linear';
 import { createRng } from '../../../../shared/util/random';
@@ -46,12 +48,13 @@ const reg = (type: RegConfig['type'], lambda: number, extra: Partial<RegConfig> 
   ...extra,
 });
 function solveOn(ds: Dataset, r: RegConfig, rows = allRows(ds), cache?: LinearCache) {
-  return solveLinear(ds, rows, fitStandardizer(ds.x, rows), r, cache);
+  return solveLinear(ds, rows, fitPreprocessor(ds, rows), r, cache);
 }
 /** The standardized design (population std, constant column std 1) as a Matrix, and the targets. */
 function standardized(ds: Dataset): { X: Matrix; y: number[] } {
-  const s = fitStandardizer(ds.x, allRows(ds));
-  return { X: new Matrix(ds.x.map((row) => row.map((v, j) => (v - s.mean[j]) / s.std[j]))), y: ds.y };
+  const { x } = rawMatrix(ds);
+  const s = fitStandardizer(x, allRows(ds));
+  return { X: new Matrix(x.map((row) => row.map((v, j) => (v - s.mean[j]) / s.std[j]))), y: ds.y };
 }
 const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
@@ -114,9 +117,10 @@ describe('lasso and elastic net: coordinate descent against scikit-learn (tol 1e
     const truth = JSON.parse(readFileSync(join(DATA, 'sparse_regression_truth.json'), 'utf8')) as { support?: string[]; informative?: string[] };
     const support = truth.support ?? truth.informative ?? [];
     const got = solveOn(ds, reg('l1', 50));
-    const kept = ds.features.filter((_, j) => got.weights[j] !== 0);
+    const { features } = rawMatrix(ds);
+    const kept = features.filter((_, j) => got.weights[j] !== 0);
     for (const f of support) expect(kept).toContain(f);
-    expect(ds.features.length - kept.length).toBeGreaterThanOrEqual(25);
+    expect(features.length - kept.length).toBeGreaterThanOrEqual(25);
   });
 
   it('a warm start along the path lands on the same answer as a cold start', async () => {

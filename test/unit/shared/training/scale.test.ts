@@ -15,6 +15,7 @@ import type { SucceededTrial } from '../../../../shared/study/records';
 import { fitRecord, fitTrial, prepareData, type TrialInput } from '../../../../shared/training/fit';
 import { disposeModel, forward, toLayersModel } from '../../../../shared/training/model';
 import { regConfig } from '../../../support/artifacts';
+import { rawMatrix } from '../../../support/data';
 import { DATA_DIR, ready } from '../../../support/tf';
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -65,7 +66,8 @@ describe('exact linear fits on y and on 1000 y + 5', () => {
       expect(rel(s.train.loss!, 1e6 * r.train.loss!)).toBeLessThan(1e-6);
       expect(rel(s.objective!, 1e6 * r.objective!)).toBeLessThan(1e-6);
       expect(s.validation!.r2).toBeCloseTo(r.validation!.r2!, 6);
-      for (const f of diabetes.features) expect(Math.abs(s.coefficients![f] - 1000 * r.coefficients![f])).toBeLessThan(1e-6 * 1000 * Math.abs(r.intercept!));
+      for (const f of rawMatrix(diabetes).features)
+        expect(Math.abs(s.coefficients![f] - 1000 * r.coefficients![f])).toBeLessThan(1e-6 * 1000 * Math.abs(r.intercept!));
       expect(rel(s.intercept!, 1000 * r.intercept! + 5)).toBeLessThan(1e-9);
     });
   });
@@ -92,7 +94,7 @@ describe('an MLP trial on a standardized target', () => {
     const { data } = prepareData(diabetes, trial.trainRows, trial.validationRows);
     const before = tf.memory().numTensors;
     const { result } = fitTrial(trial);
-    const x = tf.tensor2d(data.xVal!, [trial.validationRows.length, diabetes.features.length]);
+    const x = tf.tensor2d(data.xVal!, [trial.validationRows.length, data.features]);
     const layers = toLayersModel(result.model);
     try {
       const fromModel = tf.tidy(() => forward(result.model, x).dataSync());

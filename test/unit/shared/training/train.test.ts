@@ -94,15 +94,15 @@ describe('L1 on a linear model', () => {
   });
 
   it('on sparse_regression.csv some lambda keeps the 6 true features and zeroes most of the other 34', async () => {
-    const { z, y, X, n, ds } = await standardized('sparse_regression.csv', 'y');
+    const { z, y, X, n, features } = await standardized('sparse_regression.csv', 'y');
     const truth = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5'];
     const found: { lambda: number; kept: string[]; zeroedNoise: number }[] = [];
     for (const alpha of [0.05, 0.1, 0.2]) {
       const r = train({ xTrain: z, yTrain: y, features: X[0].length }, linearFullBatch(n, regConfig('l1', alpha * 2 * n), { epochs: 1500 }));
       const w = Array.from(r.model.kernels[0].dataSync());
       disposeModel(r.model);
-      const kept = ds.features.filter((_, i) => w[i] !== 0);
-      found.push({ lambda: alpha * 2 * n, kept, zeroedNoise: ds.features.filter((f, i) => !truth.includes(f) && w[i] === 0).length });
+      const kept = features.filter((_, i) => w[i] !== 0);
+      found.push({ lambda: alpha * 2 * n, kept, zeroedNoise: features.filter((f, i) => !truth.includes(f) && w[i] === 0).length });
     }
     const good = found.filter((f) => truth.every((t) => f.kept.includes(t)) && f.zeroedNoise >= 25);
     expect(good.length).toBeGreaterThan(0);

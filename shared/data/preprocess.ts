@@ -1,0 +1,162 @@
+/**
+ * Per-fold preprocessing: a Preprocessor fitted on one fold's TRAINING rows only turns typed rows into the
+ * numeric design a model sees, with expanded feature names:
+ *   numeric, boolean, date  the number (a date: days since 1970-01-01); a missing value imputed with the training
+ *                           rows' mean (or median, dataset.impute), plus an indicator column `name (missing)`
+ *                           when the column has missing values in the training rows
+ *   categorical             one-hot `name=level` over the levels seen in the training rows (in text order), and a
+ *                           `name (missing)` level when the training rows have missing values; a level never
+ *                           seen in training (at validation, test or prediction time) encodes as all zeros
+ * then standardization with the training rows' mean and population std (standardize.ts). No statistic ever
+ * sees a validation or test row. The Preprocessor is plain JSON: best.json stores it, and applyPreprocessor
+ * applies it to the raw rows of any file, matching columns by name.
+ */
+import { z } from 'zod';
+import { DatasetError } from '../errors';
+import { cellError, convertCell, missingMarkers, readCell } from './columns';
+import { columnValues, type ColumnValues, type Dataset, type Impute } from './parse';
+import { rowWhere, type RawTable } from './read';
+import { fitStandardizer, standardizeRows } from './standardize';
+
+export const ColumnEncodingSchema = z.discriminatedUnion('role', [
+  z.object({
+    name: z.string(),
+    role: z.enum(['numeric', 'boolean', 'date']),
+    /** The value a missing cell gets: the training rows' mean or median. */
+    fill: z.number(),
+    /** Whether a `name (missing)` indicator column follows. */
+    indicator: z.boolean(),
+  }),
+  z.object({
+    name: z.string(),
+    role: z.literal('categorical'),
+    /** The levels seen in the training rows, one column each. */
+    levels: z.array(z.string()),
+    /** Whether a `name (missing)` level follows. */
+    missingLevel: z.boolean(),
+  }),
+]);
+export type ColumnEncoding = z.output<typeof ColumnEncodingSchema>;
+
+export const PreprocessorSchema = z.object({
+  /** The used input columns, in order, each with what the training rows taught it. */
+  columns: z.array(ColumnEncodingSchema),
+  /** Extra cell texts read as missing (dataset.missing). */
+  missing: z.array(z.string()),
+  impute: z.enum(['mean', 'median']),
+  /** The design's columns (expanded names), in order. */
+  features: z.array(z.string()),
+  /** Of the design's columns, on the training rows. */
+  standardizer: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+});
+export type Preprocessor = z.output<typeof PreprocessorSchema>;
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function center(values: number[], impute: Impute): number {
+  if (values.length === 0) return 0;
+  if (impute === 'mean') return values.reduce((a, v) => a + v, 0) / values.length;
+  const s = values.slice().sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Fit the preprocessing of `ds` on `rows` (a fold's training rows) only. */
+export function fitPreprocessor(ds: Dataset, rows: readonly number[]): Preprocessor {
+  if (rows.length === 0) throw new RangeError('fitPreprocessor needs at least 1 row');
+  const columns: ColumnEncoding[] = [];
+  const features: string[] = [];
+  for (const c of ds.columns) {
+    if (c.role === 'categorical') {
+      const values = c.values as (string | null)[];
+      const seen = new Set(rows.map((r) => values[r]));
+      const missingLevel = seen.delete(null);
+      const levels = [...(seen as Set<string>)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      columns.push({ name: c.name, role: c.role, levels, missingLevel });
+      features.push(...levels.map((l) => `${c.name}=${l}`), ...(missingLevel ? [`${c.name} (missing)`] : []));
+    } else if (c.role === 'numeric' || c.role === 'boolean' || c.role === 'date') {
+      const values = c.values as Float64Array;
+      const present: number[] = [];
+      for (const r of rows) if (!Number.isNaN(values[r])) present.push(values[r]);
+      const indicator = present.length < rows.length;
+      columns.push({ name: c.name, role: c.role, fill: center(present, ds.impute), indicator });
+      features.push(c.role === 'date' ? `${c.name} (days since 1970-01-01)` : c.name, ...(indicator ? [`${c.name} (missing)`] : []));
+    }
+  }
+  const pre = { columns, missing: ds.missing, impute: ds.impute, features, standardizer: { mean: [] as number[], std: [] as number[] } };
+  const encoded = encodeRows(pre, ds, rows);
+  return { ...pre, standardizer: fitStandardizer(encoded, range(encoded.length)) };
+}
+
+/** The design rows (imputed, one-hot, before standardization) of `rows` of columns aligned with pre.columns. */
+function encode(pre: Pick<Preprocessor, 'columns' | 'features'>, cols: readonly ColumnValues[], rows: readonly number[]): number[][] {
+  const p = pre.features.length;
+  const levelIndex = pre.columns.map((c) => (c.role === 'categorical' ? new Map(c.levels.map((l, k) => [l, k])) : undefined));
+  return rows.map((r) => {
+    const out = new Array<number>(p).fill(0);
+    let j = 0;
+    for (let i = 0; i < pre.columns.length; i++) {
+      const c = pre.columns[i];
+      const v = cols[i][r];
+      if (c.role === 'categorical') {
+        // a level never seen in training leaves every column of this one 0
+        if (v === null) {
+          if (c.missingLevel) out[j + c.levels.length] = 1;
+        } else {
+          const k = levelIndex[i]!.get(v as string);
+          if (k !== undefined) out[j + k] = 1;
+        }
+        j += c.levels.length + (c.missingLevel ? 1 : 0);
+      } else {
+        const missing = Number.isNaN(v);
+        out[j] = missing ? c.fill : (v as number);
+        if (c.indicator) out[j + 1] = missing ? 1 : 0;
+        j += c.indicator ? 2 : 1;
+      }
+    }
+    return out;
+  });
+}
+
+/** The design rows of `rows` of `ds` (imputed, one-hot, before standardization). */
+export function encodeRows(pre: Pick<Preprocessor, 'columns' | 'features'>, ds: Dataset, rows: readonly number[]): number[][] {
+  const byName = new Map(ds.columns.map((c) => [c.name, c.values]));
+  const cols = pre.columns.map((c) => {
+    const values = byName.get(c.name);
+    if (!values) throw new Error(`internal: the dataset has no column ${JSON.stringify(c.name)}`);
+    return values;
+  });
+  return encode(pre, cols, rows);
+}
+
+/** The standardized design of `rows` of `ds`, row-major rows.length x features. */
+export function transformRows(pre: Preprocessor, ds: Dataset, rows: readonly number[]): Float32Array {
+  const encoded = encodeRows(pre, ds, rows);
+  return standardizeRows(pre.standardizer, encoded, range(encoded.length));
+}
+
+/**
+ * Apply a fitted preprocessor to the raw rows of a table read from any file (read.ts): columns matched by name
+ * (a column the preprocessor needs and the table lacks is a DatasetError; other columns are ignored and
+ * listed), cells read with the same missing markers and roles as in training. `name` names the file in errors.
+ */
+export function applyPreprocessor(pre: Preprocessor, table: RawTable, name: string): { x: Float32Array; rows: number; ignored: string[] } {
+  const index = new Map(table.columns.map((c, i) => [c, i]));
+  const absent = pre.columns.filter((c) => !index.has(c.name)).map((c) => JSON.stringify(c.name));
+  if (absent.length > 0) {
+    throw new DatasetError(`${name}: missing column${absent.length === 1 ? '' : 's'} ${absent.join(', ')} that the model was trained on`);
+  }
+  const missing = missingMarkers(pre.missing);
+  const cols = pre.columns.map((c) => {
+    const at = index.get(c.name) as number;
+    const cells = table.rows.map((row, r) => {
+      const cell = convertCell(readCell(row.cells[at], missing), c.role);
+      if (!cell.ok) cellError(name, rowWhere(r, row), c.name, c.role, cell.why, true);
+      return cell.value;
+    });
+    return columnValues(c.role, cells);
+  });
+  const encoded = encode(pre, cols, range(table.rows.length));
+  const needed = new Set(pre.columns.map((c) => c.name));
+  return { x: standardizeRows(pre.standardizer, encoded, range(encoded.length)), rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
+}
