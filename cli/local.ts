@@ -271,15 +271,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     : undefined;
   const items = expandGrid(parseSpec({ ...spec, sweepId }), checked?.grid ?? resolveGrid(spec)); // refuses a grid over the limit before anything starts
   const trials = items.length;
-  if (checked && datasetFile) {
-    const { dataset, plan } = checked;
-    if (spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(plan, dataset), flags.spec ?? 'spec');
-    if (guessedTask) {
-      const holds = guessedTask === 'classification' ? 'text or booleans' : 'numbers';
-      log(`regsweep: --task ${guessedTask} (the target ${flags.target} holds ${holds}; give --task to choose)`);
-    }
-    for (const line of datasetLines(path.relative(process.cwd(), datasetFile) || datasetFile, summarizeDataset(dataset, plan.trainval))) log(line);
-  }
+  if (checked && spec.limits.maxCostUsd !== undefined) sweepCost(spec, items, shapeOf(checked.plan, checked.dataset), flags.spec ?? 'spec');
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 
@@ -296,6 +288,15 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const planned: SweepSpec = { ...parseSpec(input), sweepId };
   await refuseOtherSpec(new SweepStore(new DirectoryBlobs(outDir), sweepId), planned, outDir, `remove ${outDir}`);
 
+  // Everything is checked: say what becomes of the data's columns before the sweep runs.
+  if (checked && datasetFile) {
+    if (guessedTask) {
+      const holds = guessedTask === 'classification' ? 'text or booleans' : 'numbers';
+      log(`regsweep: --task ${guessedTask} (the target ${flags.target} holds ${holds}; give --task to choose)`);
+    }
+    const summary = summarizeDataset(checked.dataset, checked.plan.trainval);
+    for (const line of datasetLines(path.relative(process.cwd(), datasetFile) || datasetFile, summary)) log(line);
+  }
   const workers = flags.workers ?? os.availableParallelism();
   const started = Date.now();
   log(`regsweep: sweep ${sweepId}: ${trials} trials on ${datasetFile ? path.relative(process.cwd(), datasetFile) || datasetFile : spec.dataset.source}`);

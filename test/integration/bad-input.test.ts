@@ -152,8 +152,11 @@ function catalogue(): Case[] {
   );
   validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
   validate(
-    'a constant regression target, naming the column',
-    () => ['--spec', specOnData('flat.csv', ['a,y', ...Array.from({ length: 12 }, (_, i) => `${i},3`)].join('\n') + '\n')],
+    'a regression target constant on the training rows (not on the test rows), naming the column',
+    () => [
+      '--spec',
+      specOnData('flat.csv', ['a,y,split', ...Array.from({ length: 12 }, (_, i) => `${i},3,train`), '12,5,test', '13,7,test'].join('\n') + '\n'),
+    ],
     /target column "y" is constant on the training rows/,
   );
   validate(

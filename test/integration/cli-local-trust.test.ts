@@ -57,12 +57,15 @@ function resumeArgs(stderr: string): string[] {
 /** The lines of stderr that are not progress: the sweep's header line and trial counts are left out. */
 /** The lines of stderr that say something about the outcome: not progress, not the first run's synthesis of the stack. */
 const messages = (stderr: string) =>
-  stderr
-    .split('\n')
-    .filter(
-      (l) =>
-        l && !/^trials \d+\/\d+ done/.test(l) && !/^regsweep: sweep \S+: \d+ trials on /.test(l) && !/^synthesizing the CDK stack|^Bundling asset /.test(l),
-    );
+  stderr.split('\n').filter(
+    (l) =>
+      l &&
+      !/^(dataset|columns|note): /.test(l) && // what becomes of the data's columns, printed before the sweep runs
+      !/^ {2}\S/.test(l) &&
+      !/^trials \d+\/\d+ done/.test(l) &&
+      !/^regsweep: sweep \S+: \d+ trials on /.test(l) &&
+      !/^synthesizing the CDK stack|^Bundling asset /.test(l),
+  );
 
 const succeeded = (records: Map<string, TrialRecord | undefined>) =>
   new Map([...records].filter(([, r]) => r?.status === 'succeeded') as [string, TrialRecord][]);
