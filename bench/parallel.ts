@@ -17,6 +17,7 @@ import { childrenCpuMs, loadNow, machine, machineLine, otherLoadMeter, processCp
 import { median, round, since } from './lib/stats';
 import { PhaseClock } from './lib/tiny-sweep';
 import { Harness, loadAssembly } from '../local/harness';
+import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec } from '../shared/search/spec';
 
@@ -93,7 +94,8 @@ async function main() {
   // As `regsweep local` does: relative to the spec file, else to the repository (the embedded default's base).
   const file = [path.resolve(path.dirname(specFile), dataset.source), path.resolve(REPO, dataset.source)].find((f) => fs.existsSync(f));
   if (!file) throw new Error(`dataset ${dataset.source} of ${specFile} not found`);
-  const trials = expandGrid(parseSpec(raw)).length;
+  const spec = parseSpec(raw);
+  const trials = expandGrid(spec, resolveGrid(spec)).length; // its size: a default grid's does not depend on the data
 
   const calibration = await threadScaling();
   const asm = loadAssembly({ log: note }); // warm the cache first: synthesis is not what is measured

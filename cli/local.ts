@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
+import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
@@ -218,9 +219,9 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   }
   const { spec, datasetFile } = loadLocalSpec(flags);
   const sweepId = flags.sweepId ?? spec.sweepId ?? newSweepId(spec);
-  const trials = expandGrid(parseSpec({ ...spec, sweepId })).length; // refuses a grid over the limit before anything starts
-  // Check the data here, so a bad file fails at once with its row and column.
-  if (datasetFile) await checkLocalDataset(spec, datasetFile);
+  // Check the data here, so a bad file fails at once with its row and column; the grid's size does not depend on it.
+  const grid = datasetFile ? (await checkLocalDataset(spec, datasetFile)).grid : resolveGrid(spec);
+  const trials = expandGrid(parseSpec({ ...spec, sweepId }), grid).length; // refuses a grid over the limit before anything starts
   const out = prepareOut(flags.out, sweepId);
   const outDir = path.join(out, sweepId);
 

@@ -1,7 +1,8 @@
 /**
  * `regsweep validate --spec FILE`: check a sweep spec offline. Parses and validates it, expands the grid and
- * prints the trial count (configs x folds); when `dataset.source` is a local file, also parses the dataset and
- * plans its test split and folds, as PlanSweep would. An s3:// source is only reported (never fetched).
+ * prints the trial count (configs x folds); when `dataset.source` is a local file, also parses the dataset, plans
+ * its test split and folds and resolves the default grid from it (lambda_max), as PlanSweep would. An s3://
+ * source is only reported (never fetched): a default grid then has its size but not its values.
  *
  * Also the helpers `regsweep start` shares: reading a spec file and finding a spec's local dataset.
  */
@@ -11,8 +12,10 @@ import type { Command } from 'commander';
 import { readDatasetFile, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
 import { UsageError } from '../shared/errors';
+import { describeDefaults, resolveGrid, type ResolvedGrid } from '../shared/search/default-grid';
 import { expandConfigs, expandGrid, type TrialItem } from '../shared/search/grid';
 import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
+import { gridOf } from '../shared/steps/context';
 import { formatBytes, regularFileSize } from '../shared/util/files';
 
 export interface SpecFile {
@@ -62,9 +65,9 @@ export function resolveLocalDataset(source: string, specFile: string): string | 
 
 /**
  * Parse a spec's local dataset exactly as PlanSweep parses it in S3 (refusing one over limits.maxDatasetBytes,
- * or anything but a regular file), and plan its splits. Errors name the file.
+ * or anything but a regular file), plan its splits and resolve the grid on it. Errors name the file.
  */
-export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan }> {
+export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<{ dataset: Dataset; plan: SplitPlan; grid: ResolvedGrid }> {
   const d = spec.dataset;
   const dataset = await readDatasetFile(file, {
     name: d.source,
@@ -75,13 +78,15 @@ export async function checkLocalDataset(spec: SweepSpec, file: string): Promise<
     maxBytes: spec.limits.maxDatasetBytes,
   });
   const plan = planSplits(dataset, splitOptions(spec));
-  return { dataset, plan };
+  return { dataset, plan, grid: gridOf(dataset, spec, plan) };
 }
 
 export interface ValidateJson {
   trials: number;
   configs: number;
   folds: number;
+  /** The resolved grid (default lambdas relative to lambda_max = 1 when the dataset was not read). */
+  grid: ResolvedGrid;
   dataset?: {
     source: string;
     /** `s3`: not fetched; `local`: parsed and split; `missing`: a local path that does not exist. */
@@ -102,53 +107,53 @@ export interface GridCheck {
 }
 
 /** Expand the grid (refusing one over limits.maxTrials, with its size). */
-export function checkGrid(spec: SweepSpec): GridCheck {
-  const items = expandGrid(spec);
-  return { items, configs: expandConfigs(spec).length, folds: spec.validation.folds };
+export function checkGrid(spec: SweepSpec, grid: ResolvedGrid): GridCheck {
+  const items = expandGrid(spec, grid);
+  return { items, configs: expandConfigs(spec, grid).length, folds: spec.validation.folds };
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : 0);
 
 export async function validateSpec(file: string): Promise<{ json: ValidateJson; lines: string[] }> {
   const { spec } = readSpecFile(file);
-  const grid = checkGrid(spec);
-  const json: ValidateJson = { trials: grid.items.length, configs: grid.configs, folds: grid.folds };
+  const source = spec.dataset.source;
+  const local = isS3Source(source) ? undefined : resolveLocalDataset(source, file);
+  const checked = local ? await checkLocalDataset(spec, local) : undefined;
+  const grid = checked?.grid ?? resolveGrid(spec);
+  const { items, configs, folds } = checkGrid(spec, grid);
+  const json: ValidateJson = { trials: items.length, configs, folds, grid };
   const lines = [
     `spec:     ${file}: valid`,
-    `grid:     ${grid.configs} config${grid.configs === 1 ? '' : 's'} x ${grid.folds} fold${grid.folds === 1 ? '' : 's'} = ${grid.items.length} trial${grid.items.length === 1 ? '' : 's'} (limits.maxTrials ${spec.limits.maxTrials})`,
+    `grid:     ${configs} config${configs === 1 ? '' : 's'} x ${folds} fold${folds === 1 ? '' : 's'} = ${items.length} trial${items.length === 1 ? '' : 's'} (limits.maxTrials ${spec.limits.maxTrials})`,
+    ...describeDefaults(grid).map((line) => `note:     ${line}`),
   ];
   if (!spec.search.types.includes('none')) lines.push('note:     none (no regularization) is added to the grid as the baseline every config is compared with');
-  const source = spec.dataset.source;
   if (isS3Source(source)) {
     json.dataset = { source, location: 's3' };
     lines.push(`dataset:  ${source} (in S3: not fetched here; PlanSweep checks it when the sweep starts)`);
+  } else if (!local || !checked) {
+    json.dataset = { source, location: 'missing' };
+    lines.push(`dataset:  ${source}: not found (relative to the spec file or to the current directory); regsweep start needs the file`);
   } else {
-    const local = resolveLocalDataset(source, file);
-    if (!local) {
-      json.dataset = { source, location: 'missing' };
-      lines.push(`dataset:  ${source}: not found (relative to the spec file or to the current directory); regsweep start needs the file`);
-    } else {
-      const { dataset: ds, plan } = await checkLocalDataset(spec, local);
-      json.dataset = {
-        source,
-        location: 'local',
-        path: local,
-        rows: ds.y.length,
-        features: ds.features.length,
-        ...(ds.classes ? { classes: ds.classes } : {}),
-        testRows: plan.test.length,
-        constantColumns: ds.constantColumns,
-      };
-      const classes = ds.classes ? `, ${ds.classes} classes` : '';
-      lines.push(`dataset:  ${source}: ${ds.y.length} rows, ${ds.features.length} features, target ${ds.target} (${ds.task}${classes})`);
-      const folds = plan.folds;
-      const how = folds.length > 1 ? `${folds.length} folds` : 'a single holdout';
-      lines.push(
-        `split:    ${plan.test.length} test rows held out; ${plan.trainval.length} rows in ${how} ` +
-          `(about ${Math.round(mean(folds.map((f) => f.train.length)))} train / ${Math.round(mean(folds.map((f) => f.validation.length)))} validation each)`,
-      );
-      if (ds.constantColumns.length > 0) lines.push(`note:     constant column(s): ${ds.constantColumns.join(', ')} (they carry no information)`);
-    }
+    const { dataset: ds, plan } = checked;
+    json.dataset = {
+      source,
+      location: 'local',
+      path: local,
+      rows: ds.y.length,
+      features: ds.features.length,
+      ...(ds.classes ? { classes: ds.classes } : {}),
+      testRows: plan.test.length,
+      constantColumns: ds.constantColumns,
+    };
+    const classes = ds.classes ? `, ${ds.classes} classes` : '';
+    lines.push(`dataset:  ${source}: ${ds.y.length} rows, ${ds.features.length} features, target ${ds.target} (${ds.task}${classes})`);
+    const how = plan.folds.length > 1 ? `${plan.folds.length} folds` : 'a single holdout';
+    lines.push(
+      `split:    ${plan.test.length} test rows held out; ${plan.trainval.length} rows in ${how} ` +
+        `(about ${Math.round(mean(plan.folds.map((f) => f.train.length)))} train / ${Math.round(mean(plan.folds.map((f) => f.validation.length)))} validation each)`,
+    );
+    if (ds.constantColumns.length > 0) lines.push(`note:     constant column(s): ${ds.constantColumns.join(', ')} (they carry no information)`);
   }
   return { json, lines };
 }
@@ -158,7 +163,7 @@ export function registerValidate(program: Command): void {
     .command('validate')
     .description('check a sweep spec offline: validate it, count the trials, and parse and split a local dataset')
     .requiredOption('--spec <file>', 'sweep spec (JSON; fields: shared/spec.ts)')
-    .option('--json', 'print { trials, configs, folds, dataset } as JSON')
+    .option('--json', 'print { trials, configs, folds, grid, dataset } as JSON')
     .action(async (flags: { spec: string; json?: boolean }) => {
       const { json, lines } = await validateSpec(flags.spec);
       process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${lines.join('\n')}\n`);

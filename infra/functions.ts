@@ -75,6 +75,7 @@ interface S3Access {
 const SPEC = `${SWEEPS_PREFIX}*/spec.json`;
 /** Manifest keys (also what RunTrials' ItemReader reads). */
 export const MANIFEST = `${SWEEPS_PREFIX}*/manifest.json`;
+const GRID = `${SWEEPS_PREFIX}*/grid.json`;
 const TRIALS = `${SWEEPS_PREFIX}*/trials/*`;
 const LEADERBOARD = `${SWEEPS_PREFIX}*/leaderboard.json`;
 const BEST = `${SWEEPS_PREFIX}*/best/*`;
@@ -92,9 +93,9 @@ export const MAP_RESULTS = `${SWEEPS_PREFIX}*/map-results/*`;
  *  - refit reads the spec, the leaderboard and the dataset, writes best/ (best.json, model.json, weights.bin).
  */
 export const S3_ACCESS: Record<HandlerName, S3Access> = {
-  plan: { read: [DATASETS, SPEC], write: [SPEC, MANIFEST] },
+  plan: { read: [DATASETS, SPEC], write: [SPEC, GRID, MANIFEST] },
   trial: { read: [DATASETS, SPEC, TRIALS], write: [TRIALS] },
-  aggregate: { read: [SPEC, MANIFEST, TRIALS, MAP_RESULTS], write: [LEADERBOARD] },
+  aggregate: { read: [SPEC, GRID, MANIFEST, TRIALS, MAP_RESULTS], write: [LEADERBOARD] },
   refit: { read: [DATASETS, SPEC, LEADERBOARD], write: [BEST] },
 };
 

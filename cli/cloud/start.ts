@@ -20,6 +20,7 @@ import {
   stackOutput,
   type AwsOptions,
 } from '../aws';
+import { resolveGrid } from '../../shared/search/default-grid';
 import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';
 
@@ -61,7 +62,7 @@ function executionArnOf(stateMachineArn: string, name: string): string {
 export async function startSweep(o: StartOptions): Promise<StartResult> {
   // 1. everything that can be checked offline, before any AWS call
   const { spec, raw } = readSpecFile(o.specFile);
-  const grid = checkGrid(spec);
+  const grid = checkGrid(spec, resolveGrid(spec)); // the trial count (a default grid's size does not depend on the data)
   if (o.sweepId !== undefined) {
     try {
       assertSweepId(o.sweepId);

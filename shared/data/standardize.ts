@@ -1,4 +1,5 @@
-/** Standardization with statistics fitted on training rows only. */
+/** Standardization with statistics fitted on training rows only: features, and a regression's target. */
+import { DatasetError } from '../errors';
 
 /** Per-feature mean and population std; the std of a constant column is stored as 1. */
 export interface Standardizer {
@@ -52,4 +53,30 @@ export function standardizeRows(s: Standardizer, x: number[][], rows: readonly n
 /** The targets of the given rows. */
 export function selectTargets(y: number[], rows: readonly number[]): Float32Array {
   return Float32Array.from(rows, (r) => y[r]);
+}
+
+/** A regression target's mean and population std over the training rows: training sees (y - mean) / std. */
+export interface TargetScale {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/**
+ * The target's mean and population std (ddof 0) over the training rows. A constant target cannot be
+ * standardized (nor predicted from anything): a DatasetError naming the column.
+ */
+export function fitTargetScale(y: readonly number[], rows: readonly number[], target: string): TargetScale {
+  if (rows.length === 0) throw new RangeError('fitTargetScale needs at least 1 row');
+  let mean = 0;
+  for (const r of rows) mean += y[r];
+  mean /= rows.length;
+  let ss = 0;
+  for (const r of rows) ss += (y[r] - mean) ** 2;
+  const std = Math.sqrt(ss / rows.length);
+  if (!(std > 0) || rows.every((r) => y[r] === y[rows[0]])) {
+    throw new DatasetError(
+      `target column ${JSON.stringify(target)} is constant on the training rows (every value is ${y[rows[0]]}): a regression target must vary to be standardized and learned`,
+    );
+  }
+  return { mean, std };
 }

@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SpecError } from '../errors';
-import { hasDropout, hasPenalty, lambdaValues, type RegType, type SweepSpec } from './spec';
+import { EXACT_PATH_COUNT, type ResolvedGrid } from './default-grid';
+import { hasDropout, hasPenalty, type RegType, type SweepSpec } from './spec';
 
 /** One point of the regularization grid. Fields that do not apply to the type are 0. */
 export interface RegConfig {
@@ -58,19 +59,18 @@ export function configLabel(c: RegConfig): string {
 /** Whether the grid adds `none`: the baseline every config is compared with runs even when the spec omits it. */
 export const addsNone = (spec: SweepSpec) => !spec.search.types.includes('none');
 
-/** The distinct regularization configs of a spec, in spec order (`none` first when the spec omits it). */
-export function expandConfigs(spec: SweepSpec): RegConfig[] {
-  const lambdas = lambdaValues(spec);
-  const rates = [...new Set(spec.search.dropout ?? [])];
-  const ratios = [...new Set(Array.isArray(spec.search.l1Ratio) ? spec.search.l1Ratio : [spec.search.l1Ratio])];
+/**
+ * The distinct regularization configs of a spec on its resolved grid (default-grid.ts), in spec order (`none`
+ * first when the spec omits it); a penalized type runs each of its paths (one per l1Ratio) in the path's order.
+ */
+export function expandConfigs(spec: SweepSpec, grid: ResolvedGrid): RegConfig[] {
+  const rates = grid.dropout?.rates ?? [];
   const out: RegConfig[] = [];
   for (const type of addsNone(spec) ? (['none', ...spec.search.types] as const) : spec.search.types) {
-    const penalty = hasPenalty(type);
-    const dropout = hasDropout(type);
-    const l1s = type.startsWith('elasticnet') ? ratios : [type.startsWith('l1') ? 1 : 0];
-    for (const lambda of penalty ? lambdas : [0]) {
-      for (const l1Ratio of penalty ? l1s : [0]) {
-        for (const dropoutRate of dropout ? rates : [0]) {
+    const paths = hasPenalty(type) ? grid.paths.filter((p) => p.type === type) : [{ l1Ratio: 0, lambdas: [0] }];
+    for (const { l1Ratio, lambdas } of paths) {
+      for (const lambda of lambdas) {
+        for (const dropoutRate of hasDropout(type) ? rates : [0]) {
           out.push({ type, lambda, dropoutRate, l1Ratio });
         }
       }
@@ -86,15 +86,17 @@ export const foldCount = (spec: SweepSpec) => spec.validation.folds;
 export const trialSeed = (spec: SweepSpec, fold: number) => spec.validation.seed + fold;
 
 /**
- * Expand the grid: every config times every fold. Refuses a grid over `limits.maxTrials` with its size.
+ * Expand the grid: every config times every fold. Refuses a grid over `limits.maxTrials` with its size (and,
+ * for a default lambda grid, how to make it smaller).
  */
-export function expandGrid(spec: SweepSpec): TrialItem[] {
-  const configs = expandConfigs(spec);
+export function expandGrid(spec: SweepSpec, grid: ResolvedGrid): TrialItem[] {
+  const configs = expandConfigs(spec, grid);
   const folds = foldCount(spec);
   const size = configs.length * folds;
   if (size === 0) throw new SpecError('invalid spec: search: the grid is empty');
   if (size > spec.limits.maxTrials) {
-    throw new SpecError(`grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}`);
+    const hint = grid.lambda?.source === 'default' ? ` (the default λ grid has up to ${EXACT_PATH_COUNT} values per path: give search.lambda)` : '';
+    throw new SpecError(`grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}${hint}`);
   }
   const items: TrialItem[] = [];
   for (const reg of configs) {

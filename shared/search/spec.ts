@@ -216,8 +216,8 @@ function formatIssues(error: z.ZodError, prefix = ''): string {
 }
 
 /**
- * Validate a sweep spec (already parsed JSON) and return it with defaults filled in.
- * Cross-field rules: types with a penalty need `search.lambda`, types with dropout need `search.dropout`.
+ * Validate a sweep spec (already parsed JSON) and return it with defaults filled in. `search.lambda` and
+ * `search.dropout` may be left out: the plan then resolves a default grid from the data (default-grid.ts).
  */
 export function parseSpec(input: unknown): SweepSpec {
   const deep = tooDeep(input);
@@ -231,12 +231,6 @@ export function parseSpec(input: unknown): SweepSpec {
   if (!r.success) throw new SpecError(`invalid spec: ${formatIssues(r.error)}`);
   const spec = r.data;
   const types = spec.search.types;
-  if (types.some(hasPenalty) && spec.search.lambda === undefined) {
-    throw new SpecError(`invalid spec: search.lambda: is required for ${types.filter(hasPenalty).join(', ')}`);
-  }
-  if (types.some(hasDropout) && spec.search.dropout === undefined) {
-    throw new SpecError(`invalid spec: search.dropout: is required for ${types.filter(hasDropout).join(', ')}`);
-  }
   if (new Set(types).size !== types.length) {
     throw new SpecError(`invalid spec: search.types: lists a type twice (${types.join(', ')})`);
   }

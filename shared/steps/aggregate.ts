@@ -21,7 +21,8 @@ export async function aggregateSweep(objects: ObjectStore, sweepId: string): Pro
   const spec = await sweep.requireSpec();
   const items = await sweep.requireManifest();
   const { records, corrupt } = await sweep.trials(new Set(items.map((i) => i.trialId)));
-  const board = buildLeaderboard(sweepId, items, records, studySettings(spec), await sweep.mapRunErrors());
+  const grid = await sweep.grid();
+  const board = buildLeaderboard(sweepId, items, records, studySettings(spec, grid), await sweep.mapRunErrors());
   await sweep.writeLeaderboard(board);
   const { configId, label, reg, meanValLoss, stdErr } = board.best;
   return { sweepId, leaderboardKey: leaderboardKey(sweepId), trials: board.trials, corrupt, best: { configId, label, reg, meanValLoss, stdErr } };

@@ -4,12 +4,15 @@
  */
 import { checkDatasetSize, parseDataset, type Dataset } from '../data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../data/splits';
+import { fitTargetScale } from '../data/standardize';
 import { DatasetError } from '../errors';
+import { needsDefaultLambda, resolveGrid, type ResolvedGrid } from '../search/default-grid';
 import type { SweepSpec } from '../search/spec';
 import { datasetLocation } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import type { SweepStore } from '../store/sweep-store';
 import { LinearCache } from '../training/linear';
+import { lambdaMax } from '../training/linear/lambda-max';
 
 export interface StepCaches {
   /** Parsed datasets by `bucket/key@etag`. */
@@ -56,3 +59,15 @@ export async function loadSpec(sweep: SweepStore, caches?: StepCaches): Promise<
 
 /** The test split and folds of a spec on its dataset. */
 export const splitsOf = (ds: Dataset, spec: SweepSpec): SplitPlan => planSplits(ds, splitOptions(spec));
+
+/**
+ * The grid a sweep runs on its data: the spec's values, and defaults where it gives none, lambda_max computed on
+ * the non-test rows (the same for every fold; the refit's lasso is all zeros there). A regression's target must
+ * vary on those rows (a DatasetError naming the column, before any trial runs).
+ */
+export function gridOf(ds: Dataset, spec: SweepSpec, plan: SplitPlan): ResolvedGrid {
+  const rows = plan.trainval;
+  if (ds.task === 'regression') fitTargetScale(ds.y, rows, ds.target);
+  const data = needsDefaultLambda(spec) ? { lambdaMax: lambdaMax(ds, rows), rows: rows.length, features: ds.features.length } : undefined;
+  return resolveGrid(spec, data);
+}

@@ -5,6 +5,7 @@
  *     datasets/<name>.csv|.jsonl|.ndjson
  *     sweeps/<sweepId>/spec.json
  *     sweeps/<sweepId>/manifest.json
+ *     sweeps/<sweepId>/grid.json
  *     sweeps/<sweepId>/trials/<trialId>.json
  *     sweeps/<sweepId>/leaderboard.json
  *     sweeps/<sweepId>/best/{best.json,model.json,weights.bin}
@@ -60,6 +61,11 @@ export function specKey(sweepId: string): string {
 
 export function manifestKey(sweepId: string): string {
   return `${sweepPrefix(sweepId)}manifest.json`;
+}
+
+/** The grid the manifest was expanded from (search/default-grid.ts): lambda paths and dropout rates, defaults resolved. */
+export function gridKey(sweepId: string): string {
+  return `${sweepPrefix(sweepId)}grid.json`;
 }
 
 export function leaderboardKey(sweepId: string): string {

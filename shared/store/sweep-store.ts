@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { SpecError, UsageError } from '../errors';
+import { ResolvedGridSchema, type ResolvedGrid } from '../search/default-grid';
 import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
@@ -20,6 +21,7 @@ import {
   assertSweepId,
   bestKey,
   bestPrefix,
+  gridKey,
   leaderboardKey,
   manifestKey,
   mapResultsPrefix,
@@ -120,6 +122,17 @@ export class SweepStore {
 
   async writeManifest(items: readonly ManifestItem[]): Promise<void> {
     await this.put(manifestKey(this.sweepId), items);
+  }
+
+  /** The resolved grid (lambda paths, dropout rates); undefined for a sweep planned before grids were stored. */
+  async grid(): Promise<ResolvedGrid | undefined> {
+    const key = gridKey(this.sweepId);
+    const json = await this.json(key);
+    return json === undefined ? undefined : this.parse(ResolvedGridSchema, json, key, 'grid');
+  }
+
+  async writeGrid(grid: ResolvedGrid): Promise<void> {
+    await this.put(gridKey(this.sweepId), grid);
   }
 
   // ------------------------------------------------------------------------------------------ trials

@@ -6,6 +6,7 @@
  * leaderboards still read).
  */
 import { z } from 'zod';
+import { describeDefaults, type ResolvedGrid } from '../search/default-grid';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
 import type { RegType, SweepSpec } from '../search/spec';
 import { diagnose, DiagnosticSchema } from './diagnostics';
@@ -107,9 +108,16 @@ export interface StudySettings {
   readonly epochs: number;
   /** search.types as the spec lists them: when `none` is not there, the grid added it. */
   readonly types: readonly RegType[];
+  /** The defaults the resolved grid used (default-grid.ts describeDefaults): the leaderboard's first notes. */
+  readonly gridNotes?: readonly string[];
 }
 
-export const studySettings = (spec: SweepSpec): StudySettings => ({ rule: spec.selection.rule, epochs: spec.training.epochs, types: spec.search.types });
+export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettings => ({
+  rule: spec.selection.rule,
+  epochs: spec.training.epochs,
+  types: spec.search.types,
+  ...(grid ? { gridNotes: describeDefaults(grid) } : {}),
+});
 
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 function stdErr(xs: number[]): number {
@@ -206,7 +214,7 @@ export function buildLeaderboard(
     return { rank: i + 1, ...c, ...(vsNone ? { vsNone } : {}) };
   });
   const best = selectBest(configs, settings.rule);
-  const notes: string[] = [];
+  const notes: string[] = [...(settings.gridNotes ?? [])];
   const nonePlanned = [...groups.values()].some((g) => g.reg.type === 'none');
   if (nonePlanned && !settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
   if (!none) notes.push('no paired comparison with no regularization: none has no result on every fold');

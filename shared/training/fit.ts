@@ -1,10 +1,11 @@
 /**
  * One trial: one regularization config trained on one fold's training rows, evaluated on its validation
- * rows, summarised as a TrialRecord. Features are standardized with the training rows' statistics only.
+ * rows, summarised as a TrialRecord. Features, and a regression's target, are standardized with the training
+ * rows' statistics only; the record and the model answer in the target's own units.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/parse';
-import { fitStandardizer, selectTargets, standardizeRows, type Standardizer } from '../data/standardize';
+import { fitStandardizer, fitTargetScale, selectTargets, standardizeRows, type Standardizer, type TargetScale } from '../data/standardize';
 import { errorMessage } from '../errors';
 import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
 import type { ModelSpec, TrainingSpec } from '../search/spec';
@@ -47,11 +48,19 @@ export interface FitResult extends TrainResult {
   readonly notices: string[];
 }
 
-/** Standardized tensors' inputs for a train/evaluation split, and the standardizer (train rows only). */
-export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows: readonly number[]): { data: TrainData; standardizer: Standardizer } {
+/**
+ * Standardized tensors' inputs for a train/evaluation split, the standardizer, and a regression's target scale
+ * (train rows only; training fits the standardized target and answers in its units).
+ */
+export function prepareData(
+  ds: Dataset,
+  trainRows: readonly number[],
+  evalRows: readonly number[],
+): { data: TrainData; standardizer: Standardizer; target?: TargetScale } {
   const standardizer = fitStandardizer(ds.x, trainRows);
   return {
     standardizer,
+    ...(ds.task === 'regression' ? { target: fitTargetScale(ds.y, trainRows, ds.target) } : {}),
     data: {
       xTrain: standardizeRows(standardizer, ds.x, trainRows),
       yTrain: selectTargets(ds.y, trainRows),
@@ -68,7 +77,7 @@ export function prepareData(ds: Dataset, trainRows: readonly number[], evalRows:
  */
 export function fitTrial(input: TrialInput): { result: FitResult; standardizer: Standardizer } {
   const { dataset: ds, settings, reg } = input;
-  const { data, standardizer } = prepareData(ds, input.trainRows, input.validationRows);
+  const { data, standardizer, target } = prepareData(ds, input.trainRows, input.validationRows);
   if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
     return { result: fitLinear(input, data, standardizer), standardizer };
   }
@@ -84,6 +93,7 @@ export function fitTrial(input: TrialInput): { result: FitResult; standardizer: 
     patience: input.patience ?? settings.training.patience,
     reg,
     seed: input.seed,
+    target,
   });
   const notices =
     settings.model.hidden.length === 0 && reg.dropoutRate > 0

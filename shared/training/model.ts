@@ -98,6 +98,20 @@ export function modelFromFlat(config: ModelConfig, flat: Float32Array): Model {
   };
 }
 
+/**
+ * Flat parameters whose output is `mean + std * output`: the output layer's kernel and bias scaled by std and
+ * the bias shifted by mean (a regression trained on a standardized target, answering in the target's units).
+ */
+export function scaleOutput(config: ModelConfig, flat: Float32Array, scale: { readonly mean: number; readonly std: number }): Float32Array {
+  const layout = paramLayout(config);
+  const out = flat.slice();
+  const kernel = layout.kernels[layout.kernels.length - 1];
+  const bias = layout.biases[layout.biases.length - 1];
+  for (let i = kernel.offset; i < kernel.offset + kernel.shape[0] * kernel.shape[1]; i++) out[i] *= scale.std;
+  for (let i = bias.offset; i < bias.offset + bias.size; i++) out[i] = out[i] * scale.std + scale.mean;
+  return out;
+}
+
 /** A fresh model (see initialParams). */
 export function createModel(config: ModelConfig): Model {
   return modelFromFlat(config, initialParams(config));

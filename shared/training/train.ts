@@ -8,8 +8,12 @@
  * the L1 term is applied as a proximal step (soft-thresholding after each optimizer update), which gives exact
  * zeros. With Adam the threshold is scaled per coordinate by Adam's own step size, so a fixed point is a
  * stationary point of J. Dropout is inverted dropout (see model.ts).
+ * A regression given its target's scale (`TrainOptions.target`) trains on the standardized target and answers
+ * in the target's units: the scale is folded into the output layer of the returned model, and its metrics and
+ * curves are in the target's (squared) units.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TargetScale } from '../data/standardize';
 import type { RegConfig } from '../search/grid';
 import {
   activationGrad,
@@ -17,6 +21,7 @@ import {
   initialParams,
   modelFromFlat,
   paramLayout,
+  scaleOutput,
   paramViews,
   stepMasks,
   type Activation,
@@ -142,6 +147,12 @@ export interface TrainOptions {
   readonly patience: number;
   readonly reg: RegConfig;
   readonly seed: number;
+  /**
+   * Regression: the training rows' target mean and population std. Training then fits (y - mean) / std (one
+   * scale: a lambda and a learning rate mean the same on every dataset) and the result is in y's units.
+   * @default the target as given
+   */
+  readonly target?: TargetScale;
 }
 
 export interface Metrics {
@@ -159,7 +170,7 @@ export interface TrainResult {
   readonly bestEpoch: number;
   readonly train: Metrics;
   readonly validation?: Metrics;
-  /** J (data term + penalty) on the training rows with the kept weights. */
+  /** J (data term + penalty) on the training rows with the kept weights (times s_y^2 with a target scale). */
   readonly objective: number;
   readonly curves: { readonly trainLoss: number[]; readonly valLoss: number[] };
 }
@@ -249,21 +260,26 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const n = data.yTrain.length;
   const d = data.features;
   const outputs = outputsFor(opts.task, opts.classes);
+  const { target } = opts;
+  // The targets training fits: standardized with the given scale, else as given.
+  const fitted = (y: Float32Array) => (target ? y.map((v) => (v - target.mean) / target.std) : y);
+  /** Squared units of the data: losses on the fitted targets times this are in the target's units. */
+  const lossScale = target ? target.std * target.std : 1;
   const config: ModelConfig = {
     inputs: d,
     outputs,
     hidden: opts.hidden,
     activation: opts.activation,
     seed: opts.seed,
-    // A regression output starts at the mean target (the target stays in its units).
-    outputBias: opts.task === 'regression' ? mean(data.yTrain) : 0,
+    // A regression output starts at the mean fitted target (0 on a standardized one).
+    outputBias: opts.task === 'regression' ? mean(fitted(data.yTrain)) : 0,
   };
   const layout = paramLayout(config);
   const coeffs = penaltyCoefficients(opts.reg, n);
   const dropoutRate = opts.reg.dropoutRate;
   const lr = opts.learningRate;
   const [b1, b2, eps] = [0.9, 0.999, 1e-7];
-  const yRows = targetRows(data.yTrain, outputs);
+  const yRows = targetRows(fitted(data.yTrain), outputs);
   const hasVal = data.xVal !== undefined && data.yVal !== undefined && data.yVal.length > 0;
   const earlyStopping = hasVal && opts.patience > 0;
 
@@ -280,7 +296,10 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const xTrain = keep(tf.tensor2d(data.xTrain, [n, d]));
   const yTrain = keep(tf.tensor2d(yRows, [n, outputs]));
   const xVal = hasVal ? keep(tf.tensor2d(data.xVal, [data.yVal.length, d])) : undefined;
-  const yVal = hasVal ? keep(tf.tensor2d(targetRows(data.yVal, outputs), [data.yVal.length, outputs])) : undefined;
+  const yVal = hasVal ? keep(tf.tensor2d(targetRows(fitted(data.yVal), outputs), [data.yVal.length, outputs])) : undefined;
+  // The targets in their own units, for the returned model's metrics (the same tensors without a scale).
+  const yTrainOut = target ? keep(tf.tensor2d(data.yTrain, [n, 1])) : yTrain;
+  const yValOut = target && hasVal ? keep(tf.tensor2d(data.yVal, [data.yVal.length, 1])) : yVal;
 
   const rng = createRng(deriveSeed(opts.seed, 7));
   const batchSize = Math.min(opts.batchSize, n);
@@ -320,12 +339,14 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
           theta.assign(threshold ? (softThreshold(next, threshold) as tf.Tensor1D) : next);
         });
       }
-      const [trainLoss, valLoss] = tf.tidy(() => {
-        const params = paramViews(config, layout, theta);
-        const losses = [lossTensor(params, opts.task, xTrain, yTrain)];
-        if (hasVal) losses.push(lossTensor(params, opts.task, xVal!, yVal!));
-        return tf.stack(losses).dataSync();
-      });
+      const [trainLoss, valLoss] = tf
+        .tidy(() => {
+          const params = paramViews(config, layout, theta);
+          const losses = [lossTensor(params, opts.task, xTrain, yTrain)];
+          if (hasVal) losses.push(lossTensor(params, opts.task, xVal!, yVal!));
+          return tf.stack(losses).dataSync();
+        })
+        .map((l) => l * lossScale);
       if (!Number.isFinite(trainLoss)) {
         throw new TrainingDivergedError(
           `training diverged: the training loss is ${trainLoss} at epoch ${epoch}; lower training.learningRate (now ${opts.learningRate}) or lambda`,
@@ -341,11 +362,16 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
       }
     }
     const epochsRun = Math.min(epoch, opts.epochs);
-    const model = modelFromFlat(config, best ? best.weights : (theta.dataSync() as Float32Array));
+    const kept = best ? best.weights : (theta.dataSync() as Float32Array);
+    const J = tf.tidy(() => {
+      const params = paramViews(config, layout, tf.tensor1d(kept));
+      return objective(opts.task, forwardTrace(params, xTrain).output, yTrain, params.kernels, coeffs).dataSync()[0] * lossScale;
+    });
+    // The returned model predicts in the target's units: the scale folded into its output layer.
+    const model = modelFromFlat(config, target ? scaleOutput(config, kept, target) : kept);
     const bestEpoch = best ? best.epoch : epochsRun;
-    const trainMetrics = evaluate(model, opts.task, xTrain, yTrain);
-    const validation = hasVal ? evaluate(model, opts.task, xVal!, yVal!) : undefined;
-    const J = tf.tidy(() => objective(opts.task, forwardTrace(model, xTrain).output, yTrain, model.kernels, coeffs).dataSync()[0]);
+    const trainMetrics = evaluate(model, opts.task, xTrain, yTrainOut);
+    const validation = hasVal ? evaluate(model, opts.task, xVal!, yValOut!) : undefined;
     return { model, epochsRun, bestEpoch, train: trainMetrics, validation, objective: J, curves };
   } finally {
     for (const t of owned) t.dispose();

@@ -217,9 +217,15 @@ describe('least privilege', () => {
   });
 
   it.each([
-    ['PlanSweep', { get: ['datasets/*', 'sweeps/*/spec.json'], put: ['sweeps/*/spec.json', 'sweeps/*/manifest.json'] }],
+    ['PlanSweep', { get: ['datasets/*', 'sweeps/*/spec.json'], put: ['sweeps/*/spec.json', 'sweeps/*/grid.json', 'sweeps/*/manifest.json'] }],
     ['TrainTrial', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/trials/*'], put: ['sweeps/*/trials/*'] }],
-    ['Aggregate', { get: ['sweeps/*/spec.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'], put: ['sweeps/*/leaderboard.json'] }],
+    [
+      'Aggregate',
+      {
+        get: ['sweeps/*/spec.json', 'sweeps/*/grid.json', 'sweeps/*/manifest.json', 'sweeps/*/trials/*', 'sweeps/*/map-results/*'],
+        put: ['sweeps/*/leaderboard.json'],
+      },
+    ],
     ['RefitBest', { get: ['datasets/*', 'sweeps/*/spec.json', 'sweeps/*/leaderboard.json'], put: ['sweeps/*/best/*'] }],
   ])('the %s role gets, puts and lists only its keys: %j', (description, keys) => {
     // Prepare

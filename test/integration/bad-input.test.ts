@@ -145,7 +145,11 @@ function catalogue(): Case[] {
     /search\.l1Ratio: must be in \(0, 1\), got 1/,
   );
   validate('0 folds', () => ['--spec', spec({ validation: { folds: 0 } })], /validation\.folds: must be >= 1, got 0/);
-  validate('a penalty type without lambda', () => ['--spec', spec({ search: { types: ['l2'] } })], /search\.lambda: is required for l2/);
+  validate(
+    'a constant regression target, naming the column',
+    () => ['--spec', specOnData('flat.csv', ['a,y', ...Array.from({ length: 12 }, (_, i) => `${i},3`)].join('\n') + '\n')],
+    /target column "y" is constant on the training rows/,
+  );
   validate('the target among the features', () => ['--spec', spec({}, { features: ['a', 'y'] })], /dataset\.features: must not include the target "y"/);
   validate(
     'a spec nested 40 levels deep, naming where',

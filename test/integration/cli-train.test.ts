@@ -26,7 +26,7 @@ describe('regsweep train', () => {
       '--reg',
       'l1',
       '--lambda',
-      '240',
+      '60',
       '--optimizer',
       'sgd',
       '--batch-size',
@@ -45,7 +45,7 @@ describe('regsweep train', () => {
     expect(rec.rows).toEqual({ train: 480, validation: 120 });
     expect(Object.keys(rec.coefficients!)).toEqual(Array.from({ length: 40 }, (_, i) => `f${i}`));
     expect(typeof rec.intercept).toBe('number');
-    // alpha = 240 / (2 * 480) = 0.25: the six true features stay, most noise features are exactly zero
+    // alpha = λ·s_y/2m = 60 * 4.06 / (2 * 480) ≈ 0.25 (s_y of the 480 training rows): the six true features stay, most noise features are exactly zero
     for (const f of ['f0', 'f1', 'f2', 'f3', 'f4']) expect(rec.coefficients![f]).not.toBe(0);
     expect(Object.values(rec.coefficients!).filter((v) => v === 0).length).toBeGreaterThanOrEqual(25);
     expect(rec.validation!.r2).toBeGreaterThan(0.7);

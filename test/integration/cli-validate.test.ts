@@ -49,9 +49,40 @@ describe('regsweep validate', () => {
     });
     const remote = regsweep(['validate', '--spec', spec, '--json']);
     expect(remote.code).toBe(0);
-    expect(JSON.parse(remote.stdout)).toEqual({ trials: 28, configs: 7, folds: 4, dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' } });
+    expect(JSON.parse(remote.stdout)).toEqual({
+      trials: 28,
+      configs: 7,
+      folds: 4,
+      grid: {
+        lambda: { source: 'spec' },
+        paths: [
+          { type: 'l1', l1Ratio: 1, lambdas: [0.01, 0.1, 1] },
+          { type: 'l2', l1Ratio: 0, lambdas: [0.01, 0.1, 1] },
+        ],
+      },
+      dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' },
+    });
     // the text says why the grid has one config more than the spec lists
     expect(regsweep(['validate', '--spec', spec]).stdout).toMatch(/note:\s+none \(no regularization\) is added to the grid as the baseline/);
+  });
+
+  it('a spec with only dataset, model and types: prints the default grid from lambda_max and its trial count', () => {
+    const spec = writeSpec('defaults.json', {
+      dataset: { source: path.resolve('examples/data/diabetes.csv'), target: 'progression', task: 'regression' },
+      model: { hidden: [] },
+      search: { types: ['l1', 'l2', 'dropout'] },
+    });
+    const r = regsweep(['validate', '--spec', spec]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // none + 100 l1 + 100 l2 + 4 dropout rates, on 5 folds; lambda_max on the 354 non-test rows of diabetes
+    expect(r.stdout).toMatch(/grid:\s+205 configs x 5 folds = 1025 trials/);
+    expect(r.stdout).toMatch(/note:\s+default λ grid from λ_max = [\d.]+ \(the L1 path on the 354 non-test rows is all zeros from there\), ε = 0\.001/);
+    expect(r.stdout).toMatch(/note:\s+default dropout rates 0\.1, 0\.2, 0\.3, 0\.5/);
+    const json = JSON.parse(regsweep(['validate', '--spec', spec, '--json']).stdout) as ValidateJson;
+    expect(json.trials).toBe(1025);
+    expect(json.grid.lambda?.lambdaMax).toBeGreaterThan(0);
+    expect(json.grid.paths.map((p) => p.lambdas.length)).toEqual([100, 100]);
   });
 
   it('a local dataset path that does not exist is reported (exit 0)', () => {
@@ -92,8 +123,8 @@ describe('regsweep validate', () => {
   it.each<[string, () => string[], RegExp]>([
     [
       'an invalid spec, naming the file and the field',
-      () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'] } })],
-      /bad\.json: invalid spec: search\.lambda: is required for l2/,
+      () => ['--spec', writeSpec('bad.json', { dataset: { source: 'x.csv', target: 'y', task: 'regression' }, search: { types: ['l2'], lambda: [-1] } })],
+      /bad\.json: invalid spec: search\.lambda\[0\]: must be >= 0, got -1/,
     ],
     ['a spec that is not JSON', () => ['--spec', writeSpec('broken.json', '{ "dataset": ')], /broken\.json: not valid JSON/],
     ['a missing spec file', () => ['--spec', path.join(tmp, 'absent.json')], /--spec: cannot read .*absent\.json: no such file/],

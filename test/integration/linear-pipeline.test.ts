@@ -34,7 +34,7 @@ beforeAll(async () => {
       dataset: { source: `s3://${BUCKET}/${DATASET}`, target: 'progression', task: 'regression' },
       model: { hidden: [] },
       validation,
-      search: { types: ['none', 'l2', 'l1', 'elasticnet', 'dropout'], lambda: [1, 100, 1000], dropout: [0.2], l1Ratio: 0.5 },
+      search: { types: ['none', 'l2', 'l1', 'elasticnet', 'dropout'], lambda: [1, 10, 100], dropout: [0.2], l1Ratio: 0.5 },
       selection: { rule: 'min' },
     },
   });

@@ -11,7 +11,7 @@ export interface Gram {
   readonly g: Float64Array;
   /** c = X'y / m. */
   readonly c: Float64Array;
-  /** y'y / m (centred targets: their variance). */
+  /** y'y / m (the targets as solved are standardized: 1). */
   readonly yy: number;
 }
 

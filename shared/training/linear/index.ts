@@ -3,6 +3,10 @@
  *   regression, no L1 (none, l2, dropout, l2+dropout)  -> closed form from one eigendecomposition per fold
  *   regression with L1 (l1, elasticnet, +dropout)      -> coordinate descent, warm-started along the path
  *   classification without dropout                    -> proximal Newton with coordinate descent
+ * A regression is solved on its target standardized with the training rows' mean and population std (one scale:
+ * a lambda means the same on every dataset) and answered in the target's own units: w = s_y * w_s, intercept
+ * mean_y + s_y * b_s, objective s_y^2 * J_s. L2 is unchanged by this (ridge on the original y with the same
+ * lambda); the L1 part becomes scikit-learn's alpha = lambda * s_y / 2m (docs/ARCHITECTURE.md).
  * Dropout on a linear regression is solved as its expected objective (see penalty.ts). A linear classifier
  * with dropout has no such closed form and stays with masked SGD (training/train.ts): `exactLinearSolver`
  * returns undefined for it.
@@ -12,7 +16,7 @@
  * and each coordinate-descent fit starts from the nearest solution at a larger lambda of its path.
  */
 import type { Dataset } from '../../data/parse';
-import type { Standardizer } from '../../data/standardize';
+import { fitTargetScale, type Standardizer, type TargetScale } from '../../data/standardize';
 import type { RegConfig } from '../../search/grid';
 import { designOf, targetsOf, type Design } from './design';
 import { elasticNet } from './elastic-net';
@@ -25,7 +29,7 @@ export type LinearSolverName = 'closed-form' | 'coordinate-descent' | 'proximal-
 
 export interface LinearSolution {
   readonly solver: LinearSolverName;
-  /** Coefficients on standardized features, p x K row-major (K = 1 for regression and two classes). */
+  /** Coefficients on standardized features (in the target's units), p x K row-major (K = 1 for regression and two classes). */
   readonly weights: Float64Array;
   /** Intercepts on standardized features, K. */
   readonly intercepts: Float64Array;
@@ -34,7 +38,10 @@ export interface LinearSolution {
   readonly converged: boolean;
   /** Largest KKT violation at the answer (0 for the closed form). */
   readonly kkt: number;
-  /** J on the training rows (for dropout: its expected value over the masks). */
+  /**
+   * J on the training rows (for dropout: its expected value over the masks); for a regression s_y^2 times J on
+   * the standardized target, i.e. in the target's squared units: (1/2m) RSS + the penalty.
+   */
   readonly objective: number;
   /** Things the user should know about this fit (a rank-deficient design, separable classes, no convergence). */
   readonly notices: string[];
@@ -48,9 +55,9 @@ export function exactLinearSolver(task: Dataset['task'], reg: RegConfig): Linear
 
 interface FoldState {
   readonly design: Design;
-  /** Regression: centred targets and their mean; classification: labels. */
-  readonly yc?: Float64Array;
-  readonly yMean?: number;
+  /** Regression: standardized targets (y - mean) / std and the target's scale; classification: labels. */
+  readonly ys?: Float64Array;
+  readonly target?: TargetScale;
   readonly labels?: Int32Array;
   gram?: Gram;
   ridge?: RidgePath;
@@ -76,9 +83,8 @@ export class LinearCache {
       if (this.folds.size >= this.maxFolds) this.folds.delete(this.folds.keys().next().value as string);
       const design = designOf(ds.x, rows, s);
       if (ds.task === 'regression') {
-        const y = targetsOf(ds.y, rows);
-        const yMean = y.reduce((a, v) => a + v, 0) / y.length;
-        state = { design, yc: y.map((v) => v - yMean), yMean, paths: new Map() };
+        const target = fitTargetScale(ds.y, rows, ds.target);
+        state = { design, ys: targetsOf(ds.y, rows).map((v) => (v - target.mean) / target.std), target, paths: new Map() };
       } else {
         state = { design, labels: Int32Array.from(rows, (r) => ds.y[r]), paths: new Map() };
       }
@@ -130,13 +136,14 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
   };
 
   if (ds.task === 'regression') {
-    const yc = state.yc!;
+    const ys = state.ys!;
+    const { mean: yMean, std: yStd } = state.target!;
     let w: Float64Array;
     let iterations = 1;
     let converged = true;
     let kkt = 0;
     if (solver === 'closed-form') {
-      state.gram ??= gramOf(design, yc);
+      state.gram ??= gramOf(design, ys);
       state.ridge ??= new RidgePath(state.gram, m);
       // Every coefficient's ridge weight is lambda_eff / m (a_j = 1 on standardized columns; a constant column
       // is all zeros, so its coefficient is 0 whatever the weight).
@@ -149,7 +156,7 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
       }
     } else {
       const warm = warmStart(path, reg.lambda);
-      state.gram ??= gramOf(design, yc);
+      state.gram ??= gramOf(design, ys);
       const r = elasticNet(state.gram, pen, warm?.w);
       ({ w, converged, kkt } = r);
       iterations = r.passes;
@@ -163,16 +170,18 @@ export function solveLinear(ds: Dataset, rows: readonly number[], s: Standardize
     for (let i = 0; i < m; i++) {
       let h = 0;
       for (let j = 0; j < p; j++) h += design.cols[j][i] * w[j];
-      rss += (yc[i] - h) ** 2;
+      rss += (ys[i] - h) ** 2;
     }
+    // Back to the target's units: h = mean_y + s_y * h_s.
+    const weights = w.map((v) => v * yStd);
     return {
       solver,
-      weights: w,
-      intercepts: toStandardized(w, Float64Array.of(state.yMean!), 1),
+      weights,
+      intercepts: toStandardized(weights, Float64Array.of(yMean), 1),
       iterations,
       converged,
       kkt,
-      objective: rss / (2 * m) + penaltyValue(pen, w),
+      objective: yStd * yStd * (rss / (2 * m) + penaltyValue(pen, w)),
       notices,
     };
   }

@@ -1,3 +1,4 @@
+import { resolveGrid } from '../../../../shared/search/default-grid';
 import { addsNone, configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
 import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
 import { specInput } from '../../../support/artifacts';
@@ -25,7 +26,7 @@ describe('expandGrid', () => {
     const types = ['none', 'l1', 'l2', 'elasticnet', 'dropout', 'l2+dropout'];
     const spec = parseSpec(specInput({ types, lambda: [0.01, 0.1, 1, 10], dropout: [0.1, 0.3, 0.5], l1Ratio: 0.3 }, { validation: { folds: 3 } }));
 
-    const items = expandGrid(spec);
+    const items = expandGrid(spec, resolveGrid(spec));
 
     const expected = cartesian(types, [0.01, 0.1, 1, 10], [0.1, 0.3, 0.5], 0.3, 3);
     expect(items).toHaveLength((1 + 4 + 4 + 4 + 3 + 12) * 3);
@@ -34,7 +35,7 @@ describe('expandGrid', () => {
 
   it('lists none once, and expands several l1Ratio values for elastic net only', () => {
     const spec = parseSpec(specInput({ types: ['none', 'elasticnet', 'l1'], lambda: [1, 2], l1Ratio: [0.2, 0.8] }, { validation: { folds: 1 } }));
-    const configs = expandConfigs(spec);
+    const configs = expandConfigs(spec, resolveGrid(spec));
     expect(configs.filter((c) => c.type === 'none')).toHaveLength(1);
     expect(configs.filter((c) => c.type === 'elasticnet')).toHaveLength(4);
     expect(configs.filter((c) => c.type === 'l1').map((c) => c.l1Ratio)).toEqual([1, 1]);
@@ -47,8 +48,9 @@ describe('expandGrid', () => {
 
   it('gives stable ids: a hash of (config, fold, seed), distinct per trial', () => {
     const spec = parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] }));
-    const a = expandGrid(spec);
-    const b = expandGrid(parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] })));
+    const a = expandGrid(spec, resolveGrid(spec));
+    const again = parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [0.1, 1], dropout: [0.2] }));
+    const b = expandGrid(again, resolveGrid(again));
     expect(b.map((i) => i.trialId)).toEqual(a.map((i) => i.trialId));
     expect(new Set(a.map((i) => i.trialId)).size).toBe(a.length);
     for (const i of a) expect(i.trialId).toMatch(/^t-[0-9a-f]{16}$/);
@@ -61,17 +63,17 @@ describe('expandGrid', () => {
 
   it('refuses a grid over limits.maxTrials, with its size (none, added as the baseline, counted)', () => {
     const spec = parseSpec(specInput({ types: ['l2'], lambda: { min: 0.001, max: 10, count: 30 } }, { limits: { maxTrials: 100 } }));
-    expect(() => expandGrid(spec)).toThrow(/31 configs x 5 folds = 155 trials, over limits.maxTrials = 100/);
+    expect(() => expandGrid(spec, resolveGrid(spec))).toThrow(/31 configs x 5 folds = 155 trials, over limits.maxTrials = 100/);
   });
 
   it('always runs none: added first when the spec omits it, on the same folds and seeds as every config (paired)', () => {
     // Prepare
     const spec = parseSpec(specInput({ types: ['l2', 'dropout'], lambda: [1, 10], dropout: [0.2] }, { validation: { folds: 3, seed: 7 } }));
     // Act
-    const items = expandGrid(spec);
+    const items = expandGrid(spec, resolveGrid(spec));
     // Assess
     expect(addsNone(spec)).toBe(true);
-    expect(expandConfigs(spec)).toEqual([
+    expect(expandConfigs(spec, resolveGrid(spec))).toEqual([
       { type: 'none', lambda: 0, dropoutRate: 0, l1Ratio: 0 },
       { type: 'l2', lambda: 1, dropoutRate: 0, l1Ratio: 0 },
       { type: 'l2', lambda: 10, dropoutRate: 0, l1Ratio: 0 },
@@ -89,6 +91,6 @@ describe('expandGrid', () => {
   it('does not add none twice when the spec lists it, wherever it is listed', () => {
     const spec = parseSpec(specInput({ types: ['l2', 'none'], lambda: [1] }));
     expect(addsNone(spec)).toBe(false);
-    expect(expandConfigs(spec).map((c) => c.type)).toEqual(['l2', 'none']);
+    expect(expandConfigs(spec, resolveGrid(spec)).map((c) => c.type)).toEqual(['l2', 'none']);
   });
 });

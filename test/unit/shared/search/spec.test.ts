@@ -22,8 +22,6 @@ describe('parseSpec', () => {
     ['unknown regularization', specInput({ types: ['l3'] }), /search.types\[0\]: unknown regularization "l3"/],
     ['negative lambda', specInput({ types: ['l2'], lambda: [0.1, -1] }), /search.lambda\[1\]: must be >= 0, got -1/],
     ['dropout of 1', specInput({ types: ['dropout'], dropout: [1] }), /search.dropout\[0\]: must be in \[0, 1\), got 1/],
-    ['lambda missing', specInput({ types: ['l1'] }), /search.lambda: is required for l1/],
-    ['dropout missing', specInput({ types: ['l2+dropout'], lambda: [1] }), /search.dropout: is required for l2\+dropout/],
     ['empty types', specInput({ types: [] }), /search.types: must list at least one regularization type/],
     ['Infinity', specInput({ types: ['l2'], lambda: [Infinity] }), /search.lambda\[0\]: must be a (finite )?number, got Infinity/],
     ['string epochs', { ...specInput({ types: ['none'] }), training: { epochs: '10' } }, /training.epochs: must be an integer, got "10"/],
@@ -48,6 +46,12 @@ describe('parseSpec', () => {
 });
 
 describe('parseSpec defaults', () => {
+  it('leaves search.lambda and search.dropout to the default grid when a type needs them (search/default-grid.ts)', () => {
+    const spec = parseSpec(specInput({ types: ['l1', 'l2+dropout'] }));
+    expect(spec.search.lambda).toBeUndefined();
+    expect(spec.search.dropout).toBeUndefined();
+  });
+
   it('fills every documented default when only dataset and search are given', () => {
     // Act
     const spec = parseSpec(specInput({ types: ['none'] }));
