@@ -16,7 +16,7 @@
  * An MLP's penalty covers every layer's kernel, so it bites sooner: with the default MLP (bench:quality on
  * diabetes, sparse_regression and breast_cancer) the cross-validated loss at lambda_max / 10 is already the null
  * model's for l1 and elastic net and near it for l2, and the best lambdas lie between lambda_max / 20 and
- * lambda_max / 300. An MLP's path therefore starts at lambda_max / 10 (where its L1 path is all zeros, as a
+ * lambda_max / 300 (or at the bottom, where no penalty helps: breast_cancer). An MLP's path therefore starts at lambda_max / 10 (where its L1 path is all zeros, as a
  * lasso's is at lambda_max) and ends where a linear one does: ten values 1.7x apart (eps = 1e-3) instead of
  * 2.15x apart with half of them on the null model.
  * A path solved exactly (linear regression, or a linear classifier without dropout) is cheap and gets
