@@ -1,5 +1,5 @@
 /**
- * Parallel speedup: the default sweep (examples/specs/default.json, 69 trials) through the harness with 1 and
+ * Parallel speedup: the default sweep (examples/specs/default.json, 75 trials) through the harness with 1 and
  * with 2 workers, on a warm assembly; speedup = t1 / t2 (medians). The runs alternate (1, 2, 2, 1, ...) so a
  * change of machine load hits both sides alike. Also prints the map phase alone (the part that runs in
  * parallel) and the serial parts (plan, aggregate, refit), which bound the speedup (Amdahl).

@@ -8,12 +8,17 @@
  *   l1:                   lambda_max           down to lambda_max * eps
  *   elasticnet(rho):      lambda_max / rho     down to lambda_max * eps / rho (glmnet)
  *   l2, solved exactly:   lambda_max / eps     down to lambda_max * eps
- *   l2, trained by SGD:   lambda_max           down to lambda_max * eps
+ *   l2, linear by SGD:    lambda_max           down to lambda_max * eps
+ *   an MLP:               the linear SGD path's top / MLP_DIVISOR down to the same bottom (elastic net's / rho)
  * with eps = 1e-3 when the rows are at least the features, else 1e-2. Ridge never zeroes a coefficient, but its
  * coefficients are at most eps/2 (in standard deviations of y per standard deviation of x) at lambda_max / eps,
  * the ridge analogue of lambda_max; its best lambda on diabetes and sparse_regression lies near lambda_max / 50.
- * An MLP's L2 penalty covers every layer's kernel and bites sooner: on diabetes the default MLP's validation
- * loss at lambda_max is already near the null model's, so its path stops there.
+ * An MLP's penalty covers every layer's kernel, so it bites sooner: with the default MLP (bench:quality on
+ * diabetes, sparse_regression and breast_cancer) the cross-validated loss at lambda_max / 10 is already the null
+ * model's for l1 and elastic net and near it for l2, and the best lambdas lie between lambda_max / 20 and
+ * lambda_max / 300 (or at the bottom, where no penalty helps: breast_cancer). An MLP's path therefore starts at lambda_max / 10 (where its L1 path is all zeros, as a
+ * lasso's is at lambda_max) and ends where a linear one does: ten values 1.7x apart (eps = 1e-3) instead of
+ * 2.15x apart with half of them on the null model.
  * A path solved exactly (linear regression, or a linear classifier without dropout) is cheap and gets
  * EXACT_PATH_COUNT values (as glmnet); a path trained by SGD gets SGD_PATH_COUNT (how it was chosen:
  * docs/ARCHITECTURE.md, "Default grid"). Values are rounded to 4 significant digits (the top rounded up, so
@@ -27,6 +32,8 @@ import { hasDropout, hasPenalty, lambdaValues, REG_TYPES, type RegType, type Swe
 export const EXACT_PATH_COUNT = 100;
 /** Default lambdas per path trained by SGD (an MLP, or a linear classifier with dropout). */
 export const SGD_PATH_COUNT = 10;
+/** An MLP's default paths start this many times below a linear model's (its penalty covers every layer). */
+export const MLP_DIVISOR = 10;
 /** Default dropout rates: Srivastava et al. (2014) found 0.5 for hidden units and 0.2 for inputs near-optimal across tasks; 0.1 and 0.3 fill in for small networks. */
 export const DEFAULT_DROPOUT = [0.1, 0.2, 0.3, 0.5];
 
@@ -113,6 +120,10 @@ export function resolveGrid(spec: SweepSpec, data?: GridData): ResolvedGrid {
     lambdasOf = (type, rho) => {
       const exact = exactPath(spec, type);
       const count = exact ? EXACT_PATH_COUNT : SGD_PATH_COUNT;
+      if (spec.model.hidden.length > 0) {
+        const scale = type.startsWith('l2') ? max : max / rho;
+        return logPath(scale / MLP_DIVISOR, scale * eps, count);
+      }
       if (type.startsWith('l2')) return exact ? logPath(max / eps, max * eps, count) : logPath(max, max * eps, count);
       return logPath(max / rho, (max * eps) / rho, count);
     };

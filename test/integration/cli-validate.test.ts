@@ -31,8 +31,8 @@ describe('regsweep validate', () => {
     const r = regsweep(['validate', '--spec', 'examples/specs/default.json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    // 6 types: none, dropout x 2 rates, l1/l2 x 4 lambdas, elasticnet x 4 lambdas x 1 ratio, l2+dropout x 4 x 2 = 23 configs
-    expect(r.stdout).toMatch(/grid:\s+23 configs x 3 folds = 69 trials/);
+    // 4 types on the default grid: none, l1 and l2 x 10 default lambdas (an MLP's path), dropout x 4 default rates = 25 configs
+    expect(r.stdout).toMatch(/grid:\s+25 configs x 3 folds = 75 trials/);
     expect(r.stdout).toMatch(/dataset:\s+examples\/data\/diabetes.csv: 442 rows, 10 features, target progression \(regression\)/);
     expect(r.stdout).toMatch(/split:\s+88 test rows held out; 354 rows in 3 folds/);
   });
@@ -141,7 +141,7 @@ describe('regsweep validate', () => {
     const r = regsweep(['validate', '--spec', spec]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/grid:\s+23 configs x 3 folds = 69 trials/);
+    expect(r.stdout).toMatch(/grid:\s+25 configs x 3 folds = 75 trials/);
   });
 
   it.each([

@@ -1,5 +1,13 @@
 /** The resolved grid (search/default-grid.ts): the spec's values kept, defaults from lambda_max where it gives none. */
-import { DEFAULT_DROPOUT, describeDefaults, EXACT_PATH_COUNT, exactPath, resolveGrid, SGD_PATH_COUNT } from '../../../../shared/search/default-grid';
+import {
+  DEFAULT_DROPOUT,
+  describeDefaults,
+  EXACT_PATH_COUNT,
+  exactPath,
+  MLP_DIVISOR,
+  resolveGrid,
+  SGD_PATH_COUNT,
+} from '../../../../shared/search/default-grid';
 import { expandConfigs, expandGrid } from '../../../../shared/search/grid';
 import { parseSpec, REG_TYPES, type SweepSpecInput } from '../../../../shared/search/spec';
 import { exactLinearSolver } from '../../../../shared/training/linear';
@@ -45,12 +53,21 @@ describe('the default lambda grid', () => {
     expect(path[1]).toBe(Number(path[1].toPrecision(4)));
   });
 
-  it('gives paths trained by SGD (an MLP, a linear classifier with dropout) fewer values than exact ones, l2 from lambda_max', () => {
-    const mlp = resolveGrid(parseSpec(specInput({ types: ['l1', 'l2+dropout'] })), data);
-    expect(mlp.paths.map((p) => p.lambdas.length)).toEqual([SGD_PATH_COUNT, SGD_PATH_COUNT]);
-    for (const p of mlp.paths) expect([p.lambdas[0], p.lambdas.at(-1)]).toEqual([100, 0.1]);
+  it('gives paths trained by SGD (an MLP, a linear classifier with dropout) fewer values than exact ones; an MLP starts at lambda_max / MLP_DIVISOR', () => {
+    const mlp = resolveGrid(parseSpec(specInput({ types: ['l1', 'l2+dropout', 'elasticnet'], l1Ratio: 0.5 })), data);
+    expect(mlp.paths.map((p) => p.lambdas.length)).toEqual([SGD_PATH_COUNT, SGD_PATH_COUNT, SGD_PATH_COUNT]);
+    // lambda_max 100, eps 1e-3: l1 and l2 from 100 / 10 down to 0.1; elastic net (rho 0.5) from 200 / 10 down to 0.2
+    expect(MLP_DIVISOR).toBe(10);
+    expect(mlp.paths.map((p) => [p.type, p.lambdas[0], p.lambdas.at(-1)])).toEqual([
+      ['l1', 10, 0.1],
+      ['l2+dropout', 10, 0.1],
+      ['elasticnet', 20, 0.2],
+    ]);
+    for (const p of mlp.paths) for (const step of logSteps(p.lambdas)) expect(Math.abs(step - Math.log(0.01) / (SGD_PATH_COUNT - 1))).toBeLessThan(1.01e-3);
+    // a linear classifier with dropout is trained by SGD but has one layer: its path starts at lambda_max, as the lasso's
     const classifier = resolveGrid(linear({ types: ['l1', 'l1+dropout'] }, 'classification'), data);
     expect(classifier.paths.map((p) => p.lambdas.length)).toEqual([EXACT_PATH_COUNT, SGD_PATH_COUNT]);
+    expect([pathOf(classifier, 'l1+dropout')[0], pathOf(classifier, 'l1+dropout').at(-1)]).toEqual([100, 0.1]);
   });
 
   it.each(['regression', 'classification'] as const)('calls a %s path exact exactly when the linear solvers solve it without SGD', (task) => {
