@@ -94,21 +94,21 @@ describe('regsweep validate', () => {
     // Assess
     expect(r.code).toBe(0);
     const cost = (JSON.parse(r.stdout) as ValidateJson).cost!;
-    // 69 trials, one per TrainTrial invocation (no batch size set), STANDARD children (cdk.json's default)
-    expect(cost).toMatchObject({ trials: 69, batches: 69, batchSize: 1, childType: 'STANDARD', memoryMb: 2048, architecture: 'x86_64' });
-    expect(cost.lambda.requests).toBe(69 + 3); // and plan, aggregate, refit
-    expect(cost.stepFunctions.transitions).toBe(6 + 69 + 69); // parent states, one per child started, TrainTrial in each
-    expect(cost.s3).toMatchObject({ gets: 9 + 3 * 69, puts: 8 + 69 + 1 });
+    // 75 trials of an MLP: one per TrainTrial invocation (cdk.json sgdBatchSize 1), STANDARD children (cdk.json's default)
+    expect(cost).toMatchObject({ trials: 75, batches: 75, batchSize: 1, childType: 'STANDARD', memoryMb: 2048, architecture: 'x86_64' });
+    expect(cost.lambda.requests).toBe(75 + 3); // and plan, aggregate, refit
+    expect(cost.stepFunctions.transitions).toBe(6 + 75 + 75); // parent states, one per child started, TrainTrial in each
+    expect(cost.s3).toMatchObject({ gets: 9 + 3 * 75, puts: 8 + 75 + 1 });
     // the dollars are the price table's prices times the counts
     expect(cost.lambda.usd).toBeCloseTo(cost.lambda.gbSeconds * PRICES.lambda.gbSecond.x86_64 + cost.lambda.requests * PRICES.lambda.request, 12);
     expect(cost.stepFunctions.usd).toBeCloseTo(cost.stepFunctions.transitions * PRICES.stepFunctions.standardTransition, 12);
     expect(cost.usd).toBeCloseTo(cost.lambda.usd + cost.stepFunctions.usd + cost.s3.usd, 12);
     expect(cost.prices).toEqual({ region: 'us-east-1', readOn: PRICES.readOn });
-    expect(cost.alternative).toMatchObject({ childType: 'EXPRESS', trials: 69, stepFunctions: { transitions: 6 + 69, expressRequests: 69 } });
+    expect(cost.alternative).toMatchObject({ childType: 'EXPRESS', trials: 75, stepFunctions: { transitions: 6 + 75, expressRequests: 75 } });
     // the text says the same
     expect(text.stdout).toContain(`cost:     about ${formatUsd(cost.usd)} (us-east-1 prices read ${PRICES.readOn};`);
     expect(text.stdout).toMatch(
-      /69 batches of up to 1 trial .*, 72 Lambda requests, [\d.]+ GB-s at 2048 MB x86_64, 144 Step Functions transitions, 294 S3 requests/,
+      /75 batches of up to 1 trial .*, 78 Lambda requests, [\d.]+ GB-s at 2048 MB x86_64, 156 Step Functions transitions, 318 S3 requests/,
     );
     expect(text.stdout).toContain(`with EXPRESS child executions (cdk.json regsweep.childExecutionType): about ${formatUsd(cost.alternative.usd)}`);
   });
@@ -122,7 +122,7 @@ describe('regsweep validate', () => {
     expect(under.stdout).toMatch(/limits\.maxCostUsd \$100\.00: within it/);
     oneLineError(
       regsweep(['validate', '--spec', writeSpec('over.json', { ...spec, limits: { ...spec.limits, maxCostUsd: 0.001 } })]),
-      /over\.json: limits\.maxCostUsd is \$0\.0010 but this sweep is estimated at \$0\.\d+ \(69 trials at 2048 MB x86_64, STANDARD children/,
+      /over\.json: limits\.maxCostUsd is \$0\.0010 but this sweep is estimated at \$0\.\d+ \(75 trials at 2048 MB x86_64, STANDARD children/,
     );
   });
 
