@@ -53,8 +53,13 @@ function predictCsv(args: string[]): { rows: Record<string, string>[]; stderr: s
 }
 
 /** The test rows of a sweep, as indices of the file's rows (rows without a target are not dataset rows). */
-async function testRowsOfFile(dataset: typeof CARS | typeof PENGUINS): Promise<{ file: number[]; y: number[] }> {
-  const ds = await readDatasetFile(dataset.source, { target: dataset.target, task: dataset.task, missing: 'missing' in dataset ? [...dataset.missing] : [] });
+async function testRowsOfFile(dataset: {
+  source: string;
+  target: string;
+  task: 'regression' | 'classification';
+  missing?: readonly string[];
+}): Promise<{ file: number[]; y: number[] }> {
+  const ds = await readDatasetFile(dataset.source, { target: dataset.target, task: dataset.task, missing: [...(dataset.missing ?? [])] });
   const plan = planSplits(ds, { ...VALIDATION, holdout: 0.2 });
   const kept = rawRows(dataset.source)
     .map((r, i) => (r[dataset.target] === null || r[dataset.target] === undefined ? -1 : i))
@@ -207,5 +212,27 @@ describe('penguins.json: classification', () => {
     for (const f of ['model.json', 'weights.bin']) await s3.store.putBytes(`${bestPrefix(id)}${f}`, fs.readFileSync(path.join(dir, 'best', f)));
     const { rows } = predictCsv([`s3://${s3.bucket}/sweeps/${id}/`, '--s3-endpoint', s3.endpoint, '--data', PENGUINS.source]);
     expect(rows).toEqual(base);
+  });
+});
+
+describe('two classes: one sigmoid output', () => {
+  it("gives p(first) = 1 - p(second), predicts the second over 0.5; the test rows' accuracy and loss are best.json's", async () => {
+    const source = write('adelie-gentoo.json', JSON.stringify(rawRows(PENGUINS.source).filter((r) => r.Species !== 'Chinstrap')));
+    const dataset = { ...PENGUINS, source };
+    const dir = sweep('two-species', dataset);
+    const best = readBest(dir);
+    expect(best.model.outputActivation).toBe('sigmoid');
+    const { rows } = predictCsv([dir, '--data', source]);
+    expect(Object.keys(rows[0])).toEqual(['prediction', 'p(Adelie)', 'p(Gentoo)']);
+    for (const r of rows) {
+      expect(Math.abs(Number(r['p(Adelie)']) + Number(r['p(Gentoo)']) - 1)).toBeLessThan(1e-12);
+      expect(r.prediction).toBe(Number(r['p(Gentoo)']) > 0.5 ? 'Gentoo' : 'Adelie');
+    }
+    const names = ['Adelie', 'Gentoo'];
+    const test = await testRowsOfFile(dataset);
+    const hits = test.file.filter((r, i) => rows[r].prediction === names[test.y[i]]).length;
+    expect(hits / test.file.length).toBeCloseTo(best.test.accuracy!, 6);
+    const loss = -test.file.reduce((s, r, i) => s + Math.log(Number(rows[r][`p(${names[test.y[i]]})`])), 0) / test.file.length;
+    expect(Math.abs(loss - best.test.loss) / best.test.loss).toBeLessThan(1e-6);
   });
 });
