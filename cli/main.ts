@@ -8,6 +8,7 @@ import { isUserInputError } from '../shared/errors';
 import { registerCloud } from './cloud';
 import { registerReport } from './report/command';
 import { registerLocal } from './local';
+import { registerPredict } from './predict';
 import { registerTrain } from './train';
 import { registerValidate } from './validate';
 
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerTrain(program);
   registerReport(program);
+  registerPredict(program);
   registerValidate(program);
   registerCloud(program);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');

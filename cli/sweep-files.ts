@@ -53,22 +53,27 @@ export async function readSweep(sweep: SweepStore): Promise<SweepData> {
 }
 
 /**
- * Load a sweep's results from a directory written by exportSweep, or from an `s3://bucket/sweeps/<sweepId>/`
- * URI (through ObjectStore; `s3Endpoint` for a local server). Errors name the path.
+ * Run `use` on the sweep store of a directory written by exportSweep, or of an `s3://bucket/sweeps/<sweepId>/`
+ * URI (through ObjectStore; `s3Endpoint` for a local server; the client is closed afterwards). Errors name the path.
  */
-export async function loadSweep(source: string, opts: { s3Endpoint?: string } = {}): Promise<SweepData> {
+export async function withSweep<T>(source: string, opts: { s3Endpoint?: string }, use: (sweep: SweepStore) => Promise<T>): Promise<T> {
   if (source.startsWith('s3://')) {
     const { bucket, sweepId } = parseSweepUri(source);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createS3Client, credentialsFromEnv, ObjectStore } = require('../shared/store/s3') as typeof import('../shared/store/s3');
     const client = createS3Client(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {});
     try {
-      return await readSweep(new SweepStore(new ObjectStore(client, bucket), sweepId));
+      return await use(new SweepStore(new ObjectStore(client, bucket), sweepId));
     } finally {
       client.destroy();
     }
   }
   // A directory holds one sweep whatever its name; the store needs an id only to build keys.
   const name = path.basename(path.resolve(source));
-  return readSweep(new SweepStore(DirectoryBlobs.open(source), SLUG_RE.test(name) ? name : 'sweep'));
+  return use(new SweepStore(DirectoryBlobs.open(source), SLUG_RE.test(name) ? name : 'sweep'));
+}
+
+/** Load a sweep's results from a directory or an s3:// sweep URI (see withSweep). */
+export async function loadSweep(source: string, opts: { s3Endpoint?: string } = {}): Promise<SweepData> {
+  return withSweep(source, opts, readSweep);
 }

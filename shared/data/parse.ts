@@ -142,16 +142,19 @@ export interface ReadOptions extends Omit<ParseOptions, 'name'> {
 export async function readDatasetFile(path: string, opts: ReadOptions): Promise<Dataset> {
   const { maxBytes = DEFAULT_MAX_DATASET_BYTES, ...parseOpts } = opts;
   const name = opts.name ?? basename(path);
+  return parseDataset(await readDataBytes(path, name, maxBytes), { ...parseOpts, name });
+}
+
+/** The bytes of a local data file, refused (a DatasetError naming `name`) unless a regular file of at most `maxBytes`. */
+export async function readDataBytes(path: string, name: string, maxBytes = DEFAULT_MAX_DATASET_BYTES): Promise<Uint8Array> {
   const file = regularFileSize(path);
   if ('problem' in file) throw new DatasetError(`${name}: cannot read ${path}: ${file.problem}`);
   checkDatasetSize(name, file.size, maxBytes);
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     throw new DatasetError(`${name}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return parseDataset(bytes, { ...parseOpts, name });
 }
 
 /**

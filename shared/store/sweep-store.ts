@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import type { z } from 'zod';
 import { SpecError, UsageError } from '../errors';
 import { ResolvedGridSchema, type ResolvedGrid } from '../search/default-grid';
@@ -220,6 +221,23 @@ export class SweepStore {
     await this.blobs.putBytes(`${prefix}weights.bin`, weights, 'application/octet-stream');
     await this.put(`${prefix}model.json`, modelJson);
     return { modelJson: this.uri(`${prefix}model.json`), weights: this.uri(`${prefix}weights.bin`) };
+  }
+
+  /**
+   * The refit model as writeModel stored it: model.json (tfjs layers format, weights manifest inside) and the
+   * bytes of weights.bin; undefined when either is absent.
+   */
+  async model(): Promise<{ modelJson: tf.io.ModelJSON; weights: Uint8Array } | undefined> {
+    const prefix = bestPrefix(this.sweepId);
+    const key = `${prefix}model.json`;
+    const json = await this.json(key);
+    const weights = await this.blobs.getBytes(`${prefix}weights.bin`);
+    if (json === undefined || !weights) return undefined;
+    const modelJson = json as Partial<tf.io.ModelJSON>;
+    if (typeof modelJson.modelTopology !== 'object' || !Array.isArray(modelJson.weightsManifest) || !modelJson.weightsManifest[0]) {
+      throw new SpecError(`${this.uri(key)} is not a TensorFlow.js layers model (no modelTopology or weightsManifest)`);
+    }
+    return { modelJson: modelJson as tf.io.ModelJSON, weights: weights.body };
   }
 
   // ------------------------------------------------------------------------------------------ map results

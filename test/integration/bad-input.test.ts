@@ -20,6 +20,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FAKE_CREDENTIALS } from '../support/aws-stub';
+import type { Leaderboard } from '../../shared/study/leaderboard';
+import { bestRecord, configSummary, regConfig } from '../support/artifacts';
 import type { BatchResult } from '../support/cli-batch';
 import { ROOT } from '../support/cli';
 import { writeTinyCsv } from '../support/reliability';
@@ -63,9 +65,30 @@ function specOnData(name: string, content: string | Uint8Array, dataset: Record<
   return spec(patch, { source: file(name, content), ...dataset });
 }
 
+/**
+ * A sweep directory with a hand-built best.json whose model uses numeric columns a and b (and a model.json that is
+ * never loaded: every predict case is refused before).
+ */
+function fakeSweep(): string {
+  const dir = path.join(tmp, 'fake-sweep');
+  if (fs.existsSync(dir)) return dir;
+  const board = { sweepId: 'fake-sweep', task: 'regression', rule: 'min', best: configSummary(1, regConfig('l2', 1), 0.5) } as unknown as Leaderboard;
+  const columns = ['a', 'b'].map((name) => ({ name, role: 'numeric', fill: 0, indicator: false }));
+  const standardizer = { mean: [0, 0], std: [1, 1] };
+  const preprocessing = { columns, missing: [], impute: 'mean', features: ['a', 'b'], standardizer };
+  fs.mkdirSync(path.join(dir, 'best'), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'best.json'),
+    JSON.stringify({ ...bestRecord(board), standardizer: { features: ['a', 'b'], ...standardizer }, preprocessing }),
+  );
+  fs.writeFileSync(path.join(dir, 'best', 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] }));
+  fs.writeFileSync(path.join(dir, 'best', 'weights.bin'), '');
+  return dir;
+}
+
 const tinyRows = (n: number) => ['a,b,y', ...Array.from({ length: n }, (_, i) => `${i},${(i * 3) % 7},${i * 2}`)].join('\n') + '\n';
 
-type Command = 'local' | 'train' | 'validate' | 'report' | '(none)';
+type Command = 'local' | 'train' | 'validate' | 'report' | 'predict' | '(none)';
 interface Case {
   readonly name: string;
   readonly command: Command;
@@ -367,6 +390,40 @@ function catalogue(): Case[] {
     /corrupt-sweep\/leaderboard\.json/,
   );
 
+  // ---- predict
+  const predict = (name: string, args: () => string[], message: RegExp) => cases.push({ name: `predict: ${name}`, command: 'predict', args, message });
+  predict(
+    'a directory that does not exist',
+    () => [path.join(tmp, 'no-such-sweep'), '--data', path.join(tmp, 'tiny.csv')],
+    /sweep directory not found: .*no-such-sweep/,
+  );
+  predict(
+    'a sweep that was not refit',
+    () => {
+      const dir = path.join(tmp, 'unrefit-sweep');
+      fs.mkdirSync(dir, { recursive: true });
+      return [dir, '--data', path.join(tmp, 'tiny.csv')];
+    },
+    /no best model: .*unrefit-sweep\/best\.json not found \(was the sweep refit\?\)/,
+  );
+  predict('a missing --data', () => [fakeSweep()], /required option '--data <file>' not specified/);
+  predict('--data that does not exist', () => [fakeSweep(), '--data', path.join(tmp, 'nope.csv')], /nope\.csv: cannot read .*nope\.csv/);
+  predict(
+    'a column of the model missing from --data',
+    () => [fakeSweep(), '--data', file('no-b.csv', 'a,y\n1,2\n')],
+    /no-b\.csv: missing column "b" that the model was trained on/,
+  );
+  predict(
+    'an unknown --format',
+    () => [fakeSweep(), '--data', path.join(tmp, 'tiny.csv'), '--format', 'xlsx'],
+    /--format must be one of csv, jsonl, json, got "xlsx"/,
+  );
+  predict(
+    '--s3-endpoint with a directory',
+    () => [fakeSweep(), '--data', path.join(tmp, 'tiny.csv'), '--s3-endpoint', 'http://127.0.0.1:1'],
+    /--s3-endpoint applies to an s3:\/\/ source/,
+  );
+
   // ---- validate and the program itself
   cases.push({ name: 'validate: no --spec', command: 'validate', args: () => [], message: /required option '--spec <file>' not specified/ });
   cases.push({ name: 'an unknown command', command: '(none)', args: () => ['frobnicate'], message: /unknown command 'frobnicate'/ });
@@ -452,10 +509,11 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('the bad-input catalogue', () => {
-  it('has at least 30 cases over specs, datasets and arguments of local, train, validate and report', () => {
+  it('has at least 30 cases over specs, datasets and arguments of local, train, validate, report and predict', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
-    for (const cmd of ['local', 'train', 'validate', 'report'] as const) expect(CASES.filter((c) => c.command === cmd).length).toBeGreaterThanOrEqual(5);
+    for (const cmd of ['local', 'train', 'validate', 'report', 'predict'] as const)
+      expect(CASES.filter((c) => c.command === cmd).length).toBeGreaterThanOrEqual(5);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s: one line naming the problem, exit 2, no stack trace', (_name, c) => {

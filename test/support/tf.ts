@@ -6,6 +6,8 @@ import type { BestRecord } from '../../shared/store/artifacts';
 import type { ObjectStore } from '../../shared/store/s3';
 import { fitPreprocessor, transformRows } from '../../shared/data/preprocess';
 import { selectTargets } from '../../shared/data/standardize';
+import { SweepStore } from '../../shared/store/sweep-store';
+import { loadSavedModel } from '../../shared/training/predict';
 
 export const DATA_DIR = path.join(__dirname, '..', '..', 'examples', 'data');
 
@@ -36,15 +38,11 @@ export const tinyDiabetesSpec = (sweepId: string, source: string, search: Record
 });
 
 /**
- * Load the tfjs model a refit saved under sweeps/<sweepId>/best/ (as a user would, with tf.loadLayersModel) and
+ * Load the tfjs model a refit saved under sweeps/<sweepId>/best/ (as `regsweep predict` does, with tf.loadLayersModel) and
  * return its mean squared error on `rows` of `ds`, preprocessed with best.json's preprocessing.
  */
 export async function savedModelMse(store: ObjectStore, sweepId: string, best: BestRecord, ds: Dataset, rows: readonly number[]): Promise<number> {
-  const modelJson = (await store.getJson(`sweeps/${sweepId}/best/model.json`)) as tf.io.ModelJSON;
-  const weights = (await store.getBytes(`sweeps/${sweepId}/best/weights.bin`))!.body;
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weights.slice().buffer }),
-  );
+  const model = await loadSavedModel((await new SweepStore(store, sweepId).model())!);
   const x = tf.tensor2d(transformRows(best.preprocessing!, ds, rows), [rows.length, best.standardizer.features.length]);
   const pred = model.predict(x) as tf.Tensor;
   const p = pred.dataSync();

@@ -118,6 +118,17 @@ describe('SweepStore reading bad objects', () => {
     await expect(read).rejects.toThrow(`${path.join(tmp, 'leaderboard.json')} is not a regsweep leaderboard: configs:`);
   });
 
+  it('reads back the model writeModel stored, undefined while a file of it is absent, and refuses a model.json that is not a layers model', async () => {
+    const store = storeIn(tmp);
+    const modelJson = { modelTopology: { class_name: 'Sequential' }, weightsManifest: [{ paths: ['weights.bin'], weights: [] }] };
+    await store.writeModel(modelJson, new Uint8Array([1, 2, 3]));
+    expect(await store.model()).toEqual({ modelJson, weights: new Uint8Array([1, 2, 3]) });
+    fs.rmSync(path.join(tmp, 'best', 'weights.bin'));
+    expect(await store.model()).toBeUndefined();
+    await store.writeModel({ format: 'layers-model' }, new Uint8Array([1]));
+    await expect(store.model()).rejects.toThrow(`${path.join(tmp, 'best', 'model.json')} is not a TensorFlow.js layers model`);
+  });
+
   it('reads a partial or unparsable trial record as undefined and counts it as corrupt', async () => {
     // Prepare: one valid record, one cut short after its first fields, one not JSON at all
     const a = artifacts();
