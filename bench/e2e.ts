@@ -17,83 +17,18 @@
  *
  * Usage: npm run bench:e2e [-- --reps 3 --workers 2 --patience 10]
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { arg, emit, note, REPO, run, tempDir } from './lib/cli';
-import { loadNow, machine, machineLine, otherLoadMeter, type Load } from './lib/machine';
-import { median, round, since } from './lib/stats';
+import { loadNow, machine, machineLine } from './lib/machine';
+import { runCli, type CliRun } from './lib/regsweep-cli';
+import { median, round } from './lib/stats';
 import { readDatasetFile } from '../shared/data/parse';
 import { planSplits } from '../shared/data/splits';
 
 const SKLEARN_WALL_S = 5.9;
 const SKLEARN_WALL_1JOB_S = 9.7;
 const ALPHAS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
-
-interface CliRun {
-  readonly wallS: number;
-  /** Seconds from spawn to the CLI's first line (imports, spec and dataset checks). */
-  readonly firstLineS?: number;
-  /** Seconds from spawn to the last trial done. */
-  readonly trialsDoneS?: number;
-  readonly synthesized: boolean;
-  readonly summary: {
-    sweepId: string;
-    backend: string;
-    trials: { planned: number; succeeded: number };
-    best: { label: string; lambda: number };
-    test: { loss: number; r2?: number; rows: number };
-  };
-  readonly load: Load;
-  readonly outDir: string;
-  readonly otherCores: number;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  const outDir = args[args.indexOf('--out') + 1];
-  return new Promise((resolve, reject) => {
-    const others = otherLoadMeter();
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'regsweep.js'), ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    let stdout = '';
-    let stderr = '';
-    let firstLineS: number | undefined;
-    let trialsDoneS: number | undefined;
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => {
-      const text = c.toString();
-      stderr += text;
-      const now = since(t0) / 1000;
-      if (firstLineS === undefined && /regsweep: sweep/.test(text)) firstLineS = now;
-      const m = /trials (\d+)\/(\d+) done/g;
-      for (let x = m.exec(text); x; x = m.exec(text)) if (x[1] === x[2]) trialsDoneS = now;
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const wallS = since(t0) / 1000;
-      if (code !== 0) return reject(new Error(`regsweep local exited ${code}:\n${stderr.slice(-3000)}`));
-      try {
-        resolve({
-          wallS,
-          firstLineS,
-          trialsDoneS,
-          synthesized: /synthesizing the CDK stack/.test(stderr),
-          summary: JSON.parse(stdout) as CliRun['summary'],
-          load: loadNow(),
-          outDir,
-          otherCores: others()?.otherCores ?? NaN,
-        });
-      } catch (e) {
-        reject(new Error(`no JSON summary on stdout: ${(e as Error).message}\n${stdout.slice(0, 2000)}`));
-      }
-    });
-  });
-}
 
 /** Epochs and training time of the trials, from the exported records. */
 function trialStats(dir: string): { epochsMean: number; trialMsMean: number; trials: number } {

@@ -46,8 +46,9 @@ async function sweepOnce(h: Harness, spec: Record<string, unknown>, source: stri
   if (result.status !== 'SUCCEEDED') throw new Error(`sweep ${id}: ${result.status} ${result.error} ${result.cause}`);
   // Sum of the trials' own times (their records' durationMs), from the map results.
   const key = (await h.store.listKeys(`sweeps/${id}/map-results/`)).find((k) => k.endsWith('/SUCCEEDED_0.json'));
-  const rows = key ? ((await h.store.getJson(key)) as { durationMs?: number }[]) : [];
-  const trialCpuMs = rows.reduce((a, r) => a + (r.durationMs ?? 0), 0);
+  // A row is a batch's output: its trials' outcomes (each with durationMs).
+  const rows = key ? ((await h.store.getJson(key)) as { trials?: { durationMs?: number }[] }[]) : [];
+  const trialCpuMs = rows.flatMap((r) => r.trials ?? []).reduce((a, t) => a + (t.durationMs ?? 0), 0);
   const serialMs = (clock.phases.PlanSweep ?? 0) + (clock.phases.Aggregate ?? 0) + (clock.phases.RefitBest ?? 0);
   await h.store.deletePrefix(`sweeps/${id}/`);
   return { workers: NaN, wallMs, mapMs: clock.mapMs, serialMs, trialCpuMs, load: loadNow(), otherCores, cpuMs };
