@@ -46,13 +46,17 @@ export function probabilitiesFromLogits(logits: ArrayLike<number>, outputs: numb
     }
     return out;
   }
-  const out = new Float64Array(n * outputs);
-  for (let i = 0; i < n; i++) {
+  return softmaxRows(logits, outputs, new Float64Array(n * outputs));
+}
+
+/** The softmax of each row of row-major `logits` (K per row) into `out`, shifted by the row's max so exp cannot overflow. */
+export function softmaxRows(logits: ArrayLike<number>, K: number, out: Float64Array): Float64Array {
+  for (let i = 0; i < out.length / K; i++) {
     let max = -Infinity;
-    for (let k = 0; k < outputs; k++) max = Math.max(max, logits[i * outputs + k]);
+    for (let k = 0; k < K; k++) max = Math.max(max, logits[i * K + k]);
     let sum = 0;
-    for (let k = 0; k < outputs; k++) sum += out[i * outputs + k] = Math.exp(logits[i * outputs + k] - max);
-    for (let k = 0; k < outputs; k++) out[i * outputs + k] /= sum;
+    for (let k = 0; k < K; k++) sum += out[i * K + k] = Math.exp(logits[i * K + k] - max);
+    for (let k = 0; k < K; k++) out[i * K + k] /= sum;
   }
   return out;
 }

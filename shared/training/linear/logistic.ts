@@ -16,6 +16,7 @@
  */
 import { softThreshold, type Design } from './design';
 import { penaltyValue, type LinearPenalty } from './penalty';
+import { softmaxRows } from '../metrics';
 
 export interface LogisticOptions {
   /** KKT tolerance on the gradient of J. @default 1e-10 */
@@ -91,13 +92,7 @@ export function logistic(
       for (let i = 0; i < m; i++) probs[i] = sigmoid(eta[i]);
       return;
     }
-    for (let i = 0; i < m; i++) {
-      let top = -Infinity;
-      for (let k = 0; k < K; k++) top = Math.max(top, eta[i * K + k]);
-      let sum = 0;
-      for (let k = 0; k < K; k++) sum += probs[i * K + k] = Math.exp(eta[i * K + k] - top);
-      for (let k = 0; k < K; k++) probs[i * K + k] /= sum;
-    }
+    softmaxRows(eta, K, probs);
   };
   /** Mean cross-entropy at logits `e`. */
   const dataLoss = (e: Float64Array): number => {
