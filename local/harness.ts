@@ -345,6 +345,7 @@ export class Harness {
     spec: Record<string, unknown>,
     opts: { executionName?: string; onEvent?: (e: ExecutionEvent | MapRunEvent) => void; retryIntervalOverrides?: Record<string, number | number[]> } = {},
   ): Promise<SweepRunResult> {
+    this.prewarm();
     const store = this.store;
     const forBucket = (bucket: string) => (bucket === store.bucket ? store : new ObjectStore(store.client, bucket));
     const result = await runStateMachine({
@@ -362,6 +363,16 @@ export class Harness {
     });
     const output = result.output as { sweepId?: string } | undefined;
     return { ...result, sweepId: output?.sweepId ?? (typeof spec.sweepId === 'string' ? spec.sweepId : undefined) };
+  }
+
+  /**
+   * Starts the functions' execution environments as a sweep starts (the pool's prewarm): TrainTrial's up to the
+   * pool's size, the others one each (none beyond those already warm). Their init (loading the bundle and
+   * TensorFlow.js, 0.15-0.5 s each) then runs beside PlanSweep, whose single worker leaves the other cores idle,
+   * instead of at each step's first invocation on the sweep's critical path.
+   */
+  private prewarm(): void {
+    for (const [fn, hint] of this.hints) this.pool.prewarm(fn, hint.step === STATE_NAMES.trial ? this.pool.size : 1);
   }
 
   poolStats() {

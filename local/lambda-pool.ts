@@ -186,6 +186,23 @@ export class LambdaPool {
     });
   }
 
+  /**
+   * Starts execution environments of `fn` ahead of its invocations, up to `count` of them (those it already has
+   * included), and runs their init phase (loading the bundle) at once, as Lambda's provisioned concurrency does:
+   * their first invocation is then a warm start. They count as cold starts, take no invocation slot and never
+   * exceed the pool's worker cap (`size` plus one per function). A failed init is not reported here: the worker's
+   * first invocation runs the init again, as a cold start, and fails with its error.
+   */
+  prewarm(fn: string, count = 1): void {
+    if (this.closed || !Object.prototype.hasOwnProperty.call(this.functions, fn)) return;
+    const cap = this.size + Object.keys(this.functions).length;
+    let have = this.workers.filter((w) => w.fn === fn).length;
+    while (have < count && this.workers.length < cap) {
+      this.spawn(fn).worker.postMessage({ type: 'init' });
+      have++;
+    }
+  }
+
   stats(): LambdaPoolStats {
     return {
       workers: this.workers.length,
@@ -319,6 +336,10 @@ export class LambdaPool {
   }
 
   private onMessage(w: PoolWorker, msg: WorkerMessage): void {
+    if (msg?.type === 'initialized') {
+      w.initialized = true;
+      return;
+    }
     if (msg?.type === 'started' && w.current?.id === msg.id && w.state !== 'dead') {
       const cur = w.current;
       const timeoutSeconds = this.functions[cur.req.fn].timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
@@ -401,6 +422,7 @@ export class LambdaPool {
 }
 
 type WorkerMessage =
+  | { type: 'initialized' }
   | { type: 'started'; id: string }
   | { type: 'result'; id: string | null; ok: true; payload: string }
   | {

@@ -8,7 +8,9 @@
  * purpose: a worker thread cannot load TypeScript.
  *
  * Protocol (parent -> worker): { type: 'invoke', id, event: <JSON string>, context: {...}, deadline: <epoch ms> }
- * (worker -> parent): { type: 'result', id, ok: true, payload: <JSON string> }
+ *                     { type: 'init' }: run the init phase now, ahead of any invocation (the pool's prewarm)
+ * (worker -> parent): { type: 'initialized' } once a prewarm's init phase is done
+ *                     { type: 'result', id, ok: true, payload: <JSON string> }
  *                     { type: 'result', id, ok: false, fatal: boolean, error: { errorType, errorMessage, trace } }
  * `fatal` asks the parent to discard this worker (init failed, or the runtime is in an unknown state).
  */
@@ -97,6 +99,15 @@ function callHandler(h, event, context) {
 }
 
 parentPort.on('message', async (msg) => {
+  if (msg && msg.type === 'init') {
+    try {
+      load();
+      parentPort.postMessage({ type: 'initialized' });
+    } catch {
+      // Nothing to report yet: the first invocation runs load() again, as a cold start would, and its error goes to that invocation.
+    }
+    return;
+  }
   if (!msg || msg.type !== 'invoke') return;
   const { id, deadline } = msg;
   currentId = id;

@@ -10,3 +10,14 @@ export function backend(env: NodeJS.ProcessEnv = process.env): Promise<BackendIn
     log: (line) => console.log(line),
   });
 }
+
+/**
+ * backend(), started when a handler's module loads: the init phase (Lambda's, or the local pool's prewarm) then
+ * initialises TensorFlow.js, not the first invocation. A failure is not lost: the invocation that awaits the
+ * promise throws it.
+ */
+export function backendAtInit(): Promise<BackendInfo> {
+  const ready = backend();
+  ready.catch(() => undefined); // handled by the invocation's await, not an unhandled rejection at init
+  return ready;
+}

@@ -1,16 +1,18 @@
 /** TrainTrial: a batch of manifest items -> one trained config on one fold each -> sweeps/<id>/trials/<trialId>.json. */
 import { parseTrialBatchEvent } from '../../shared/steps/events';
 import { runTrialBatch } from '../../shared/steps/trial';
-import { backend } from '../lib/backend';
+import { backendAtInit } from '../lib/backend';
 import { handlerContext } from '../lib/config';
 import { faultHooks } from '../lib/faults';
 
 const { beforeBatch, beforeTrain } = faultHooks();
 
+const ready = backendAtInit();
+
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => {
   const batch = parseTrialBatchEvent(event);
   const { store, caches } = handlerContext();
-  const { name } = await backend();
+  const { name } = await ready;
   const remainingMs = context?.getRemainingTimeInMillis?.bind(context);
   return runTrialBatch(batch, { store, caches, backend: name, log: (line) => console.log(line), beforeBatch, beforeTrain, remainingMs });
 };

@@ -155,6 +155,31 @@ describe('LambdaPool', () => {
     });
   });
 
+  it('prewarm runs the init phase ahead of the first invocation, which is then warm, within the worker cap', async () => {
+    pool = new LambdaPool({
+      size: 2,
+      functions: { SlowInit: { bundlePath: bundle('slow-init'), timeoutSeconds: 5 }, Counter: { bundlePath: bundle('counter') } },
+    });
+    pool.prewarm('SlowInit', 2);
+    pool.prewarm('SlowInit', 2); // already has 2: starts none
+    pool.prewarm('Counter', 9); // the cap: size 2 + one per function = 4 workers
+    pool.prewarm('Nope'); // unknown: ignored
+    expect(pool.stats()).toMatchObject({ workers: 4, coldStarts: 4, invocations: 0, busy: 0 });
+    await new Promise((r) => setTimeout(r, 2500)); // slow-init's 1.5 s init has run in both
+    const t0 = Date.now();
+    await expect(Promise.all([pool.invoke('SlowInit', {}), pool.invoke('SlowInit', {})])).resolves.toEqual([{ ok: true }, { ok: true }]);
+    expect(Date.now() - t0).toBeLessThan(1000); // no 1.5 s init left on the invocations' path
+    expect(pool.stats()).toMatchObject({ workers: 4, coldStarts: 4, warmStarts: 2, invocations: 2 });
+  });
+
+  it('a prewarm whose init fails reports nothing itself: the first invocation gets the init error', async () => {
+    pool = new LambdaPool({ size: 1, functions: { NoExport: { bundlePath: bundle('counter'), handlerExport: 'nope' } } });
+    pool.prewarm('NoExport');
+    await expect(pool.invoke('NoExport', {})).rejects.toMatchObject({ name: 'Runtime.HandlerNotFound' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pool.stats().workers).toBe(0);
+  });
+
   it('rejects an event that is not JSON-serializable before running anything', async () => {
     pool = new LambdaPool({ size: 1, functions: { Counter: { bundlePath: bundle('counter') } } });
     await expect(pool.invoke('Counter', { n: BigInt(1) })).rejects.toMatchObject({ name: 'InvalidRequestContentException' });
