@@ -13,8 +13,9 @@ import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from
 import type { ModelSpec, TrainingSpec } from '../search/spec';
 import type { FailedTrial, SucceededTrial } from '../study/records';
 import { exactLinearSolver, LinearCache, solveLinear, type LinearSolution } from './linear';
+import { evaluateLinear } from './linear/evaluate';
 import { disposeModel, modelFromFlat, paramLayout, type Model, type ModelConfig } from './model';
-import { evaluateRows, linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
+import { linearCoefficients, sparsity, train, type TrainData, type TrainResult } from './train';
 
 export interface TrialSettings {
   readonly model: ModelSpec;
@@ -81,7 +82,8 @@ export function prepareData(
  */
 export function fitTrial(input: TrialInput): { result: FitResult; preprocessor: Preprocessor } {
   const { dataset: ds, settings, reg } = input;
-  const { data, preprocessor, target } = prepareData(ds, input.trainRows, input.validationRows);
+  const prepare = () => prepareData(ds, input.trainRows, input.validationRows);
+  const { data, preprocessor, target } = input.linearCache ? input.linearCache.prepared(ds, input.trainRows, input.validationRows, prepare) : prepare();
   if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
     return { result: fitLinear(input, data, preprocessor), preprocessor };
   }
@@ -106,7 +108,7 @@ export function fitTrial(input: TrialInput): { result: FitResult; preprocessor: 
   return { result: { ...trained, solver: settings.training.optimizer, notices, features: preprocessor.features }, preprocessor };
 }
 
-/** The exact answer of a linear model, as a model (for metrics and saving) with its metrics. */
+/** The exact answer of a linear model, as a model (for saving) with its metrics (from the float64 answer). */
 function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocessor): FitResult {
   const { dataset: ds, reg } = input;
   const exact = solveLinear(ds, input.trainRows, preprocessor, reg, input.linearCache);
@@ -116,8 +118,8 @@ function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocesso
   flat.set(exact.weights);
   flat.set(exact.intercepts, exact.weights.length);
   const model = modelFromFlat(config, flat);
-  const trainMetrics = evaluateRows(model, ds.task, data.xTrain, data.yTrain);
-  const validation = data.xVal && data.yVal ? evaluateRows(model, ds.task, data.xVal, data.yVal) : undefined;
+  const trainMetrics = evaluateLinear(ds.task, exact.weights, exact.intercepts, data.xTrain, data.yTrain);
+  const validation = data.xVal && data.yVal ? evaluateLinear(ds.task, exact.weights, exact.intercepts, data.xVal, data.yVal) : undefined;
   const notices = [...exact.notices];
   if (reg.dropoutRate > 0) {
     const m = input.trainRows.length;

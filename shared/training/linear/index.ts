@@ -13,7 +13,9 @@
  *
  * A `LinearCache` (one per warm container, or per process) keeps what one fold's fits share: the design, the
  * ridge eigendecomposition and the solutions found so far, so every lambda of a fold reuses one decomposition
- * and each coordinate-descent fit starts from the nearest solution at a larger lambda of its path.
+ * and each coordinate-descent fit starts from the nearest solution at a larger lambda of its path; and, for every
+ * trial of the fold (SGD ones too), its rows as prepared for training (fit.ts prepareData: the fold's
+ * preprocessor and the transformed rows), which would otherwise be fitted and transformed again for each lambda.
  */
 import type { Dataset } from '../../data/parse';
 import { encodeRows, type Preprocessor } from '../../data/preprocess';
@@ -69,15 +71,36 @@ interface FoldState {
 /** What the fits of one fold share (see the module comment). Holds a few folds of one dataset. */
 export class LinearCache {
   private readonly folds = new Map<string, FoldState>();
+  /** Prepared rows by (training rows, evaluation rows); few, as they hold whole row copies. */
+  private readonly preparedRows = new Map<string, unknown>();
   private dataset?: Dataset;
 
-  constructor(private readonly maxFolds = 16) {}
+  constructor(
+    private readonly maxFolds = 16,
+    private readonly maxPrepared = 2,
+  ) {}
+
+  /** Everything cached belongs to one dataset: a new one clears it. */
+  private use(ds: Dataset): void {
+    if (this.dataset === ds) return;
+    this.folds.clear();
+    this.preparedRows.clear();
+    this.dataset = ds;
+  }
+
+  /** `make()`'s value for these training and evaluation rows of `ds`, made once (the caller must not mutate it). */
+  prepared<T>(ds: Dataset, trainRows: readonly number[], evalRows: readonly number[], make: () => T): T {
+    this.use(ds);
+    const key = `${rowsKey(trainRows)}/${rowsKey(evalRows)}`;
+    if (this.preparedRows.has(key)) return this.preparedRows.get(key) as T;
+    if (this.preparedRows.size >= this.maxPrepared) this.preparedRows.delete(this.preparedRows.keys().next().value as string);
+    const value = make();
+    this.preparedRows.set(key, value);
+    return value;
+  }
 
   fold(ds: Dataset, rows: readonly number[], pre: Preprocessor): FoldState {
-    if (this.dataset !== ds) {
-      this.folds.clear();
-      this.dataset = ds;
-    }
+    this.use(ds);
     const key = rowsKey(rows);
     let state = this.folds.get(key);
     if (!state) {
