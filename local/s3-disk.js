@@ -7,11 +7,10 @@
  * `{"key","etag","contentType","size","lastModified"}` + `\n`, then the object's bytes exactly. A file named by a
  * hash means keys like `a` and `a/b` never clash and any UTF-8 key maps to a safe file name. Writes go to
  * `<bucket>/.tmp-*` and are renamed over the object file, so a killed server never leaves half an object (leftover
- * temp files are removed at start). No fsync: a crash of the machine (not of the server) may lose the last writes.
- * Writes and deletes of one key run one after another, so the index always names what the file holds.
+ * temp files are removed at start). No fsync: a crash of the machine (not of the server) may lose the last writes,
+ * as with s3rver before it.
  */
 const fs = require('node:fs');
-const fsp = require('node:fs/promises');
 const path = require('node:path');
 const crypto = require('node:crypto');
 
@@ -75,99 +74,98 @@ function readHeaderSync(file) {
   }
 }
 
+/** Object bodies up to this size stay in memory once written or read (GETs then touch no file)... */
+const CACHE_OBJECT_BYTES = 256 * 1024;
+/** ...as long as all cached bodies together stay under this (past it, reads go to the files). */
+const CACHE_TOTAL_BYTES = 128 * 1024 ** 2;
+/** Reads of larger ranges are streamed from the file instead of read whole. */
+const STREAM_ABOVE_BYTES = 1024 ** 2;
+
+let tempCounter = 0;
+
 class Bucket {
-  constructor(name, dir, created) {
+  constructor(name, dir, created, cache) {
     this.name = name;
     this.dir = dir;
     this.created = created;
-    /** key -> { etag, contentType, size, lastModified } */
+    /** key -> { etag, contentType, size, lastModified, headerBytes, body? } */
     this.objects = new Map();
     /** The keys, in S3's order. */
     this.keys = [];
-    /** key -> the tail of the chain of writes/deletes of that key. */
-    this.queues = new Map();
+    /** { bytes }: the bodies cached in memory, shared by the buckets of a store. */
+    this.cache = cache;
   }
 
   file(key) {
     return path.join(this.dir, fileNameOf(key));
   }
 
-  setIndex(key, meta) {
-    if (!this.objects.has(key)) this.keys.splice(firstAfter(this.keys, key), 0, key);
-    this.objects.set(key, meta);
+  uncache(meta) {
+    if (meta?.body) this.cache.bytes -= meta.body.length;
   }
 
-  dropIndex(key) {
-    if (!this.objects.delete(key)) return;
-    this.keys.splice(firstAfter(this.keys, key, true), 1);
-  }
-
-  /** Runs `fn` after every earlier write/delete of `key` has finished. */
-  serial(key, fn) {
-    const run = (this.queues.get(key) ?? Promise.resolve()).then(fn, fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.queues.set(key, tail);
-    void tail.then(() => {
-      if (this.queues.get(key) === tail) this.queues.delete(key);
-    });
-    return run;
-  }
-
-  /** Writes the object whole (temp file + rename) and indexes it. */
-  put(key, body, meta) {
-    return this.serial(key, async () => {
-      const header = Buffer.from(`${JSON.stringify({ key, ...meta })}\n`, 'utf8');
-      const tmp = path.join(this.dir, `${TEMP_PREFIX}${crypto.randomBytes(8).toString('hex')}`);
-      const fh = await fsp.open(tmp, 'wx');
-      try {
-        await fh.writev([header, body]);
-      } finally {
-        await fh.close();
-      }
-      try {
-        await fsp.rename(tmp, this.file(key));
-      } catch (e) {
-        await fsp.rm(tmp, { force: true });
-        throw e;
-      }
-      this.setIndex(key, meta);
-    });
-  }
-
-  delete(key) {
-    return this.serial(key, async () => {
-      await fsp.rm(this.file(key), { force: true });
-      this.dropIndex(key);
-    });
+  cacheBody(meta, body) {
+    if (body.length > CACHE_OBJECT_BYTES || this.cache.bytes + body.length > CACHE_TOTAL_BYTES) return;
+    meta.body = body;
+    this.cache.bytes += body.length;
   }
 
   /**
-   * The object's header and an open file handle positioned after it (the caller closes it), or undefined. The header
-   * comes from the file itself, so a read that races a rewrite still sees one consistent object.
+   * Writes the object whole (temp file + rename) and indexes it. Synchronous, like delete and read: files are small
+   * and in the page cache (no fsync), a sync call costs less than a trip through libuv's thread pool, and no read
+   * ever sees the index and the file disagree. A large object blocks the server while it is written.
    */
-  async open(key) {
-    if (!this.objects.has(key)) return undefined;
-    let fh;
+  put(key, body, meta) {
+    const header = Buffer.from(`${JSON.stringify({ key, ...meta })}\n`, 'utf8');
+    const tmp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${++tempCounter}`);
+    const fd = fs.openSync(tmp, 'wx');
     try {
-      fh = await fsp.open(this.file(key), 'r');
-    } catch (e) {
-      if (e.code === 'ENOENT') return undefined;
-      throw e;
+      fs.writeFileSync(fd, header);
+      fs.writeFileSync(fd, body);
+    } finally {
+      fs.closeSync(fd);
     }
     try {
-      const first = Buffer.allocUnsafe(Math.min(16384 + (this.objects.get(key)?.size ?? 0), 1 << 20));
-      const { bytesRead } = await fh.read(first, 0, first.length, 0);
-      const newline = first.subarray(0, bytesRead).indexOf(10);
-      if (newline < 0) throw new Error(`object file of ${key} has no header`);
-      const meta = parseHeader(first, newline);
-      if (meta.key !== key) return undefined;
-      return { meta, fh, head: first.subarray(meta.headerBytes, bytesRead) };
+      fs.renameSync(tmp, this.file(key));
     } catch (e) {
-      await fh.close();
+      fs.rmSync(tmp, { force: true });
       throw e;
+    }
+    const old = this.objects.get(key);
+    if (old) this.uncache(old);
+    else this.keys.splice(firstAfter(this.keys, key), 0, key);
+    const entry = { ...meta, headerBytes: header.length };
+    this.cacheBody(entry, Buffer.from(body)); // a copy: `body` may be a slice of a larger socket buffer
+    this.objects.set(key, entry);
+  }
+
+  delete(key) {
+    fs.rmSync(this.file(key), { force: true });
+    const old = this.objects.get(key);
+    if (!old) return;
+    this.uncache(old);
+    this.objects.delete(key);
+    this.keys.splice(firstAfter(this.keys, key, true), 1);
+  }
+
+  /** Bytes start..end (inclusive) of an indexed object: a Buffer, or a stream over the current file for large ranges. */
+  read(key, start, end) {
+    const meta = this.objects.get(key);
+    if (meta.body) return meta.body.subarray(start, end + 1);
+    const length = end - start + 1;
+    const fd = fs.openSync(this.file(key), 'r');
+    if (length > STREAM_ABOVE_BYTES) return fs.createReadStream('', { fd, start: meta.headerBytes + start, end: meta.headerBytes + end });
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      for (let off = 0; off < length; ) {
+        const n = fs.readSync(fd, buf, off, length - off, meta.headerBytes + start + off);
+        if (n === 0) throw new Error(`the file of ${key} is shorter than its header says`);
+        off += n;
+      }
+      if (length === meta.size) this.cacheBody(meta, buf);
+      return buf;
+    } finally {
+      fs.closeSync(fd);
     }
   }
 }
@@ -178,6 +176,7 @@ class DiskStore {
     this.dir = dir;
     /** name -> Bucket */
     this.buckets = new Map();
+    this.cache = { bytes: 0 };
   }
 
   /** Loads the buckets (sync: before the server listens). Returns warnings for files it skipped. */
@@ -187,7 +186,7 @@ class DiskStore {
     for (const entry of fs.readdirSync(this.dir, { withFileTypes: true })) {
       if (!entry.isDirectory() || !BUCKET_NAME.test(entry.name)) continue;
       const bdir = path.join(this.dir, entry.name);
-      const bucket = new Bucket(entry.name, bdir, fs.statSync(bdir).mtime);
+      const bucket = new Bucket(entry.name, bdir, fs.statSync(bdir).mtime, this.cache);
       let skipped = 0;
       for (const f of fs.readdirSync(bdir)) {
         const file = path.join(bdir, f);
@@ -195,9 +194,9 @@ class DiskStore {
         else if (!OBJECT_FILE.test(f)) skipped++;
         else {
           try {
-            const { key, etag, contentType, size, lastModified } = readHeaderSync(file);
+            const { key, ...meta } = readHeaderSync(file);
             if (fileNameOf(key) !== f) throw new Error('file name is not the hash of its key');
-            bucket.objects.set(key, { etag, contentType, size, lastModified });
+            bucket.objects.set(key, meta);
           } catch (e) {
             warnings.push(`skipped ${file}: ${e.message}`);
           }
@@ -221,7 +220,7 @@ class DiskStore {
     if (!bucket) {
       const bdir = path.join(this.dir, name);
       fs.mkdirSync(bdir, { recursive: true });
-      bucket = new Bucket(name, bdir, new Date());
+      bucket = new Bucket(name, bdir, new Date(), this.cache);
       this.buckets.set(name, bucket);
     }
     return bucket;

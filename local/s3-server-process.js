@@ -93,7 +93,7 @@ async function putObject(req, res, bucket, key) {
   }
   const etag = `"${crypto.createHash('md5').update(body).digest('hex')}"`;
   const contentType = req.headers['content-type'] ?? 'application/octet-stream';
-  await bucket.put(key, body, { etag, contentType, size: body.length, lastModified: new Date().toISOString() });
+  bucket.put(key, body, { etag, contentType, size: body.length, lastModified: new Date().toISOString() });
   res.writeHead(200, { ETag: etag, 'Content-Length': 0 });
   res.end();
 }
@@ -111,40 +111,36 @@ function parseRange(header, size) {
   return start >= size || end < start ? null : [start, end];
 }
 
-async function getObject(req, res, bucket, key, head) {
-  const opened = await bucket.open(key);
-  if (!opened) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
-  const { meta, fh, head: first } = opened;
-  let streaming = false;
-  try {
-    const ifMatch = req.headers['if-match'];
-    const ifNoneMatch = req.headers['if-none-match'];
-    if (ifMatch !== undefined && ifMatch !== '*' && !ifMatch.split(',').some((t) => t.trim() === meta.etag)) {
-      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
-    }
-    const headers = { ETag: meta.etag, 'Last-Modified': httpDate(meta.lastModified), 'Content-Type': meta.contentType, 'Accept-Ranges': 'bytes' };
-    if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === meta.etag || t.trim() === '*')) {
-      res.writeHead(304, headers);
-      return res.end();
-    }
-    const range = parseRange(req.headers.range, meta.size);
-    if (range === null) {
-      throw new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: req.headers.range, ActualObjectSize: meta.size });
-    }
-    const [start, end] = range ?? [0, meta.size - 1];
-    const length = end - start + 1;
-    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${meta.size}`;
-    headers['Content-Length'] = length;
-    res.writeHead(range ? 206 : 200, headers);
-    if (head || length === 0) return res.end();
-    if (end < first.length) return res.end(first.subarray(start, end + 1));
-    streaming = true;
-    const stream = fh.createReadStream({ start: meta.headerBytes + start, end: meta.headerBytes + end });
-    stream.on('error', () => res.destroy());
-    stream.pipe(res);
-  } finally {
-    if (!streaming) await fh.close();
+function getObject(req, res, bucket, key, head) {
+  const meta = bucket.objects.get(key);
+  if (!meta) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+  const ifMatch = req.headers['if-match'];
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifMatch !== undefined && ifMatch !== '*' && !ifMatch.split(',').some((t) => t.trim() === meta.etag)) {
+    throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
   }
+  const headers = { ETag: meta.etag, 'Last-Modified': httpDate(meta.lastModified), 'Content-Type': meta.contentType, 'Accept-Ranges': 'bytes' };
+  if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim() === meta.etag || t.trim() === '*')) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  const range = parseRange(req.headers.range, meta.size);
+  if (range === null) {
+    throw new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', { RangeRequested: req.headers.range, ActualObjectSize: meta.size });
+  }
+  const [start, end] = range ?? [0, meta.size - 1];
+  const length = end - start + 1;
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${meta.size}`;
+  headers['Content-Length'] = length;
+  if (head || length === 0) {
+    res.writeHead(range ? 206 : 200, headers);
+    return res.end();
+  }
+  const data = bucket.read(key, start, end);
+  res.writeHead(range ? 206 : 200, headers);
+  if (Buffer.isBuffer(data)) return res.end(data);
+  data.on('error', () => res.destroy());
+  data.pipe(res);
 }
 
 /** ListObjectsV2 over the bucket's sorted index. The continuation token is the last key or prefix returned. */
@@ -228,16 +224,14 @@ async function deleteObjects(req, res, bucket) {
   }
   const errors = [];
   const deleted = [];
-  await Promise.all(
-    parsed.keys.map(async (key) => {
-      try {
-        await bucket.delete(key);
-        deleted.push(key);
-      } catch (e) {
-        errors.push({ key, code: 'InternalError', message: e.message });
-      }
-    }),
-  );
+  for (const key of parsed.keys) {
+    try {
+      bucket.delete(key);
+      deleted.push(key);
+    } catch (e) {
+      errors.push({ key, code: 'InternalError', message: e.message });
+    }
+  }
   sendXml(res, 200, xml.deleteResultXml(parsed.quiet ? [] : deleted, errors));
 }
 
@@ -282,7 +276,7 @@ async function route(req, res, store, bucketName, key, query) {
   if (m === 'PUT') return putObject(req, res, bucket, key);
   if (m === 'GET' || m === 'HEAD') return getObject(req, res, bucket, key, m === 'HEAD');
   if (m === 'DELETE') {
-    await bucket.delete(key);
+    bucket.delete(key);
     res.writeHead(204);
     return res.end();
   }
@@ -300,10 +294,14 @@ function parsePath(rawPath) {
   return { bucket, key };
 }
 
+/** Request ids: this process's random prefix and a counter. */
+const REQUEST_ID_PREFIX = crypto.randomBytes(4).toString('hex').toUpperCase();
+let requests = 0;
+
 function handler(store, creds) {
   const signers = new Map();
   return async (req, res) => {
-    const requestId = crypto.randomBytes(8).toString('hex').toUpperCase();
+    const requestId = `${REQUEST_ID_PREFIX}${(++requests).toString(16).toUpperCase().padStart(8, '0')}`;
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('Server', 'regsweep-local-s3');
     let resource = req.url;

@@ -243,6 +243,14 @@ describe('DeleteObjects and Range', () => {
     expect(Buffer.from(await res.Body!.transformToByteArray()).equals(bytes.subarray(from, to))).toBe(true);
   });
 
+  it('a 3 MB object (streamed from its file, not held in memory) comes back whole and by range', async () => {
+    const bytes = randomBytes(3 * 1024 ** 2);
+    await s3.store.putBytes('range/large', bytes);
+    expect(Buffer.from((await s3.store.getBytes('range/large'))!.body).equals(bytes)).toBe(true);
+    const res = await s3.store.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range/large', Range: 'bytes=1000000-2999999' }));
+    expect(Buffer.from(await res.Body!.transformToByteArray()).equals(bytes.subarray(1_000_000, 3_000_000))).toBe(true);
+  });
+
   it('an unsatisfiable Range is 416 InvalidRange', async () => {
     await s3.store.putBytes('range/small', randomBytes(10));
     const res = await rawS3Request(s3.endpoint, s3.credentials, { method: 'GET', path: `/${BUCKET}/range/small`, headers: { range: 'bytes=10-20' } });
