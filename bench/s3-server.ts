@@ -155,7 +155,8 @@ async function main(): Promise<void> {
   const results = new Map<string, Map<string, { ms: number[]; cpuMs: number[] }>>();
   try {
     for (const s of servers) {
-      for (let i = 0; i < LIST_KEYS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => s.store.putJson(`list/k-${String(i + j).padStart(5, '0')}`, i + j)));
+      for (let i = 0; i < LIST_KEYS; i += 50)
+        await Promise.all(Array.from({ length: 50 }, (_, j) => s.store.putJson(`list/k-${String(i + j).padStart(5, '0')}`, i + j)));
       for (const op of OPS) await batch(s, op); // warm-up: JIT, connections, the objects the reads read
     }
     for (let rep = 0; rep < reps; rep++) {
