@@ -157,7 +157,7 @@ class Bucket {
     if (length > STREAM_ABOVE_BYTES) return fs.createReadStream('', { fd, start: meta.headerBytes + start, end: meta.headerBytes + end });
     try {
       const buf = Buffer.allocUnsafe(length);
-      for (let off = 0; off < length; ) {
+      for (let off = 0; off < length;) {
         const n = fs.readSync(fd, buf, off, length - off, meta.headerBytes + start + off);
         if (n === 0) throw new Error(`the file of ${key} is shorter than its header says`);
         off += n;
