@@ -12,10 +12,9 @@
  * is also AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in this process's environment (restored afterwards), as a
  * user of `--s3-endpoint` exports it: the CLI runs and child processes of the file use it.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { SourceData } from '@smithy/types';
 import { startS3Server, type LocalS3Server } from '../../local/s3server';
 import { createS3Client, ObjectStore, type S3Credentials } from '../../shared/store/s3';
 
@@ -80,9 +79,18 @@ export function useLocalS3(bucket = 'regsweep-test', opts: { credentials?: S3Cre
 
 /** node:crypto's SHA-256 / HMAC-SHA256 in the shape @smithy/signature-v4 wants. */
 class Sha256 {
-  private readonly hash;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret as Uint8Array);
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    if (secret === undefined) this.hash = createHash('sha256');
+    else {
+      const key =
+        typeof secret === 'string'
+          ? secret
+          : ArrayBuffer.isView(secret)
+            ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
+            : Buffer.from(secret);
+      this.hash = createHmac('sha256', key);
+    }
   }
   update(data: Uint8Array): void {
     this.hash.update(data);
