@@ -44,7 +44,10 @@ async function authenticate(req, rawPath, query, creds, signers) {
   }
   if (!req.headers['x-amz-content-sha256']) throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   const names = signedHeaders.split(';');
-  if (!names.includes('host')) throw new S3Error(403, 'AccessDenied', 'The host header must be signed');
+  // The payload hash must be signed too, or a body could be swapped along with its hash.
+  if (!names.includes('host') || !names.includes('x-amz-content-sha256')) {
+    throw new S3Error(403, 'AccessDenied', 'The host and x-amz-content-sha256 headers must be signed');
+  }
   const headers = {};
   for (const name of names) {
     const v = req.headers[name];

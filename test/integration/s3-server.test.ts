@@ -128,6 +128,12 @@ describe('authentication and integrity', () => {
       403,
       'SignatureDoesNotMatch',
     ],
+    [
+      'its payload hash left out of the signed headers',
+      { tamper: (r: { headers: Record<string, string> }) => (r.headers.authorization = r.headers.authorization.replace(';x-amz-content-sha256', '')) },
+      403,
+      'AccessDenied',
+    ],
     ['another body than the signed hash', { tamper: (r: { body?: Buffer }) => (r.body = Buffer.from('a forged body')) }, 400, 'XAmzContentSHA256Mismatch'],
     [
       'a Content-MD5 that does not match',
