@@ -13,26 +13,26 @@
  * CPU time went during the measured sweep.
  *
  * Usage: npm run bench:harness [-- --sizes 100,500,2000 --reps 3 --workers 2 --no-cold --no-components --batch-size N]
- *        npm run bench:harness -- --s3 memory      (what-if: a bench-only in-memory S3 server instead of s3rver)
  *        npm run bench:harness -- --profile /tmp/prof [--sizes 2000] [--keep-assembly]
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
 import { childrenCpuMs, childStats, loadNow, machine, machineLine, otherLoadMeter, processCpuMs, type Load } from './lib/machine';
-import { MEMORY_S3_MARKER, startMemoryS3 } from './lib/memory-s3';
 import { monotonicUs, profileFiles, summarizeProfiles } from './lib/profiles';
 import { linearFit, median, round, since } from './lib/stats';
 import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
 import type { Harness as HarnessType } from '../local/harness';
+import { S3_SERVER_SCRIPT } from '../local/s3server';
 
 type HarnessModule = typeof import('../local/harness');
 
-/** The S3 server's process, for its CPU: s3rver (the harness's), or the bench-only in-memory one (--s3 memory). */
-let s3Needle = 's3rver-process.js';
+/** The S3 server's process (the harness's local server), for its CPU. */
+const s3Needle = S3_SERVER_SCRIPT;
 
 interface SweepRun {
   readonly trials: number;
@@ -257,13 +257,14 @@ async function profileMode(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 's3'), { recursive: true });
   const s3Dir = tempDir('s3');
+  // One key pair for the server and, through the environment, for the profiled harness and its functions.
+  const keys = { AWS_ACCESS_KEY_ID: `BENCH${randomBytes(8).toString('hex').toUpperCase()}`, AWS_SECRET_ACCESS_KEY: randomBytes(30).toString('base64') };
   const s3 = spawn(
     process.execPath,
     [
-      '--openssl-legacy-provider',
       '--cpu-prof',
       `--cpu-prof-dir=${path.join(dir, 's3')}`,
-      path.join(REPO, 'local', 's3rver-process.js'),
+      path.join(REPO, 'local', S3_SERVER_SCRIPT),
       '--dir',
       s3Dir,
       '--port',
@@ -271,7 +272,10 @@ async function profileMode(dir: string): Promise<void> {
       '--bucket',
       'regsweep-local',
     ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, REGSWEEP_S3_ACCESS_KEY_ID: keys.AWS_ACCESS_KEY_ID, REGSWEEP_S3_SECRET_ACCESS_KEY: keys.AWS_SECRET_ACCESS_KEY },
+    },
   );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -280,7 +284,7 @@ async function profileMode(dir: string): Promise<void> {
       const m = /READY (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    s3.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
+    s3.once('exit', (code) => reject(new Error(`the local S3 server exited (${code})`)));
   });
   const size = String(numbers('sizes', [500])[0]);
   const childArgs = [
@@ -304,7 +308,7 @@ async function profileMode(dir: string): Promise<void> {
   const child = spawn(process.execPath, childArgs, {
     cwd: REPO,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` },
+    env: { ...process.env, ...keys, REGSWEEP_BENCH_S3_ENDPOINT: `http://127.0.0.1:${port}` },
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   s3.kill('SIGTERM');
@@ -375,10 +379,7 @@ async function main() {
     const start = profileChild ? undefined : await startups(mod, cacheDir, workers, warmRuns, !flag('no-cold'));
     if (profileChild) mod.loadAssembly({ cacheDir, log: note });
 
-    // --s3 memory: the sweeps talk to the bench-only in-memory S3 server instead of s3rver (a what-if).
-    const memoryS3 = arg('s3', 's3rver') === 'memory' ? await startMemoryS3(['regsweep-local']) : undefined;
-    if (memoryS3) s3Needle = MEMORY_S3_MARKER;
-    const h = await mod.Harness.start({ workers, cacheDir, s3Endpoint: memoryS3?.endpoint ?? process.env.REGSWEEP_BENCH_S3_ENDPOINT });
+    const h = await mod.Harness.start({ workers, cacheDir, s3Endpoint: process.env.REGSWEEP_BENCH_S3_ENDPOINT });
     try {
       const dataDir = tempDir('data');
       const source = await h.uploadDataset(writeTinyDataset(dataDir));
@@ -464,7 +465,7 @@ async function main() {
       const highLoad = runs.some((r) => r.otherCores > 0.5);
 
       const lines = [
-        `harness overhead (tiny trials: linear model, 1 epoch, 20 rows) with ${workers} workers; backend wasm in the workers; S3 server ${memoryS3 ? 'IN-MEMORY (bench-only what-if, not the harness)' : 's3rver (the harness)'}`,
+        `harness overhead (tiny trials: linear model, 1 epoch, 20 rows) with ${workers} workers; backend wasm in the workers; S3 server local/s3-server-process.js (the harness's)`,
         `${machineLine(m1)}; load average before: ${m0.load.load1}; other jobs used ${otherCores} cores (median over the sweeps; per sweep: ${runs.map((r) => r.otherCores).join(', ')})`,
         start
           ? `start-up: import ${ms(importMs, 0)} ms; cold (empty cache) ${start.coldMs ?? '-'} ms (synth + bundling ~${start.synthMs ?? '-'} ms); ` +
@@ -488,7 +489,6 @@ async function main() {
       ].filter(Boolean);
       emit(lines, {
         bench: 'harness',
-        s3: memoryS3 ? 'memory (what-if)' : 's3rver',
         workers,
         sizes: bySize,
         fit: { fixedMs: ms(fit.intercept, 0), perTrialMs: ms(fit.slope, 3), r2: round(fit.r2, 5) },
@@ -514,7 +514,6 @@ async function main() {
       });
     } finally {
       await h.close();
-      await memoryS3?.stop();
     }
   } finally {
     if (!profileChild) fs.rmSync(cacheDir, { recursive: true, force: true });

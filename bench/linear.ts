@@ -8,10 +8,9 @@
  *
  * Where regsweep's seconds go, from its stderr lines: spawn -> first line (node start, imports, spec and dataset
  * checks), -> first progress line (harness start, upload, plan, the first 100 trials), -> all trials done, ->
- * exit (aggregate, refit, export of the sweep's objects, report). `--s3 memory` adds runs against the bench-only
- * in-memory S3 server (bench/memory-s3-server.js via --s3-endpoint): what a lean S3 server would save.
+ * exit (aggregate, refit, export of the sweep's objects, report).
  *
- * Usage: npm run bench:linear [-- --reps 3 --workers 2 --s3 memory]
+ * Usage: npm run bench:linear [-- --reps 3 --workers 2]
  * Needs /usr/bin/python3 with Debian's python3-sklearn (apt-get install python3-sklearn).
  */
 import { spawnSync } from 'node:child_process';
@@ -20,17 +19,13 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { arg, emit, note, REPO, run, tempDir } from './lib/cli';
 import { machine, machineLine } from './lib/machine';
-import { startMemoryS3 } from './lib/memory-s3';
 import { runCli, type CliRun } from './lib/regsweep-cli';
 import { median, round, since } from './lib/stats';
 import { readDatasetFile } from '../shared/data/parse';
 import { planSplits, splitOptions } from '../shared/data/splits';
 import { parseSpec } from '../shared/search/spec';
-import { DEFAULT_BUCKET } from '../local/harness';
 
 const PYTHON = '/usr/bin/python3';
-/** Placeholder keys for the local in-memory server (it checks none); the SDK wants some to sign with. */
-const LOCAL_KEYS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' };
 
 interface SklearnRun {
   readonly wallS: number;
@@ -64,7 +59,6 @@ const medianOf = <T>(xs: readonly T[], f: (x: T) => number) => median(xs.map(f))
 async function main() {
   const reps = Number(arg('reps', '3'));
   const workers = arg('workers', '');
-  const s3 = arg('s3', '');
   const m0 = machine();
   note(machineLine(m0));
 
@@ -128,19 +122,6 @@ async function main() {
       ours.push(r);
       theirs.push(p);
     }
-    const memory: CliRun[] = [];
-    if (s3 === 'memory') {
-      for (let rep = 0; rep < reps; rep++) {
-        const server = await startMemoryS3([DEFAULT_BUCKET]);
-        try {
-          const r = await runCli(args(['--s3-endpoint', server.endpoint]), LOCAL_KEYS);
-          note(`  in-memory S3 rep ${rep + 1}: regsweep ${round(r.wallS, 2)} s (trials done at ${round(r.trialsDoneS ?? NaN, 2)} s)`);
-          memory.push(r);
-        } finally {
-          await server.stop();
-        }
-      }
-    }
     const wall = medianOf(ours, (r) => r.wallS);
     const skWall = medianOf(theirs, (r) => r.wallS);
     const ph = phases(ours[ours.length - 1]);
@@ -153,14 +134,6 @@ async function main() {
     const last = ours[ours.length - 1].summary;
     const sk = theirs[theirs.length - 1];
     const mseDiff = last.test.loss / sk.testMse - 1;
-    const memWall = memory.length ? medianOf(memory, (r) => r.wallS) : undefined;
-    const memPh = memory.length
-      ? {
-          toFirstProgress: medianOf(memory, (r) => phases(r).toFirstProgress),
-          trials: medianOf(memory, (r) => phases(r).trials),
-          afterTrials: medianOf(memory, (r) => phases(r).afterTrials),
-        }
-      : undefined;
     const m1 = machine();
     emit(
       [
@@ -175,9 +148,6 @@ async function main() {
         `  scikit-learn per model, test MSE: ${Object.entries(sk.fits)
           .map(([k, f]) => `${k} ${round(f.testMse, 1)} (cv ${round(f.cvMse, 1)})`)
           .join(', ')}; regsweep best mean validation MSE ${round(last.best.meanValLoss, 1)}`,
-        memWall !== undefined && memPh
-          ? `  what-if, bench-only in-memory S3 server: ${round(memWall, 2)} s (${memory.map((r) => round(r.wallS, 2)).join(', ')}), ratio ${round(memWall / skWall, 2)}x; harness start + plan + first 100 ${round(memPh.toFirstProgress, 2)}, other trials ${round(memPh.trials, 2)}, after trials ${round(memPh.afterTrials, 2)}`
-          : '',
         ours.some((r) => r.otherCores > 0.5) ? 'NOTE: other jobs took more than half a core during some runs; those figures are pessimistic.' : '',
       ].filter(Boolean),
       {
@@ -197,7 +167,6 @@ async function main() {
         best: last.best.label,
         sklearnBest: sk.best,
         sklearnFits: sk.fits,
-        memoryS3: memWall !== undefined ? { wallS: round(memWall, 3), runsS: memory.map((r) => round(r.wallS, 3)), phasesS: memPh } : undefined,
         otherCores: ours.map((r) => round(r.otherCores, 2)),
         machine: m1,
       },

@@ -21,6 +21,7 @@ import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } fro
 import { childStats, loadNow, machine, machineLine } from './lib/machine';
 import { round, since } from './lib/stats';
 import { PhaseClock, tinySpec, writeTinyDataset } from './lib/tiny-sweep';
+import { S3_SERVER_SCRIPT } from '../local/s3server';
 
 const MB = 1024 * 1024;
 
@@ -108,7 +109,7 @@ async function child(trials: number, workers: number, snapshots: boolean): Promi
     if (result.status !== 'SUCCEEDED') throw new Error(`sweep ${result.status}: ${result.error} ${result.cause}`);
     const heaps = (await snapshotTaken) ?? [];
     (globalThis as { gc?: () => void }).gc?.();
-    const s3 = childStats('s3rver-process.js');
+    const s3 = childStats(S3_SERVER_SCRIPT);
     const out: ChildResult = {
       trials,
       wallMs: round(wallMs, 0),

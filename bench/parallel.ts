@@ -20,6 +20,7 @@ import { Harness, loadAssembly } from '../local/harness';
 import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec } from '../shared/search/spec';
+import { S3_SERVER_SCRIPT } from '../local/s3server';
 
 interface Run {
   readonly workers: number;
@@ -36,13 +37,13 @@ interface Run {
 /** One sweep in a started harness; `workers` is filled in by the caller. */
 async function sweepOnce(h: Harness, spec: Record<string, unknown>, source: string, id: string): Promise<Run> {
   const clock = new PhaseClock();
-  const others = otherLoadMeter(() => childrenCpuMs('s3rver-process.js'));
-  const cpu0 = processCpuMs() + childrenCpuMs('s3rver-process.js');
+  const others = otherLoadMeter(() => childrenCpuMs(S3_SERVER_SCRIPT));
+  const cpu0 = processCpuMs() + childrenCpuMs(S3_SERVER_SCRIPT);
   const t0 = performance.now();
   const result = await h.runSweep({ ...spec, sweepId: id, dataset: { ...(spec.dataset as object), source } }, { onEvent: clock.onEvent });
   const wallMs = since(t0);
   const otherCores = others()?.otherCores ?? NaN;
-  const cpuMs = processCpuMs() + childrenCpuMs('s3rver-process.js') - cpu0;
+  const cpuMs = processCpuMs() + childrenCpuMs(S3_SERVER_SCRIPT) - cpu0;
   if (result.status !== 'SUCCEEDED') throw new Error(`sweep ${id}: ${result.status} ${result.error} ${result.cause}`);
   // Sum of the trials' own times (their records' durationMs), from the map results.
   const key = (await h.store.listKeys(`sweeps/${id}/map-results/`)).find((k) => k.endsWith('/SUCCEEDED_0.json'));

@@ -270,7 +270,7 @@ export class Harness {
     private readonly bucketsToCreate: string[],
   ) {}
 
-  /** Where the local S3 server keeps its data (`<dir>/<bucket>/<key>._S3rver_object`); undefined with s3Endpoint. */
+  /** Where the local S3 server keeps its data (`<dir>/<bucket>/<sha256 of the key>`, local/s3-disk.js); undefined with s3Endpoint. */
   get s3Dir(): string | undefined {
     return this.server?.dir;
   }

@@ -1,18 +1,16 @@
 /**
- * A real S3-compatible HTTP server on 127.0.0.1 (s3rver) for tests and the local harness.
+ * A real S3-compatible HTTP server on 127.0.0.1 for tests and the local harness: local/s3-server-process.js, in a
+ * child process (plain JS, Node built-ins + @smithy/signature-v4), with its data on disk under `dir` (layout in
+ * local/s3-disk.js). The child prints `READY <port>` when listening; it exits on SIGTERM, when this process exits,
+ * or when its stdin closes (this process died, even by SIGKILL), so it never outlives its parent and never holds
+ * jest open (the child and its pipes are unref'd once ready).
  *
- * s3rver runs in a child process started with `--openssl-legacy-provider`: it encrypts ListObjectsV2
- * continuation tokens with DES, which Node 20's OpenSSL 3 refuses otherwise (every page after the first
- * would be a 500). The child prints `READY <port>` when listening; it exits on SIGTERM, when this process
- * exits, or when its stdin closes (this process died, even by SIGKILL), so it never outlives its parent and
- * never holds jest open (the child and its pipes are unref'd once ready).
- *
- * Credentials: the server accepts one key pair, fresh and random for each server unless the caller names one
- * (never s3rver's well-known S3RVER/S3RVER); clients get it from `credentials`.
+ * Credentials: the server accepts one key pair (AWS Signature V4 checked on every request), fresh and random for
+ * each server unless the caller names one; clients get it from `credentials`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +22,7 @@ export interface LocalS3Server {
   /** The only key pair the server accepts. */
   credentials: S3Credentials;
   port: number;
-  /** Where s3rver keeps the data (`<dir>/<bucket>/<key>._S3rver_object`). */
+  /** Where the server keeps the data (`<dir>/<bucket>/<sha256 of the key>`, see local/s3-disk.js). */
   dir: string;
   /** Stops the server and waits for its process to exit; removes `dir` only if it was a fresh temp dir. */
   stop(): Promise<void>;
@@ -51,20 +49,40 @@ function randomCredentials(): S3Credentials {
   };
 }
 
-const SCRIPT_NAME = 's3rver-process.js';
+/** The server's script; also how tools find its process (e.g. for its CPU time). */
+export const S3_SERVER_SCRIPT = 's3-server-process.js';
 
-/** Locates local/s3rver-process.js from source (ts via jest/tsx), a build next to it, or a bundle elsewhere. */
-export function s3rverScriptPath(): string {
+/** Locates local/s3-server-process.js from source (ts via jest/tsx), a build next to it, or a bundle elsewhere. */
+export function s3ServerScriptPath(): string {
   const candidates = [
-    process.env.REGSWEEP_S3RVER_SCRIPT,
-    path.join(__dirname, SCRIPT_NAME),
-    path.join(__dirname, '..', 'local', SCRIPT_NAME),
-    path.join(process.cwd(), 'local', SCRIPT_NAME),
+    process.env.REGSWEEP_S3_SERVER_SCRIPT,
+    path.join(__dirname, S3_SERVER_SCRIPT),
+    path.join(__dirname, '..', 'local', S3_SERVER_SCRIPT),
+    path.join(process.cwd(), 'local', S3_SERVER_SCRIPT),
   ].filter((p): p is string => !!p);
   for (const p of candidates) {
     if (existsSync(p)) return p;
   }
-  throw new Error(`cannot find ${SCRIPT_NAME}; looked in: ${candidates.join(', ')} (set REGSWEEP_S3RVER_SCRIPT)`);
+  throw new Error(`cannot find ${S3_SERVER_SCRIPT}; looked in: ${candidates.join(', ')} (set REGSWEEP_S3_SERVER_SCRIPT)`);
+}
+
+/**
+ * The bytes of the objects under `prefix` that a server keeps (or kept) in `dir` for `bucket`, by key: for tests and
+ * tools that look into a `--keep` dir. Reads local/s3-disk.js's layout: one file per object named by the SHA-256 of
+ * its key, a one-line JSON header (with the key), then the bytes.
+ */
+export function readStoredObjects(dir: string, bucket: string, prefix = ''): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const bucketDir = path.join(dir, bucket);
+  if (!existsSync(bucketDir)) return out;
+  for (const f of readdirSync(bucketDir)) {
+    if (!/^[0-9a-f]{64}$/.test(f)) continue;
+    const buf = readFileSync(path.join(bucketDir, f));
+    const newline = buf.indexOf(10);
+    const { key } = JSON.parse(buf.subarray(0, newline).toString('utf8')) as { key: string };
+    if (key.startsWith(prefix) && createHash('sha256').update(key).digest('hex') === f) out.set(key, buf.subarray(newline + 1));
+  }
+  return out;
 }
 
 /** Children still running, killed when this process exits (outside jest; under jest the stdin pipe does it). */
@@ -98,7 +116,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
   const dir = ownDir ? await mkdtemp(path.join(tmpdir(), 'regsweep-s3-')) : path.resolve(opts.dir as string);
   if (!ownDir) await mkdir(dir, { recursive: true });
 
-  const args = ['--openssl-legacy-provider', s3rverScriptPath(), '--dir', dir, '--port', String(port)];
+  const args = [s3ServerScriptPath(), '--dir', dir, '--port', String(port)];
   for (const b of opts.buckets ?? []) args.push('--bucket', b);
   if (ownDir) args.push('--remove-dir-on-exit');
   const credentials = opts.credentials ?? randomCredentials();
@@ -164,7 +182,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
     throw e;
   }
 
-  // Keep draining stdout (s3rver is silent, but a full pipe would block the child), and let this process
+  // Keep draining stdout (the server is silent after READY, but a full pipe would block the child), and let this process
   // exit even if stop() is never called: the child then dies with it via the exit hook / closed stdin.
   child.stdout.resume();
   child.unref();

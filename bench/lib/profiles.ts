@@ -137,7 +137,7 @@ export function frameOwner(
 
 export interface ThreadSummary {
   readonly file: string;
-  /** What ran on the thread, guessed from its busiest code (main, s3rver, a bundle's function). */
+  /** What ran on the thread, guessed from its busiest code (main, the local S3 server, a bundle's function). */
   readonly role: string;
   readonly busyMs: number;
   readonly idleMs: number;
@@ -149,6 +149,9 @@ export interface ThreadSummary {
   readonly categories: [string, number][];
 }
 
+/** The local S3 server's own files (local/s3-server-process.js and the modules it loads). */
+const S3_SERVER_FILE = /(^|:)local\/s3-(server-process|disk|xml|auth)\.js$/;
+
 const CATEGORIES: [string, RegExp][] = [
   ['AWS SDK v3 (middleware, SigV4, XML)', /@smithy|@aws-sdk|@aws-crypto|fast-xml|strnum|bowser/],
   [
@@ -158,6 +161,7 @@ const CATEGORIES: [string, RegExp][] = [
   ['crypto (hashes, signing keys)', /node:internal\/crypto|node:crypto|\(native\) (digest|update|hmac)/i],
   ['file system calls', /node:fs|\(native\) (open|close|stat|fstat|lstat|read|write|readdir|mkdir|rename|unlink|rm|realpath|readFileUtf8)$/],
   ['TensorFlow.js (wasm backend)', /tfjs|@tensorflow|^wasm$/],
+  ['local S3 server (local/s3-*.js)', S3_SERVER_FILE],
   ['our code (shared/, functions/, local/)', /(^|:)(shared|functions|local)\//],
   ['validation (zod)', /zod/],
   ['garbage collector', /garbage collector/],
@@ -167,7 +171,6 @@ const CATEGORIES: [string, RegExp][] = [
   ],
   ['module loading (cold starts)', /node:internal\/modules|node:internal\/bootstrap|compileFunction|node:internal\/source_map|node:internal\/vm/],
   ['state machine library', /aws-local-stepfunctions|jsonpath|asl-validator|ajv/],
-  ['s3rver (koa, xml, lodash)', /s3rver|koa|lodash|xmlbuilder|busboy|mime|statuses|http-errors|on-finished|delegates|accepts|type-is|content-|cookies|depd/],
 ];
 
 function categorize(byOwner: readonly [string, number][]): [string, number][] {
@@ -225,10 +228,10 @@ export function summarizeProfiles(files: string[], window?: { startUs: number; e
     if (busy + idle === 0) continue;
     const byOwner = [...owner].sort((a, b) => b[1] - a[1]).map(([k, us]) => [k, round(us / 1e3, 0)] as [string, number]);
     const fnOf = (k: string) => (k.startsWith('bundle:') ? k.slice(7) : Object.values(bundles).find((b) => k.startsWith(`${b}:`)));
-    const top = byOwner.find(([k]) => fnOf(k) !== undefined || k === 's3rver' || k === 'aws-local-stepfunctions');
+    const top = byOwner.find(([k]) => fnOf(k) !== undefined || S3_SERVER_FILE.test(k) || k === 'aws-local-stepfunctions');
     const role =
-      top?.[0] === 's3rver'
-        ? 's3rver process'
+      top && S3_SERVER_FILE.test(top[0])
+        ? 'local S3 server process'
         : top && fnOf(top[0])
           ? `worker ${fnOf(top[0])}`
           : byOwner.some(([k]) => k === 'aws-local-stepfunctions')

@@ -1,9 +1,11 @@
 /**
  * The ONE module over @aws-sdk/client-s3. Everything else reads and writes S3 through ObjectStore.
  *
- * Checksums: the SDK's default (`WHEN_SUPPORTED`) sends uploads as aws-chunked bodies with a trailing
- * CRC32; s3rver (the local server) stores that framing verbatim. `WHEN_REQUIRED` keeps bodies plain, which
- * real S3 accepts just as well, so the same client configuration works locally and in the cloud.
+ * Checksums: the SDK's default (`WHEN_SUPPORTED`) sends streaming uploads as aws-chunked bodies with a trailing
+ * CRC32, which the local server (local/s3-server-process.js) does not decode: it refuses them with 501
+ * NotImplemented rather than store the framing. `WHEN_REQUIRED` keeps bodies plain (their SHA-256 signed in
+ * x-amz-content-sha256, which the local server checks), which real S3 accepts just as well, so the same client
+ * configuration works locally and in the cloud.
  *
  * Retries: the SDK's standard strategy (its error classification and retry quota) with 8 attempts and a capped
  * exponential backoff with equal jitter (S3_RETRY below), instead of the default 3 attempts with full jitter that

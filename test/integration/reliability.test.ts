@@ -379,7 +379,7 @@ describe('the harness process killed mid-sweep', () => {
     const first = await runCli(args, (stderr) => /trials ([3-9]|1\d)\/27 done/.test(stderr));
     expect(first.signal).toBe('SIGKILL');
     expect(first.stdout).toBe('');
-    // its s3rver notices the parent is gone (stdin closed) and exits; wait for it before reading the dir
+    // its S3 server notices the parent is gone (stdin closed) and exits; wait for it before reading the dir
     await waitUntil("the killed run's S3 server exited", () => pidsWithArg(s3Dir).length === 0);
     const before = trialRecordsOnDisk(s3Dir, 'regsweep-local', 'killed');
     const completeBefore = new Map([...before].filter(([, r]) => r?.status === 'succeeded') as [string, TrialRecord][]);

@@ -1,26 +1,24 @@
 /**
- * shared/s3.ts against a real local S3 server (s3rver in a child process) with the real AWS SDK.
+ * shared/s3.ts against a real local S3 server (local/s3-server-process.js in a child process) with the real AWS SDK.
  */
 import { expect } from '@jest/globals';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startS3Server } from '../../local/s3server';
+import { readStoredObjects, startS3Server } from '../../local/s3server';
 import { CorruptObjectError, createS3Client, ObjectStore, S3OperationError } from '../../shared/store/s3';
-import { useLocalS3 } from '../support/s3';
+import { rawS3Request, useLocalS3 } from '../support/s3';
 
 const BUCKET = 'regsweep-test';
 const s3 = useLocalS3(BUCKET);
 
-/** Where s3rver keeps an object's bytes on disk. */
-function storedFile(dir: string, bucket: string, key: string): string {
-  const parts = key.split('/');
-  const last = parts.pop() as string;
-  return path.join(dir, bucket, ...parts, `${last}._S3rver_object`);
+/** The bytes the server keeps on disk for an object (undefined when it has none). */
+function storedBytes(dir: string, bucket: string, key: string): Buffer | undefined {
+  return readStoredObjects(dir, bucket, key).get(key);
 }
 
 function randomBytes(n: number, seed = 1): Uint8Array {
@@ -124,12 +122,12 @@ describe('the checksum trap', () => {
     const got = await s3.store.getBytes(key);
     expect(Buffer.from(got!.body).equals(Buffer.from(bytes))).toBe(true);
 
-    const onDisk = await readFile(storedFile(s3.server.dir, BUCKET, key));
-    expect(onDisk.equals(Buffer.from(bytes))).toBe(true);
+    const onDisk = storedBytes(s3.server.dir, BUCKET, key);
+    expect(onDisk?.equals(Buffer.from(bytes))).toBe(true);
 
-    const res = await fetch(`${s3.endpoint}/${BUCKET}/${key}`);
+    const res = await rawS3Request(s3.endpoint, s3.credentials, { method: 'GET', path: `/${BUCKET}/${key}` });
     expect(res.status).toBe(200);
-    expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+    expect(Buffer.from(res.body).equals(Buffer.from(bytes))).toBe(true);
     expect(res.headers.get('content-length')).toBe(String(bytes.byteLength));
   });
 
@@ -138,27 +136,31 @@ describe('the checksum trap', () => {
     await s3.store.client.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'datasets/stream.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }),
     );
-    const onDisk = await readFile(storedFile(s3.server.dir, BUCKET, 'datasets/stream.csv'), 'utf8');
+    const onDisk = storedBytes(s3.server.dir, BUCKET, 'datasets/stream.csv')?.toString('utf8');
     expect(onDisk).not.toMatch(FRAMING);
     expect(onDisk).toBe(text);
     expect(await s3.store.getText('datasets/stream.csv')).toBe(text);
   });
 
-  it('control: the SDK default config does store the framing (so the test above can fail)', async () => {
+  it('control: the SDK default config (aws-chunked with a CRC32 trailer) is refused, never stored framed', async () => {
     const text = 'a,b\n1,2\n';
     const naive = new S3Client({
       endpoint: s3.endpoint,
       forcePathStyle: true,
       region: 'us-east-1',
       credentials: s3.credentials,
+      maxAttempts: 1,
     });
     try {
-      await naive.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }));
+      const err = await naive
+        .send(new PutObjectCommand({ Bucket: BUCKET, Key: 'control.csv', Body: Readable.from([Buffer.from(text)]), ContentLength: text.length }))
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+      expect((err as Error).message).toMatch(/aws-chunked/);
     } finally {
       naive.destroy();
     }
-    const onDisk = await readFile(storedFile(s3.server.dir, BUCKET, 'control.csv'), 'utf8');
-    expect(onDisk).toMatch(FRAMING);
+    expect(storedBytes(s3.server.dir, BUCKET, 'control.csv')).toBeUndefined();
   });
 });
 

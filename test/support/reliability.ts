@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Harness } from '../../local/harness';
+import { readStoredObjects } from '../../local/s3server';
 import type { MapRunEvent } from '../../local/runner';
 import { leaderboardKey, manifestKey, sweepPrefix, trialsPrefix } from '../../shared/store/layout';
 import { TrialEventSchema } from '../../shared/steps/events';
@@ -134,17 +135,16 @@ export async function keysOutside(store: ObjectStore, sweepIds: readonly string[
   return (await store.listKeys('')).filter((k) => !/^datasets\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(k) && !prefixes.some((p) => k.startsWith(p)));
 }
 
-/** Trial records a `regsweep local --keep --out DIR` run left in its S3 dir (s3rver's on-disk layout). */
+/** Trial records a `regsweep local --keep --out DIR` run left in its S3 dir (the local S3 server's on-disk layout). */
 export function trialRecordsOnDisk(s3Dir: string, bucket: string, sweepId: string): Map<string, TrialRecord | undefined> {
-  const dir = path.join(s3Dir, bucket, 'sweeps', sweepId, 'trials');
+  const prefix = trialsPrefix(sweepId);
   const out = new Map<string, TrialRecord | undefined>();
-  if (!fs.existsSync(dir)) return out;
-  for (const f of fs.readdirSync(dir)) {
-    const m = /^(t-[0-9a-f]{16})\.json\._S3rver_object$/.exec(f);
+  for (const [key, bytes] of readStoredObjects(s3Dir, bucket, prefix)) {
+    const m = /^(t-[0-9a-f]{16})\.json$/.exec(key.slice(prefix.length));
     if (!m) continue;
     let value: unknown;
     try {
-      value = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      value = JSON.parse(bytes.toString('utf8'));
     } catch {
       value = undefined;
     }
@@ -170,7 +170,7 @@ export function trialRecordsInDir(sweepDir: string): Map<string, TrialRecord | u
   return out;
 }
 
-/** pids of live processes whose command line contains `needle` (e.g. an s3rver serving a given dir). */
+/** pids of live processes whose command line contains `needle` (e.g. the local S3 server serving a given dir). */
 export function pidsWithArg(needle: string): number[] {
   const out: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -243,7 +243,7 @@ export interface LoadReport {
   readonly ms: { start: number; map: number; aggregate: number; refit: number; sweep: number };
   /** Peak RSS of the harness process (main thread + Lambda worker threads), MB. */
   readonly harnessPeakRssMb: number;
-  /** Peak RSS of the s3rver process, MB (undefined if it could not be found). */
+  /** Peak RSS of the local S3 server's process, MB (undefined if it could not be found). */
   readonly s3PeakRssMb?: number;
   /** Mean durationMs of the records (the trial step: spec/dataset lookups, training, building the record), ms. */
   readonly trainMsPerTrial: number;

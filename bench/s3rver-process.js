@@ -1,6 +1,7 @@
 'use strict';
 /**
- * Runs s3rver in its own process (started by local/s3server.ts). It must run under
+ * BENCH-ONLY: s3rver (the local S3 server before local/s3-server-process.js) in its own process, for the
+ * side-by-side comparison of bench/s3-server.ts; nothing else uses it. It must run under
  * `node --openssl-legacy-provider`: s3rver encrypts ListObjectsV2 continuation tokens with DES, which
  * Node 20's OpenSSL 3 refuses otherwise (every page after the first would fail with 500).
  *
