@@ -6,6 +6,7 @@ import { parseSpec } from '../../../../shared/search/spec';
 import { batchKeyOf, PART_NAME_RE } from '../../../../shared/store/layout';
 import { DirectoryBlobs, SweepStore } from '../../../../shared/store/sweep-store';
 import { buildLeaderboard } from '../../../../shared/study/leaderboard';
+import type { TrialRecord } from '../../../../shared/study/records';
 import { bestRecord, failedTrial, plannedTrials, regConfig, specInput, study, succeededTrial } from '../../../support/artifacts';
 
 const SWEEP = 'unit-sweep';
@@ -186,7 +187,7 @@ describe('SweepStore reading bad objects', () => {
     // Assess: one record per trial
     expect(corrupt).toBe(0);
     expect(new Map(records.map((r) => [r.trialId, r]))).toEqual(
-      new Map([
+      new Map<string, TrialRecord>([
         [i0.trialId, succeeded0],
         [i1.trialId, late1],
         [i2.trialId, second2],
