@@ -25,6 +25,7 @@ import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
 import type { FailedTrial, SucceededTrial, TrialRecord } from '../study/records';
 import { failedRecord, fitRecord, type TrialInput } from '../training/fit';
+import { RECORD_FLUSH_MS } from './batches';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
 import type { TrialBatchEvent, TrialEvent } from './events';
 
@@ -98,14 +99,6 @@ export class BatchTimeBudgetError extends Error {
 
 const errorOf = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) });
 
-/**
- * A part of the batch's records is written once this long has passed since the last part was started (and at the
- * end of the batch). A crash (a timeout, the process killed) loses at most the trials completed in that time,
- * which a resume redoes: a second of work, while records a batch returned, or that any reader already saw, are
- * never lost. An exact linear batch (100 trials in well under a second) thus writes one part; a trial that takes
- * a second or more (SGD) gets its own part as soon as it finishes.
- */
-export const RECORD_FLUSH_MS = 1_000;
 /** Part PUTs a batch keeps in flight while its next trials train. */
 export const PART_WRITES_IN_FLIGHT = 2;
 
