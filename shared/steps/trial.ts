@@ -159,13 +159,15 @@ const outcomeOf = (r: TrialRecord): TrialOutcome => (r.status === 'succeeded' ? 
 
 /**
  * Collects a batch's records and writes them as parts (SweepStore.writeTrialPart): a part is started once
- * RECORD_FLUSH_MS have passed since the last one was (or since the batch began), and at the end; at most
- * PART_WRITES_IN_FLIGHT PUTs run while the next trials train. A part that cannot be written fails the batch, at
- * the next trial or at `close` (FailureNotRecordedError when it held failed records).
+ * RECORD_FLUSH_MS have passed since the last one was (or since the batch began), when a record is added or, for
+ * records waiting while a long trial runs, by a timer; and at the end. At most PART_WRITES_IN_FLIGHT PUTs run
+ * while the next trials train. A part that cannot be written fails the batch, at the next trial or at `close`
+ * (FailureNotRecordedError when it held failed records).
  */
 class PartWriter {
   private pending: TrialRecord[] = [];
   private lastStart = Date.now();
+  private timer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
   private failure?: Error;
 
@@ -178,19 +180,24 @@ class PartWriter {
   async add(record: TrialRecord): Promise<void> {
     this.throwFailure();
     this.pending.push(record);
-    if (Date.now() - this.lastStart >= RECORD_FLUSH_MS) await this.startPart();
+    const due = this.lastStart + RECORD_FLUSH_MS - Date.now();
+    if (due <= 0) await this.startPart();
+    else this.timer ??= setTimeout(() => void this.startPart(), due);
   }
 
   /** Writes what is pending and waits for every part: the batch's records are all stored when this returns. */
   async close(): Promise<void> {
-    if (this.pending.length > 0) await this.startPart();
-    await Promise.all(this.inFlight);
+    await this.startPart();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     this.throwFailure();
   }
 
   private async startPart(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.inFlight.size >= PART_WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
     const records = this.pending;
+    if (records.length === 0) return; // another caller took them while this one waited
     this.pending = [];
     this.lastStart = Date.now();
     const p: Promise<void> = this.sweep

@@ -49,6 +49,15 @@ async function partsOf(sweepId: string, batchKey: string): Promise<{ key: string
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The real store until `dead`: then every PUT fails, as nothing a killed invocation would still write lands. */
+class DyingStore extends ObjectStore {
+  dead = false;
+  override async putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void> {
+    if (this.dead) throw new Error(`the invocation died before writing ${key} (injected)`);
+    return super.putBytes(key, body, contentType);
+  }
+}
+
 beforeAll(async () => {
   await ready();
   await s3.store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
@@ -86,46 +95,48 @@ describe('a batch of trials', () => {
     }
   });
 
-  it('a batch cut short after its first part loses only the trials not yet written; run again, it skips the written ones and writes only the rest', async () => {
-    // Prepare: trial 5 is slow (past RECORD_FLUSH_MS), so trials 0-5 are written as a part once it finishes;
-    // trials 6-8 complete but are not yet written when trial 9 hangs (the invocation dies there: a timeout, a kill)
+  it('a batch that dies after its first part loses only the records not yet written; run again, it skips the written trials and writes only the rest', async () => {
+    // Prepare: trial 5 is slow (past RECORD_FLUSH_MS), so trials 0-4 are written as a part while it runs; trials
+    // 5-8 complete and wait for the next part; at trial 9 the invocation dies: from then on nothing it writes lands
+    // (the store below refuses every PUT, as a killed process makes none; the S3 server behind it is the real one)
     await planSweep(s3.store, { spec: linearSpec('batch-crash') });
     const batch = await batchOf('batch-crash');
     const batchKey = batchKeyOf(batch.Items[0].trialId, 26);
     const ids = batch.Items.map((i) => i.trialId);
-    let release!: () => void;
-    const hang = new Promise<void>((resolve) => (release = resolve));
+    const dying = new DyingStore(s3.store.client, s3.store.bucket);
     const beforeTrain = async (e: TrialEvent) => {
       const i = ids.indexOf(e.trialId);
       if (i === 5) await sleep(RECORD_FLUSH_MS + 100);
-      if (i === 9) await hang;
+      if (i === 9) dying.dead = true;
     };
-    const cut = runTrialBatch(batch, { ...deps(), beforeTrain });
-    for (let t = 0; (await partsOf('batch-crash', batchKey)).length === 0; t += 50) {
-      if (t > 30_000) throw new Error('the first part was never written');
-      await sleep(50);
-    }
-    await sleep(300); // trials 6-8 train meanwhile; trial 9 hangs
-    const [first] = await partsOf('batch-crash', batchKey);
-    expect(first.ids).toEqual(ids.slice(0, 6));
+    await expect(runTrialBatch(batch, { ...deps(), store: dying, beforeTrain })).rejects.toThrow(/could not write the records of trials .*the invocation died/);
     const written = await recordsOf('batch-crash');
-    expect([...written.keys()].sort()).toEqual(ids.slice(0, 6).sort()); // 6-8 finished but are lost with the invocation
+    expect([...written.keys()].sort()).toEqual(ids.slice(0, 5).sort()); // 5-8 finished, but died with the invocation
 
     // Act: the batch again (the Map's retry, or a resumed sweep), in a fresh container
     const again = await runTrialBatch(batch, deps());
 
-    // Assess: the 6 written trials skipped and kept as they were, the other 20 (6-8 included) trained and written
-    expect(again).toMatchObject({ succeeded: 20, skipped: 6, failed: 0 });
-    expect(again.trials.slice(0, 6).every((t) => t.status === 'succeeded' && t.skipped)).toBe(true);
+    // Assess: the 5 written trials skipped and kept as they were, the other 21 (5-8 included) trained and written
+    expect(again).toMatchObject({ succeeded: 21, skipped: 5, failed: 0 });
+    expect(again.trials.slice(0, 5).every((t) => t.status === 'succeeded' && t.skipped)).toBe(true);
     const after = await recordsOf('batch-crash');
-    for (const id of ids.slice(0, 6)) expect(after.get(id)).toEqual(written.get(id));
-    const newParts = (await partsOf('batch-crash', batchKey)).filter((p) => p.key !== first.key);
-    expect(newParts.flatMap((p) => p.ids)).toEqual(ids.slice(6));
+    for (const id of ids.slice(0, 5)) expect(after.get(id)).toEqual(written.get(id));
     expect(after.size).toBe(26);
+    const parts = await partsOf('batch-crash', batchKey); // in write order: the first run's, then the second's
+    expect(parts.flatMap((p) => p.ids)).toEqual(ids);
+  });
 
-    release(); // let the cut-short invocation end (its late records are duplicates: merged into one per trial)
-    await cut;
-    expect((await recordsOf('batch-crash')).size).toBe(26);
+  it('records completed before a trial that hangs are written within RECORD_FLUSH_MS, not held back until it ends', async () => {
+    await planSweep(s3.store, { spec: linearSpec('batch-hang') });
+    const batch = await batchOf('batch-hang');
+    const ids = batch.Items.map((i) => i.trialId);
+    let release!: () => void;
+    const hang = new Promise<void>((resolve) => (release = resolve));
+    const run = runTrialBatch(batch, { ...deps(), beforeTrain: (e) => (e.trialId === ids[3] ? hang : Promise.resolve()) });
+    await sleep(RECORD_FLUSH_MS + 1000);
+    expect([...(await recordsOf('batch-hang')).keys()].sort()).toEqual(ids.slice(0, 3).sort()); // trial 3 still hangs
+    release();
+    expect(await run).toMatchObject({ succeeded: 26, failed: 0 });
   });
 
   it('a failing trial writes its failed record and the rest of its batch goes on', async () => {
