@@ -83,11 +83,12 @@ export function trialBatchSize(spec: SweepSpec, items: readonly TrialItem[], def
 export const batchCount = (trials: number, batchSize: number) => Math.ceil(trials / batchSize);
 
 /**
- * A part of a batch's records is written once this long has passed since the last part was started (or the batch
- * began), and at the end of the batch. A crash (a timeout, the process killed) loses at most the trials completed
- * in that time, which a resume redoes: about a second of work, while records already written (everything a
- * reader or the user has seen) are never lost or overwritten. An exact linear batch (100 trials in well under a
- * second) thus writes one part; a trial that takes a second or more (SGD) gets its own part as soon as it ends.
+ * A part of a batch's records is written once this long has passed since the last part was started (or the
+ * batch began), when a record is added or, for records waiting behind a trial that runs long, by a timer; and at
+ * the end of the batch. A crash (a timeout, the process killed) loses at most the trials completed in that time,
+ * which a resume redoes: about a second of work, while records already written (everything a reader or the user
+ * has seen) are never lost or overwritten. An exact linear batch (100 trials in well under a second) thus writes
+ * one part; a trial that takes a second or more (SGD) gets its own part as soon as it ends.
  */
 export const RECORD_FLUSH_MS = 1_000;
 
