@@ -16,7 +16,7 @@ import { ResolvedGridSchema, type ResolvedGrid } from '../search/default-grid';
 import { DataSummarySchema, type DataSummary } from '../data/summary';
 import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
-import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
+import { asTrialRecord, mergeTrialRecords, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
 import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
 import {
@@ -65,21 +65,6 @@ export function recordsOfTrialObject(json: unknown, kind: 'part' | 'legacy'): { 
   const values = part ? part.data.records : [json];
   const records = values.map(asTrialRecord).filter((r): r is TrialRecord => r !== undefined);
   return { records, corrupt: values.length - records.length };
-}
-
-/**
- * One record per trial from records written by several attempts (parts of retried or resumed batches): a
- * succeeded record beats a failed one, and among equals the one that finished last wins (on a tie, the later one
- * given).
- */
-export function mergeTrialRecords(records: Iterable<TrialRecord>): Map<string, TrialRecord> {
-  const out = new Map<string, TrialRecord>();
-  const rank = (r: TrialRecord) => (r.status === 'succeeded' ? 1 : 0);
-  for (const r of records) {
-    const kept = out.get(r.trialId);
-    if (!kept || rank(r) > rank(kept) || (rank(r) === rank(kept) && Date.parse(r.finishedAt) >= Date.parse(kept.finishedAt))) out.set(r.trialId, r);
-  }
-  return out;
 }
 
 export class SweepStore {

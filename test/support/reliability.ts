@@ -15,9 +15,9 @@ import { Harness } from '../../local/harness';
 import type { MapRunEvent } from '../../local/runner';
 import { leaderboardKey, manifestKey, sweepPrefix, trialObjectOf, trialsPrefix } from '../../shared/store/layout';
 import { TrialEventSchema } from '../../shared/steps/events';
-import type { TrialRecord } from '../../shared/study/records';
+import { mergeTrialRecords, type TrialRecord } from '../../shared/study/records';
 import type { ObjectStore } from '../../shared/store/s3';
-import { inputTrialIds, mergeTrialRecords, recordsOfTrialObject, SweepStore } from '../../shared/store/sweep-store';
+import { inputTrialIds, recordsOfTrialObject, SweepStore } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 
 // ---------------------------------------------------------------------------------------------- datasets
