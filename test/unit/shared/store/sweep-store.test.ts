@@ -70,9 +70,10 @@ describe('SweepStore over DirectoryBlobs', () => {
     expect(parts).toHaveLength(2);
     for (const name of parts) expect(name).toMatch(PART_NAME_RE);
     expect(parts.every((name) => name.endsWith('.n2.json'))).toBe(true);
-    // a part is { "records": [...] }, in the order written
-    const first = JSON.parse(fs.readFileSync(path.join(tmp, 'trials', a.batchKey, parts[0]), 'utf8')) as { records: unknown[] };
-    expect(first).toEqual({ records: a.records.slice(0, 2) });
+    // a part is { "records": [...] } (two parts written in the same millisecond sort by their random suffix)
+    const read = parts.map((name) => JSON.parse(fs.readFileSync(path.join(tmp, 'trials', a.batchKey, name), 'utf8')) as { records: TrialRecord[] });
+    expect(read.map((part) => part.records[0].trialId).sort()).toEqual([a.records[0].trialId, a.records[2].trialId].sort());
+    expect(read.find((part) => part.records[0].trialId === a.records[0].trialId)).toEqual({ records: a.records.slice(0, 2) });
   });
 
   it('reads absent objects as undefined', async () => {
