@@ -90,7 +90,7 @@ export const MAP_RESULTS = `${SWEEPS_PREFIX}*/map-results/*`;
  * Who touches what (key layout: shared/store/layout.ts; the reads and writes of shared/steps/*.ts through
  * SweepStore):
  *  - plan reads the dataset and an existing spec.json (re-plan), writes spec.json and manifest.json;
- *  - trial reads the dataset, the spec and its own record (resume), writes its record;
+ *  - trial reads the dataset, the spec and its batch's record parts (listing trials/<batchKey>/ to resume), writes record parts;
  *  - aggregate reads the spec, the manifest, the trial records (listing trials/) and the map run's failed items
  *    (listing map-results/), writes leaderboard.json;
  *  - refit reads the spec, the leaderboard and the dataset, writes best/ (best.json, model.json, weights.bin).

@@ -37,7 +37,7 @@ const parseJsonText = (text: string | undefined): unknown => {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface Progress {
-  /** Trial records written (succeeded or failed). */
+  /** Trial records written (succeeded or failed; counted from the listing, so a trial recorded twice, e.g. failed then retried, counts twice). */
   readonly written?: number;
   /** Trials planned (the manifest's length), once PlanSweep has run. */
   readonly planned?: number;
@@ -72,12 +72,12 @@ export interface StatusOptions {
   readonly aws: AwsOptions;
 }
 
-/** Trial records under sweeps/<sweepId>/trials/ vs the manifest's length; never throws. */
+/** Trial records written under sweeps/<sweepId>/trials/ (SweepStore.recordsWritten: one LIST, no GET) vs the manifest's length; never throws. */
 async function sweepProgress(aws: AwsOptions, bucket: string, sweepId: string): Promise<Progress> {
   const store = openStore(aws, bucket);
   try {
     const sweep = new SweepStore(store, sweepId);
-    const written = (await sweep.trialIds()).length;
+    const written = await sweep.recordsWritten();
     let planned: number | undefined;
     try {
       planned = (await sweep.manifest())?.length;

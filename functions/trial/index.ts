@@ -1,4 +1,4 @@
-/** TrainTrial: a batch of manifest items -> one trained config on one fold each -> sweeps/<id>/trials/<trialId>.json. */
+/** TrainTrial: a batch of manifest items -> one trained config on one fold each -> record parts under sweeps/<id>/trials/<batchKey>/. */
 import { parseTrialBatchEvent } from '../../shared/steps/events';
 import { runTrialBatch } from '../../shared/steps/trial';
 import { backendAtInit } from '../lib/backend';

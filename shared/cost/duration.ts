@@ -16,8 +16,9 @@
  *   vCPU proportional to its memory, a whole vCPU at 1,769 MB; the trainer is single-threaded, so the time is
  *   divided by min(1, memory / 1769) and more memory does not make it faster. A Lambda vCPU is assumed as fast
  *   as a core here; the container's tfjs-node backend is faster than wasm, so MLP figures are an upper bound.
- * - Each trial also waits for its S3 round trips (the resume check's GET and the record's PUT), each
- *   S3_REQUEST_MS: AWS describes the median latency of small requests as "tens of milliseconds" ("Timeouts and
+ * - Each batch also waits for BATCH_S3_WAITS S3 round trips, each S3_REQUEST_MS: the LIST of its record parts
+ *   (the resume check), the dataset's HEAD and the PUT of its last part (earlier parts are written while the next
+ *   trials train). AWS describes the median latency of small requests as "tens of milliseconds" ("Timeouts and
  *   Retries for Latency-Sensitive Applications", S3 performance whitepaper); 30 ms is an assumption within it.
  */
 import type { Task } from '../search/spec';
@@ -64,8 +65,10 @@ export const CALIBRATION = {
 export const LAMBDA_FULL_VCPU_MB = 1769;
 /** Assumed latency of one small S3 request from Lambda in the same region (see the header). */
 export const S3_REQUEST_MS = 30;
-/** S3 requests a trial waits for: the resume check's GET and the record's PUT. */
-export const S3_REQUESTS_PER_TRIAL = 2;
+/** S3 requests a batch waits for: the resume check's LIST, the dataset's HEAD and the last record part's PUT. */
+export const BATCH_S3_WAITS = 3;
+/** Seconds a batch waits for S3 beside its trials' computation. */
+export const batchWaitSeconds = () => (BATCH_S3_WAITS * S3_REQUEST_MS) / 1000;
 
 /** Output units of a model for a task. */
 export const outputUnits = (task: Task, classes?: number) => (task === 'classification' && (classes ?? 2) > 2 ? classes! : 1);
@@ -106,7 +109,7 @@ export function trialComputeMs(solver: SolverKind, w: TrialWork, epochs: number)
 /** The share of a vCPU a function of this memory gets (1 at 1,769 MB and above: the trainer uses one thread). */
 export const cpuShare = (memoryMb: number) => Math.min(1, memoryMb / LAMBDA_FULL_VCPU_MB);
 
-/** Seconds a trial runs on a Lambda of `memoryMb`: its computation scaled by the CPU share, plus its S3 waits. */
+/** Seconds a trial computes on a Lambda of `memoryMb`: its computation scaled by the CPU share (its batch's S3 waits are batchWaitSeconds). */
 export function lambdaTrialSeconds(computeMs: number, memoryMb: number): number {
-  return (computeMs / cpuShare(memoryMb) + S3_REQUESTS_PER_TRIAL * S3_REQUEST_MS) / 1000;
+  return computeMs / cpuShare(memoryMb) / 1000;
 }

@@ -10,12 +10,15 @@
  *   A STANDARD child executes one state (TrainTrial): one more transition; an EXPRESS child is one request plus
  *   its duration (rounded up to 100 ms) at 64 MB. Retries are not counted (each would be one more transition
  *   and one more invocation), nor are failed trials run again by a resume.
- * - S3: per trial a GET (the resume check) and a PUT (the record); per batch a HEAD of the dataset; and the
- *   sweep's fixed requests (FIXED_S3_REQUESTS) plus Aggregate's LIST pages and one GET per record.
+ * - S3: per batch a LIST of its record parts (the resume check), a HEAD of the dataset and a PUT per part of its
+ *   records (steps/batches.ts recordParts: one for a batch of fast exact trials, one per trial for trials that
+ *   take a second or more); the sweep's fixed requests (FIXED_S3_REQUESTS) plus Aggregate's LIST pages and one
+ *   GET per part. A batch also waits for BATCH_S3_WAITS round trips (in `batchWaitSeconds`).
  * Not counted: free tiers, CloudWatch Logs and X-Ray (the workflow logs every state at level ALL), S3 storage,
  * cold starts' init time, and data transfer (none leaves the region).
  */
 import { SpecError } from '../errors';
+import { recordParts } from '../steps/batches';
 import { PRICES, priceTableLabel, type Architecture } from './prices';
 
 /** The type of the Distributed Map's child executions (infra/config.ts `childExecutionType`). */
@@ -34,6 +37,8 @@ export interface CostInputs {
   readonly batchSize: number;
   /** Mean billed seconds of one trial on the trial function. */
   readonly trialSeconds: number;
+  /** Seconds a batch waits beside its trials (its S3 round trips: duration.ts batchWaitMs). */
+  readonly batchWaitSeconds: number;
   /** The trial function's memory. */
   readonly memoryMb: number;
   readonly architecture: Architecture;
@@ -58,7 +63,8 @@ export interface CostEstimate {
     readonly expressGbSeconds: number;
     readonly usd: number;
   };
-  readonly s3: { readonly puts: number; readonly gets: number; readonly usd: number };
+  /** PUTs and LISTs (priced alike), GETs and HEADs, and the record parts among the PUTs. */
+  readonly s3: { readonly puts: number; readonly gets: number; readonly parts: number; readonly usd: number };
   readonly usd: number;
   /** The price table: region and the date it was read. */
   readonly prices: { readonly region: string; readonly readOn: string };
@@ -82,13 +88,13 @@ const gb = (mb: number) => mb / 1024;
 const ceilTo = (x: number, step: number) => Math.ceil(x / step - 1e-9) * step;
 
 export function estimateCost(c: CostInputs): CostEstimate {
-  if (!(c.trials >= 1) || !(c.batchSize >= 1) || !(c.trialSeconds >= 0) || !(c.memoryMb >= 128)) {
-    throw new RangeError(`estimateCost: trials, batchSize >= 1, trialSeconds >= 0, memoryMb >= 128; got ${JSON.stringify(c)}`);
+  if (!(c.trials >= 1) || !(c.batchSize >= 1) || !(c.trialSeconds >= 0) || !(c.batchWaitSeconds >= 0) || !(c.memoryMb >= 128)) {
+    throw new RangeError(`estimateCost: trials, batchSize >= 1, trialSeconds, batchWaitSeconds >= 0, memoryMb >= 128; got ${JSON.stringify(c)}`);
   }
   const full = Math.floor(c.trials / c.batchSize);
   const rest = c.trials - full * c.batchSize;
   const batches = full + (rest > 0 ? 1 : 0);
-  const batchMs = (n: number) => ceilTo(n * c.trialSeconds * 1000, PRICES.lambda.durationStepMs);
+  const batchMs = (n: number) => ceilTo((n * c.trialSeconds + c.batchWaitSeconds) * 1000, PRICES.lambda.durationStepMs);
   const batchSeconds = batchMs(full > 0 ? c.batchSize : rest) / 1000;
 
   // Lambda
@@ -103,13 +109,14 @@ export function estimateCost(c: CostInputs): CostEstimate {
   const express = c.childType === 'EXPRESS';
   const transitions = PARENT_STATES + batches + (express ? 0 : batches * CHILD_STATES);
   const expressRequests = express ? batches : 0;
-  const expressMs = (n: number) => ceilTo(n * c.trialSeconds * 1000, sf.expressDurationStepMs);
+  const expressMs = (n: number) => ceilTo((n * c.trialSeconds + c.batchWaitSeconds) * 1000, sf.expressDurationStepMs);
   const expressGbSeconds = express ? ((full * expressMs(c.batchSize) + (rest > 0 ? expressMs(rest) : 0)) / 1000) * gb(sf.expressMemoryStepMb) : 0;
   const sfUsd = transitions * sf.standardTransition + expressRequests * sf.expressRequest + expressGbSeconds * sf.expressGbSecond;
 
   // S3 (a LIST is priced as a PUT)
-  const gets = FIXED_S3_REQUESTS.gets + c.trials /* resume checks */ + batches /* dataset HEADs */ + c.trials; /* Aggregate's reads */
-  const puts = FIXED_S3_REQUESTS.puts + c.trials + Math.ceil(c.trials / LIST_PAGE);
+  const parts = recordParts(c.trials, c.batchSize, c.trialSeconds);
+  const gets = FIXED_S3_REQUESTS.gets + batches /* dataset HEADs */ + parts; /* Aggregate's reads */
+  const puts = FIXED_S3_REQUESTS.puts + batches /* resume LISTs */ + parts + Math.ceil(parts / LIST_PAGE); /* Aggregate's LIST pages */
   const s3Usd = gets * PRICES.s3.get + puts * PRICES.s3.put;
 
   return {
@@ -122,7 +129,7 @@ export function estimateCost(c: CostInputs): CostEstimate {
     childType: c.childType,
     lambda: { requests, gbSeconds, usd: lambdaUsd },
     stepFunctions: { transitions, expressRequests, expressGbSeconds, usd: sfUsd },
-    s3: { puts, gets, usd: s3Usd },
+    s3: { puts, gets, parts, usd: s3Usd },
     usd: lambdaUsd + sfUsd + s3Usd,
     prices: { region: PRICES.region, readOn: PRICES.readOn },
   };

@@ -7,9 +7,9 @@ import { fitPreprocessor } from '../data/preprocess';
 import type { SplitPlan } from '../data/splits';
 import type { TrialItem } from '../search/grid';
 import type { SweepSpec, Task } from '../search/spec';
-import { DEFAULT_BATCH_DEFAULTS, trialBatchSize, type BatchDefaults } from '../steps/batches';
+import { DEFAULT_BATCH_DEFAULTS, recordParts, trialBatchSize, type BatchDefaults } from '../steps/batches';
 import { exactLinearSolver } from '../training/linear';
-import { lambdaTrialSeconds, outputUnits, S3_REQUEST_MS, trialComputeMs, type SolverKind, type TrialWork } from './duration';
+import { batchWaitSeconds, lambdaTrialSeconds, outputUnits, S3_REQUEST_MS, trialComputeMs, type SolverKind, type TrialWork } from './duration';
 import { checkBudget, estimateCost, type ChildExecutionType, type CostEstimate } from './estimate';
 import type { Architecture } from './prices';
 
@@ -68,7 +68,7 @@ export function shapeOfDesign(plan: SplitPlan, ds: { features: readonly string[]
 
 /** Seconds PlanSweep is assumed to take (0.4 s measured in the harness on diabetes; parsing grows with the file). */
 const PLAN_SECONDS = 1;
-/** Aggregate reads the records this many at a time (SweepStore.trials). */
+/** Aggregate reads the record parts this many at a time (SweepStore.trials). */
 const AGGREGATE_READS_AT_ONCE = 32;
 
 /** The solver a trial of this config uses (shared/training/fit.ts: exact linear when it can, else SGD). */
@@ -91,16 +91,19 @@ export function estimateSweep(spec: SweepSpec, items: readonly TrialItem[], shap
   // RefitBest trains the longest config once on all non-test rows (train + validation of a fold).
   const refitWork = { ...work, trainRows: work.trainRows + work.validationRows, validationRows: 0 };
   const refitMs = Math.max(...items.map((i) => trialComputeMs(solverOf(spec, i), refitWork, spec.training.epochs)));
+  const batchSize = batchSizeFor(spec, items, deploy);
+  const parts = recordParts(items.length, batchSize, trialSeconds);
   return estimateCost({
     trials: items.length,
-    batchSize: batchSizeFor(spec, items, deploy),
+    batchSize,
     trialSeconds,
+    batchWaitSeconds: batchWaitSeconds(),
     memoryMb: deploy.trialMemoryMb,
     architecture: deploy.architecture,
     childType: deploy.childType,
     steps: [
       { name: 'plan', seconds: PLAN_SECONDS, memoryMb: deploy.planMemoryMb },
-      { name: 'aggregate', seconds: 1 + (Math.ceil(items.length / AGGREGATE_READS_AT_ONCE) * S3_REQUEST_MS) / 1000, memoryMb: deploy.aggregateMemoryMb },
+      { name: 'aggregate', seconds: 1 + (Math.ceil(parts / AGGREGATE_READS_AT_ONCE) * S3_REQUEST_MS) / 1000, memoryMb: deploy.aggregateMemoryMb },
       { name: 'refit', seconds: lambdaTrialSeconds(refitMs, deploy.refitMemoryMb) + 1, memoryMb: deploy.refitMemoryMb },
     ],
   });

@@ -2,29 +2,30 @@
  * TrainTrial: a batch of manifest items (steps/batches.ts), each one config on one fold, run one after the other
  * in one invocation. Loads TensorFlow.js; plan and aggregate do not.
  *
- * Per-trial semantics in a batch: every trial writes its own record; a trial with a complete record is skipped
- * (resume, also inside a batch that was retried or re-run); a trial that fails writes its `failed` record and
- * the batch goes on with the next one. The batch returns each trial's outcome and fails only for what is not a
- * trial's own doing (a failed record it could not write, the invocation's own errors, a crash or timeout), so
- * the Map's tolerated failures count crashed batches, and the sweep's tolerance over trials is decided from
- * the records by Aggregate.
+ * Per-trial semantics in a batch: every trial gets its own record; a trial with a succeeded record is skipped
+ * (resume, also inside a batch that was retried or re-run); a trial that fails gets a `failed` record and the
+ * batch goes on with the next one. The batch returns each trial's outcome and fails only for what is not a
+ * trial's own doing (records it could not write, the invocation's own errors, a crash or timeout), so the Map's
+ * tolerated failures count crashed batches, and the sweep's tolerance over trials is decided from the records
+ * by Aggregate.
  *
- * Storage per batch: the spec and the dataset are read once per batch (HEAD + GET, then the container's caches),
- * the batch's existing records are read up front with RECORD_IO_CONCURRENCY requests in flight, and each trial's
- * record is written by its own PUT (one object per trial keeps resume and per-trial reads as they are) while the
- * next trial trains, at most RECORD_IO_CONCURRENCY in flight; the batch returns once every PUT has succeeded.
+ * Storage per batch: the spec and the dataset are read once per batch (HEAD + GET, then the container's caches);
+ * the batch's existing records with one LIST of sweeps/<id>/trials/<batchKey>/ and a GET per part found (none on
+ * a fresh run); and its records are written as parts of that prefix (SweepStore.writeTrialPart), not one object
+ * per trial: a part every RECORD_FLUSH_MS and at the end, its PUT running while the next trials train. The batch
+ * returns once every part is written. Readers merge the parts into one record per trial (SweepStore.trials).
  */
 import type { Dataset } from '../data/parse';
 import type { SplitPlan } from '../data/splits';
 import { SpecError } from '../errors';
 import type { SweepSpec } from '../search/spec';
 import { trialId as makeTrialId } from '../search/grid';
-import { assertTrialId } from '../store/layout';
+import { assertTrialId, batchKeyOf } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
-import type { SucceededTrial, TrialRecord } from '../study/records';
-import { mapLimit } from '../util/concurrency';
+import type { FailedTrial, SucceededTrial, TrialRecord } from '../study/records';
 import { failedRecord, fitRecord, type TrialInput } from '../training/fit';
+import { RECORD_FLUSH_MS } from './batches';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
 import type { TrialBatchEvent, TrialEvent } from './events';
 
@@ -98,8 +99,8 @@ export class BatchTimeBudgetError extends Error {
 
 const errorOf = (e: unknown) => (e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) });
 
-/** S3 requests a batch keeps in flight to read the existing records and to write new ones. */
-export const RECORD_IO_CONCURRENCY = 8;
+/** Part PUTs a batch keeps in flight while its next trials train. */
+export const PART_WRITES_IN_FLIGHT = 2;
 
 /** What every trial of a sweep reads: its spec, its dataset and their splits. */
 interface Inputs {
@@ -123,17 +124,10 @@ function checkIds(event: TrialEvent): void {
 }
 
 /**
- * Train one trial that has no complete record and write its record with `write`; a failure writes a `failed`
- * record (awaited), then rethrows (FailureNotRecordedError when even that record could not be written).
+ * Train one trial that has no complete record and return its record: `succeeded`, or `failed` with the error
+ * (anything a trial does wrong is its own failure, recorded; the batch goes on).
  */
-async function trainTrial(
-  event: TrialEvent,
-  previous: TrialRecord | undefined,
-  sweep: SweepStore,
-  deps: TrialDeps,
-  inputs: () => Promise<Inputs>,
-  write: (record: TrialRecord) => Promise<void>,
-): Promise<TrialSummary> {
+async function trainTrial(event: TrialEvent, previous: TrialRecord | undefined, deps: TrialDeps, inputs: () => Promise<Inputs>): Promise<TrialRecord> {
   const startedAt = new Date();
   const attempts = (previous?.status === 'failed' ? (previous.attempts ?? 1) : 0) + 1;
   try {
@@ -155,89 +149,103 @@ async function trainTrial(
     };
     const { record, leaked } = fitRecord(input, startedAt);
     if (leaked > 0) deps.log?.(`warning: trial ${event.trialId} left ${leaked} tensors`);
-    await write(record);
-    return summarize(record, false);
+    return record;
   } catch (e) {
-    await recordFailure(sweep, event, e, startedAt, attempts);
-    throw e;
+    return failedRecord({ ...event }, e, startedAt, attempts);
   }
 }
 
-/**
- * Run one trial: skip when a complete record exists; otherwise train, write the record and return a small
- * summary. A failure writes a `failed` record with the error, then rethrows (FailureNotRecordedError when even
- * that record could not be written).
- */
-export async function runTrialStep(event: TrialEvent, deps: TrialDeps): Promise<TrialSummary> {
-  const sweep = new SweepStore(deps.store, event.sweepId);
-  checkIds(event);
-  const previous = await sweep.trial(event.trialId);
-  if (previous?.status === 'succeeded') return summarize(previous, true);
-  return trainTrial(
-    event,
-    previous,
-    sweep,
-    deps,
-    () => loadInputs(sweep, deps),
-    (r) => sweep.writeTrial(r),
-  );
-}
+const outcomeOf = (r: TrialRecord): TrialOutcome => (r.status === 'succeeded' ? summarize(r, false) : { trialId: r.trialId, status: 'failed', error: r.error });
 
-/** Writes records while the batch goes on: at most `limit` PUTs in flight; `flush` waits for all, throwing the first failure. */
-class RecordWriter {
+/**
+ * Collects a batch's records and writes them as parts (SweepStore.writeTrialPart): a part is started once
+ * RECORD_FLUSH_MS have passed since the last one was (or since the batch began), when a record is added or, for
+ * records waiting while a long trial runs, by a timer; and at the end. At most PART_WRITES_IN_FLIGHT PUTs run
+ * while the next trials train. A part that cannot be written fails the batch, at the next trial or at `close`
+ * (FailureNotRecordedError when it held failed records).
+ */
+class PartWriter {
+  private pending: TrialRecord[] = [];
+  private lastStart = Date.now();
+  private timer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<void>>();
-  private failure?: { trialId: string; error: unknown };
+  private failure?: Error;
 
   constructor(
     private readonly sweep: SweepStore,
-    private readonly limit: number,
+    private readonly batchKey: string,
   ) {}
 
-  async put(record: TrialRecord): Promise<void> {
-    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+  /** Adds a record to the pending part; starts writing it when it is due. Throws an earlier part's failure. */
+  async add(record: TrialRecord): Promise<void> {
+    this.throwFailure();
+    this.pending.push(record);
+    const due = this.lastStart + RECORD_FLUSH_MS - Date.now();
+    if (due <= 0) await this.startPart();
+    else this.timer ??= setTimeout(() => void this.startPart(), due);
+  }
+
+  /** Writes what is pending and waits for every part: the batch's records are all stored when this returns. */
+  async close(): Promise<void> {
+    await this.startPart();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    this.throwFailure();
+  }
+
+  private async startPart(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.inFlight.size >= PART_WRITES_IN_FLIGHT) await Promise.race(this.inFlight);
+    const records = this.pending;
+    if (records.length === 0) return; // another caller took them while this one waited
+    this.pending = [];
+    this.lastStart = Date.now();
     const p: Promise<void> = this.sweep
-      .writeTrial(record)
-      .catch((error: unknown) => void (this.failure ??= { trialId: record.trialId, error }))
+      .writeTrialPart(this.batchKey, records)
+      .catch((e: unknown) => void (this.failure ??= partError(records, e)))
       .finally(() => this.inFlight.delete(p));
     this.inFlight.add(p);
   }
 
-  async flush(): Promise<void> {
-    await Promise.all(this.inFlight);
-    if (this.failure) throw new Error(`could not write the record of trial ${this.failure.trialId}: ${errorOf(this.failure.error).message}`);
+  private throwFailure(): void {
+    if (this.failure) throw this.failure;
   }
+}
+
+/** Why a part's PUT failed, naming its trials (FailureNotRecordedError when some of them failed: their errors would be lost). */
+function partError(records: readonly TrialRecord[], e: unknown): Error {
+  const failed = records.filter((r): r is FailedTrial => r.status === 'failed');
+  if (failed.length > 0) return new FailureNotRecordedError(failed, e);
+  const ids = records.map((r) => r.trialId);
+  const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+  return new Error(`could not write the records of trials ${named}: ${errorOf(e).message}`);
 }
 
 /**
  * Run a batch (see the module comment). Before each trial after the first, a time guard compares the time left
  * with the longest trial so far: a trial that would likely not finish is not started and gets a failed record
- * (BatchTimeBudgetError, naming limits.batchSize); a resume runs it again. A record that cannot be written fails
- * the batch (the Map's Retry and tolerance then apply; completed trials are skipped on a retry).
+ * (BatchTimeBudgetError, naming limits.batchSize); a resume runs it again. A part that cannot be written fails
+ * the batch (the Map's Retry and tolerance then apply; the trials of parts already written are skipped on a retry).
  */
 export async function runTrialBatch(batch: TrialBatchEvent, deps: BatchDeps): Promise<BatchSummary> {
   const { sweepId } = batch.BatchInput;
   const sweep = new SweepStore(deps.store, sweepId); // an unsafe sweepId fails the whole batch
   const events: TrialEvent[] = batch.Items.map((item) => ({ ...item, sweepId }));
+  const batchKey = batchKeyOf(events[0].trialId, events.length); // an unsafe first trialId fails the whole batch
   await deps.beforeBatch?.(events);
-  // Each trial's ids checked and its existing record read, up front and in parallel.
-  const found = await mapLimit(events, RECORD_IO_CONCURRENCY, async (event) => {
-    try {
-      checkIds(event);
-      return { previous: await sweep.trial(event.trialId) };
-    } catch (error) {
-      return { error };
-    }
-  });
+  const existing = await sweep.batchRecords(batchKey); // resume: one LIST, and a GET per part already written
   let inputs: Promise<Inputs> | undefined; // read once per batch, when a trial first needs them
-  const writer = new RecordWriter(sweep, RECORD_IO_CONCURRENCY);
+  const writer = new PartWriter(sweep, batchKey);
   const trials: TrialOutcome[] = [];
   let longestMs = 0;
-  for (const [i, event] of events.entries()) {
-    const { previous, error } = found[i];
-    if (error !== undefined) {
+  for (const event of events) {
+    try {
+      checkIds(event);
+    } catch (error) {
       trials.push({ trialId: event.trialId, status: 'failed', error: errorOf(error) }); // unsafe ids: no record to write
       continue;
     }
+    const previous = existing.get(event.trialId);
     if (previous?.status === 'succeeded') {
       trials.push(summarize(previous, true));
       continue;
@@ -248,29 +256,18 @@ export async function runTrialBatch(batch: TrialBatchEvent, deps: BatchDeps): Pr
         `not started: the invocation had ${Math.round(left / 1000)} s left and a trial of this batch took up to ` +
           `${Math.round(longestMs / 1000)} s; lower limits.batchSize (this batch held ${events.length} trials) and resume the sweep`,
       );
-      await recordFailure(sweep, event, guard, new Date());
-      trials.push({ trialId: event.trialId, status: 'failed', error: errorOf(guard) });
+      const record = failedRecord({ ...event }, guard, new Date());
+      trials.push(outcomeOf(record));
+      await writer.add(record);
       continue;
     }
     const t0 = Date.now();
-    try {
-      trials.push(
-        await trainTrial(
-          event,
-          previous,
-          sweep,
-          deps,
-          () => (inputs ??= loadInputs(sweep, deps)),
-          (r) => writer.put(r),
-        ),
-      );
-    } catch (e) {
-      if (e instanceof FailureNotRecordedError) throw e;
-      trials.push({ trialId: event.trialId, status: 'failed', error: errorOf(e) });
-    }
+    const record = await trainTrial(event, previous, deps, () => (inputs ??= loadInputs(sweep, deps)));
     longestMs = Math.max(longestMs, Date.now() - t0);
+    trials.push(outcomeOf(record));
+    await writer.add(record);
   }
-  await writer.flush();
+  await writer.close();
   const count = (f: (t: TrialOutcome) => boolean) => trials.filter(f).length;
   return {
     sweepId,
@@ -281,19 +278,11 @@ export async function runTrialBatch(batch: TrialBatchEvent, deps: BatchDeps): Pr
   };
 }
 
-/** The failed record of a trial could not be written: the batch fails (nothing may be lost silently). */
+/** A part holding failed records could not be written: the batch fails (nothing may be lost silently). */
 export class FailureNotRecordedError extends Error {
-  constructor(trialId: string, error: unknown, writeError: unknown) {
-    const { name, message } = errorOf(error);
-    super(`trial ${trialId} failed (${name}: ${message}) and its failed record could not be written: ${errorOf(writeError).message}`);
+  constructor(failed: readonly FailedTrial[], writeError: unknown) {
+    const trials = failed.map((r) => `trial ${r.trialId} failed (${r.error.name}: ${r.error.message})`).join('; ');
+    super(`${trials}, and the failed record${failed.length === 1 ? '' : 's'} could not be written: ${errorOf(writeError).message}`);
     this.name = 'FailureNotRecordedError';
-  }
-}
-
-async function recordFailure(sweep: SweepStore, event: TrialEvent, error: unknown, startedAt: Date, attempts = 1): Promise<void> {
-  try {
-    await sweep.writeTrial(failedRecord({ ...event }, error, startedAt, attempts));
-  } catch (writeError) {
-    throw new FailureNotRecordedError(event.trialId, error, writeError);
   }
 }

@@ -1,16 +1,24 @@
 /**
  * The S3 key layout (one bucket, prefixes). Every key is built only from validated ids, so no builder can
- * return a key outside `sweeps/<sweepId>/` or `datasets/`. Keys are deterministic: a retry overwrites.
+ * return a key outside `sweeps/<sweepId>/` or `datasets/`. Keys are deterministic, so a retry overwrites, except
+ * the trial record parts, which are never overwritten (below).
  *
  *     datasets/<name>.csv|.jsonl|.ndjson|.json
  *     sweeps/<sweepId>/spec.json
  *     sweeps/<sweepId>/manifest.json
  *     sweeps/<sweepId>/grid.json
  *     sweeps/<sweepId>/dataset.json
- *     sweeps/<sweepId>/trials/<trialId>.json
+ *     sweeps/<sweepId>/trials/<batchKey>/<part>.json   a part of a batch's records: { "records": [TrialRecord, ...] }
+ *     sweeps/<sweepId>/trials/<trialId>.json           one record (sweeps written before parts; still read)
  *     sweeps/<sweepId>/leaderboard.json
  *     sweeps/<sweepId>/best/{best.json,model.json,weights.bin}
  *     sweeps/<sweepId>/map-results   (Distributed Map ResultWriter prefix)
+ *
+ * batchKey = `<first trialId of the batch>+<trials in the batch>`: the same batch of the same manifest gets the
+ * same key on every run, so a retried or resumed batch finds its earlier parts with one LIST. A part's name is
+ * `<Date.now() base 36, 9 digits>-<6 random hex>.n<records>.json`: unique per write, so a retry never overwrites
+ * an earlier part (a record is never lost to a later write), sorting by write time, and carrying its record count
+ * so progress can be counted from a listing.
  */
 import { randomBytes } from 'node:crypto';
 import { SpecError, UnsafeIdError } from '../errors';
@@ -18,6 +26,10 @@ import { SLUG_RE, type SweepSpec } from '../search/spec';
 
 /** `t-` + 16 lowercase hex chars (see grid.ts trialId). */
 export const TRIAL_ID_RE = /^t-[0-9a-f]{16}$/;
+/** A batch of trials: its first trialId and its number of trials (at most MAX_BATCH_SIZE). */
+export const BATCH_KEY_RE = /^t-[0-9a-f]{16}\+[1-9][0-9]{0,3}$/;
+/** A part's file name: write time (ms, base 36), random suffix, record count. */
+export const PART_NAME_RE = /^[0-9a-z]{9}-[0-9a-f]{6}\.n([1-9][0-9]{0,3})\.json$/;
 /** A plain file name with a dataset extension; `..` is rejected separately. */
 export const DATASET_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}\.(csv|jsonl|ndjson|json)$/;
 
@@ -35,6 +47,12 @@ export function assertSweepId(id: unknown): asserts id is string {
 export function assertTrialId(id: unknown): asserts id is string {
   if (typeof id !== 'string' || !TRIAL_ID_RE.test(id)) {
     throw new UnsafeIdError(`unsafe trialId ${show(id)}: must be 't-' followed by 16 hex chars (0-9, a-f)`);
+  }
+}
+
+export function assertBatchKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || !BATCH_KEY_RE.test(key)) {
+    throw new UnsafeIdError(`unsafe batch key ${show(key)}: must be a trialId, '+' and the batch's trial count`);
   }
 }
 
@@ -83,10 +101,48 @@ export function trialsPrefix(sweepId: string): string {
   return `${sweepPrefix(sweepId)}trials/`;
 }
 
-export function trialKey(sweepId: string, trialId: string): string {
+/** The record of one trial as sweeps before record parts stored it (read, never written). */
+export function legacyTrialKey(sweepId: string, trialId: string): string {
   const prefix = trialsPrefix(sweepId);
   assertTrialId(trialId);
   return `${prefix}${trialId}.json`;
+}
+
+/** The batch key of a batch whose first trial is `firstTrialId` and that holds `trials` trials. */
+export function batchKeyOf(firstTrialId: string, trials: number): string {
+  assertTrialId(firstTrialId);
+  const key = `${firstTrialId}+${trials}`;
+  assertBatchKey(key);
+  return key;
+}
+
+/** Where a batch's record parts are. */
+export function batchPrefix(sweepId: string, batchKey: string): string {
+  const prefix = trialsPrefix(sweepId);
+  assertBatchKey(batchKey);
+  return `${prefix}${batchKey}/`;
+}
+
+/** A new, unique key for a part of `records` records of a batch. */
+export function trialPartKey(sweepId: string, batchKey: string, records: number, now = Date.now()): string {
+  if (!Number.isInteger(records) || records < 1) throw new RangeError(`a record part holds at least one record, got ${records}`);
+  return `${batchPrefix(sweepId, batchKey)}${now.toString(36).padStart(9, '0')}-${randomBytes(3).toString('hex')}.n${records}.json`;
+}
+
+/** What a key under `trials/` holds: a part (with its record count) or one legacy record; undefined for anything else. */
+export function trialObjectOf(
+  sweepId: string,
+  key: string,
+): { kind: 'part'; batchKey: string; records: number } | { kind: 'legacy'; trialId: string } | undefined {
+  const prefix = trialsPrefix(sweepId);
+  if (!key.startsWith(prefix)) return undefined;
+  const [first, name, ...rest] = key.slice(prefix.length).split('/');
+  if (name === undefined) {
+    const trialId = first.replace(/\.json$/, '');
+    return first.endsWith('.json') && TRIAL_ID_RE.test(trialId) ? { kind: 'legacy', trialId } : undefined;
+  }
+  const part = PART_NAME_RE.exec(name);
+  return rest.length === 0 && BATCH_KEY_RE.test(first) && part ? { kind: 'part', batchKey: first, records: Number(part[1]) } : undefined;
 }
 
 export function bestPrefix(sweepId: string): string {

@@ -10,13 +10,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { SpecError, UsageError } from '../errors';
 import { ResolvedGridSchema, type ResolvedGrid } from '../search/default-grid';
 import { DataSummarySchema, type DataSummary } from '../data/summary';
 import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
-import { asTrialRecord, type FailedTrial, type TrialRecord } from '../study/records';
+import { asTrialRecord, mergeTrialRecords, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
 import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
 import {
@@ -30,9 +30,10 @@ import {
   mapResultsPrefix,
   specKey,
   sweepPrefix,
-  trialKey,
+  batchPrefix,
+  trialObjectOf,
+  trialPartKey,
   trialsPrefix,
-  TRIAL_ID_RE,
 } from './layout';
 
 /** Where objects are kept, by S3 key. `ObjectStore` is one; `DirectoryBlobs` another. */
@@ -46,6 +47,25 @@ export interface Blobs {
 }
 
 const decoder = new TextDecoder();
+
+/** Objects under trials/ read at once (Aggregate, the export's reader, a batch's resume). */
+const TRIAL_READS_IN_FLIGHT = 32;
+
+/** A part of a batch's records, as stored: sweeps/<id>/trials/<batchKey>/<part>.json. */
+const TrialPartSchema = z.object({ records: z.array(z.unknown()) });
+type TrialPart = { records: readonly TrialRecord[] };
+
+/**
+ * The records a part or a legacy per-trial object holds, each validated (TrialRecordSchema); `corrupt` counts a
+ * part that is not `{ "records": [...] }` or a legacy object that is not a record (1) and invalid records in a part.
+ */
+export function recordsOfTrialObject(json: unknown, kind: 'part' | 'legacy'): { records: TrialRecord[]; corrupt: number } {
+  const part = kind === 'part' ? TrialPartSchema.safeParse(json) : undefined;
+  if (part?.success === false) return { records: [], corrupt: 1 };
+  const values = part ? part.data.records : [json];
+  const records = values.map(asTrialRecord).filter((r): r is TrialRecord => r !== undefined);
+  return { records, corrupt: values.length - records.length };
+}
 
 export class SweepStore {
   constructor(
@@ -153,38 +173,57 @@ export class SweepStore {
 
   // ------------------------------------------------------------------------------------------ trials
 
-  /** A trial record, or undefined when absent, unreadable or incomplete (then it is simply redone). */
-  async trial(trialId: string): Promise<TrialRecord | undefined> {
-    try {
-      return asTrialRecord(await this.json(trialKey(this.sweepId, trialId)));
-    } catch (e) {
-      if (e instanceof SpecError) return undefined; // invalid JSON: a partial object
-      throw e;
-    }
+  /**
+   * The records of trials/<batchKey>/: one LIST and a GET per part (none on a fresh run), merged
+   * (mergeTrialRecords). An unreadable part or an invalid record in one is left out: those trials are simply redone.
+   */
+  async batchRecords(batchKey: string): Promise<Map<string, TrialRecord>> {
+    const keys = (await this.blobs.listKeys(batchPrefix(this.sweepId, batchKey))).filter((key) => trialObjectOf(this.sweepId, key)?.kind === 'part');
+    const read = await mapLimit(keys, TRIAL_READS_IN_FLIGHT, (key) => this.trialObject(key, 'part'));
+    return mergeTrialRecords(read.flatMap((r) => r.records));
   }
 
-  async writeTrial(record: TrialRecord): Promise<void> {
-    await this.put(trialKey(this.sweepId, record.trialId), record);
-  }
-
-  /** Ids of the trials with an object under trials/ (valid or not). */
-  async trialIds(): Promise<string[]> {
-    const prefix = trialsPrefix(this.sweepId);
-    return (await this.blobs.listKeys(prefix))
-      .map((k) => k.slice(prefix.length).replace(/\.json$/, ''))
-      .filter((id) => TRIAL_ID_RE.test(id))
-      .sort();
+  /** Writes `records` (at least one) as a new part of the batch's records; never overwrites an earlier part. */
+  async writeTrialPart(batchKey: string, records: readonly TrialRecord[]): Promise<void> {
+    await this.put(trialPartKey(this.sweepId, batchKey, records.length), { records } satisfies TrialPart);
   }
 
   /**
-   * The valid records of the given trials (default: every trial with an object); `corrupt` counts objects that
-   * exist but are not a complete record (they count as missing, never as a result).
+   * Records written under trials/, counted from the listing alone (a part's name carries its record count; a
+   * legacy object is one record): a trial written twice (a retry, a failed attempt then a success) counts twice.
+   */
+  async recordsWritten(): Promise<number> {
+    return (await this.blobs.listKeys(trialsPrefix(this.sweepId)))
+      .map((key) => trialObjectOf(this.sweepId, key))
+      .reduce((n, o) => n + (o === undefined ? 0 : o.kind === 'part' ? o.records : 1), 0);
+  }
+
+  /**
+   * The valid records of the given trials (default: every trial with a record), one per trial: every part and
+   * legacy object under trials/ is read (mapLimit) and merged (mergeTrialRecords). `corrupt` counts unreadable
+   * objects and invalid records inside parts (they count as missing, never as a result).
    */
   async trials(only?: ReadonlySet<string>): Promise<{ records: TrialRecord[]; corrupt: number }> {
-    const ids = (await this.trialIds()).filter((id) => !only || only.has(id));
-    const read = await mapLimit(ids, 32, (id) => this.trial(id));
-    const records = read.filter((r): r is TrialRecord => r !== undefined);
-    return { records, corrupt: read.length - records.length };
+    const objects = (await this.blobs.listKeys(trialsPrefix(this.sweepId))).flatMap((key) => {
+      const o = trialObjectOf(this.sweepId, key);
+      return o !== undefined && (o.kind === 'part' || !only || only.has(o.trialId)) ? [{ key, kind: o.kind }] : [];
+    });
+    const read = await mapLimit(objects, TRIAL_READS_IN_FLIGHT, ({ key, kind }) => this.trialObject(key, kind));
+    const merged = mergeTrialRecords(read.flatMap((r) => r.records).filter((r) => !only || only.has(r.trialId)));
+    return { records: [...merged.values()], corrupt: read.reduce((n, r) => n + r.corrupt, 0) };
+  }
+
+  /** The records of one object under trials/ (a part or a legacy record) and how many were unreadable or invalid. */
+  private async trialObject(key: string, kind: 'part' | 'legacy'): Promise<{ records: TrialRecord[]; corrupt: number }> {
+    let json: unknown;
+    try {
+      json = await this.json(key);
+    } catch (e) {
+      if (e instanceof SpecError) return { records: [], corrupt: 1 }; // invalid JSON: a partial object
+      throw e;
+    }
+    if (json === undefined) return { records: [], corrupt: 0 }; // deleted between the listing and the read
+    return recordsOfTrialObject(json, kind);
   }
 
   // ------------------------------------------------------------------------------------------ leaderboard, best
@@ -316,7 +355,7 @@ export function causeMessage(cause: string): string {
  *     DIR/leaderboard.json, DIR/spec.json, DIR/manifest.json
  *     DIR/best.json                 (sweeps/<id>/best/best.json in S3: lifted to sit by the leaderboard)
  *     DIR/best/model.json, DIR/best/weights.bin
- *     DIR/trials/<trialId>.json
+ *     DIR/trials/<batchKey>/<part>.json   (record parts; DIR/trials/<trialId>.json from sweeps before parts)
  *
  * Keys are the sweep's S3 keys; map-results/ (Step Functions' ResultWriter output) is not kept.
  */

@@ -1,6 +1,7 @@
 /**
- * The trial record: what one trial writes to sweeps/<sweepId>/trials/<trialId>.json, validated on read so a
- * partial or corrupt object is never counted as a result.
+ * The trial record: what one trial writes (in a part of its batch's records, sweeps/<sweepId>/trials/<batchKey>/),
+ * validated on read so a partial or corrupt object is never counted as a result; and the merge of a trial's
+ * records written by several attempts into one.
  */
 import { z } from 'zod';
 import { REG_TYPES } from '../search/spec';
@@ -84,4 +85,19 @@ export type TrialRecord = z.infer<typeof TrialRecordSchema>;
 export function asTrialRecord(value: unknown): TrialRecord | undefined {
   const r = TrialRecordSchema.safeParse(value);
   return r.success ? r.data : undefined;
+}
+
+/**
+ * One record per trial from records written by several attempts (parts of retried or resumed batches): a
+ * succeeded record beats a failed one, and among equals the one that finished last wins (on a tie, the later one
+ * given).
+ */
+export function mergeTrialRecords(records: Iterable<TrialRecord>): Map<string, TrialRecord> {
+  const out = new Map<string, TrialRecord>();
+  const rank = (r: TrialRecord) => (r.status === 'succeeded' ? 1 : 0);
+  for (const r of records) {
+    const kept = out.get(r.trialId);
+    if (!kept || rank(r) > rank(kept) || (rank(r) === rank(kept) && Date.parse(r.finishedAt) >= Date.parse(kept.finishedAt))) out.set(r.trialId, r);
+  }
+  return out;
 }

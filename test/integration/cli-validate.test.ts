@@ -98,7 +98,8 @@ describe('regsweep validate', () => {
     expect(cost).toMatchObject({ trials: 75, batches: 75, batchSize: 1, childType: 'STANDARD', memoryMb: 2048, architecture: 'x86_64' });
     expect(cost.lambda.requests).toBe(75 + 3); // and plan, aggregate, refit
     expect(cost.stepFunctions.transitions).toBe(6 + 75 + 75); // parent states, one per child started, TrainTrial in each
-    expect(cost.s3).toMatchObject({ gets: 9 + 3 * 75, puts: 8 + 75 + 1 });
+    // a batch of one trial: a resume LIST, a dataset HEAD, one record part (PUT) and Aggregate's GET of it; 1 LIST page
+    expect(cost.s3).toMatchObject({ gets: 9 + 2 * 75, puts: 8 + 2 * 75 + 1, parts: 75 });
     // the dollars are the price table's prices times the counts
     expect(cost.lambda.usd).toBeCloseTo(cost.lambda.gbSeconds * PRICES.lambda.gbSecond.x86_64 + cost.lambda.requests * PRICES.lambda.request, 12);
     expect(cost.stepFunctions.usd).toBeCloseTo(cost.stepFunctions.transitions * PRICES.stepFunctions.standardTransition, 12);

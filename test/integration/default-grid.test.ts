@@ -13,11 +13,11 @@ import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
 import { refitBest } from '../../shared/steps/refit';
-import { runTrialStep } from '../../shared/steps/trial';
 import { SweepStore } from '../../shared/store/sweep-store';
 import { lambdaMax } from '../../shared/training/linear/lambda-max';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 const BUCKET = 'regsweep-default-grid';
 const s3 = useLocalS3(BUCKET);
@@ -42,7 +42,7 @@ it('plans the default grid from lambda_max, runs it, and the leaderboard and ref
   const planned = await planSweep(s3.store, { spec });
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, SWEEP);
-  for (const item of items) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
+  for (const item of items) await runTrial({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
 

@@ -9,9 +9,13 @@ import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 import type { BestRecord } from '../../shared/store/artifacts';
+import type { ObjectStore } from '../../shared/store/s3';
+import { SweepStore } from '../../shared/store/sweep-store';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
 
 const spec = tinyDiabetesSpec;
+/** A sweep's trial records (its record parts merged: one per trial), by trialId. */
+const recordsOf = async (store: ObjectStore, sweepId: string) => new Map((await new SweepStore(store, sweepId).trials()).records.map((r) => [r.trialId, r]));
 
 async function withHarness<T>(functionEnv: Record<string, string>, fn: (h: Harness, source: string) => Promise<T>): Promise<T> {
   const h = await Harness.start({ workers: 2, functionEnv });
@@ -105,11 +109,7 @@ describe('the synthesized workflow through the harness', () => {
       expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
       expect(result.cause).toMatch(/sweeps\/too-many\/trials\//);
       // every failed trial left its record
-      const failed = [];
-      for (const key of await h.store.listKeys('sweeps/too-many/trials/')) {
-        const rec = (await h.store.getJson(key)) as { status: string };
-        if (rec.status === 'failed') failed.push(key);
-      }
+      const failed = [...(await recordsOf(h.store, 'too-many')).values()].filter((r) => r.status === 'failed');
       expect(failed.length).toBeGreaterThanOrEqual(3);
       expect(await h.store.head('sweeps/too-many/leaderboard.json')).toBeUndefined();
     });
@@ -134,7 +134,8 @@ describe('trials in batches through the harness (a linear sweep, batches of one 
       expect(board.failedTrials).toEqual([
         expect.objectContaining({ fold: 0, error: { name: 'InjectedFaultError', message: expect.stringMatching(/always fails/) } }),
       ]);
-      expect(await h.store.listKeys('sweeps/batch-under/trials/')).toHaveLength(20); // one record per trial
+      expect((await recordsOf(h.store, 'batch-under')).size).toBe(20); // one record per trial
+      expect(await new SweepStore(h.store, 'batch-under').recordsWritten()).toBe(20); // and none written twice
       // the failing trial's batch succeeded as a child execution, and its output counts the trial
       const results = await h.store.listKeys('sweeps/batch-under/map-results/');
       expect(results.some((k) => k.endsWith('/FAILED_0.json'))).toBe(false);
@@ -156,7 +157,7 @@ describe('trials in batches through the harness (a linear sweep, batches of one 
       expect(result.cause).toMatch(/^3 of 20 trials failed \(3 with a failed record, 0 without a record\): 15% is over the tolerated 10%\./);
       expect(result.cause).toMatch(/sweeps\/batch-over\/trials\//);
       expect(await h.store.head('sweeps/batch-over/leaderboard.json')).toBeUndefined();
-      expect(await h.store.listKeys('sweeps/batch-over/trials/')).toHaveLength(20);
+      expect((await recordsOf(h.store, 'batch-over')).size).toBe(20);
     });
   });
 
@@ -174,9 +175,9 @@ describe('trials in batches through the harness (a linear sweep, batches of one 
         expect(result.status).toBe('FAILED');
         expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
         expect(result.cause).toMatch(/^More than 10% of the 20 trials were in batches that failed as a whole/);
-        const keys = await first.store.listKeys('sweeps/batch-resume/trials/');
-        before = new Map(await Promise.all(keys.map(async (k) => [k, await first.store.getJson(k)] as const)));
-        // the cut batch kept the 4 trials it finished (lambda 1000, 300, 100, 30); the other two batches finished
+        before = await recordsOf(first.store, 'batch-resume');
+        // the cut batch kept the 4 trials it finished (lambda 1000, 300, 100, 30: written as a part RECORD_FLUSH_MS
+        // after the batch began, while the 5th slept); the other two batches finished
         expect(before.size).toBe(4 + 9 + 2);
       } finally {
         await first.close();
@@ -190,7 +191,8 @@ describe('trials in batches through the harness (a linear sweep, batches of one 
         expect(result.status).toBe('SUCCEEDED');
         const board = (await second.store.getJson('sweeps/batch-resume/leaderboard.json')) as Leaderboard;
         expect(board.trials).toEqual({ planned: 20, succeeded: 20, failed: 0, missing: 0 });
-        for (const [key, record] of before) expect(await second.store.getJson(key)).toEqual(record); // skipped, not rewritten
+        const after = await recordsOf(second.store, 'batch-resume');
+        for (const [id, record] of before) expect(after.get(id)).toEqual(record); // skipped, not trained again
         expect(second.poolStats().invocations).toBe(3 + 3);
       } finally {
         await second.close();

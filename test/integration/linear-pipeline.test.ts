@@ -14,12 +14,12 @@ import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
 import { refitBest } from '../../shared/steps/refit';
-import { runTrialStep } from '../../shared/steps/trial';
 import { SweepStore } from '../../shared/store/sweep-store';
 import { solveLinear } from '../../shared/training/linear';
 import { rawMatrix } from '../support/data';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready, savedModelMse } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 const BUCKET = 'regsweep-linear';
 const s3 = useLocalS3(BUCKET);
@@ -41,7 +41,7 @@ beforeAll(async () => {
     },
   });
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-  for (const item of await loadManifest(s3.store, SWEEP)) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
+  for (const item of await loadManifest(s3.store, SWEEP)) await runTrial({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
 });
@@ -141,7 +141,7 @@ describe('a linear classification sweep selected by balanced accuracy', () => {
       },
     });
     const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-    for (const item of await loadManifest(s3.store, CLS_SWEEP)) await runTrialStep({ ...item, sweepId: CLS_SWEEP }, deps);
+    for (const item of await loadManifest(s3.store, CLS_SWEEP)) await runTrial({ ...item, sweepId: CLS_SWEEP }, deps);
     await aggregateSweep(s3.store, CLS_SWEEP);
     await refitBest(s3.store, CLS_SWEEP, { backend: tf.getBackend() });
   });

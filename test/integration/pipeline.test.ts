@@ -6,13 +6,14 @@ import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
 import { type BestRecord } from '../../shared/store/artifacts';
 import { refitBest } from '../../shared/steps/refit';
-import { runTrialStep } from '../../shared/steps/trial';
-import { bestKey, leaderboardKey, manifestKey, specKey, trialKey } from '../../shared/store/layout';
+import { batchKeyOf, bestKey, leaderboardKey, legacyTrialKey, manifestKey, specKey, trialPartKey } from '../../shared/store/layout';
+import { SweepStore } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 import type { TrialRecord } from '../../shared/study/records';
 import { configId, trialId, type RegConfig } from '../../shared/search/grid';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready, savedModelMse } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 const s3 = useLocalS3('regsweep-pipeline');
 const DATASET = 'datasets/diabetes.csv';
@@ -27,11 +28,14 @@ const specFor = (sweepId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** The record of a trial run alone (a batch of one), read through the store. */
+const recordOf = async (sweepId: string, id: string) => (await new SweepStore(s3.store, sweepId).batchRecords(batchKeyOf(id, 1))).get(id);
+
 async function runAll(sweepId: string, filter: (i: number) => boolean = () => true) {
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, sweepId);
   const out = [];
-  for (const [i, item] of items.entries()) if (filter(i)) out.push(await runTrialStep({ ...item, sweepId }, deps));
+  for (const [i, item] of items.entries()) if (filter(i)) out.push(await runTrial({ ...item, sweepId }, deps));
   return out;
 }
 
@@ -74,7 +78,7 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
 
   it('writes one complete record per trial, with backend, curves and linear-free MLP fields', async () => {
     const items = await loadManifest(s3.store, 'diabetes-small');
-    const rec = (await s3.store.getJson(trialKey('diabetes-small', items[0].trialId))) as TrialRecord;
+    const rec = (await recordOf('diabetes-small', items[0].trialId))!;
     expect(rec.status).toBe('succeeded');
     if (rec.status !== 'succeeded') return;
     expect(rec.backend).toBe(tf.getBackend());
@@ -153,13 +157,13 @@ describe('resume', () => {
     const first = await runAll('diabetes-resume', (i) => i % 2 === 0);
     expect(first.every((s) => !s.skipped)).toBe(true);
     const items = await loadManifest(s3.store, 'diabetes-resume');
-    const before = (await s3.store.getJson(trialKey('diabetes-resume', items[0].trialId))) as TrialRecord;
+    const before = (await recordOf('diabetes-resume', items[0].trialId))!;
 
     const second = await runAll('diabetes-resume');
 
     expect(second.filter((s) => s.skipped).map((s) => s.trialId)).toEqual(first.map((s) => s.trialId));
     expect(second.filter((s) => !s.skipped)).toHaveLength(items.length - first.length);
-    const after = (await s3.store.getJson(trialKey('diabetes-resume', items[0].trialId))) as TrialRecord;
+    const after = (await recordOf('diabetes-resume', items[0].trialId))!;
     expect(after.finishedAt).toBe(before.finishedAt); // not retrained
   });
 
@@ -179,14 +183,15 @@ describe('failures', () => {
     const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
     // a real failure inside the trial: an item whose fold does not exist
     const broken = { ...items[0], sweepId: 'diabetes-fail', fold: 9, trialId: trialId(items[0].reg, 9, items[0].seed) };
-    await expect(runTrialStep(broken, deps)).rejects.toThrow(/fold 9 does not exist/);
-    const failedRec = (await s3.store.getJson(trialKey('diabetes-fail', broken.trialId))) as TrialRecord;
+    await expect(runTrial(broken, deps)).rejects.toThrow(/fold 9 does not exist/);
+    const failedRec = (await recordOf('diabetes-fail', broken.trialId)) as TrialRecord;
     expect(failedRec).toMatchObject({ status: 'failed', error: { name: 'SpecError' }, attempts: 1 });
 
-    // run all but the last item; make the first item's record a failure, leave the last one missing
-    for (const item of items.slice(0, -1)) await runTrialStep({ ...item, sweepId: 'diabetes-fail' }, deps);
-    await s3.store.putJson(trialKey('diabetes-fail', items[0].trialId), { ...failedRec, trialId: items[0].trialId, fold: items[0].fold });
-    await s3.store.putText(trialKey('diabetes-fail', items[1].trialId), '{"status": "succ'); // a partial object
+    // run items 2 to 7; the first item's record is a failure, the second's a partial part, the last one missing
+    for (const item of items.slice(2, -1)) await runTrial({ ...item, sweepId: 'diabetes-fail' }, deps);
+    const sweep = new SweepStore(s3.store, 'diabetes-fail');
+    await sweep.writeTrialPart(batchKeyOf(items[0].trialId, 1), [{ ...failedRec, trialId: items[0].trialId, fold: items[0].fold }] as TrialRecord[]);
+    await s3.store.putText(trialPartKey('diabetes-fail', batchKeyOf(items[1].trialId, 1), 1), '{"records": [{"status": "succ'); // a partial object
 
     const agg = await aggregateSweep(s3.store, 'diabetes-fail');
     const board = (await s3.store.getJson(leaderboardKey('diabetes-fail'))) as Leaderboard;
@@ -203,12 +208,12 @@ describe('failures', () => {
   it('the trial id must match its config, fold and seed', async () => {
     const items = await loadManifest(s3.store, 'diabetes-small');
     const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-    await expect(runTrialStep({ ...items[0], sweepId: 'diabetes-small', seed: 999 }, deps)).rejects.toThrow(/does not match its config, fold and seed/);
+    await expect(runTrial({ ...items[0], sweepId: 'diabetes-small', seed: 999 }, deps)).rejects.toThrow(/does not match its config, fold and seed/);
   });
 });
 
 describe('aggregating more than 1,000 records (paginated listing)', () => {
-  it('reads every record', async () => {
+  it('reads every record (one object per trial, as sweeps wrote them before record parts)', async () => {
     const sweepId = 'many-records';
     const n = 1050;
     const regs: RegConfig[] = Array.from({ length: n / 3 }, (_, i) => ({ type: 'l2', lambda: i + 1, dropoutRate: 0, l1Ratio: 0 }));
@@ -249,7 +254,7 @@ describe('aggregating more than 1,000 records (paginated listing)', () => {
       durationMs: 1,
     });
     for (let i = 0; i < items.length; i += 50)
-      await Promise.all(items.slice(i, i + 50).map((it) => s3.store.putJson(trialKey(sweepId, it.trialId), record(it))));
+      await Promise.all(items.slice(i, i + 50).map((it) => s3.store.putJson(legacyTrialKey(sweepId, it.trialId), record(it))));
 
     const agg = await aggregateSweep(s3.store, sweepId);
 

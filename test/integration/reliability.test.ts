@@ -16,11 +16,10 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Harness } from '../../local/harness';
 import type { MapRunEvent } from '../../local/runner';
-import { leaderboardKey, trialKey } from '../../shared/store/layout';
+import { batchKeyOf, batchPrefix, leaderboardKey } from '../../shared/store/layout';
 import { aggregateSweep } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { type BestRecord } from '../../shared/store/artifacts';
-import { runTrialStep } from '../../shared/steps/trial';
 import { S3_RETRY, s3RetryDelayMs } from '../../shared/store/s3';
 import type { TrialRecord } from '../../shared/study/records';
 import type { Leaderboard } from '../../shared/study/leaderboard';
@@ -38,6 +37,7 @@ import {
   trialRecordsOnDisk,
 } from '../support/reliability';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 jest.setTimeout(180_000);
 
@@ -226,13 +226,15 @@ describe('nothing lost: objects are written whole and validated on read', () => 
       const items = await plannedItems(h.store, 'corrupt');
       const before = await trialObjects(h.store, 'corrupt');
       const [truncated, invalid, wrongType] = items;
-      const full = JSON.stringify(before.get(truncated.trialId));
-      await h.store.putText(trialKey('corrupt', truncated.trialId), full.slice(0, full.length >> 1), 'application/json');
+      // an MLP sweep: one trial a batch, so each trial's record is the one part under trials/<trialId>+1/
+      const partOf = async (id: string) => (await h.store.listKeys(batchPrefix('corrupt', batchKeyOf(id, 1))))[0];
+      const full = JSON.stringify({ records: [before.get(truncated.trialId)] });
+      await h.store.putText(await partOf(truncated.trialId), full.slice(0, full.length >> 1), 'application/json');
       // valid JSON, but not a complete record: no metrics
-      await h.store.putJson(trialKey('corrupt', invalid.trialId), { schemaVersion: 1, trialId: invalid.trialId, status: 'succeeded' });
+      await h.store.putJson(await partOf(invalid.trialId), { records: [{ schemaVersion: 1, trialId: invalid.trialId, status: 'succeeded' }] });
       // a complete-looking record whose validation loss is a string
       const rec = before.get(wrongType.trialId) as TrialRecord & { validation: { loss: unknown } };
-      await h.store.putJson(trialKey('corrupt', wrongType.trialId), { ...rec, validation: { ...rec.validation, loss: '0.1' } });
+      await h.store.putJson(await partOf(wrongType.trialId), { records: [{ ...rec, validation: { ...rec.validation, loss: '0.1' } }] });
 
       const agg = await aggregateSweep(h.store, 'corrupt');
       expect(agg.corrupt).toBe(3);
@@ -275,7 +277,7 @@ describe('security: ids and keys cannot escape sweeps/<id>/', () => {
         [{ ...item, trialId: '../../../datasets/evil' }, /unsafe trialId/],
         [{ ...item, trialId: 't-0000000000000000' }, /does not match its config, fold and seed/],
       ] as const) {
-        await expect(runTrialStep(event, deps)).rejects.toThrow(message);
+        await expect(runTrial(event, deps)).rejects.toThrow(message);
       }
       expect(await keysOutside(h.store, ['safe'])).toEqual([]);
     });

@@ -17,11 +17,11 @@ import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
 import { refitBest } from '../../shared/steps/refit';
-import { runTrialStep } from '../../shared/steps/trial';
 import { CHROMIUM_INSTALL_HINT, findChromium, renderInChromium } from '../support/browser';
 import { regsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 const BUCKET = 'regsweep-report';
 const SWEEP = 'report-tiny';
@@ -91,7 +91,7 @@ beforeAll(async () => {
   const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
   const items = await loadManifest(s3.store, SWEEP);
   trialIds = items.map((i) => i.trialId);
-  for (const item of items) await runTrialStep({ ...item, sweepId: SWEEP }, deps);
+  for (const item of items) await runTrial({ ...item, sweepId: SWEEP }, deps);
   await aggregateSweep(s3.store, SWEEP);
   await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
   // what Step Functions' ResultWriter leaves behind: not part of the exported results
@@ -109,11 +109,13 @@ afterAll(() => {
 });
 
 describe('exportSweep', () => {
-  it('writes the sweep as plain files: leaderboard, best.json on top, spec, model, one file per trial; no map-results', async () => {
+  it('writes the sweep as plain files: leaderboard, best.json on top, spec, model, the record parts of each batch; no map-results', async () => {
     for (const f of ['leaderboard.json', 'best.json', 'spec.json', 'manifest.json', 'best/model.json', 'best/weights.bin']) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
     }
-    expect(fs.readdirSync(path.join(dir, 'trials')).sort()).toEqual(trialIds.map((id) => `${id}.json`).sort());
+    // each trial ran as a batch of one: trials/<trialId>+1/ holds one part of one record
+    expect(fs.readdirSync(path.join(dir, 'trials')).sort()).toEqual(trialIds.map((id) => `${id}+1`).sort());
+    for (const id of trialIds) expect(fs.readdirSync(path.join(dir, 'trials', `${id}+1`))).toEqual([expect.stringMatching(/\.n1\.json$/)]);
     expect(fs.existsSync(path.join(dir, 'map-results'))).toBe(false);
     expect(fs.existsSync(path.join(dir, 'best', 'best.json'))).toBe(false);
     const weights = (await s3.store.getBytes(`${bestPrefix(SWEEP)}weights.bin`))!.body;
@@ -134,12 +136,13 @@ describe('loadSweep', () => {
   it('leaves out failed and corrupt trial records', async () => {
     const copy = path.join(tmp, 'with-bad-records');
     fs.cpSync(dir, copy, { recursive: true });
-    const first = JSON.parse(fs.readFileSync(path.join(copy, 'trials', `${trialIds[0]}.json`), 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(
-      path.join(copy, 'trials', `${trialIds[0]}.json`),
-      JSON.stringify({ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }),
-    );
-    fs.writeFileSync(path.join(copy, 'trials', `${trialIds[1]}.json`), '{"status": "succ');
+    const partOf = (id: string) => {
+      const batch = path.join(copy, 'trials', `${id}+1`);
+      return path.join(batch, fs.readdirSync(batch)[0]);
+    };
+    const first = (JSON.parse(fs.readFileSync(partOf(trialIds[0]), 'utf8')) as { records: Record<string, unknown>[] }).records[0];
+    fs.writeFileSync(partOf(trialIds[0]), JSON.stringify({ records: [{ ...first, status: 'failed', error: { name: 'Error', message: 'boom' } }] }));
+    fs.writeFileSync(partOf(trialIds[1]), '{"records": [{"status": "succ');
 
     const loaded = await loadSweep(copy);
 

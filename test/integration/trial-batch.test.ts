@@ -1,23 +1,30 @@
 /**
- * Trials in batches, through the real steps against the local S3 server: one record per trial, resume inside a
- * batch, a failing trial isolated from the rest of its batch, the time guard, a record that does not depend on
- * the batch it ran in, and Aggregate's tolerated failures counted trial by trial.
+ * Trials in batches, through the real steps against the local S3 server: one record per trial (written in parts
+ * of the batch's records), resume inside a batch (one LIST of its parts), a crash losing only the records not yet
+ * written, a failing trial isolated from the rest of its batch, the time guard, a record that does not depend on
+ * the batch it ran in, a part that cannot be written failing the batch, and Aggregate's tolerated failures
+ * counted trial by trial.
  */
 import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { trialId } from '../../shared/search/grid';
 import { failedRecord } from '../../shared/training/fit';
 import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
-import { runTrialBatch, runTrialStep, TIME_GUARD_MARGIN_MS } from '../../shared/steps/trial';
-import { leaderboardKey } from '../../shared/store/layout';
+import type { TrialEvent } from '../../shared/steps/events';
+import { RECORD_FLUSH_MS } from '../../shared/steps/batches';
+import { FailureNotRecordedError, runTrialBatch, TIME_GUARD_MARGIN_MS } from '../../shared/steps/trial';
+import { batchKeyOf, batchPrefix, leaderboardKey } from '../../shared/store/layout';
+import { ObjectStore } from '../../shared/store/s3';
 import { SweepStore } from '../../shared/store/sweep-store';
-import type { SucceededTrial } from '../../shared/study/records';
+import type { SucceededTrial, TrialRecord } from '../../shared/study/records';
 import { useLocalS3 } from '../support/s3';
 import { DATA_DIR, ready } from '../support/tf';
+import { runTrial } from '../support/trial';
 
 const BUCKET = 'regsweep-batches';
 const s3 = useLocalS3(BUCKET);
@@ -33,6 +40,23 @@ const linearSpec = (sweepId: string) => ({
 
 const deps = () => ({ store: s3.store, caches: createCaches(), backend: tf.getBackend() });
 const batchOf = async (sweepId: string) => ({ Items: await loadManifest(s3.store, sweepId), BatchInput: { sweepId } });
+/** Every trial's record (SweepStore.trials: the parts merged, one record per trial). */
+const recordsOf = async (sweepId: string) => new Map((await new SweepStore(s3.store, sweepId).trials()).records.map((r) => [r.trialId, r]));
+/** The parts a batch wrote, in write order: their keys and records as stored. */
+async function partsOf(sweepId: string, batchKey: string): Promise<{ key: string; ids: string[] }[]> {
+  const keys = await s3.store.listKeys(batchPrefix(sweepId, batchKey));
+  return Promise.all(keys.map(async (key) => ({ key, ids: ((await s3.store.getJson(key)) as { records: TrialRecord[] }).records.map((r) => r.trialId) })));
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real store until `dead`: then every PUT fails, as nothing a killed invocation would still write lands. */
+class DyingStore extends ObjectStore {
+  dead = false;
+  override async putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void> {
+    if (this.dead) throw new Error(`the invocation died before writing ${key} (injected)`);
+    return super.putBytes(key, body, contentType);
+  }
+}
 
 beforeAll(async () => {
   await ready();
@@ -49,17 +73,21 @@ describe('a batch of trials', () => {
     // Act
     const summary = await runTrialBatch(batch, deps());
 
-    // Assess: an outcome and a record per trial
+    // Assess: an outcome and a record per trial, in parts of the batch's key that hold every trial exactly once
     expect(summary).toMatchObject({ sweepId: 'batch-all', succeeded: 26, skipped: 0, failed: 0 });
     expect(summary.trials.map((t) => t.trialId)).toEqual(batch.Items.map((i) => i.trialId));
-    const sweep = new SweepStore(s3.store, 'batch-all');
-    expect(await sweep.trialIds()).toEqual(batch.Items.map((i) => i.trialId).sort());
+    const records = await recordsOf('batch-all');
+    expect([...records.keys()].sort()).toEqual(batch.Items.map((i) => i.trialId).sort());
+    const parts = await partsOf('batch-all', batchKeyOf(batch.Items[0].trialId, 26));
+    expect(parts.flatMap((p) => p.ids).sort()).toEqual(batch.Items.map((i) => i.trialId).sort()); // every trial, none twice
+    expect((await s3.store.listKeys('sweeps/batch-all/trials/')).length).toBe(parts.length); // nothing but the parts
     // Each trial alone, in a fresh container (no cache, so no warm start), gives the same answer.
     await planSweep(s3.store, { spec: linearSpec('batch-alone') });
+    for (const item of batch.Items) await runTrial({ ...item, sweepId: 'batch-alone' }, deps());
+    const aloneRecords = await recordsOf('batch-alone');
     for (const item of batch.Items) {
-      await runTrialStep({ ...item, sweepId: 'batch-alone' }, deps());
-      const inBatch = (await sweep.trial(item.trialId)) as SucceededTrial;
-      const alone = (await new SweepStore(s3.store, 'batch-alone').trial(item.trialId)) as SucceededTrial;
+      const inBatch = records.get(item.trialId) as SucceededTrial;
+      const alone = aloneRecords.get(item.trialId) as SucceededTrial;
       const scale = Math.max(...Object.values(alone.coefficients!).map(Math.abs), 1e-12);
       for (const [feature, w] of Object.entries(alone.coefficients!)) expect(Math.abs(inBatch.coefficients![feature] - w)).toBeLessThanOrEqual(1e-6 * scale);
       // the loss is evaluated in float32 (about 6e-8 relative): equal to 1e-6 of itself
@@ -67,23 +95,48 @@ describe('a batch of trials', () => {
     }
   });
 
-  it('resumes inside a batch: trials with a complete record are skipped and keep it, the others run', async () => {
-    // Prepare: the first half of the batch already ran (an interrupted batch)
-    await planSweep(s3.store, { spec: linearSpec('batch-resume') });
-    const batch = await batchOf('batch-resume');
-    const half = batch.Items.slice(0, 13);
-    await runTrialBatch({ ...batch, Items: half }, deps());
-    const sweep = new SweepStore(s3.store, 'batch-resume');
-    const before = await Promise.all(half.map((i) => sweep.trial(i.trialId)));
+  it('a batch that dies after its first part loses only the records not yet written; run again, it skips the written trials and writes only the rest', async () => {
+    // Prepare: trial 5 is slow (past RECORD_FLUSH_MS), so trials 0-4 are written as a part while it runs; trials
+    // 5-8 complete and wait for the next part; at trial 9 the invocation dies: from then on nothing it writes lands
+    // (the store below refuses every PUT, as a killed process makes none; the S3 server behind it is the real one)
+    await planSweep(s3.store, { spec: linearSpec('batch-crash') });
+    const batch = await batchOf('batch-crash');
+    const batchKey = batchKeyOf(batch.Items[0].trialId, 26);
+    const ids = batch.Items.map((i) => i.trialId);
+    const dying = new DyingStore(s3.store.client, s3.store.bucket);
+    const beforeTrain = async (e: TrialEvent) => {
+      const i = ids.indexOf(e.trialId);
+      if (i === 5) await sleep(RECORD_FLUSH_MS + 100);
+      if (i === 9) dying.dead = true;
+    };
+    await expect(runTrialBatch(batch, { ...deps(), store: dying, beforeTrain })).rejects.toThrow(/could not write the records of trials .*the invocation died/);
+    const written = await recordsOf('batch-crash');
+    expect([...written.keys()].sort()).toEqual(ids.slice(0, 5).sort()); // 5-8 finished, but died with the invocation
 
-    // Act
-    const summary = await runTrialBatch(batch, deps());
+    // Act: the batch again (the Map's retry, or a resumed sweep), in a fresh container
+    const again = await runTrialBatch(batch, deps());
 
-    // Assess
-    expect(summary).toMatchObject({ succeeded: 13, skipped: 13, failed: 0 });
-    expect(summary.trials.slice(0, 13).every((t) => t.status === 'succeeded' && t.skipped)).toBe(true);
-    expect(await Promise.all(half.map((i) => sweep.trial(i.trialId)))).toEqual(before); // not rewritten
-    expect(await sweep.trialIds()).toHaveLength(26);
+    // Assess: the 5 written trials skipped and kept as they were, the other 21 (5-8 included) trained and written
+    expect(again).toMatchObject({ succeeded: 21, skipped: 5, failed: 0 });
+    expect(again.trials.slice(0, 5).every((t) => t.status === 'succeeded' && t.skipped)).toBe(true);
+    const after = await recordsOf('batch-crash');
+    for (const id of ids.slice(0, 5)) expect(after.get(id)).toEqual(written.get(id));
+    expect(after.size).toBe(26);
+    // the first run's part(s) hold trials 0-4, the second run's the rest: every trial once
+    expect((await partsOf('batch-crash', batchKey)).flatMap((p) => p.ids).sort()).toEqual([...ids].sort());
+  });
+
+  it('records completed before a trial that hangs are written within RECORD_FLUSH_MS, not held back until it ends', async () => {
+    await planSweep(s3.store, { spec: linearSpec('batch-hang') });
+    const batch = await batchOf('batch-hang');
+    const ids = batch.Items.map((i) => i.trialId);
+    let release!: () => void;
+    const hang = new Promise<void>((resolve) => (release = resolve));
+    const run = runTrialBatch(batch, { ...deps(), beforeTrain: (e) => (e.trialId === ids[3] ? hang : Promise.resolve()) });
+    await sleep(RECORD_FLUSH_MS + 1000);
+    expect([...(await recordsOf('batch-hang')).keys()].sort()).toEqual(ids.slice(0, 3).sort()); // trial 3 still hangs
+    release();
+    expect(await run).toMatchObject({ succeeded: 26, failed: 0 });
   });
 
   it('a failing trial writes its failed record and the rest of its batch goes on', async () => {
@@ -101,9 +154,15 @@ describe('a batch of trials', () => {
       status: 'failed',
       error: { name: 'SpecError', message: expect.stringMatching(/fold 9 does not exist/) },
     });
-    const sweep = new SweepStore(s3.store, 'batch-fail');
-    expect(await sweep.trial(broken.trialId)).toMatchObject({ status: 'failed', error: { name: 'SpecError' } });
-    expect(await sweep.trial(b.trialId)).toMatchObject({ status: 'succeeded' });
+    const records = await recordsOf('batch-fail');
+    expect(records.get(broken.trialId)).toMatchObject({ status: 'failed', error: { name: 'SpecError' }, attempts: 1 });
+    expect(records.get(b.trialId)).toMatchObject({ status: 'succeeded' });
+    expect(records.size).toBe(27);
+
+    // run again: the failed trial is tried again (its attempts counted), the others skipped
+    const again = await runTrialBatch({ ...batch, Items: [a, broken, b, ...rest] }, deps());
+    expect(again).toMatchObject({ succeeded: 0, skipped: 26, failed: 1 });
+    expect((await recordsOf('batch-fail')).get(broken.trialId)).toMatchObject({ status: 'failed', attempts: 2 });
   });
 
   it('the time guard starts no trial the invocation is unlikely to finish: it records it failed, and a resume runs it', async () => {
@@ -115,26 +174,59 @@ describe('a batch of trials', () => {
     const summary = await runTrialBatch({ ...batch, Items: items }, { ...deps(), remainingMs: () => TIME_GUARD_MARGIN_MS - 1 });
 
     expect(summary).toMatchObject({ succeeded: 1, failed: 2 });
-    const sweep = new SweepStore(s3.store, 'batch-guard');
+    const records = await recordsOf('batch-guard');
     for (const item of items.slice(1)) {
-      expect(await sweep.trial(item.trialId)).toMatchObject({
+      expect(records.get(item.trialId)).toMatchObject({
         status: 'failed',
         error: { name: 'BatchTimeBudgetError', message: expect.stringMatching(/not started: .*lower limits\.batchSize \(this batch held 3 trials\)/) },
       });
     }
     const resumed = await runTrialBatch({ ...batch, Items: items }, deps());
     expect(resumed).toMatchObject({ succeeded: 2, skipped: 1, failed: 0 });
+    // the succeeded records win over the failed ones written before them
+    expect([...(await recordsOf('batch-guard')).values()].map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+
+  it('a part that cannot be written fails the batch, naming the failed trial whose record would be lost', async () => {
+    // Prepare: a sweep in a bucket of its own, removed (every object, then the bucket) just before the last trial
+    const bucket = 'regsweep-batches-doomed';
+    await s3.store.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    const store = new ObjectStore(s3.store.client, bucket);
+    await store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
+    await planSweep(store, { spec: { ...linearSpec('batch-doomed'), dataset: { ...linearSpec('x').dataset, source: `s3://${bucket}/${DATASET}` } } });
+    const [a, b] = await loadManifest(store, 'batch-doomed');
+    const broken = { ...a, fold: 9, trialId: trialId(a.reg, 9, a.seed) };
+    const beforeTrain = async (e: TrialEvent) => {
+      if (e.trialId !== broken.trialId) return;
+      await sleep(200); // any part in flight lands first
+      await store.deletePrefix('');
+      await s3.store.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    };
+
+    // Act
+    const run = runTrialBatch({ Items: [a, b, broken], BatchInput: { sweepId: 'batch-doomed' } }, { ...deps(), store, beforeTrain });
+
+    // Assess
+    await expect(run).rejects.toThrow(FailureNotRecordedError);
+    await expect(run).rejects.toThrow(
+      new RegExp(`^trial ${broken.trialId} failed \\(SpecError: .*fold 9 does not exist.*\\), and the failed record could not be written: `),
+    );
   });
 });
 
 describe("Aggregate's tolerated failures, trial by trial", () => {
   it('over the percentage: no leaderboard, and a cause naming the failed and missing trials; at it: the leaderboard', async () => {
-    // Prepare: 26 trials; 2 fail (a tampered fold) and 1 never runs: 3/26 = 11.5%
+    // Prepare: 26 trials; 2 fail, each twice (two failed records in two parts: still one failed trial each), 1 never
+    // runs, and 1 failed before it succeeded (a succeeded trial): 3/26 = 11.5%
     await planSweep(s3.store, { spec: linearSpec('tolerance') });
     const batch = await batchOf('tolerance');
-    await runTrialBatch({ ...batch, Items: batch.Items.slice(0, -1) }, deps());
+    const batchKey = batchKeyOf(batch.Items[0].trialId, 26);
     const sweep = new SweepStore(s3.store, 'tolerance');
-    for (const item of batch.Items.slice(0, 2)) await sweep.writeTrial(failedRecord({ ...item, sweepId: 'tolerance' }, new Error('x'), new Date(), 1));
+    const failed = (attempts: number) =>
+      batch.Items.slice(0, 3).map((item) => failedRecord({ ...item, sweepId: 'tolerance' }, new Error('x'), new Date(), attempts));
+    await sweep.writeTrialPart(batchKey, failed(1));
+    await sweep.writeTrialPart(batchKey, failed(2));
+    await runTrialBatch({ ...batch, Items: batch.Items.slice(2, -1) }, deps());
 
     // Act
     const over = await aggregateSweep(s3.store, 'tolerance', 11);

@@ -14,11 +14,11 @@ import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import { readStoredObjects } from '../../local/s3server';
 import type { MapRunEvent } from '../../local/runner';
-import { leaderboardKey, manifestKey, sweepPrefix, trialsPrefix } from '../../shared/store/layout';
+import { leaderboardKey, manifestKey, sweepPrefix, trialObjectOf, trialsPrefix } from '../../shared/store/layout';
 import { TrialEventSchema } from '../../shared/steps/events';
-import { asTrialRecord, type TrialRecord } from '../../shared/study/records';
+import { mergeTrialRecords, type TrialRecord } from '../../shared/study/records';
 import type { ObjectStore } from '../../shared/store/s3';
-import { inputTrialIds } from '../../shared/store/sweep-store';
+import { inputTrialIds, recordsOfTrialObject, SweepStore } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 
 // ---------------------------------------------------------------------------------------------- datasets
@@ -51,21 +51,9 @@ export async function plannedItems(store: ObjectStore, sweepId: string): Promise
   return json.map((i) => TrialEventSchema.parse({ ...(i as object), sweepId }));
 }
 
-/** Every object under trials/, by trialId: the validated record, or undefined when it is partial or corrupt. */
+/** The records of a sweep, one per trial (SweepStore.trials: parts and legacy objects, merged), by trialId. */
 export async function trialObjects(store: ObjectStore, sweepId: string): Promise<Map<string, TrialRecord | undefined>> {
-  const prefix = trialsPrefix(sweepId);
-  const out = new Map<string, TrialRecord | undefined>();
-  for (const key of await store.listKeys(prefix)) {
-    const id = key.slice(prefix.length).replace(/\.json$/, '');
-    let value: unknown;
-    try {
-      value = await store.getJson(key);
-    } catch {
-      value = undefined; // invalid JSON: a partial object
-    }
-    out.set(id, asTrialRecord(value));
-  }
-  return out;
+  return new Map((await new SweepStore(store, sweepId).trials()).records.map((r) => [r.trialId, r]));
 }
 
 /** The map run's failed child executions (ResultWriter's FAILED_0.json files), by trialId of their batch: Error and Cause. */
@@ -135,39 +123,36 @@ export async function keysOutside(store: ObjectStore, sweepIds: readonly string[
   return (await store.listKeys('')).filter((k) => !/^datasets\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(k) && !prefixes.some((p) => k.startsWith(p)));
 }
 
-/** Trial records a `regsweep local --keep --out DIR` run left in its S3 dir (the local S3 server's on-disk layout). */
-export function trialRecordsOnDisk(s3Dir: string, bucket: string, sweepId: string): Map<string, TrialRecord | undefined> {
-  const prefix = trialsPrefix(sweepId);
-  const out = new Map<string, TrialRecord | undefined>();
-  for (const [key, bytes] of readStoredObjects(s3Dir, bucket, prefix)) {
-    const m = /^(t-[0-9a-f]{16})\.json$/.exec(key.slice(prefix.length));
-    if (!m) continue;
-    let value: unknown;
+/** The records, one per trial, of a sweep's trials/ objects (parts and legacy objects, by key), merged as SweepStore.trials merges them. */
+function recordsOfObjects(sweepId: string, objects: Iterable<[string, Buffer]>): Map<string, TrialRecord | undefined> {
+  const found: TrialRecord[] = [];
+  for (const [key, bytes] of objects) {
+    const what = trialObjectOf(sweepId, key);
+    if (!what) continue;
     try {
-      value = JSON.parse(bytes.toString('utf8'));
+      found.push(...recordsOfTrialObject(JSON.parse(bytes.toString('utf8')), what.kind).records);
     } catch {
-      value = undefined;
+      // invalid JSON: a partial object, no record
     }
-    out.set(m[1], asTrialRecord(value));
   }
-  return out;
+  return mergeTrialRecords(found);
 }
 
-/** Trial records in an exported sweep directory (`<out>/<sweepId>/trials/*.json`). */
+/** Trial records a `regsweep local --keep --out DIR` run left in its S3 dir (the local S3 server's on-disk layout). */
+export function trialRecordsOnDisk(s3Dir: string, bucket: string, sweepId: string): Map<string, TrialRecord | undefined> {
+  return recordsOfObjects(sweepId, readStoredObjects(s3Dir, bucket, trialsPrefix(sweepId)));
+}
+
+/** Trial records in an exported sweep directory (`<out>/<sweepId>/trials/`, files named by their keys under trials/). */
 export function trialRecordsInDir(sweepDir: string): Map<string, TrialRecord | undefined> {
   const dir = path.join(sweepDir, 'trials');
-  const out = new Map<string, TrialRecord | undefined>();
-  for (const f of fs.readdirSync(dir)) {
-    if (!f.endsWith('.json')) continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-    } catch {
-      value = undefined;
-    }
-    out.set(f.replace(/\.json$/, ''), asTrialRecord(value));
-  }
-  return out;
+  if (!fs.existsSync(dir)) return new Map();
+  const files = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((rel) => fs.statSync(path.join(dir, rel)).isFile());
+  // the keys' kind does not depend on the sweep: any valid id names them
+  return recordsOfObjects(
+    'exported',
+    files.map((rel): [string, Buffer] => [`${trialsPrefix('exported')}${rel}`, fs.readFileSync(path.join(dir, rel))]),
+  );
 }
 
 /** pids of live processes whose command line contains `needle` (e.g. the local S3 server serving a given dir). */
@@ -286,7 +271,7 @@ export async function runLoad(trials: number, workDir: string): Promise<LoadRepo
     });
     const sweepMs = Date.now() - t1;
     const s3Pid = h.s3Dir ? pidsWithArg(h.s3Dir)[0] : undefined;
-    const records = (await h.store.listKeys(trialsPrefix(sweepId))).length;
+    const records = await new SweepStore(h.store, sweepId).recordsWritten();
     const board = (await h.store.getJson(leaderboardKey(sweepId))) as Leaderboard | undefined;
     const span = (a: string, b: string) => (stamps[b] ?? NaN) - (stamps[a] ?? NaN);
     return {

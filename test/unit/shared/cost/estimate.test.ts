@@ -1,14 +1,23 @@
 /** The cost estimate against hand-worked arithmetic from the price table's figures. */
 import { SpecError } from '../../../../shared/errors';
 import { checkBudget, estimateCost, formatUsd, type CostInputs } from '../../../../shared/cost/estimate';
-import { cpuShare, kernelParams, lambdaTrialSeconds, mlpEpochFlops, trialComputeMs, CALIBRATION } from '../../../../shared/cost/duration';
+import { batchWaitSeconds, cpuShare, kernelParams, lambdaTrialSeconds, mlpEpochFlops, trialComputeMs, CALIBRATION } from '../../../../shared/cost/duration';
 import { PRICES } from '../../../../shared/cost/prices';
 import { estimateSweep, shapeOfDesign } from '../../../../shared/cost/sweep';
 import { expandGrid } from '../../../../shared/search/grid';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
 
-const base: CostInputs = { trials: 1000, batchSize: 10, trialSeconds: 1, memoryMb: 1024, architecture: 'x86_64', childType: 'STANDARD', steps: [] };
+const base: CostInputs = {
+  trials: 1000,
+  batchSize: 10,
+  trialSeconds: 1,
+  batchWaitSeconds: 0,
+  memoryMb: 1024,
+  architecture: 'x86_64',
+  childType: 'STANDARD',
+  steps: [],
+};
 
 describe('estimateCost', () => {
   it('1,000 trials in batches of 10 at 1 s on 1024 MB x86, STANDARD children: hand-worked', () => {
@@ -24,12 +33,25 @@ describe('estimateCost', () => {
     // Step Functions: 6 parent states + 100 child starts + 100 TrainTrial states = 206 x $0.000025 = $0.00515
     expect(e.stepFunctions.transitions).toBe(206);
     expect(e.stepFunctions.usd).toBeCloseTo(0.00515, 12);
-    // S3: GETs 9 fixed + 1,000 resume checks + 100 dataset HEADs + 1,000 aggregate reads = 2,109 x $0.0000004;
-    //     PUTs 8 fixed + 1,000 records + 1 LIST page = 1,009 x $0.000005
-    expect(e.s3).toMatchObject({ gets: 2109, puts: 1009 });
-    expect(e.s3.usd).toBeCloseTo(2109 * 4e-7 + 1009 * 5e-6, 12);
-    expect(e.usd).toBeCloseTo(0.0166867 + 0.00515 + 0.0008436 + 0.005045, 9);
+    // S3: a trial of 1 s reaches RECORD_FLUSH_MS alone, so each is its own record part: 1,000 parts.
+    //     GETs 9 fixed + 100 dataset HEADs + 1,000 Aggregate reads (one per part) = 1,109 x $0.0000004;
+    //     PUTs 8 fixed + 100 resume LISTs + 1,000 parts + 1 Aggregate LIST page = 1,109 x $0.000005
+    expect(e.s3).toMatchObject({ gets: 1109, puts: 1109, parts: 1000 });
+    expect(e.s3.usd).toBeCloseTo(1109 * 4e-7 + 1109 * 5e-6, 12);
+    expect(e.usd).toBeCloseTo(0.0166867 + 0.00515 + 0.0004436 + 0.005545, 9);
     expect(e.prices).toEqual({ region: 'us-east-1', readOn: PRICES.readOn });
+  });
+
+  it('fast exact trials: one record part per batch, and the S3 waits of a batch billed once per batch', () => {
+    // 1,000 trials of 5 ms in batches of 100, waiting 90 ms per batch for S3: 10 batches of 100 x 5 + 90 = 590 ms
+    const e = estimateCost({ ...base, batchSize: 100, trialSeconds: 0.005, batchWaitSeconds: 0.09 });
+    expect(e.batches).toBe(10);
+    expect(e.batchSeconds).toBeCloseTo(0.59, 12);
+    expect(e.lambda.gbSeconds).toBeCloseTo(5.9, 9); // 10 x 0.59 s x 1 GB
+    // a part per 200 trials (1 s / 5 ms): one per batch. GETs 9 + 10 HEADs + 10 part reads; PUTs 8 + 10 LISTs + 10 parts + 1 page
+    expect(e.s3).toMatchObject({ parts: 10, gets: 29, puts: 29 });
+    // trials of 0.3 s: a part every 4 trials (1.2 s >= 1 s), so a batch of 10 writes 3 (4 + 4 + 2): 100 batches, 300 parts
+    expect(estimateCost({ ...base, trialSeconds: 0.3 }).s3).toMatchObject({ parts: 300, gets: 9 + 100 + 300, puts: 8 + 100 + 300 + 1 });
   });
 
   it('EXPRESS children: one request each and 10 s at 64 MB instead of a transition in the child', () => {
@@ -52,6 +74,8 @@ describe('estimateCost', () => {
     expect(e.lambda.usd).toBeCloseTo(6.17 * 0.0000133334 + 3 * 2e-7, 12);
     // Express: 1.3 + 1.3 + 0.7 s (rounded up to 100 ms) x 0.0625 GB
     expect(e.stepFunctions.expressGbSeconds).toBeCloseTo(3.3 * 0.0625, 12);
+    // a part every 9 trials (9 x 0.1234 = 1.11 s): 2 + 2 + 1 parts
+    expect(e.s3.parts).toBe(5);
     // the once-per-sweep functions add their own GB-s and a request each
     const withSteps = estimateCost({ ...base, steps: [{ name: 'plan', seconds: 1.5, memoryMb: 512 }] });
     expect(withSteps.lambda.requests).toBe(101);
@@ -94,11 +118,12 @@ describe('trial duration model', () => {
     expect(trialComputeMs('closed-form', w, 10)).toBeCloseTo(a + b * 100 * 10, 12);
   });
 
-  it('scales computation by the vCPU share of the memory (a whole vCPU at 1,769 MB) and adds two S3 round trips', () => {
+  it('scales computation by the vCPU share of the memory (a whole vCPU at 1,769 MB); a batch waits for three S3 round trips', () => {
     expect(cpuShare(1769)).toBe(1);
     expect(cpuShare(10240)).toBe(1); // one thread: more memory is not faster
     expect(cpuShare(884.5)).toBeCloseTo(0.5, 12);
-    expect(lambdaTrialSeconds(100, 884.5)).toBeCloseTo((200 + 2 * 30) / 1000, 12);
+    expect(lambdaTrialSeconds(100, 884.5)).toBeCloseTo(200 / 1000, 12);
+    expect(batchWaitSeconds()).toBeCloseTo((3 * 30) / 1000, 12); // the resume LIST, the dataset HEAD, the last part's PUT
   });
 
   it('estimateSweep: the grid of the plan, the solver of each config, the stack settings', () => {
@@ -128,9 +153,9 @@ describe('trial duration model', () => {
     expect(e.trials).toBe(8);
     expect(e.batches).toBe(8);
     expect(e.lambda.requests).toBe(8 + 3); // and plan, aggregate, refit
-    // every trial is closed form: (a + b·80·2) ms on a whole vCPU, plus 2 x 30 ms of S3
+    // every trial is closed form: (a + b·80·2) ms on a whole vCPU, plus the batch's 3 x 30 ms of S3
     const { a, b } = CALIBRATION.linear['closed-form'];
-    expect(e.batchSeconds).toBeCloseTo(Math.ceil(a + b * 160 + 60) / 1000, 3);
+    expect(e.batchSeconds).toBeCloseTo(Math.ceil(a + b * 160 + 90) / 1000, 3);
     // the plan's batch size: the spec's limits.batchSize, rounded down to whole λ paths (3 here), wins over the stack's defaults
     const batched = estimateSweep({ ...spec, limits: { ...spec.limits, batchSize: 4 } }, items, shape, deploy);
     expect(batched).toMatchObject({ batchSize: 3, batches: 3 });

@@ -3,8 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SpecError } from '../../../../shared/errors';
 import { parseSpec } from '../../../../shared/search/spec';
+import { batchKeyOf, PART_NAME_RE } from '../../../../shared/store/layout';
 import { DirectoryBlobs, SweepStore } from '../../../../shared/store/sweep-store';
 import { buildLeaderboard } from '../../../../shared/study/leaderboard';
+import type { TrialRecord } from '../../../../shared/study/records';
 import { bestRecord, failedTrial, plannedTrials, regConfig, specInput, study, succeededTrial } from '../../../support/artifacts';
 
 const SWEEP = 'unit-sweep';
@@ -28,13 +30,15 @@ function artifacts() {
   const records = [succeededTrial(items[0], 1), succeededTrial(items[1], 2), succeededTrial(items[2], 1.5), failedTrial(items[3])];
   const board = buildLeaderboard(SWEEP, items, records, study('min'));
   // manifest items carry no sweepId: each batch's BatchInput does
-  return { spec, manifest: items.map((i) => ({ ...i })), records, board, best: bestRecord(board) };
+  return { spec, manifest: items.map((i) => ({ ...i })), records, board, best: bestRecord(board), batchKey: batchKeyOf(items[0].trialId, 4) };
 }
 
+/** The records as one batch of 4 writes them: two parts of two records. */
 async function writeAll(store: SweepStore, a: ReturnType<typeof artifacts>) {
   await store.writeSpec(a.spec);
   await store.writeManifest(a.manifest);
-  for (const r of a.records) await store.writeTrial(r);
+  await store.writeTrialPart(a.batchKey, a.records.slice(0, 2));
+  await store.writeTrialPart(a.batchKey, a.records.slice(2));
   await store.writeLeaderboard(a.board);
   await store.writeBest(a.best);
 }
@@ -49,7 +53,7 @@ describe('SweepStore over DirectoryBlobs', () => {
     // Assess
     expect(await store.spec()).toEqual(a.spec);
     expect(await store.manifest()).toEqual(a.manifest);
-    expect(await store.trial(a.records[3].trialId)).toEqual(a.records[3]);
+    expect(await store.batchRecords(a.batchKey)).toEqual(new Map(a.records.map((r) => [r.trialId, r])));
     const { records, corrupt } = await store.trials();
     expect(corrupt).toBe(0);
     expect(records.sort((x, y) => x.trialId.localeCompare(y.trialId))).toEqual([...a.records].sort((x, y) => x.trialId.localeCompare(y.trialId)));
@@ -57,11 +61,19 @@ describe('SweepStore over DirectoryBlobs', () => {
     expect(await store.best()).toEqual(a.best);
   });
 
-  it('keeps the documented directory layout: best.json beside leaderboard.json, trials under trials/', async () => {
+  it('keeps the documented directory layout: best.json beside leaderboard.json, record parts under trials/<batchKey>/', async () => {
     const a = artifacts();
     await writeAll(storeIn(tmp), a);
     expect(fs.readdirSync(tmp).sort()).toEqual(['best.json', 'leaderboard.json', 'manifest.json', 'spec.json', 'trials']);
-    expect(fs.readdirSync(path.join(tmp, 'trials')).sort()).toEqual(a.records.map((r) => `${r.trialId}.json`).sort());
+    expect(fs.readdirSync(path.join(tmp, 'trials'))).toEqual([`${a.manifest[0].trialId}+4`]);
+    const parts = fs.readdirSync(path.join(tmp, 'trials', a.batchKey)).sort();
+    expect(parts).toHaveLength(2);
+    for (const name of parts) expect(name).toMatch(PART_NAME_RE);
+    expect(parts.every((name) => name.endsWith('.n2.json'))).toBe(true);
+    // a part is { "records": [...] } (two parts written in the same millisecond sort by their random suffix)
+    const read = parts.map((name) => JSON.parse(fs.readFileSync(path.join(tmp, 'trials', a.batchKey, name), 'utf8')) as { records: TrialRecord[] });
+    expect(read.map((part) => part.records[0].trialId).sort()).toEqual([a.records[0].trialId, a.records[2].trialId].sort());
+    expect(read.find((part) => part.records[0].trialId === a.records[0].trialId)).toEqual({ records: a.records.slice(0, 2) });
   });
 
   it('reads absent objects as undefined', async () => {
@@ -87,7 +99,7 @@ describe('SweepStore.exportTo', () => {
     // Act
     const written = await store.exportTo(target);
     // Assess
-    expect(written).toBe(4 + a.records.length + 2); // spec, manifest, leaderboard, best + trials + model files
+    expect(written).toBe(4 + 2 + 2); // spec, manifest, leaderboard, best + two record parts + model files
     expect(fs.readdirSync(target).sort()).toEqual(['best', 'best.json', 'leaderboard.json', 'manifest.json', 'spec.json', 'trials']);
     expect(fs.readdirSync(path.join(target, 'best')).sort()).toEqual(['model.json', 'weights.bin']);
     expect([...fs.readFileSync(path.join(target, 'best', 'weights.bin'))]).toEqual([1, 2, 3]);
@@ -129,29 +141,80 @@ describe('SweepStore reading bad objects', () => {
     await expect(store.model()).rejects.toThrow(`${path.join(tmp, 'best', 'model.json')} is not a TensorFlow.js layers model`);
   });
 
-  it('reads a partial or unparsable trial record as undefined and counts it as corrupt', async () => {
-    // Prepare: one valid record, one cut short after its first fields, one not JSON at all
+  it('counts unreadable objects and invalid records inside parts as corrupt, and reads the valid records beside them', async () => {
+    // Prepare: a part with a valid and an invalid record, a part cut short, a valid legacy record, a legacy one cut short
     const a = artifacts();
     const store = storeIn(tmp);
-    await store.writeTrial(a.records[0]);
-    const partial = a.records[1].trialId;
-    const garbled = a.records[2].trialId;
-    write(tmp, `trials/${partial}.json`, JSON.stringify({ schemaVersion: 1, trialId: partial, status: 'succeeded' }));
-    write(tmp, `trials/${garbled}.json`, '{"schemaVersion": 1, "tri');
+    const [r0, r1, r2, r3] = a.records;
+    write(
+      tmp,
+      `trials/${a.batchKey}/00000000a-000001.n2.json`,
+      JSON.stringify({ records: [r0, { schemaVersion: 1, trialId: r1.trialId, status: 'succeeded' }] }),
+    );
+    write(tmp, `trials/${a.batchKey}/00000000b-000002.n1.json`, '{"records": [{"schemaVersion": 1, "tri');
+    write(tmp, `trials/${a.batchKey}/00000000c-000003.n1.json`, JSON.stringify([r1])); // valid JSON, not a part
+    write(tmp, `trials/${r2.trialId}.json`, JSON.stringify(r2));
+    write(tmp, `trials/${r3.trialId}.json`, JSON.stringify(r3).slice(0, 50));
     // Act
     const { records, corrupt } = await store.trials();
-    // Assess
-    expect(await store.trial(partial)).toBeUndefined();
-    expect(await store.trial(garbled)).toBeUndefined();
-    expect(records).toEqual([a.records[0]]);
-    expect(corrupt).toBe(2);
+    // Assess: r0 and r2 read; the invalid record, the cut part, the array and the cut legacy object: 4 corrupt
+    expect(records.sort((x, y) => x.trialId.localeCompare(y.trialId))).toEqual([r0, r2].sort((x, y) => x.trialId.localeCompare(y.trialId)));
+    expect(corrupt).toBe(4);
+    // a batch's resume reads its parts only; what it cannot read is simply redone
+    expect(await store.batchRecords(a.batchKey)).toEqual(new Map([[r0.trialId, r0]]));
   });
 
-  it('trialIds lists only files named as trial ids, sorted', async () => {
-    const valid = ['t-00000000000000ff', 't-0123456789abcdef'];
-    for (const id of [...valid].reverse()) write(tmp, `trials/${id}.json`, '{}');
-    for (const name of ['notes.txt', 't-xyz.json', 'T-0123456789ABCDEF.json', 't-0123456789abcdef0.json', 't-0123456789abcdef.json.tmp'])
+  it('merges the records of a trial written more than once: a succeeded record beats a failed one, then the one that finished last wins', async () => {
+    // Prepare: trial 0 failed in an early part and succeeded in a later one; trial 1 succeeded twice (the later
+    // part holds the earlier finish); trial 2 failed twice (attempts 1, then 2); trial 3 has a legacy record and a newer one in a part
+    const a = artifacts();
+    const store = storeIn(tmp);
+    const [i0, i1, i2, i3] = a.manifest;
+    const at = (iso: string) => ({ finishedAt: iso });
+    const failed0 = failedTrial(i0);
+    const succeeded0 = succeededTrial(i0, 1, at('2025-01-01T00:00:00.500Z')); // finished before the failure: still wins
+    const early1 = succeededTrial(i1, 2, at('2025-01-01T00:00:01.000Z'));
+    const late1 = succeededTrial(i1, 3, at('2025-01-01T00:00:02.000Z'));
+    const first2 = { ...failedTrial(i2), attempts: 1, ...at('2025-01-01T00:00:01.000Z') };
+    const second2 = { ...failedTrial(i2), attempts: 2, ...at('2025-01-01T00:00:03.000Z') };
+    const legacy3 = succeededTrial(i3, 4, at('2025-01-01T00:00:01.000Z'));
+    const newer3 = succeededTrial(i3, 5, at('2025-01-01T00:00:04.000Z'));
+    write(tmp, `trials/${a.batchKey}/00000000a-000001.n4.json`, JSON.stringify({ records: [failed0, late1, second2, newer3] }));
+    write(tmp, `trials/${a.batchKey}/00000000b-000002.n3.json`, JSON.stringify({ records: [succeeded0, early1, first2] }));
+    write(tmp, `trials/${i3.trialId}.json`, JSON.stringify(legacy3));
+    // Act
+    const { records, corrupt } = await store.trials();
+    const resumed = await store.batchRecords(a.batchKey);
+    // Assess: one record per trial
+    expect(corrupt).toBe(0);
+    expect(new Map(records.map((r) => [r.trialId, r]))).toEqual(
+      new Map<string, TrialRecord>([
+        [i0.trialId, succeeded0],
+        [i1.trialId, late1],
+        [i2.trialId, second2],
+        [i3.trialId, newer3],
+      ]),
+    );
+    expect(resumed.get(i0.trialId)).toEqual(succeeded0);
+    expect(resumed.get(i2.trialId)).toEqual(second2); // its next attempt counts 3
+    // only: the given trials' records
+    expect((await store.trials(new Set([i1.trialId, i3.trialId]))).records.map((r) => r.trialId).sort()).toEqual([i1.trialId, i3.trialId].sort());
+  });
+
+  it('recordsWritten counts records from the listing alone: the count in the name of a part, one per legacy object, nothing else', async () => {
+    const a = artifacts();
+    write(tmp, `trials/${a.batchKey}/00000000a-000001.n3.json`, '{}'); // never read: the name says 3
+    write(tmp, `trials/${a.batchKey}/00000000b-000002.n1.json`, '{}');
+    for (const id of ['t-00000000000000ff', 't-0123456789abcdef']) write(tmp, `trials/${id}.json`, '{}');
+    for (const name of [
+      'notes.txt',
+      't-xyz.json',
+      'T-0123456789ABCDEF.json',
+      't-0123456789abcdef.json.tmp',
+      `${a.batchKey}/part.json`,
+      'x+1/00000000a-000001.n1.json',
+    ])
       write(tmp, `trials/${name}`, '{}');
-    expect(await storeIn(tmp).trialIds()).toEqual(valid);
+    expect(await storeIn(tmp).recordsWritten()).toBe(3 + 1 + 2);
   });
 });
