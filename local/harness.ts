@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinitionFromTemplate, type CfnTemplate } from './asl-tokens';
 import { functionNameFromArn, LambdaFunctionError, LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
-import { prepareDefinition, runStateMachine, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
+import { prepareDefinition, runStateMachine, validateDefinition, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
 import { startS3Server, type LocalS3Server } from './s3server';
 import { HANDLER_NAMES, REPO_ROOT } from '../infra/bundling';
 import { CONFIG_CONTEXT_KEY, type RegsweepConfig } from '../infra/config';
@@ -178,6 +178,8 @@ export function functionConfigs(
     if (vars.TFJS_WASM_DIR) vars.TFJS_WASM_DIR = assetDir + path.sep;
     out[id] = {
       bundlePath,
+      // V8's compiled code of the bundle, kept beside it in the assembly's cache (immutable per source hash).
+      codeCachePath: `${bundlePath}.v8-code-cache`,
       handlerExport: exportName,
       env: { ...vars, ...extraEnv },
       timeoutSeconds: Number(props.Timeout ?? 3),
@@ -345,7 +347,8 @@ export class Harness {
     spec: Record<string, unknown>,
     opts: { executionName?: string; onEvent?: (e: ExecutionEvent | MapRunEvent) => void; retryIntervalOverrides?: Record<string, number | number[]> } = {},
   ): Promise<SweepRunResult> {
-    this.prewarm();
+    this.prewarm([STATE_NAMES.plan, STATE_NAMES.trial]);
+    this.validateOnce();
     const store = this.store;
     const forBucket = (bucket: string) => (bucket === store.bucket ? store : new ObjectStore(store.client, bucket));
     const result = await runStateMachine({
@@ -356,9 +359,13 @@ export class Harness {
         }),
       readJson: (bucket, key) => forBucket(bucket).getJson(key),
       writeJson: (bucket, key, value) => forBucket(bucket).putJson(key, value),
+      validate: false, // validateOnce did
       input: spec,
       executionName: opts.executionName,
-      onEvent: opts.onEvent,
+      onEvent: (e) => {
+        if (e.type === 'MapRunStarted') this.prewarm([STATE_NAMES.aggregate, STATE_NAMES.refit]);
+        opts.onEvent?.(e);
+      },
       retryIntervalOverrides: opts.retryIntervalOverrides,
     });
     const output = result.output as { sweepId?: string } | undefined;
@@ -366,13 +373,33 @@ export class Harness {
   }
 
   /**
-   * Starts the functions' execution environments as a sweep starts (the pool's prewarm): TrainTrial's up to the
-   * pool's size, the others one each (none beyond those already warm). Their init (loading the bundle and
-   * TensorFlow.js, 0.15-0.5 s each) then runs beside PlanSweep, whose single worker leaves the other cores idle,
-   * instead of at each step's first invocation on the sweep's critical path.
+   * Validates the state machine definition with the library's validator (runner.ts validateDefinition) once per
+   * definition, not once per process: compiling the validator's JSON schemas costs ~1 s of CPU, which every
+   * `regsweep local` would pay before its first state. A marker named by the hash of the definition's text, in
+   * the assembly's cache directory, records that it passed.
    */
-  private prewarm(): void {
-    for (const [fn, hint] of this.hints) this.pool.prewarm(fn, hint.step === STATE_NAMES.trial ? this.pool.size : 1);
+  private validateOnce(): void {
+    const text = JSON.stringify(this.definition);
+    const marker = path.join(this.assembly.dir, `validated-${createHash('sha256').update(text).digest('hex').slice(0, 20)}`);
+    if (fs.existsSync(marker)) return;
+    validateDefinition(this.definition);
+    try {
+      fs.writeFileSync(marker, '');
+    } catch {
+      // a read-only cache: validate again next time
+    }
+  }
+
+  /**
+   * Starts the execution environments of the functions behind these steps ahead of their first invocation (the
+   * pool's prewarm): TrainTrial's up to the pool's size, the others one each (none beyond those already warm).
+   * runSweep prewarms PlanSweep's and TrainTrial's as the sweep starts, so the trial workers' init (loading the
+   * bundle and TensorFlow.js, ~0.5 s each) runs beside PlanSweep, whose single worker leaves a core idle; and
+   * Aggregate's and RefitBest's when the map starts, so theirs is not on the sweep's tail. (All five at once
+   * would slow PlanSweep itself: on 2 cores it took 1.06 s instead of 0.3.)
+   */
+  private prewarm(steps: readonly string[]): void {
+    for (const [fn, hint] of this.hints) if (steps.includes(hint.step)) this.pool.prewarm(fn, hint.step === STATE_NAMES.trial ? this.pool.size : 1);
   }
 
   poolStats() {

@@ -25,6 +25,13 @@ import * as readline from 'node:readline';
 export interface LambdaFunctionConfig {
   /** Absolute path of the CommonJS bundle (esbuild output) to load. */
   readonly bundlePath: string;
+  /**
+   * A file for V8's code cache of the bundle: the worker compiles the bundle with it (the cache is read if V8
+   * accepts it for this source and this Node.js) and, after its first invocation, writes what it compiled when
+   * the file was missing or stale. Loading the 7.6 MB trial bundle then takes ~0.19 s instead of ~0.3-0.4 s. The
+   * directory must be the function's own (nothing else reads the file). @default - no code cache: plain require
+   */
+  readonly codeCachePath?: string;
   /** Name of the exported handler function. @default 'handler' */
   readonly handlerExport?: string;
   /** The function's environment variables. @default {} */
@@ -268,7 +275,7 @@ export class LambdaPool {
     };
     const onLog = this.opts.onLog;
     const worker = new Worker(this.workerScript, {
-      workerData: { bundlePath: cfg.bundlePath, handlerExport: cfg.handlerExport ?? 'handler' },
+      workerData: { bundlePath: cfg.bundlePath, codeCachePath: cfg.codeCachePath, handlerExport: cfg.handlerExport ?? 'handler' },
       env,
       resourceLimits: { maxOldGenerationSizeMb: memoryMb },
       // A function runs its plain JS bundle, as in Lambda: no loader (tsx, a test runner's hooks) inherited

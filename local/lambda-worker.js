@@ -15,9 +15,58 @@
  * `fatal` asks the parent to discard this worker (init failed, or the runtime is in an unknown state).
  */
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const Module = require('node:module');
 const path = require('node:path');
+const vm = require('node:vm');
 
-const { bundlePath, handlerExport } = workerData;
+const { bundlePath, codeCachePath, handlerExport } = workerData;
+
+/** Set when the bundle was compiled without a usable code cache: writes V8's cache after the first invocation. */
+let writeCodeCache;
+
+/**
+ * require(file), compiled with V8's code cache at `cachePath` (as Node's module loader would, but with cachedData):
+ * the same module wrapper, `require`, `module`, `__filename` and `__dirname`. A missing file is MODULE_NOT_FOUND.
+ */
+function requireWithCodeCache(file, cachePath) {
+  let source;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err && err.code === 'ENOENT') {
+      const e = new Error(`Cannot find module '${file}'`);
+      e.code = 'MODULE_NOT_FOUND';
+      throw e;
+    }
+    throw err;
+  }
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cachePath);
+  } catch {
+    cachedData = undefined; // none yet
+  }
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    writeCodeCache = () => {
+      // After an invocation the cache holds the functions compiled so far, not only the top level.
+      const tmp = `${cachePath}.${process.pid}.${require('node:worker_threads').threadId}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cachePath);
+      } catch {
+        fs.rmSync(tmp, { force: true }); // a read-only cache: compile again next time
+      }
+    };
+  }
+  const mod = new Module(file, null);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  mod.loaded = true;
+  return mod.exports;
+}
 
 let handler;
 let currentId = null;
@@ -44,7 +93,7 @@ function load() {
   if (handler) return handler;
   let mod;
   try {
-    mod = require(bundlePath);
+    mod = codeCachePath ? requireWithCodeCache(bundlePath, codeCachePath) : require(bundlePath);
   } catch (err) {
     if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(bundlePath)) {
       const e = new Error(`Error: Cannot find module '${path.basename(bundlePath)}' (${bundlePath})`);
@@ -136,6 +185,11 @@ parentPort.on('message', async (msg) => {
       currentId = null;
       fail(id, err, false, 'Runtime.MalformedHandlerResponse');
       return;
+    }
+    if (writeCodeCache) {
+      const write = writeCodeCache;
+      writeCodeCache = undefined;
+      write(); // before the result: the parent may end this worker as soon as it has it
     }
     currentId = null;
     parentPort.postMessage({ type: 'result', id, ok: true, payload });
