@@ -25,21 +25,20 @@ import { runCli, type CliRun } from './lib/regsweep-cli';
 import { median, round } from './lib/stats';
 import { readDatasetFile } from '../shared/data/parse';
 import { planSplits } from '../shared/data/splits';
+import { DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 
 const SKLEARN_WALL_S = 5.9;
 const SKLEARN_WALL_1JOB_S = 9.7;
 const ALPHAS = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
 
-/** Epochs and training time of the trials, from the exported records. */
-function trialStats(dir: string): { epochsMean: number; trialMsMean: number; trials: number } {
-  const tdir = path.join(dir, 'trials');
-  const recs = fs.existsSync(tdir)
-    ? fs.readdirSync(tdir).map((f) => JSON.parse(fs.readFileSync(path.join(tdir, f), 'utf8')) as { epochsRun?: number; durationMs?: number })
-    : [];
+/** Epochs and training time of the succeeded trials, from the exported records (read as SweepStore reads them). */
+async function trialStats(dir: string): Promise<{ epochsMean: number; trialMsMean: number; trials: number }> {
+  const { records } = await new SweepStore(DirectoryBlobs.open(dir), 'sweep').trials();
+  const recs = records.filter((r) => r.status === 'succeeded');
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return {
-    epochsMean: round(mean(recs.map((r) => r.epochsRun ?? NaN)), 1),
-    trialMsMean: round(mean(recs.map((r) => r.durationMs ?? NaN)), 0),
+    epochsMean: round(mean(recs.map((r) => r.epochsRun)), 1),
+    trialMsMean: round(mean(recs.map((r) => r.durationMs)), 0),
     trials: recs.length,
   };
 }
@@ -98,7 +97,7 @@ async function main() {
     }
     if (runs.length === 0) throw new Error('every run synthesized the stack (sources kept changing)');
     const last = runs[runs.length - 1];
-    const stats = trialStats(path.join(last.outDir, last.summary.sweepId));
+    const stats = await trialStats(path.join(last.outDir, last.summary.sweepId));
     const wall = median(runs.map((r) => r.wallS));
     const firstLine = median(runs.map((r) => r.firstLineS ?? NaN));
     const trialsDone = median(runs.map((r) => r.trialsDoneS ?? NaN));
