@@ -13,6 +13,9 @@ import { fitStandardizer } from '../../../../shared/data/standardize';
 import { rawMatrix } from '../../../support/data';
 import type { RegConfig } from '../../../../shared/search/grid';
 import { LinearCache, solveLinear } from '../../../../shared/training/linear';
+import { designOf } from '../../../../shared/training/linear/design';
+import { COVARIANCE_MAX_FEATURES, logistic } from '../../../../shared/training/linear/logistic';
+import { linearPenalty } from '../../../../shared/training/linear/penalty';
 import { createRng } from '../../../../shared/util/random';
 
 const DATA = join(__dirname, '../../../../examples/data');
@@ -191,6 +194,29 @@ describe('logistic regression: proximal Newton', () => {
       expect(logisticKkt(X, ds.y, K, got.weights, got.intercepts, l1, l2)).toBeLessThan(1e-8);
       expect(Array.from(got.weights).some((w) => w === 0)).toBe(true);
     }
+  });
+
+  it.each([
+    ['breast_cancer', 'l2', 0.05],
+    ['breast_cancer', 'elasticnet', 2],
+    ['iris', 'l1', 0.5],
+    ['iris', 'l2', 1],
+  ] as const)('%s, %s lambda %p: the inner descent on the weighted Gram matrix and on the rows give the same fit', async (name, type, lambda) => {
+    const ds = await load(name);
+    const rows = allRows(ds);
+    const { x } = rawMatrix(ds);
+    const design = designOf(x, rows, fitStandardizer(x, rows));
+    const labels = Int32Array.from(ds.y);
+    const pen = linearPenalty(reg(type, lambda, type === 'elasticnet' ? { l1Ratio: 0.5 } : {}), rows.length, design.colSq);
+    const onGram = logistic(design, labels, ds.classes!, pen);
+    const onRows = logistic(design, labels, ds.classes!, pen, undefined, { covarianceMaxFeatures: 0 });
+    expect(design.p).toBeLessThanOrEqual(COVARIANCE_MAX_FEATURES); // the default took the Gram path
+    expect(onGram.converged && onRows.converged).toBe(true);
+    // The same optimum: the two descents round differently, so the KKT stop (1e-10) may come a Newton step apart.
+    expect(Math.abs(onGram.objective - onRows.objective) / onRows.objective).toBeLessThan(1e-10);
+    expect(maxDiff(onGram.w, onRows.w) / maxAbs(onRows.w)).toBeLessThan(1e-6);
+    expect(maxDiff(onGram.b, onRows.b)).toBeLessThan(1e-6);
+    expect(Array.from(onGram.w, (w) => w === 0)).toEqual(Array.from(onRows.w, (w) => w === 0)); // the same support
   });
 
   it('perfectly separable classes with no penalty: says so and stops at a bound, quickly', () => {
