@@ -46,18 +46,19 @@ export const CALIBRATION = {
   measuredOn: '2026-11-30',
   machine: 'the development machine of bench/README.md (2 vCPUs), Node 20, tfjs 4.22 wasm backend, one thread',
   /**
-   * Measured while other jobs kept the 2-core machine at a load average of 9-13 (the best of 7 runs per shape): the
-   * model gives 9.5 ms per epoch for bench:trainer's reference MLP, which measured 4.5-5.0 ms on the idle machine,
-   * so these constants lean high (up to about 2x), and so do the estimates of SGD trials.
+   * Measured on the idle machine (other jobs 0 cores; the best of 7 runs per shape for the MLPs, of 3 paths for
+   * the linear solvers), after this session's changes to exact trials (metrics on the host, prepared rows per
+   * fold) and to the logistic solver (its inner descent on the weighted Gram matrix). The constants of
+   * 2026-11-30's first calibration were taken at a load average of 9-13 and ran ~2x high for SGD.
    */
-  loadAverage: '9-13',
+  loadAverage: '1.5 (idle machine)',
   /** SGD: ms per minibatch step, and ns per floating-point operation. */
-  sgd: { stepMs: 0.59, nsPerFlop: 0.417 },
+  sgd: { stepMs: 0.1525, nsPerFlop: 0.2144 },
   /** Exact linear solvers: ms per trial = a + b·linearWorkSize(solver, n, p). */
   linear: {
-    'closed-form': { a: 3.3, b: 7.06e-5 },
-    'coordinate-descent': { a: 4.09, b: 1.05e-4 },
-    'proximal-newton': { a: 0.34, b: 4.81e-4 },
+    'closed-form': { a: 0.366, b: 1.93e-5 },
+    'coordinate-descent': { a: 0.554, b: 4.41e-6 },
+    'proximal-newton': { a: 1.342, b: 1.22e-5 },
   } as Record<Exclude<SolverKind, 'sgd'>, { a: number; b: number }>,
 } as const;
 
