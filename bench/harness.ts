@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { arg, emit, flag, note, numbers, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
+import { arg, emit, flag, note, numbers, readyPort, reexecLikeCli, REPO, run, tempDir } from './lib/cli';
 import { childrenCpuMs, childStats, loadNow, machine, machineLine, otherLoadMeter, processCpuMs, type Load } from './lib/machine';
 import { monotonicUs, profileFiles, summarizeProfiles } from './lib/profiles';
 import { linearFit, median, round, since } from './lib/stats';
@@ -277,15 +277,7 @@ async function profileMode(dir: string): Promise<void> {
       env: { ...process.env, REGSWEEP_S3_ACCESS_KEY_ID: keys.AWS_ACCESS_KEY_ID, REGSWEEP_S3_SECRET_ACCESS_KEY: keys.AWS_SECRET_ACCESS_KEY },
     },
   );
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    s3.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    s3.once('exit', (code) => reject(new Error(`the local S3 server exited (${code})`)));
-  });
+  const port = await readyPort(s3, 'the local S3 server');
   const size = String(numbers('sizes', [500])[0]);
   const childArgs = [
     '--cpu-prof',

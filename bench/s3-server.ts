@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { arg, emit, note, run, tempDir } from './lib/cli';
+import { arg, emit, note, readyPort, run, tempDir } from './lib/cli';
 import { childStats, machine, machineLine, otherLoadMeter } from './lib/machine';
 import { median, round } from './lib/stats';
 import { S3_SERVER_SCRIPT, startS3Server } from '../local/s3server';
@@ -44,15 +44,7 @@ async function startS3rver(credentials: S3Credentials): Promise<Server | undefin
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, REGSWEEP_S3_ACCESS_KEY_ID: credentials.accessKeyId, REGSWEEP_S3_SECRET_ACCESS_KEY: credentials.secretAccessKey },
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`s3rver exited (${code})`)));
-  });
+  const port = await readyPort(child, 's3rver');
   const client = createS3Client({ endpoint: `http://127.0.0.1:${port}`, credentials });
   return {
     name: 's3rver',

@@ -13,7 +13,7 @@ import { UsageError } from '../shared/errors';
 import { bestKey, bestPrefix } from '../shared/store/layout';
 import type { Predictions } from '../shared/training/predict';
 import { choice, s3Endpoint } from './args';
-import { withSweep } from './sweep-files';
+import { checkS3EndpointSource, withSweep } from './sweep-files';
 
 interface PredictFlags {
   data: string;
@@ -34,9 +34,7 @@ export function registerPredict(program: Command): void {
     .option('--json', 'write JSON Lines (one object per row) instead of CSV')
     .option('--s3-endpoint <url>', 'S3 endpoint URL, e.g. http://127.0.0.1:4568 for the local server', s3Endpoint)
     .action(async (source: string, flags: PredictFlags) => {
-      if (flags.s3Endpoint !== undefined && !source.startsWith('s3://')) {
-        throw new UsageError(`--s3-endpoint applies to an s3:// source, got the directory ${source}`);
-      }
+      checkS3EndpointSource(source, flags.s3Endpoint);
       if (flags.out !== undefined && fs.statSync(flags.out, { throwIfNoEntry: false })?.isDirectory()) {
         throw new UsageError(`--out ${flags.out} is a directory: give the file to write`);
       }

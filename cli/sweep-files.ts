@@ -52,6 +52,13 @@ export async function readSweep(sweep: SweepStore): Promise<SweepData> {
   return { leaderboard, ...(best ? { best } : {}), trials, ...(spec !== undefined ? { spec } : {}) };
 }
 
+/** `--s3-endpoint` names where an s3:// sweep lives; with a directory it is a mistake (UsageError). */
+export function checkS3EndpointSource(source: string, s3Endpoint: string | undefined): void {
+  if (s3Endpoint !== undefined && !source.startsWith('s3://')) {
+    throw new UsageError(`--s3-endpoint applies to an s3:// source, got the directory ${source}`);
+  }
+}
+
 /**
  * Run `use` on the sweep store of a directory written by exportSweep, or of an `s3://bucket/sweeps/<sweepId>/`
  * URI (through ObjectStore; `s3Endpoint` for a local server; the client is closed afterwards). Errors name the path.

@@ -14,7 +14,7 @@
  *                     { type: 'result', id, ok: false, fatal: boolean, error: { errorType, errorMessage, trace } }
  * `fatal` asks the parent to discard this worker (init failed, or the runtime is in an unknown state).
  */
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, threadId, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
@@ -51,7 +51,7 @@ function requireWithCodeCache(file, cachePath) {
   if (cachedData === undefined || script.cachedDataRejected) {
     writeCodeCache = () => {
       // After an invocation the cache holds the functions compiled so far, not only the top level.
-      const tmp = `${cachePath}.${process.pid}.${require('node:worker_threads').threadId}.tmp`;
+      const tmp = `${cachePath}.${process.pid}.${threadId}.tmp`;
       try {
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, cachePath);

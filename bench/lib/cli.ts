@@ -3,7 +3,7 @@
  * JSON line; progress on stderr), a temporary directory, the entry point, and re-running the script the way the
  * CLI runs (without tsx in the workers).
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -83,4 +83,17 @@ export function reexecLikeCli(file: string): boolean {
   });
   process.exitCode = r.status ?? 1;
   return true;
+}
+
+/** The port a server child prints as `READY <port>` on stdout (local/s3-server-process.js, bench/s3rver-process.js). */
+export function readyPort(child: ChildProcess, name: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
+  });
 }

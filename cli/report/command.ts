@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors';
 import { s3Endpoint } from '../args';
-import { loadSweep, parseSweepUri } from '../sweep-files';
+import { checkS3EndpointSource, loadSweep, parseSweepUri } from '../sweep-files';
 import { writeReport } from './html';
 
 interface ReportFlags {
@@ -36,9 +36,7 @@ export function registerReport(program: Command): void {
     .option('--out <file>', 'HTML file to write (default: <dir>/report.html, or ./report-<sweepId>.html for S3)')
     .option('--s3-endpoint <url>', 'S3 endpoint URL, e.g. http://127.0.0.1:4568 for the local server', s3Endpoint)
     .action(async (source: string, flags: ReportFlags) => {
-      if (flags.s3Endpoint !== undefined && !source.startsWith('s3://')) {
-        throw new UsageError(`--s3-endpoint applies to an s3:// source, got the directory ${source}`);
-      }
+      checkS3EndpointSource(source, flags.s3Endpoint);
       const out = flags.out ?? defaultReportPath(source);
       checkReportFile(out, flags.out !== undefined ? '--out' : 'the report file');
       const data = await loadSweep(source, { s3Endpoint: flags.s3Endpoint });
