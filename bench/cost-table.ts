@@ -8,7 +8,7 @@ import { deployedConfig } from '../cli/cost';
 import { checkGrid, checkLocalDataset, readSpecFile, resolveLocalDataset } from '../cli/validate';
 import { deploySettings } from '../infra/config';
 import { formatUsd } from '../shared/cost/estimate';
-import { estimateSweep, shapeOf } from '../shared/cost/sweep';
+import { estimateSweep, shapeOf } from '../shared/plan/cost';
 
 async function main() {
   const deploy = deploySettings(deployedConfig());

@@ -11,7 +11,7 @@ import { CONFIG_CONTEXT_KEY, ConfigError, deploySettings, parseConfig, type Regs
 import { UsageError } from '../shared/errors';
 import { costLines, formatUsd, type CostEstimate } from '../shared/cost/estimate';
 import { PRICES } from '../shared/cost/prices';
-import { checkSweepBudget, estimateSweep, type DataShape } from '../shared/cost/sweep';
+import { checkSweepBudget, estimateSweep, type DataShape } from '../shared/plan/cost';
 import type { TrialItem } from '../shared/search/grid';
 import type { SweepSpec } from '../shared/search/spec';
 

@@ -18,7 +18,7 @@ import { DEFAULT_MAX_DATASET_BYTES } from '../shared/data/parse';
 import { readTable } from '../shared/data/read';
 import { summarizeDataset } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
-import { shapeOf } from '../shared/cost/sweep';
+import { shapeOf } from '../shared/plan/cost';
 import { resolveGrid } from '../shared/search/default-grid';
 import { expandGrid } from '../shared/search/grid';
 import { parseSpec, type SweepSpec, type Task } from '../shared/search/spec';

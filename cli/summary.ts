@@ -4,7 +4,7 @@
  * the leaderboard (and the refit's best record when there is one); nothing here reads files or S3.
  */
 import Table from 'cli-table3';
-import type { BestRecord } from '../shared/store/artifacts';
+import type { BestRecord } from '../shared/study/best';
 import type { Diagnostic } from '../shared/study/diagnostics';
 import { boardMetric, type ConfigSummary, type Leaderboard, type Paired } from '../shared/study/leaderboard';
 import { hasPenalty, type SelectionMetric } from '../shared/search/spec';

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { UsageError } from '../shared/errors';
-import type { BestRecord } from '../shared/store/artifacts';
+import type { BestRecord } from '../shared/study/best';
 import { SLUG_RE } from '../shared/search/spec';
 import { assertSweepId, leaderboardKey, parseS3Uri } from '../shared/store/layout';
 import type { ObjectStore } from '../shared/store/s3';

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { datasetOptions, readDatasetFile, usedColumns, type Dataset } from '../shared/data/parse';
 import { planSplits, splitOptions, type SplitPlan } from '../shared/data/splits';
 import type { CostEstimate } from '../shared/cost/estimate';
-import { shapeOf } from '../shared/cost/sweep';
+import { shapeOf } from '../shared/plan/cost';
 import { columnLines, summarizeDataset, type DataSummary } from '../shared/data/summary';
 import { UsageError } from '../shared/errors';
 import { describeDefaults, resolveGrid, type ResolvedGrid } from '../shared/search/default-grid';

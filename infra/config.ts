@@ -8,9 +8,9 @@
 import type { IConstruct } from 'constructs';
 import type { ChildExecutionType } from '../shared/cost/estimate';
 import type { Architecture } from '../shared/cost/prices';
-import type { DeploySettings } from '../shared/cost/sweep';
+import type { DeploySettings } from '../shared/plan/cost';
 import { MAX_BATCH_SIZE, parseSpec } from '../shared/search/spec';
-import { DEFAULT_BATCH_DEFAULTS } from '../shared/steps/batches';
+import { DEFAULT_BATCH_DEFAULTS } from '../shared/plan/batches';
 
 /** The context key holding the configuration object. */
 export const CONFIG_CONTEXT_KEY = 'regsweep';

@@ -32,7 +32,7 @@ import {
   type HandlerName,
   type TrialPackaging,
 } from './bundling';
-import { COST_SETTINGS_ENV, type DeploySettings } from '../shared/cost/sweep';
+import { COST_SETTINGS_ENV, type DeploySettings } from '../shared/plan/cost';
 import { DATASETS_PREFIX, SWEEPS_PREFIX } from './storage';
 
 /** The Lambda runtime of the zip functions (nodejs20.x is deprecated in CDK). */

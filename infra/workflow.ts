@@ -30,7 +30,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DEFAULT_BATCH_DEFAULTS, type BatchDefaults } from '../shared/steps/batches';
+import { DEFAULT_BATCH_DEFAULTS, type BatchDefaults } from '../shared/plan/batches';
 import { MAX_BATCH_SIZE } from '../shared/search/spec';
 import { STATE_NAMES } from './contract';
 import { MANIFEST, MAP_RESULTS } from './functions';

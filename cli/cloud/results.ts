@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../shared/errors';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import { assertSweepId, specKey, sweepPrefix } from '../../shared/store/layout';
 import { SweepStore } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';

@@ -24,7 +24,7 @@ import {
 } from '../aws';
 import { resolveGrid } from '../../shared/search/default-grid';
 import type { CostEstimate } from '../../shared/cost/estimate';
-import { shapeOf } from '../../shared/cost/sweep';
+import { shapeOf } from '../../shared/plan/cost';
 import { sweepCost, type SweepCost } from '../cost';
 import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';

@@ -2,7 +2,7 @@
  * The handlers' edge: configuration read from the environment once per container, and the clients built from
  * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
  */
-import { COST_SETTINGS_ENV, type DeploySettings } from '../../shared/cost/sweep';
+import { COST_SETTINGS_ENV, type DeploySettings } from '../../shared/plan/cost';
 import { createCaches, type StepCaches } from '../../shared/steps/context';
 import { createS3Client, credentialsFromEnv, ObjectStore } from '../../shared/store/s3';
 

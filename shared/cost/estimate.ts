@@ -11,14 +11,14 @@
  *   its duration (rounded up to 100 ms) at 64 MB. Retries are not counted (each would be one more transition
  *   and one more invocation), nor are failed trials run again by a resume.
  * - S3: per batch a LIST of its record parts (the resume check), a HEAD of the dataset and a PUT per part of its
- *   records (steps/batches.ts recordParts: one for a batch of fast exact trials, one per trial for trials that
+ *   records (store/layout.ts recordParts: one for a batch of fast exact trials, one per trial for trials that
  *   take a second or more); the sweep's fixed requests (FIXED_S3_REQUESTS) plus Aggregate's LIST pages and one
  *   GET per part. A batch also waits for BATCH_S3_WAITS round trips (in `batchWaitSeconds`).
  * Not counted: free tiers, CloudWatch Logs and X-Ray (the workflow logs every state at level ALL), S3 storage,
  * cold starts' init time, and data transfer (none leaves the region).
  */
 import { SpecError } from '../errors';
-import { recordParts } from '../steps/batches';
+import { recordParts } from '../store/layout';
 import { PRICES, priceTableLabel, type Architecture } from './prices';
 
 /** The type of the Distributed Map's child executions (infra/config.ts `childExecutionType`). */

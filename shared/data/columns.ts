@@ -20,18 +20,15 @@
  * Numbers stay numeric however few distinct values they take (declare integer codes categorical).
  */
 import { DatasetError, SpecError } from '../errors';
+import { DEFAULT_MAX_CATEGORIES, type RoleOverride } from '../vocabulary';
 import { listColumns, show } from './read';
 
-/** Roles a spec may give a column (`dataset.columns`). */
-export const COLUMN_ROLES = ['numeric', 'boolean', 'categorical', 'date', 'drop'] as const;
-export type RoleOverride = (typeof COLUMN_ROLES)[number];
+export { COLUMN_ROLES, DEFAULT_MAX_CATEGORIES, type RoleOverride } from '../vocabulary';
 /** Roles a column may end up with: the used ones, and why a dropped one is dropped. */
 export type Role = 'numeric' | 'boolean' | 'categorical' | 'date' | 'identifier' | 'text' | 'empty' | 'drop';
 export type UsedRole = 'numeric' | 'boolean' | 'categorical' | 'date';
 export const isUsed = (role: Role): role is UsedRole => role === 'numeric' || role === 'boolean' || role === 'categorical' || role === 'date';
 
-/** Distinct text values beyond which a column counts as free text. @default 50 */
-export const DEFAULT_MAX_CATEGORIES = 50;
 /** A text column unique per row is an identifier once it has at least this many rows. */
 const MIN_IDENTIFIER_ROWS = 20;
 

@@ -7,7 +7,7 @@
  * the order of its text.
  */
 import { DatasetError } from '../errors';
-import type { Task } from '../search/spec';
+import type { Task } from '../vocabulary';
 import { convertCell, missingMarkers, readCell, type Value } from './columns';
 import { rowWhere, show, type RawRow, type RawTable } from './read';
 

@@ -11,7 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DatasetError, UserInputError } from '../errors';
-import type { SweepSpec, Task } from '../search/spec';
+import type { SweepSpec } from '../search/spec';
+import { DEFAULT_MAX_DATASET_BYTES, type Task } from '../vocabulary';
 import { formatBytes, regularFileSize } from '../util/files';
 import {
   cellError,
@@ -29,9 +30,9 @@ import {
 } from './columns';
 import { rareClasses, readTarget } from './labels';
 import { checkColumnNames, listColumns, readTable, rowWhere, show, SPLIT_COLUMN, type DatasetFormat, type RawTable } from './read';
-import { planSplits, splitOptions, type Labeled, type SplitOptions } from './splits';
+import { planSplits, splitOptions, type Labeled, type SplitLabel, type SplitOptions } from './splits';
 
-export type SplitLabel = 'train' | 'validation' | 'test';
+export type { SplitLabel };
 const SPLIT_LABELS: readonly SplitLabel[] = ['train', 'validation', 'test'];
 
 /** How missing numbers are imputed: with the training rows' mean or median. */
@@ -55,21 +56,11 @@ export interface TypedColumn {
   readonly values: ColumnValues;
 }
 
-export interface Dataset {
-  /** File name or S3 key; used in every error message. */
-  readonly name: string;
-  readonly target: string;
-  readonly task: Task;
+export interface Dataset extends Labeled {
   /** The input columns in file order (not the target or `split`; only `features` when given), used or dropped. */
   readonly columns: TypedColumn[];
-  /** Target per row; for classification the class index 0..K-1. */
-  readonly y: number[];
   /** Classification only: K = the number of classes (>= 2). */
   readonly classes?: number;
-  /** Classification only: the label of each class, in index order. */
-  readonly classNames?: string[];
-  /** Only when the file has a `split` column (train | validation | test, case-insensitive). */
-  readonly split?: SplitLabel[];
   /** Extra missing markers the file was read with (dataset.missing), to read new rows the same way. */
   readonly missing: string[];
   readonly impute: Impute;
@@ -115,8 +106,7 @@ export function parseDataset(content: string | Uint8Array, opts: ParseOptions): 
   return toDataset(table, opts);
 }
 
-/** The default of the spec's `limits.maxDatasetBytes`: the largest dataset read (100 MB). */
-export const DEFAULT_MAX_DATASET_BYTES = 100 * 1024 * 1024;
+export { DEFAULT_MAX_DATASET_BYTES };
 
 /** Refuse a dataset of `size` bytes over `maxBytes` before it is read, saying how to raise the limit. */
 export function checkDatasetSize(name: string, size: number, maxBytes: number): void {

@@ -11,8 +11,9 @@
 import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import { DatasetError } from '../errors';
 
-export const DATASET_FORMATS = ['csv', 'jsonl', 'json'] as const;
-export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+import type { DatasetFormat } from '../vocabulary';
+
+export { DATASET_FORMATS, type DatasetFormat } from '../vocabulary';
 
 /** The column that, when present, fixes the split of each row. */
 export const SPLIT_COLUMN = 'split';

@@ -6,11 +6,25 @@
 import { DatasetError, SpecError } from '../errors';
 import type { SweepSpec } from '../search/spec';
 import { createRng, shuffled, type Rng } from '../util/random';
-import type { Dataset } from './parse';
+import type { Task } from '../vocabulary';
 import { SPLIT_COLUMN } from './read';
 
-/** What splitting needs of a dataset: its rows' targets (classes) and `split` labels. */
-export type Labeled = Pick<Dataset, 'name' | 'target' | 'task' | 'y' | 'split' | 'classNames'>;
+/** A row's label in a `split` column. */
+export type SplitLabel = 'train' | 'validation' | 'test';
+
+/** What splitting needs of a dataset (parse.ts's Dataset is one): its rows' targets (classes) and `split` labels. */
+export interface Labeled {
+  /** File name or S3 key; used in every error message. */
+  readonly name: string;
+  readonly target: string;
+  readonly task: Task;
+  /** Target per row; for classification the class index 0..K-1. */
+  readonly y: number[];
+  /** Only when the file has a `split` column (train | validation | test, case-insensitive). */
+  readonly split?: SplitLabel[];
+  /** Classification only: the label of each class, in index order. */
+  readonly classNames?: string[];
+}
 
 /** Row indices into the dataset. */
 export interface Fold {

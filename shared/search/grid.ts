@@ -4,29 +4,40 @@
  * by fold.
  */
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { SpecError } from '../errors';
 import { EXACT_PATH_COUNT, type ResolvedGrid } from './default-grid';
-import { hasDropout, hasPenalty, type RegType, type SweepSpec } from './spec';
+import { hasDropout, hasPenalty, REG_TYPES, type SweepSpec } from './spec';
 
-/** One point of the regularization grid. Fields that do not apply to the type are 0. */
-export interface RegConfig {
-  readonly type: RegType;
+/**
+ * One point of the regularization grid. Fields that do not apply to the type are 0. The one shape of a config:
+ * the type is inferred from this schema, which every stored object that holds a config (manifest items, trial
+ * records, leaderboards, best.json) validates it with.
+ */
+export const RegConfigSchema = z.object({
+  type: z.enum(REG_TYPES),
   /** Penalty strength lambda (0 when the type has no L1/L2 term). */
-  readonly lambda: number;
+  lambda: z.number(),
   /** Dropout rate p, the probability of dropping a unit (0 when the type has no dropout). */
-  readonly dropoutRate: number;
+  dropoutRate: z.number(),
   /** Weight of the L1 term: 1 for l1, 0 for l2, the spec's l1Ratio for elasticnet, 0 otherwise. */
-  readonly l1Ratio: number;
-}
+  l1Ratio: z.number(),
+});
+export type RegConfig = Readonly<z.output<typeof RegConfigSchema>>;
 
-/** One item of the manifest: one config on one fold. */
-export interface TrialItem {
-  readonly trialId: string;
-  readonly configId: string;
-  readonly fold: number;
-  readonly seed: number;
-  readonly reg: RegConfig;
-}
+/**
+ * One trial: one config on one fold, an item of manifest.json, which the Distributed Map hands to the trial
+ * function in a batch whose BatchInput carries the sweepId (manifests of older sweeps also held it in every
+ * item: it is ignored).
+ */
+export const TrialItemSchema = z.object({
+  trialId: z.string(),
+  configId: z.string(),
+  fold: z.number().int().min(0),
+  seed: z.number().int(),
+  reg: RegConfigSchema,
+});
+export type TrialItem = Readonly<Omit<z.output<typeof TrialItemSchema>, 'reg'> & { reg: RegConfig }>;
 
 /** Canonical text of a config, the input of its hash and a readable label. */
 export function configKey(c: RegConfig): string {

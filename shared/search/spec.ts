@@ -3,28 +3,16 @@
  * error names the field (e.g. `search.lambda[2]: must be >= 0, got -1`).
  */
 import { z } from 'zod';
-import { COLUMN_ROLES } from '../data/columns';
-import { DEFAULT_MAX_DATASET_BYTES } from '../data/parse';
-import { DATASET_FORMATS } from '../data/read';
 import { SpecError } from '../errors';
+import { COLUMN_ROLES, DATASET_FORMATS, DEFAULT_MAX_DATASET_BYTES, MAX_BATCH_SIZE, SELECTION_METRICS, SELECTION_RULES, SLUG_RE, TASKS } from '../vocabulary';
+
+export { MAX_BATCH_SIZE, SELECTION_METRICS, SLUG_RE, type SelectionMetric, type Task } from '../vocabulary';
 
 export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
 /** Regularization types: the base ones and their combinations with dropout. */
 export const REG_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout', 'l1+dropout', 'l2+dropout', 'elasticnet+dropout'] as const;
 export type RegType = (typeof REG_TYPES)[number];
 
-/**
- * What selection ranks configs by: the validation loss (MSE or mean cross-entropy), or a classification score of
- * shared/training/metrics.ts. Regression has only the loss: R² = 1 - MSE / variance of the same rows is the MSE
- * rescaled per fold, so it would rank the configs as the loss does.
- */
-export const SELECTION_METRICS = ['loss', 'accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const;
-export type SelectionMetric = (typeof SELECTION_METRICS)[number];
-
-export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-/** The most trials one TrainTrial invocation runs: a batch's event (~150 bytes an item) stays far under 256 KB. */
-export const MAX_BATCH_SIZE = 500;
 /** Hard cap of `limits.maxDatasetBytes`: the text of a larger file would not fit in one JavaScript string. */
 const MAX_DATASET_BYTES_CAP = 500_000_000;
 /** A spec is at most 4 levels deep (`search.lambda.min`); deeper JSON is refused before validation walks it. */
@@ -98,7 +86,7 @@ export const SweepSpecSchema = z
         /** `s3://bucket/key` or a local path (local runs upload it). */
         source: z.string().min(1, { error: 'must not be empty' }),
         target: z.string().min(1, { error: 'must not be empty' }),
-        task: z.enum(['regression', 'classification'], { error: (i) => `must be regression or classification, got ${describe(i.input)}` }),
+        task: z.enum(TASKS, { error: (i) => `must be regression or classification, got ${describe(i.input)}` }),
         features: z.array(z.string().min(1)).min(1).optional(),
         format: z.enum(DATASET_FORMATS, { error: (i) => `must be one of ${DATASET_FORMATS.join(', ')}, got ${describe(i.input)}` }).optional(),
         /** Column roles that override inference (data/columns.ts): name -> numeric | boolean | categorical | date | drop. */
@@ -172,7 +160,7 @@ export const SweepSpecSchema = z
       .strict(),
     selection: z
       .object({
-        rule: z.enum(['min', 'one-standard-error'], { error: (i) => `must be min or one-standard-error, got ${describe(i.input)}` }).default('min'),
+        rule: z.enum(SELECTION_RULES, { error: (i) => `must be min or one-standard-error, got ${describe(i.input)}` }).default('min'),
         /** What configs are ranked by on the validation rows: the loss (lower is better) or a classification score (higher is better). */
         metric: z.enum(SELECTION_METRICS, { error: (i) => `must be one of ${SELECTION_METRICS.join(', ')}, got ${describe(i.input)}` }).default('loss'),
       })
@@ -189,7 +177,7 @@ export const SweepSpecSchema = z
           .optional(),
         /**
          * Trials per TrainTrial invocation (the Distributed Map's batch), overriding the deployment's default for
-         * the model family (steps/batches.ts); exact linear sweeps round it to whole lambda paths.
+         * the model family (plan/batches.ts); exact linear sweeps round it to whole lambda paths.
          */
         batchSize: int(1, MAX_BATCH_SIZE).optional(),
       })
@@ -200,7 +188,6 @@ export const SweepSpecSchema = z
 
 export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 export type SweepSpec = z.output<typeof SweepSpecSchema>;
-export type Task = SweepSpec['dataset']['task'];
 export type ModelSpec = SweepSpec['model'];
 export type TrainingSpec = SweepSpec['training'];
 

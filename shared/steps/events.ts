@@ -1,15 +1,15 @@
 /** The events the Lambda handlers receive, parsed at the edge: a batch of manifest items (trial) or a sweep id. */
 import { z } from 'zod';
 import { SpecError } from '../errors';
-import { ManifestItemSchema } from '../store/artifacts';
+import { TrialItemSchema } from '../search/grid';
 
 /** One trial to run: a manifest item and its sweep. */
-export const TrialEventSchema = ManifestItemSchema.extend({ sweepId: z.string() });
+export const TrialEventSchema = TrialItemSchema.extend({ sweepId: z.string() });
 export type TrialEvent = z.infer<typeof TrialEventSchema>;
 
 /** What the Distributed Map's ItemBatcher hands the trial function: manifest items, and the sweep in BatchInput. */
 export const TrialBatchEventSchema = z.object({
-  Items: z.array(ManifestItemSchema).min(1),
+  Items: z.array(TrialItemSchema).min(1),
   BatchInput: z.object({ sweepId: z.string() }),
 });
 export type TrialBatchEvent = z.infer<typeof TrialBatchEventSchema>;

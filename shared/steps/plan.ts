@@ -3,7 +3,7 @@
  * row and column), resolve the grid (default lambdas from the data), expand it, and write spec.json, grid.json
  * and manifest.json. No TensorFlow.js.
  */
-import { checkSweepBudget, shapeOf, type DeploySettings } from '../cost/sweep';
+import { checkSweepBudget, shapeOf, type DeploySettings } from '../plan/cost';
 import { summarizeDataset } from '../data/summary';
 import { UnsafeIdError, SpecError } from '../errors';
 import { expandGrid } from '../search/grid';
@@ -11,7 +11,7 @@ import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
 import { manifestKey, newSweepId, specKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
-import { batchCount, DEFAULT_BATCH_DEFAULTS, orderForBatches, trialBatchSize, type BatchDefaults } from './batches';
+import { batchCount, DEFAULT_BATCH_DEFAULTS, orderForBatches, trialBatchSize, type BatchDefaults } from '../plan/batches';
 import { gridOf, loadDataset, splitsOf } from './context';
 
 export interface PlanResult {
@@ -25,7 +25,7 @@ export interface PlanResult {
 }
 
 /**
- * Plan a sweep: the manifest in batch order (steps/batches.ts) and the batch size from the spec or the
+ * Plan a sweep: the manifest in batch order (plan/batches.ts) and the batch size from the spec or the
  * deployment's `batching` defaults. Re-planning an existing sweepId with the same spec is allowed (resume); with
  * another spec it is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
  */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { transformRows } from '../data/preprocess';
 import { selectTargets } from '../data/standardize';
 import { configLabel, type RegConfig } from '../search/grid';
-import { storedMetrics, type BestRecord } from '../store/artifacts';
+import { storedMetrics, type BestRecord } from '../study/best';
 import { bestKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';

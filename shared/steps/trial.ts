@@ -1,5 +1,5 @@
 /**
- * TrainTrial: a batch of manifest items (steps/batches.ts), each one config on one fold, run one after the other
+ * TrainTrial: a batch of manifest items (plan/batches.ts), each one config on one fold, run one after the other
  * in one invocation. Loads TensorFlow.js; plan and aggregate do not.
  *
  * Per-trial semantics in a batch: every trial gets its own record; a trial with a succeeded record is skipped
@@ -25,7 +25,7 @@ import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
 import type { FailedTrial, SucceededTrial, TrialRecord } from '../study/records';
 import { failedRecord, fitRecord, type TrialInput } from '../training/fit';
-import { RECORD_FLUSH_MS } from './batches';
+import { RECORD_FLUSH_MS } from '../store/layout';
 import { loadDataset, loadSpec, splitsOf, type StepCaches } from './context';
 import type { TrialBatchEvent, TrialEvent } from './events';
 

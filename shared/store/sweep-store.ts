@@ -18,7 +18,8 @@ import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, mergeTrialRecords, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
-import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
+import { TrialItemSchema, type TrialItem } from '../search/grid';
+import { BestRecordSchema, type BestRecord } from '../study/best';
 import {
   assertSweepId,
   bestKey,
@@ -142,21 +143,21 @@ export class SweepStore {
   // ------------------------------------------------------------------------------------------ manifest
 
   /** The planned trials; undefined when the sweep has no manifest yet. */
-  async manifest(): Promise<ManifestItem[] | undefined> {
+  async manifest(): Promise<TrialItem[] | undefined> {
     const key = manifestKey(this.sweepId);
     const json = await this.json(key);
     if (json === undefined) return undefined;
     if (!Array.isArray(json)) throw new SpecError(`sweep ${this.sweepId}: ${this.uri(key)} is not a JSON array`);
-    return json.map((item, i) => this.parse(ManifestItemSchema, item, key, `manifest (item ${i})`));
+    return json.map((item, i) => this.parse(TrialItemSchema, item, key, `manifest (item ${i})`));
   }
 
-  async requireManifest(): Promise<ManifestItem[]> {
+  async requireManifest(): Promise<TrialItem[]> {
     const items = await this.manifest();
     if (!items) throw new SpecError(`sweep ${this.sweepId}: ${this.uri(manifestKey(this.sweepId))} is missing or not a JSON array`);
     return items;
   }
 
-  async writeManifest(items: readonly ManifestItem[]): Promise<void> {
+  async writeManifest(items: readonly TrialItem[]): Promise<void> {
     await this.put(manifestKey(this.sweepId), items);
   }
 

@@ -3,19 +3,13 @@
  * sentence that says what to change. The epoch warnings look only at trials trained by SGD (adam / sgd): an exact
  * linear solver has no epochs.
  */
-import { z } from 'zod';
 import type { RegConfig } from '../search/grid';
-import type { ConfigSummary } from './leaderboard';
+import type { ConfigSummary, Diagnostic } from './leaderboard-schema';
 import type { SucceededTrial } from './records';
-import type { SelectionMetric } from '../search/spec';
+import type { SelectionMetric } from '../vocabulary';
 import { hasStdErr, metricStats, pathValue, pathValueName, samePath, withinOneStdErr } from './selection';
 
-export const DiagnosticSchema = z.object({
-  /** `early-stopping`, `epoch-cap`, `edge-of-grid` or `all-within-noise`. */
-  code: z.string(),
-  message: z.string(),
-});
-export type Diagnostic = z.output<typeof DiagnosticSchema>;
+export { DiagnosticSchema, type Diagnostic } from './leaderboard-schema';
 
 /** A best epoch at or under this share of training.epochs counts as stopping early. */
 export const EARLY_SHARE = 0.1;

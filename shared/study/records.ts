@@ -4,7 +4,7 @@
  * records written by several attempts into one.
  */
 import { z } from 'zod';
-import { REG_TYPES } from '../search/spec';
+import { RegConfigSchema } from '../search/grid';
 
 const num = z.number();
 /** JSON turns NaN and Infinity into null; metrics that can be undefined are nullable. */
@@ -12,12 +12,7 @@ const metric = z.number().nullable();
 /** A number as JSON stores it: NaN and ±Infinity are written as null and read back as NaN. */
 export const jsonNumber = z.union([z.number(), z.null()]).transform((v) => v ?? NaN);
 
-export const RegConfigSchema = z.object({
-  type: z.enum(REG_TYPES),
-  lambda: num,
-  dropoutRate: num,
-  l1Ratio: num,
-});
+export { RegConfigSchema };
 
 /** Validation or train metrics (shared/training/metrics.ts); the classification scores after accuracy came later, so are optional. */
 export const MetricsSchema = z.object({

@@ -9,7 +9,8 @@
  */
 import type { RegConfig } from '../search/grid';
 import { hasPenalty, REG_TYPES, type SelectionMetric } from '../search/spec';
-import type { ConfigSummary, SelectionRule } from './leaderboard';
+import type { SelectionRule } from '../vocabulary';
+import type { ConfigSummary } from './leaderboard-schema';
 
 const typeOrder = (t: RegConfig['type']) => REG_TYPES.indexOf(t);
 /** Number of hyperparameters a config's type adds: simpler configs win ties. */

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
 import { applyPreprocessor } from '../data/preprocess';
 import type { RawTable } from '../data/read';
-import type { BestRecord } from '../store/artifacts';
+import type { BestRecord } from '../study/best';
 
 /** A model saved by the refit (SweepStore.model) as a tfjs LayersModel. */
 export function loadSavedModel(files: { modelJson: tf.io.ModelJSON; weights: Uint8Array }): Promise<tf.LayersModel> {

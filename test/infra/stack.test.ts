@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Annotations, Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { Validations } from 'aws-cdk-lib';
 import { S3_ACCESS } from '../../infra/functions';
-import { COST_SETTINGS_ENV } from '../../shared/cost/sweep';
+import { COST_SETTINGS_ENV } from '../../shared/plan/cost';
 import { STACK_OUTPUTS as OUTPUTS } from '../../infra/contract';
 import {
   asArray,

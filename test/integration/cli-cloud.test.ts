@@ -13,7 +13,7 @@ import type { SweepSummaryJson } from '../../cli/summary';
 import { AwsSetupError, DEFAULT_STACK_NAME, STACK_OUTPUTS, explainAwsError, redactSecrets } from '../../cli/aws';
 import { configId, configLabel, type RegConfig } from '../../shared/search/grid';
 import { batchKeyOf, bestKey, leaderboardKey, manifestKey, trialPartKey } from '../../shared/store/layout';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
 import { FAKE_CREDENTIALS, STUB_REGION, useAwsStub, type StubExecution } from '../support/aws-stub';
 import { regsweep } from '../support/cli';

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Harness } from '../../local/harness';
 import type { Leaderboard } from '../../shared/study/leaderboard';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import type { ObjectStore } from '../../shared/store/s3';
 import { SweepStore } from '../../shared/store/sweep-store';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';

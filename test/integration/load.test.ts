@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { expandGrid } from '../../shared/search/grid';
 import { resolveGrid } from '../../shared/search/default-grid';
 import { parseSpec } from '../../shared/search/spec';
-import { batchCount, trialBatchSize } from '../../shared/steps/batches';
+import { batchCount, trialBatchSize } from '../../shared/plan/batches';
 import { loadSpec, type LoadReport } from '../support/reliability';
 
 const SCRIPT = path.join(__dirname, '..', 'support', 'reliability.ts');

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
-import { type BestRecord } from '../../shared/store/artifacts';
+import { type BestRecord } from '../../shared/study/best';
 import { refitBest } from '../../shared/steps/refit';
 import { batchKeyOf, bestKey, leaderboardKey, legacyTrialKey, manifestKey, specKey, trialPartKey } from '../../shared/store/layout';
 import { SweepStore } from '../../shared/store/sweep-store';
@@ -50,7 +50,7 @@ describe('plan -> trial -> aggregate -> refit on diabetes.csv', () => {
 
   beforeAll(async () => {
     const plan = await planSweep(s3.store, { spec: specFor('diabetes-small') });
-    // an MLP sweep: one trial a batch by default (steps/batches.ts)
+    // an MLP sweep: one trial a batch by default (plan/batches.ts)
     expect(plan).toEqual({
       sweepId: 'diabetes-small',
       bucket: 'regsweep-pipeline',

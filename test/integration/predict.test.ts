@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { readDatasetFile } from '../../shared/data/parse';
 import { planSplits } from '../../shared/data/splits';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import { bestKey, bestPrefix } from '../../shared/store/layout';
 import { regsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';

@@ -19,7 +19,7 @@ import type { MapRunEvent } from '../../local/runner';
 import { batchKeyOf, batchPrefix, leaderboardKey } from '../../shared/store/layout';
 import { aggregateSweep } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
-import { type BestRecord } from '../../shared/store/artifacts';
+import { type BestRecord } from '../../shared/study/best';
 import { S3_RETRY, s3RetryDelayMs } from '../../shared/store/s3';
 import type { TrialRecord } from '../../shared/study/records';
 import type { Leaderboard } from '../../shared/study/leaderboard';

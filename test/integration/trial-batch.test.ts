@@ -16,7 +16,7 @@ import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
 import { createCaches } from '../../shared/steps/context';
 import { planSweep } from '../../shared/steps/plan';
 import type { TrialEvent } from '../../shared/steps/events';
-import { RECORD_FLUSH_MS } from '../../shared/steps/batches';
+import { RECORD_FLUSH_MS } from '../../shared/store/layout';
 import { FailureNotRecordedError, runTrialBatch, TIME_GUARD_MARGIN_MS } from '../../shared/steps/trial';
 import { batchKeyOf, batchPrefix, leaderboardKey } from '../../shared/store/layout';
 import { ObjectStore } from '../../shared/store/s3';

@@ -5,7 +5,7 @@
  */
 import { configId, configLabel, trialId, type RegConfig, type TrialItem } from '../../shared/search/grid';
 import { REG_TYPES, type SweepSpecInput } from '../../shared/search/spec';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import type { ConfigSummary, Leaderboard, SelectionRule, StudySettings } from '../../shared/study/leaderboard';
 import type { FailedTrial, SucceededTrial } from '../../shared/study/records';
 

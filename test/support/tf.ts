@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../shared/training/backend';
 import { readDatasetFile, type Dataset } from '../../shared/data/parse';
-import type { BestRecord } from '../../shared/store/artifacts';
+import type { BestRecord } from '../../shared/study/best';
 import type { ObjectStore } from '../../shared/store/s3';
 import { fitPreprocessor, transformRows } from '../../shared/data/preprocess';
 import { selectTargets } from '../../shared/data/standardize';

@@ -3,7 +3,7 @@ import { SpecError } from '../../../../shared/errors';
 import { checkBudget, estimateCost, formatUsd, type CostInputs } from '../../../../shared/cost/estimate';
 import { batchWaitSeconds, cpuShare, kernelParams, lambdaTrialSeconds, mlpEpochFlops, trialComputeMs, CALIBRATION } from '../../../../shared/cost/duration';
 import { PRICES } from '../../../../shared/cost/prices';
-import { estimateSweep, shapeOfDesign } from '../../../../shared/cost/sweep';
+import { estimateSweep, shapeOfDesign } from '../../../../shared/plan/cost';
 import { expandGrid } from '../../../../shared/search/grid';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
@@ -146,7 +146,7 @@ describe('trial duration model', () => {
       architecture: 'x86_64' as const,
       childType: 'STANDARD' as const,
     };
-    // the plan's own batch size: every trial is exact, so whole λ paths in batches of up to 100 (steps/batches.ts)
+    // the plan's own batch size: every trial is exact, so whole λ paths in batches of up to 100 (plan/batches.ts)
     expect(estimateSweep(spec, items, shape, deploy)).toMatchObject({ trials: 8, batches: 1, lambda: { requests: 1 + 3 } });
     // one trial per invocation (a what-if batch size), for the arithmetic below
     const e = estimateSweep(spec, items, shape, { ...deploy, batchSize: 1 });

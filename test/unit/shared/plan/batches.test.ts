@@ -1,8 +1,8 @@
-/** The manifest's batch order and the batch size (shared/steps/batches.ts). */
+/** The manifest's batch order and the batch size (shared/plan/batches.ts). */
 import { expandGrid, type TrialItem } from '../../../../shared/search/grid';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
-import { batchCount, orderForBatches, trialBatchSize } from '../../../../shared/steps/batches';
+import { batchCount, orderForBatches, trialBatchSize } from '../../../../shared/plan/batches';
 
 const specOf = (extra: Record<string, unknown> = {}, search: Record<string, unknown> = {}) =>
   parseSpec({

@@ -15,9 +15,6 @@
  * trial a batch: they take seconds to minutes, so a batch saves little of the ~10-50 ms an invocation costs, and
  * the handler's time guard (steps/trial.ts) keeps a larger batch within the Lambda timeout. The measurements
  * behind the defaults are in docs/ARCHITECTURE.md.
- *
- * Records: a batch writes its trials' records in parts (steps/trial.ts), a part once RECORD_FLUSH_MS have passed
- * since the last one was started, and at the end.
  */
 import { MAX_BATCH_SIZE, hasPenalty, type SweepSpec } from '../search/spec';
 import type { TrialItem } from '../search/grid';
@@ -81,24 +78,3 @@ export function trialBatchSize(spec: SweepSpec, items: readonly TrialItem[], def
 
 /** The number of batches (TrainTrial invocations) of `trials` trials. */
 export const batchCount = (trials: number, batchSize: number) => Math.ceil(trials / batchSize);
-
-/**
- * A part of a batch's records is written once this long has passed since the last part was started (or the
- * batch began), when a record is added or, for records waiting behind a trial that runs long, by a timer; and at
- * the end of the batch. A crash (a timeout, the process killed) loses at most the trials completed in that time,
- * which a resume redoes: about a second of work, while records already written (everything a reader or the user
- * has seen) are never lost or overwritten. An exact linear batch (100 trials in well under a second) thus writes
- * one part; a trial that takes a second or more (SGD) gets its own part as soon as it ends.
- */
-export const RECORD_FLUSH_MS = 1_000;
-
-/**
- * Record parts a sweep of `trials` trials of `trialSeconds` each writes in batches of `batchSize`: per batch, a
- * part every RECORD_FLUSH_MS (every ceil(flush / trialSeconds) trials) and one for the rest.
- */
-export function recordParts(trials: number, batchSize: number, trialSeconds: number): number {
-  const perPart = trialSeconds > 0 ? Math.max(1, Math.ceil(RECORD_FLUSH_MS / 1000 / trialSeconds - 1e-9)) : batchSize;
-  const full = Math.floor(trials / batchSize);
-  const rest = trials - full * batchSize;
-  return full * Math.ceil(batchSize / perPart) + Math.ceil(rest / perPart);
-}

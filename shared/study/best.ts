@@ -1,25 +1,12 @@
 /**
- * The zod schema of every object a sweep stores that is not defined by its own domain module: the manifest
- * item and the refit's best record. (The spec is `search/spec.ts`, the trial record `study/records.ts`, the
- * leaderboard `study/leaderboard.ts`.) The sweep store (`sweep-store.ts`) validates each read against these.
+ * The best record (best.json): what RefitBest writes about the chosen config refit on all non-test rows and
+ * tested once. (The spec's schema is `search/spec.ts`, the manifest item's `search/grid.ts`, the trial record's
+ * `study/records.ts`, the leaderboard's `study/leaderboard-schema.ts`.) The sweep store validates each read.
  */
 import { z } from 'zod';
 import { PreprocessorSchema } from '../data/preprocess';
 import { ConfigSummarySchema, SELECTION_RULES } from '../study/leaderboard';
-import { jsonNumber, RegConfigSchema } from '../study/records';
-
-/**
- * One trial: an item of manifest.json, which the Distributed Map hands to the trial function in a batch whose
- * BatchInput carries the sweepId (manifests of older sweeps also held it in every item: it is ignored).
- */
-export const ManifestItemSchema = z.object({
-  trialId: z.string(),
-  configId: z.string(),
-  fold: z.number().int().min(0),
-  seed: z.number().int(),
-  reg: RegConfigSchema,
-});
-export type ManifestItem = z.infer<typeof ManifestItemSchema>;
+import { jsonNumber } from './records';
 
 /** Loss and scores as the refit stores them; an undefined score (ROC AUC with a class absent) is null, read as NaN. */
 const StoredMetricsSchema = z.object({

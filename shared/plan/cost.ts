@@ -7,11 +7,12 @@ import { fitPreprocessor } from '../data/preprocess';
 import type { SplitPlan } from '../data/splits';
 import type { TrialItem } from '../search/grid';
 import type { SweepSpec, Task } from '../search/spec';
-import { DEFAULT_BATCH_DEFAULTS, recordParts, trialBatchSize, type BatchDefaults } from '../steps/batches';
+import { recordParts } from '../store/layout';
+import { DEFAULT_BATCH_DEFAULTS, trialBatchSize, type BatchDefaults } from './batches';
 import { exactLinearSolver } from '../training/linear';
-import { batchWaitSeconds, lambdaTrialSeconds, outputUnits, S3_REQUEST_MS, trialComputeMs, type SolverKind, type TrialWork } from './duration';
-import { checkBudget, estimateCost, type ChildExecutionType, type CostEstimate } from './estimate';
-import type { Architecture } from './prices';
+import { batchWaitSeconds, lambdaTrialSeconds, outputUnits, S3_REQUEST_MS, trialComputeMs, type SolverKind, type TrialWork } from '../cost/duration';
+import { checkBudget, estimateCost, type ChildExecutionType, type CostEstimate } from '../cost/estimate';
+import type { Architecture } from '../cost/prices';
 
 /** The deployed settings an estimate is for (infra/config.ts; the CLI reads them from cdk.json). */
 export interface DeploySettings {
@@ -28,7 +29,7 @@ export interface DeploySettings {
 }
 
 /**
- * Trials per TrainTrial invocation for this spec on this stack: what PlanSweep will choose (steps/batches.ts: the
+ * Trials per TrainTrial invocation for this spec on this stack: what PlanSweep will choose (plan/batches.ts: the
  * spec's `limits.batchSize`, else the stack's default for the model family, whole λ paths for exact sweeps).
  */
 const batchSizeFor = (spec: SweepSpec, items: readonly TrialItem[], deploy: DeploySettings): number =>
