@@ -18,7 +18,7 @@ import { median, round, since } from './lib/stats';
 import { PhaseClock } from './lib/tiny-sweep';
 import { Harness, loadAssembly } from '../local/harness';
 import { resolveGrid } from '../shared/search/default-grid';
-import { expandGrid } from '../shared/search/grid';
+import { expandGrid } from '../shared/search/strategy';
 import { parseSpec } from '../shared/search/spec';
 import { S3_SERVER_SCRIPT } from '../local/s3server';
 

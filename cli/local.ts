@@ -20,7 +20,7 @@ import { summarizeDataset } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { shapeOf } from '../shared/plan/cost';
 import { resolveGrid } from '../shared/search/default-grid';
-import { expandGrid } from '../shared/search/grid';
+import { expandGrid } from '../shared/search/strategy';
 import { parseSpec, type SweepSpec, type Task } from '../shared/search/spec';
 import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';

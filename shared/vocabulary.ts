@@ -34,6 +34,10 @@ export type SelectionRule = (typeof SELECTION_RULES)[number];
 export const SELECTION_METRICS = ['loss', 'accuracy', 'balancedAccuracy', 'macroF1', 'rocAuc'] as const;
 export type SelectionMetric = (typeof SELECTION_METRICS)[number];
 
+/** Search strategies (`search.strategy`; shared/search/strategy.ts): which trials a sweep runs. @default grid */
+export const SEARCH_STRATEGIES = ['grid'] as const;
+export type SearchStrategyName = (typeof SEARCH_STRATEGIES)[number];
+
 /** A safe id (sweep ids, dataset names in keys): lower-case letters, digits and '-', at most 63. */
 export const SLUG_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { SpecError } from '../errors';
-import { EXACT_PATH_COUNT, type ResolvedGrid } from './default-grid';
+import type { ResolvedGrid } from './default-grid';
 import { hasDropout, hasPenalty, REG_TYPES, type SweepSpec } from './spec';
 
 /**
@@ -96,19 +95,9 @@ export const foldCount = (spec: SweepSpec) => spec.validation.folds;
 /** The seed of a trial: the spec's seed offset by the fold, the same for every config (a paired comparison). */
 export const trialSeed = (spec: SweepSpec, fold: number) => spec.validation.seed + fold;
 
-/**
- * Expand the grid: every config times every fold. Refuses a grid over `limits.maxTrials` with its size (and,
- * for a default lambda grid, how to make it smaller).
- */
-export function expandGrid(spec: SweepSpec, grid: ResolvedGrid): TrialItem[] {
-  const configs = expandConfigs(spec, grid);
+/** Every config of `configs` on every fold of the spec, with stable ids (the trials of a grid, or of a rung). */
+export function trialItems(spec: SweepSpec, configs: readonly RegConfig[]): TrialItem[] {
   const folds = foldCount(spec);
-  const size = configs.length * folds;
-  if (size === 0) throw new SpecError('invalid spec: search: the grid is empty');
-  if (size > spec.limits.maxTrials) {
-    const hint = grid.lambda?.source === 'default' ? ` (the default λ grid has up to ${EXACT_PATH_COUNT} values per path: give search.lambda)` : '';
-    throw new SpecError(`grid too large: ${configs.length} configs x ${folds} folds = ${size} trials, over limits.maxTrials = ${spec.limits.maxTrials}${hint}`);
-  }
   const items: TrialItem[] = [];
   for (const reg of configs) {
     const cid = configId(reg);

@@ -4,7 +4,17 @@
  */
 import { z } from 'zod';
 import { SpecError } from '../errors';
-import { COLUMN_ROLES, DATASET_FORMATS, DEFAULT_MAX_DATASET_BYTES, MAX_BATCH_SIZE, SELECTION_METRICS, SELECTION_RULES, SLUG_RE, TASKS } from '../vocabulary';
+import {
+  COLUMN_ROLES,
+  DATASET_FORMATS,
+  DEFAULT_MAX_DATASET_BYTES,
+  MAX_BATCH_SIZE,
+  SEARCH_STRATEGIES,
+  SELECTION_METRICS,
+  SELECTION_RULES,
+  SLUG_RE,
+  TASKS,
+} from '../vocabulary';
 
 export { MAX_BATCH_SIZE, SELECTION_METRICS, SLUG_RE, type SelectionMetric, type Task } from '../vocabulary';
 
@@ -156,6 +166,10 @@ export const SweepSpecSchema = z
         lambda: z.union([z.array(nonNegLambda).min(1, { error: 'must list at least one value' }), lambdaRange]).optional(),
         dropout: z.array(dropoutRate).min(1, { error: 'must list at least one value' }).optional(),
         l1Ratio: z.union([l1Ratio, z.array(l1Ratio).min(1)]).default(0.5),
+        /** Which trials run (search/strategy.ts): `grid`, every config on every fold. @default grid */
+        strategy: z
+          .enum(SEARCH_STRATEGIES, { error: (i) => `unknown strategy ${describe(i.input)}; use one of ${SEARCH_STRATEGIES.join(', ')}` })
+          .default('grid'),
       })
       .strict(),
     selection: z

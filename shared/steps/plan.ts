@@ -6,8 +6,8 @@
 import { checkSweepBudget, shapeOf, type DeploySettings } from '../plan/cost';
 import { summarizeDataset } from '../data/summary';
 import { UnsafeIdError, SpecError } from '../errors';
-import { expandGrid } from '../search/grid';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
+import { strategyOf } from '../search/strategy';
 import { manifestKey, newSweepId, specKey } from '../store/layout';
 import type { ObjectStore } from '../store/s3';
 import { SweepStore } from '../store/sweep-store';
@@ -41,8 +41,10 @@ export async function planSweep(
   const ds = await loadDataset(objects, spec);
   const plan = splitsOf(ds, spec); // throws a DatasetError naming the file when the rows cannot make the folds
   const grid = gridOf(ds, spec, plan);
-  const items = expandGrid(spec, grid);
-  if (deploy) checkSweepBudget(spec, items, shapeOf(plan, ds), deploy, `sweep ${sweepId}`); // limits.maxCostUsd
+  const space = { spec, grid };
+  const strategy = strategyOf(spec);
+  const { items } = strategy.first(space); // refuses a search over limits.maxTrials
+  if (deploy) checkSweepBudget(spec, strategy.worstCase(space), shapeOf(plan, ds), deploy, `sweep ${sweepId}`); // limits.maxCostUsd, nothing stopped early
 
   const sweep = new SweepStore(objects, sweepId);
   const existing = await sweep.rawSpec();

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DataSummarySchema } from '../data/summary';
 import { RegConfigSchema } from '../search/grid';
-import { SELECTION_METRICS, SELECTION_RULES, TASKS } from '../vocabulary';
+import { SEARCH_STRATEGIES, SELECTION_METRICS, SELECTION_RULES, TASKS } from '../vocabulary';
 import { FailedTrialSchema, jsonNumber } from './records';
 
 export const DiagnosticSchema = z.object({
@@ -95,6 +95,8 @@ export const LeaderboardSchema = z.object({
   failedTrials: z.array(TrialErrorSchema).default([]),
   /** What the reader should know to read the answer (e.g. `none` added as the baseline, a single holdout). */
   notes: z.array(z.string()).optional(),
+  /** The search strategy that proposed the trials (shared/search/strategy.ts) and the rungs it ran (absent in older leaderboards: a grid). */
+  search: z.object({ strategy: z.enum(SEARCH_STRATEGIES), description: z.string(), rungs: z.number().int().min(1) }).optional(),
   /** Warnings that make the answer mean less than it seems, each with a stable code (shared/study/diagnostics.ts). */
   diagnostics: z.array(DiagnosticSchema).optional(),
   backend: z.string().optional(),

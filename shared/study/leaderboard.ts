@@ -8,7 +8,8 @@
 import { describeDefaults, type ResolvedGrid } from '../search/default-grid';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
 import type { RegType, SweepSpec } from '../search/spec';
-import type { SelectionMetric, SelectionRule } from '../vocabulary';
+import { strategyOf } from '../search/strategy';
+import type { SearchStrategyName, SelectionMetric, SelectionRule } from '../vocabulary';
 import { diagnose } from './diagnostics';
 import { NOISE_STD_ERRS, type ConfigSummary, type Leaderboard, type Paired } from './leaderboard-schema';
 import { type FailedTrial, type SucceededTrial, type TrialRecord } from './records';
@@ -36,6 +37,8 @@ export interface StudySettings {
   readonly types: readonly RegType[];
   /** The defaults the resolved grid used (default-grid.ts describeDefaults): the leaderboard's first notes. */
   readonly gridNotes?: readonly string[];
+  /** The search strategy that proposed the trials (search/strategy.ts) and its one-sentence description. */
+  readonly search?: { readonly strategy: SearchStrategyName; readonly description: string };
 }
 
 export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettings => ({
@@ -43,7 +46,7 @@ export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettin
   metric: spec.selection.metric,
   epochs: spec.training.epochs,
   types: spec.search.types,
-  ...(grid ? { gridNotes: describeDefaults(grid) } : {}),
+  ...(grid ? { gridNotes: describeDefaults(grid), search: { strategy: strategyOf(spec).name, description: strategyOf(spec).describe({ spec, grid }) } } : {}),
 });
 
 /** The metric a leaderboard ranked by (the loss for leaderboards from before it could be chosen). */
@@ -208,6 +211,7 @@ export function buildLeaderboard(
     failedTrials,
     notes,
     diagnostics,
+    ...(settings.search ? { search: { ...settings.search, rungs: 1 } } : {}),
     ...(backend ? { backend } : {}),
     createdAt: new Date().toISOString(),
   };

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { expandGrid } from '../../shared/search/grid';
+import { expandGrid } from '../../shared/search/strategy';
 import { resolveGrid } from '../../shared/search/default-grid';
 import { parseSpec } from '../../shared/search/spec';
 import { batchCount, trialBatchSize } from '../../shared/plan/batches';

@@ -4,7 +4,7 @@ import { checkBudget, estimateCost, formatUsd, type CostInputs } from '../../../
 import { batchWaitSeconds, cpuShare, kernelParams, lambdaTrialSeconds, mlpEpochFlops, trialComputeMs, CALIBRATION } from '../../../../shared/cost/duration';
 import { PRICES } from '../../../../shared/cost/prices';
 import { estimateSweep, shapeOfDesign } from '../../../../shared/plan/cost';
-import { expandGrid } from '../../../../shared/search/grid';
+import { expandGrid } from '../../../../shared/search/strategy';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
 

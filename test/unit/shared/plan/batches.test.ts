@@ -1,5 +1,6 @@
 /** The manifest's batch order and the batch size (shared/plan/batches.ts). */
-import { expandGrid, type TrialItem } from '../../../../shared/search/grid';
+import { type TrialItem } from '../../../../shared/search/grid';
+import { expandGrid } from '../../../../shared/search/strategy';
 import { resolveGrid } from '../../../../shared/search/default-grid';
 import { parseSpec } from '../../../../shared/search/spec';
 import { batchCount, orderForBatches, trialBatchSize } from '../../../../shared/plan/batches';

@@ -8,7 +8,8 @@ import {
   resolveGrid,
   SGD_PATH_COUNT,
 } from '../../../../shared/search/default-grid';
-import { expandConfigs, expandGrid } from '../../../../shared/search/grid';
+import { expandConfigs } from '../../../../shared/search/grid';
+import { expandGrid } from '../../../../shared/search/strategy';
 import { parseSpec, REG_TYPES, type SweepSpecInput } from '../../../../shared/search/spec';
 import { exactLinearSolver } from '../../../../shared/training/linear';
 import { regConfig, specInput } from '../../../support/artifacts';

@@ -1,5 +1,6 @@
 import { resolveGrid } from '../../../../shared/search/default-grid';
-import { addsNone, configId, expandConfigs, expandGrid, trialId, type RegConfig } from '../../../../shared/search/grid';
+import { addsNone, configId, expandConfigs, trialId, type RegConfig } from '../../../../shared/search/grid';
+import { expandGrid } from '../../../../shared/search/strategy';
 import { lambdaValues, parseSpec } from '../../../../shared/search/spec';
 import { specInput } from '../../../support/artifacts';
 
