@@ -42,8 +42,13 @@ export interface TrialInput {
   readonly linearCache?: LinearCache;
 }
 
-/** A fitted trial: the model with its metrics, and how it was solved. */
-export interface FitResult extends TrainResult {
+/**
+ * A fitted trial: its metrics, how it was solved, and the model. An exact linear fit builds no TensorFlow.js model
+ * unless one is asked for (the refit saves it): its metrics, sparsity and coefficients come from the float64 answer.
+ */
+export interface FitResult extends Omit<TrainResult, 'model'> {
+  /** The model (caller disposes); absent for an exact fit made with `{ model: false }`. */
+  readonly model?: Model;
   /** `closed-form`, `coordinate-descent` or `proximal-newton` (exact linear solvers), else the SGD optimizer. */
   readonly solver: string;
   /** The exact solver's float64 answer (linear models), before the model rounds it to float32. */
@@ -80,12 +85,14 @@ export function prepareData(
  * Fit the trial's model; the caller owns (and disposes) the returned model. A linear model is solved exactly
  * (training/linear) unless it is a classifier with dropout; everything else is trained by SGD (training/train.ts).
  */
-export function fitTrial(input: TrialInput): { result: FitResult; preprocessor: Preprocessor } {
+export function fitTrial(input: TrialInput): { result: FitResult & { readonly model: Model }; preprocessor: Preprocessor };
+export function fitTrial(input: TrialInput, opts: { readonly model: boolean }): { result: FitResult; preprocessor: Preprocessor };
+export function fitTrial(input: TrialInput, opts: { readonly model: boolean } = { model: true }): { result: FitResult; preprocessor: Preprocessor } {
   const { dataset: ds, settings, reg } = input;
   const prepare = () => prepareData(ds, input.trainRows, input.validationRows);
   const { data, preprocessor, target } = input.linearCache ? input.linearCache.prepared(ds, input.trainRows, input.validationRows, prepare) : prepare();
   if (settings.model.hidden.length === 0 && exactLinearSolver(ds.task, reg)) {
-    return { result: fitLinear(input, data, preprocessor), preprocessor };
+    return { result: fitLinear(input, data, preprocessor, opts.model), preprocessor };
   }
   const trained = train(data, {
     task: ds.task,
@@ -108,16 +115,11 @@ export function fitTrial(input: TrialInput): { result: FitResult; preprocessor: 
   return { result: { ...trained, solver: settings.training.optimizer, notices, features: preprocessor.features }, preprocessor };
 }
 
-/** The exact answer of a linear model, as a model (for saving) with its metrics (from the float64 answer). */
-function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocessor): FitResult {
+/** The exact answer of a linear model with its metrics (from the float64 answer), and as a model when asked (for saving). */
+function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocessor, withModel: boolean): FitResult {
   const { dataset: ds, reg } = input;
   const exact = solveLinear(ds, input.trainRows, preprocessor, reg, input.linearCache);
-  const outputs = exact.intercepts.length;
-  const config: ModelConfig = { inputs: data.features, outputs, hidden: [], activation: 'relu', seed: input.seed };
-  const flat = new Float32Array(paramLayout(config).size);
-  flat.set(exact.weights);
-  flat.set(exact.intercepts, exact.weights.length);
-  const model = modelFromFlat(config, flat);
+  const model = withModel ? linearModel(exact, data.features, input.seed) : undefined;
   const trainMetrics = evaluateLinear(ds.task, exact.weights, exact.intercepts, data.xTrain, data.yTrain);
   const validation = data.xVal && data.yVal ? evaluateLinear(ds.task, exact.weights, exact.intercepts, data.xVal, data.yVal) : undefined;
   const notices = [...exact.notices];
@@ -128,7 +130,7 @@ function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocesso
     );
   }
   return {
-    model,
+    ...(model ? { model } : {}),
     epochsRun: 1,
     bestEpoch: 1,
     train: trainMetrics,
@@ -140,6 +142,25 @@ function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocesso
     notices,
     features: preprocessor.features,
   };
+}
+
+/** An exact linear answer as a (float32) TensorFlow.js model, to save or to predict with. */
+function linearModel(exact: LinearSolution, inputs: number, seed: number): Model {
+  const config: ModelConfig = { inputs, outputs: exact.intercepts.length, hidden: [], activation: 'relu', seed };
+  const flat = new Float32Array(paramLayout(config).size);
+  flat.set(exact.weights);
+  flat.set(exact.intercepts, exact.weights.length);
+  return modelFromFlat(config, flat);
+}
+
+/** Share of exact zeros among an exact answer's weights (p x K, row-major) and the features with a nonzero weight. */
+function exactSparsity(exact: LinearSolution, features: readonly string[]): { sparsity: number; selectedFeatures: string[] } {
+  const k = exact.intercepts.length;
+  if (exact.weights.length !== features.length * k) throw new Error(`internal: ${exact.weights.length} weights for ${features.length} features x ${k} outputs`);
+  let zeros = 0;
+  for (const w of exact.weights) if (w === 0) zeros++;
+  const selectedFeatures = features.filter((_, i) => exact.weights.subarray(i * k, (i + 1) * k).some((w) => w !== 0));
+  return { sparsity: exact.weights.length ? zeros / exact.weights.length : 0, selectedFeatures };
 }
 
 /** The fields that identify a trial in its record, succeeded or failed. */
@@ -161,12 +182,15 @@ const finiteOrNull = (v: number | null | undefined) => (v === undefined || v ===
 export function buildRecord(input: TrialInput, result: FitResult, startedAt: Date): SucceededTrial {
   const ds = input.dataset;
   const { features } = result;
-  const { sparsity: sp, selectedFeatures } = sparsity(result.model, features);
-  // Coefficients in float64 from an exact solver; else read back from the model.
-  const linear =
-    result.exact && result.exact.intercepts.length === 1
-      ? { coefficients: Array.from(result.exact.weights), intercept: result.exact.intercepts[0] }
-      : linearCoefficients(result.model);
+  // Sparsity and coefficients in float64 from an exact solver; else read back from the model.
+  const { exact, model } = result;
+  if (!exact && !model) throw new Error('internal: a fit with neither an exact answer nor a model');
+  const { sparsity: sp, selectedFeatures } = exact ? exactSparsity(exact, features) : sparsity(model!, features);
+  const linear = exact
+    ? exact.intercepts.length === 1
+      ? { coefficients: Array.from(exact.weights), intercept: exact.intercepts[0] }
+      : undefined
+    : linearCoefficients(model!);
   const finishedAt = new Date();
   const metrics = (m: TrainResult['train']) => ({
     loss: finiteOrNull(m.loss),
@@ -209,12 +233,12 @@ export function buildRecord(input: TrialInput, result: FitResult, startedAt: Dat
  */
 export function fitRecord(input: TrialInput, startedAt = new Date()): { record: SucceededTrial; leaked: number } {
   const before = tf.memory().numTensors;
-  const { result } = fitTrial(input);
+  const { result } = fitTrial(input, { model: false }); // an exact fit needs no tf model for its record
   let record: SucceededTrial;
   try {
     record = buildRecord(input, result, startedAt);
   } finally {
-    disposeModel(result.model);
+    if (result.model) disposeModel(result.model);
   }
   return { record, leaked: tf.memory().numTensors - before };
 }

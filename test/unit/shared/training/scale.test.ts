@@ -144,3 +144,59 @@ describe('a constant regression target', () => {
     expect(() => fitTrial(input(flat))).toThrow(/target column "progression" is constant on the training rows/);
   });
 });
+
+describe('an exact linear trial', () => {
+  const lasso = (ds: Dataset): TrialInput => ({
+    dataset: ds,
+    settings: parseSpec({
+      dataset: { source: 'diabetes.csv', target: 'progression', task: 'regression' },
+      model: { hidden: [] },
+      search: { types: ['l1'], lambda: [30] },
+    }),
+    reg: regConfig('l1', 30),
+    trainRows: ds.y.map((_, i) => i).filter((i) => i % 3 !== 0),
+    validationRows: ds.y.map((_, i) => i).filter((i) => i % 3 === 0),
+    fold: 0,
+    seed: 1,
+    backend: 'test',
+  });
+
+  it('builds no TensorFlow.js model for its record: sparsity and selected features come from the float64 answer', () => {
+    const trial = lasso(diabetes);
+    const { result } = fitTrial(trial, { model: false });
+    expect(result.model).toBeUndefined();
+    expect(result.solver).toBe('coordinate-descent');
+
+    const before = tf.memory().numTensors;
+    const { record } = fitRecord(trial);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const coefficients = Object.values(record.coefficients!);
+    const zeros = coefficients.filter((w) => w === 0).length;
+    expect(zeros).toBeGreaterThan(0); // λ = 30 zeroes some of diabetes' 10 features, not all
+    expect(zeros).toBeLessThan(coefficients.length);
+    expect(record.sparsity).toBeCloseTo(zeros / coefficients.length, 12);
+    expect(record.selectedFeatures).toEqual(Object.keys(record.coefficients!).filter((f) => record.coefficients![f] !== 0));
+  });
+
+  it('as a saved model (the refit) predicts what its float64 coefficients do, to float32 precision', () => {
+    const trial = lasso(diabetes);
+    const { result, preprocessor } = fitTrial(trial);
+    const { data } = prepareData(diabetes, trial.trainRows, trial.validationRows);
+    const x = tf.tensor2d(data.xVal!, [trial.validationRows.length, data.features]);
+    try {
+      const fromModel = tf.tidy(() => forward(result.model, x).dataSync());
+      const w = result.exact!.weights;
+      const b = result.exact!.intercepts[0];
+      const p = preprocessor.features.length;
+      for (let i = 0; i < trial.validationRows.length; i++) {
+        let h = b;
+        for (let j = 0; j < p; j++) h += w[j] * data.xVal![i * p + j];
+        expect(Math.abs(fromModel[i] - h)).toBeLessThan(1e-4 * Math.max(1, Math.abs(h)));
+      }
+    } finally {
+      x.dispose();
+      disposeModel(result.model);
+    }
+  });
+});
