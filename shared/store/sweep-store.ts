@@ -18,6 +18,7 @@ import { parseSpec, type SweepSpec } from '../search/spec';
 import { LeaderboardSchema, type Leaderboard } from '../study/leaderboard';
 import { asTrialRecord, mergeTrialRecords, type FailedTrial, type TrialRecord } from '../study/records';
 import { mapLimit } from '../util/concurrency';
+import { TEMP_FILE_PREFIX, writeFileAtomic } from '../util/files';
 import { BestRecordSchema, ManifestItemSchema, type BestRecord, type ManifestItem } from './artifacts';
 import {
   assertSweepId,
@@ -419,7 +420,7 @@ export class DirectoryBlobs implements Blobs {
   async putBytes(key: string, body: Uint8Array): Promise<void> {
     const file = this.file(key);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(file, body);
+    await writeFileAtomic(file, body); // a failed export (a full disk) leaves what a resume reads intact
   }
 
   /** Keys under `sweeps/<id>/...`: the directory's files as keys of that sweep. */
@@ -434,7 +435,7 @@ export class DirectoryBlobs implements Blobs {
       for (const entry of await fs.promises.readdir(abs, { withFileTypes: true })) {
         const child = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory()) await walk(child);
-        else if (entry.isFile()) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
+        else if (entry.isFile() && !entry.name.startsWith(TEMP_FILE_PREFIX)) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
       }
     };
     await walk('');
