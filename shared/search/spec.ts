@@ -7,6 +7,7 @@ import { COLUMN_ROLES } from '../data/columns';
 import { DEFAULT_MAX_DATASET_BYTES } from '../data/parse';
 import { DATASET_FORMATS } from '../data/read';
 import { SpecError } from '../errors';
+import { userKeyedRecord } from '../util/user-keys';
 
 export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
 /** Regularization types: the base ones and their combinations with dropout. */
@@ -102,9 +103,10 @@ export const SweepSpecSchema = z
         features: z.array(z.string().min(1)).min(1).optional(),
         format: z.enum(DATASET_FORMATS, { error: (i) => `must be one of ${DATASET_FORMATS.join(', ')}, got ${describe(i.input)}` }).optional(),
         /** Column roles that override inference (data/columns.ts): name -> numeric | boolean | categorical | date | drop. */
-        columns: z
-          .record(z.string(), z.enum(COLUMN_ROLES, { error: (i) => `unknown role ${describe(i.input)}; use one of ${COLUMN_ROLES.join(', ')}` }))
-          .optional(),
+        columns: userKeyedRecord(
+          z.enum(COLUMN_ROLES, { error: (i) => `unknown role ${describe(i.input)}; use one of ${COLUMN_ROLES.join(', ')}` }),
+          'column -> role',
+        ).optional(),
         /** Columns left out (the same as role drop). */
         drop: z.array(z.string().min(1)).optional(),
         /** Columns one-hot encoded whatever their values (the same as role categorical). */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PreprocessorSchema } from '../data/preprocess';
 import { ConfigSummarySchema, SELECTION_RULES } from '../study/leaderboard';
 import { jsonNumber, RegConfigSchema } from '../study/records';
+import { userKeyedRecord } from '../util/user-keys';
 
 /**
  * One trial: an item of manifest.json, which the Distributed Map hands to the trial function in a batch whose
@@ -66,7 +67,7 @@ export const BestRecordSchema = z.object({
    * Absent in best.json files written before it existed.
    */
   preprocessing: PreprocessorSchema.optional(),
-  coefficients: z.record(z.string(), z.number()).optional(),
+  coefficients: userKeyedRecord(z.number(), 'feature -> coefficient').optional(),
   intercept: z.number().optional(),
   sparsity: z.number(),
   selectedFeatures: z.array(z.string()),

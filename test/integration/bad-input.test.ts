@@ -279,6 +279,18 @@ function catalogue(): Case[] {
     () => ['--spec', spec({}, { columns: { x1: 'texte' } })],
     /dataset\.columns\.x1: unknown role "texte"; use one of numeric, boolean, categorical, date, drop/,
   );
+  // A JS literal cannot hold an own `__proto__` key: these specs are written as JSON text, as a user writes them.
+  const protoSpec = (role: string) => file(`proto-${role}.json`, JSON.stringify(specWith({}, { columns: { PROTO: role } })).replace('"PROTO"', '"__proto__"'));
+  both(
+    'dataset.columns naming a column "__proto__" the file lacks',
+    () => ['--spec', protoSpec('drop')],
+    /dataset\.columns\.__proto__: no column "__proto__" in .*tiny\.csv; its columns: "x1", "x2", "x3"/,
+  );
+  validate(
+    'an unknown role for dataset.columns.__proto__',
+    () => ['--spec', protoSpec('texte')],
+    /dataset\.columns\.__proto__: unknown role "texte"; use one of numeric, boolean, categorical, date, drop/,
+  );
   both(
     'an unknown target column',
     () => ['--spec', spec({}, { target: 'nope' })],
