@@ -18,6 +18,10 @@
  *   text         text with more distinct values than maxCategories (50)        -> dropped
  *   categorical  any other text (and numbers in a column that is mostly text, read as their text)
  * Numbers stay numeric however few distinct values they take (declare integer codes categorical).
+ *
+ * Numbers in range: a number beyond ±1e150 (its square, summed for the standardizer, overflows float64) or
+ * denormal (nonzero and below 2.2e-308 in magnitude) is an error naming its row and column, at plan time, for a
+ * feature and for a regression target alike: no trial could learn from it.
  */
 import { DatasetError, SpecError } from '../errors';
 import { listColumns, show } from './read';
@@ -41,6 +45,24 @@ const INFINITE = new Set(['inf', '+inf', '-inf', 'infinity', '+infinity', '-infi
 const NUMBER_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const MS_PER_DAY = 86_400_000;
+
+/**
+ * The largest magnitude a number may have: standardizing sums squares over the rows in float64, and 1e150 squared
+ * (1e300) leaves room for 1e8 rows below float64's 1.8e308. Past it a column's mean and std overflow to Infinity.
+ */
+export const MAX_MAGNITUDE = 1e150;
+/** The smallest normal float64: below it (and above 0) a value is denormal, and arithmetic on it loses precision or traps. */
+export const MIN_NORMAL = 2.2250738585072014e-308;
+
+/** Why a finite number cannot be used as it is (too large, or denormal), or undefined when it can. */
+export function outOfRange(value: number): string | undefined {
+  const a = Math.abs(value);
+  if (a > MAX_MAGNITUDE) {
+    return `${value} is beyond ±${MAX_MAGNITUDE}, where its square overflows float64: rescale the column (divide it by a power of 10) or take its logarithm`;
+  }
+  if (a > 0 && a < MIN_NORMAL) return `${value} is denormal (nonzero and below ${MIN_NORMAL} in magnitude): rescale the column, or write it as 0`;
+  return undefined;
+}
 
 /** A cell after reading: null when missing, else a number, a boolean or a trimmed string. */
 export type Value = number | boolean | string | null;
@@ -77,8 +99,11 @@ export function inferRole(cells: readonly Value[], maxCategories = DEFAULT_MAX_C
   return { role: 'categorical' };
 }
 
-/** A value converted for `role`, or the reason it cannot be. */
-export function convertCell(v: Value, role: UsedRole): { ok: true; value: Converted } | { ok: false; why: string } {
+/**
+ * A value converted for `role`, or the reason it cannot be; `range` when the reason is a number out of range
+ * (outOfRange), which no missing marker or other role would fix.
+ */
+export function convertCell(v: Value, role: UsedRole): { ok: true; value: Converted } | { ok: false; why: string; range?: true } {
   if (v === null) return { ok: true, value: null };
   switch (role) {
     case 'categorical':
@@ -103,13 +128,18 @@ function utcIso(v: string): string {
   return t.length > 10 && !/(?:Z|[+-]\d{2}:?\d{2})$/.test(t) ? `${t}Z` : t;
 }
 
-function toNumber(v: number | boolean | string): { ok: true; value: number } | { ok: false; why: string } {
+function toNumber(v: number | boolean | string): { ok: true; value: number } | { ok: false; why: string; range?: true } {
   if (typeof v === 'boolean') return { ok: true, value: v ? 1 : 0 };
-  if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: v } : { ok: false, why: `value overflows to ${v}` };
+  if (typeof v === 'number') return Number.isFinite(v) ? inRange(v) : { ok: false, why: `value overflows to ${v}` };
   if (INFINITE.has(v.toLowerCase())) return { ok: false, why: `not a finite number: ${show(v)}` };
   if (!NUMBER_RE.test(v)) return { ok: false, why: `not a number: ${show(v)}` };
   const value = Number(v);
-  return Number.isFinite(value) ? { ok: true, value } : { ok: false, why: `value ${show(v)} overflows to ${value}` };
+  return Number.isFinite(value) ? inRange(value) : { ok: false, why: `value ${show(v)} overflows to ${value}` };
+}
+
+function inRange(value: number): { ok: true; value: number } | { ok: false; why: string; range: true } {
+  const why = outOfRange(value);
+  return why === undefined ? { ok: true, value } : { ok: false, why, range: true };
 }
 
 /** The spec's column overrides, merged into name -> role. */
@@ -140,12 +170,16 @@ export function roleOverrides(o: ColumnOverrides, columns: readonly string[], ta
   return roles;
 }
 
-/** Throw the DatasetError of a cell that its column's role cannot use. */
-export function cellError(file: string, where: string, column: string, role: UsedRole, why: string, declared: boolean): never {
-  const hint = declared
-    ? ''
-    : role === 'numeric'
-      ? ' (the column is mostly numbers: add the value to dataset.missing, or declare the column categorical)'
-      : ` (the column was read as ${role})`;
+/**
+ * Throw the DatasetError of a cell that its column's role cannot use; `declared` (the role was given) or `range` (the
+ * number is out of range) leaves out the hint about missing markers and roles, which would not help.
+ */
+export function cellError(file: string, where: string, column: string, role: UsedRole, why: string, declared: boolean, range = false): never {
+  const hint =
+    declared || range
+      ? ''
+      : role === 'numeric'
+        ? ' (the column is mostly numbers: add the value to dataset.missing, or declare the column categorical)'
+        : ` (the column was read as ${role})`;
   throw new DatasetError(`${file} ${where}, column ${JSON.stringify(column)}: ${why}${hint}`);
 }

@@ -56,7 +56,10 @@ export function readTarget(rows: readonly RawRow[], index: number, opts: { file:
   if (task === 'regression') {
     const y = values.map((v, i) => {
       const c = convertCell(v, 'numeric');
-      if (!c.ok) throw new DatasetError(`${file} ${rowWhere(kept[i], rows[kept[i]])}, ${col}: ${c.why} (a regression target must be a number)`);
+      if (!c.ok) {
+        const hint = c.range ? '' : ' (a regression target must be a number)';
+        throw new DatasetError(`${file} ${rowWhere(kept[i], rows[kept[i]])}, ${col}: ${c.why}${hint}`);
+      }
       return c.value as number;
     });
     if (y.every((v) => v === y[0])) {

@@ -241,7 +241,7 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
     if (!isUsed(role)) return { name: column, role, reason: 'reason' in inferred ? inferred.reason : 'dataset.drop', declared: !!declared, values: [] };
     const converted = cells.map((v, i) => {
       const c = convertCell(v, role);
-      if (!c.ok) cellError(name, rowWhere(tgt.rows[i], rows[i]), column, role, c.why, !!declared);
+      if (!c.ok) cellError(name, rowWhere(tgt.rows[i], rows[i]), column, role, c.why, !!declared, c.range);
       return c.value;
     });
     return { name: column, role, declared: !!declared, values: columnValues(role, converted) };

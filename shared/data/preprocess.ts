@@ -157,6 +157,28 @@ export function applyPreprocessor(pre: Preprocessor, table: RawTable, name: stri
     return columnValues(c.role, cells);
   });
   const encoded = encode(pre, cols, range(table.rows.length));
+  const x = standardizeRows(pre.standardizer, encoded, range(encoded.length));
+  refuseUnscorable(pre, x, table, name);
   const needed = new Set(pre.columns.map((c) => c.name));
-  return { x: standardizeRows(pre.standardizer, encoded, range(encoded.length)), rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
+  return { x, rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
+}
+
+/**
+ * A value the model cannot score: one so far from the training rows that standardized it overflows float32 (the
+ * model's precision), which would print NaN or Infinity as a prediction. A DatasetError naming its row and column.
+ */
+function refuseUnscorable(pre: Preprocessor, x: Float32Array, table: RawTable, name: string): void {
+  const p = pre.features.length;
+  const columnOf = pre.columns.flatMap((c) =>
+    Array<string>(c.role === 'categorical' ? c.levels.length + (c.missingLevel ? 1 : 0) : c.indicator ? 2 : 1).fill(c.name),
+  );
+  const at = x.findIndex((v) => !Number.isFinite(v));
+  if (at < 0) return;
+  const r = Math.floor(at / p);
+  const column = columnOf[at % p];
+  const cell = table.rows[r].cells[table.columns.indexOf(column)];
+  throw new DatasetError(
+    `${name} ${rowWhere(r, table.rows[r])}, column ${JSON.stringify(column)}: ${String(cell)} is too far from the values the model was trained on ` +
+      `to score (standardized, it overflows float32): the model cannot predict this row`,
+  );
 }
