@@ -113,6 +113,11 @@ export const SweepSpecSchema = z
         categorical: z.array(z.string().min(1)).optional(),
         /** Extra cell texts read as missing, such as "?" or "." (empty, null, NaN, NA, N/A and None always are). */
         missing: z.array(z.string()).optional(),
+        /**
+         * Cell texts read as a missing target (an empty cell always is). @default for regression the features'
+         * markers (NA, None, ...) and dataset.missing; for classification none, so a label such as None or NA is a class
+         */
+        targetMissing: z.array(z.string()).optional(),
         /** Distinct text values beyond which a column is free text (dropped). @default 50 */
         maxCategories: int(2, 100000).optional(),
         /** Missing numbers are imputed with the training rows' mean or median (plus a missing-indicator column). */

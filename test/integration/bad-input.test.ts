@@ -265,6 +265,17 @@ function catalogue(): Case[] {
     () => ['--spec', specOnData('target-e300.csv', 'a,y\n1,2\n2,1e300\n3,4\n')],
     /target-e300\.csv row 2 \(line 3\), column "y": 1e\+300 is beyond ±1e\+150/,
   );
+  // tables as people write them (issue 24)
+  both(
+    'an impossible date (2020-02-30)',
+    () => ['--spec', specOnData('feb30.csv', 'd,y\n2020-02-28,1\n2020-02-30,2\n2020-03-01,3\n')],
+    /feb30\.csv row 2 \(line 3\), column "d": not a possible date or time \(YYYY-MM-DD\): "2020-02-30"/,
+  );
+  both(
+    'a UTF-16 file',
+    () => ['--spec', specOnData('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,y\n1,2\n3,4\n5,6\n', 'utf16le')]))],
+    /utf16\.csv: the file is UTF-16 \(little-endian\) text, not UTF-8: save it as UTF-8/,
+  );
   validate(
     'a row with too many fields',
     () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')],
