@@ -297,6 +297,7 @@ export class Harness {
       }
       try {
         server = await startS3Server({ dir: opts.s3Dir ?? ownS3Dir, buckets: [bucket] });
+        for (const w of server.warnings) opts.log?.(`regsweep: local S3 data: ${w} (a record part absent: its trials run again)`);
       } catch (e) {
         if (ownS3Dir) removeDir(ownS3Dir);
         throw e;

@@ -23,6 +23,9 @@ class Sha256 {
   }
 }
 
+/** S3 refuses a request signed more than 15 minutes away from its clock (RequestTimeTooSkewed), which bounds replays. */
+const MAX_SKEW_MS = 15 * 60 * 1000;
+
 const AUTH =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
@@ -41,6 +44,15 @@ async function authenticate(req, rawPath, query, creds, signers) {
   const dm = typeof amzDate === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate) : null;
   if (!dm || amzDate.slice(0, 8) !== shortDate || service !== 's3') {
     throw new S3Error(403, 'AccessDenied', 'The request needs an x-amz-date header matching the credential scope of service s3');
+  }
+  const signingDate = new Date(Date.UTC(+dm[1], +dm[2] - 1, +dm[3], +dm[4], +dm[5], +dm[6]));
+  const now = Date.now();
+  if (!(Math.abs(now - signingDate.getTime()) <= MAX_SKEW_MS)) {
+    throw new S3Error(403, 'RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+      RequestTime: amzDate,
+      ServerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      MaxAllowedSkewMilliseconds: MAX_SKEW_MS,
+    });
   }
   if (!req.headers['x-amz-content-sha256']) throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   const names = signedHeaders.split(';');
@@ -63,7 +75,6 @@ async function authenticate(req, rawPath, query, creds, signers) {
     signer = new SignatureV4({ credentials: creds, region, service: 's3', sha256: Sha256, uriEscapePath: false, applyChecksum: false });
     signers.set(region, signer);
   }
-  const signingDate = new Date(Date.UTC(+dm[1], +dm[2] - 1, +dm[3], +dm[4], +dm[5], +dm[6]));
   const signed = await signer.sign(
     { method: req.method, protocol: 'http:', hostname: '', path: rawPath, query: queryObj, headers },
     { signingDate, signableHeaders: new Set(names) },
@@ -109,4 +120,4 @@ function checkBody(req, body) {
   }
 }
 
-module.exports = { authenticate, checkBody };
+module.exports = { authenticate, checkBody, MAX_SKEW_MS };

@@ -6,9 +6,15 @@
  * Layout: `<dir>/<bucket>/<sha256(key) hex>` holds one object: a one-line JSON header
  * `{"key","etag","contentType","size","lastModified"}` + `\n`, then the object's bytes exactly. A file named by a
  * hash means keys like `a` and `a/b` never clash and any UTF-8 key maps to a safe file name. Writes go to
- * `<bucket>/.tmp-*` and are renamed over the object file, so a killed server never leaves half an object (leftover
- * temp files are removed at start). No fsync: a crash of the machine (not of the server) may lose the last writes,
- * as with s3rver before it.
+ * `<bucket>/.tmp-*`, fsynced, renamed over the object file and the bucket directory fsynced, so neither a killed
+ * server nor a crash of the machine leaves half an object under a key (leftover temp files are removed at start).
+ *
+ * Verified reads: an object file shorter or longer than its header says, or one that cannot be read, is treated
+ * as absent (S3 never serves half an object): at start it is left out of the index with a warning, and when a read
+ * finds it so, it leaves the index (a 404 NoSuchKey) with a line on stderr. This is decided here, in storage, and
+ * not by the readers above, because only storage can tell a damaged object from a bad one: every reader (a resume's
+ * record parts, spec.json, the export) then sees what S3 would show after a lost write, an absent key, and handles
+ * it as it handles any absent key (a record part absent: its trials run again).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -60,15 +66,45 @@ function parseHeader(buf, newline) {
   return { key: h.key, etag: h.etag, contentType: String(h.contentType), size: h.size, lastModified: String(h.lastModified), headerBytes: newline + 1 };
 }
 
-/** Reads an object file's header (sync; at start). Keys are at most 1 KiB, so the header fits in the first 16 KiB. */
+/**
+ * Reads an object file's header (sync; at start) and checks the file holds exactly the bytes it announces. Keys are
+ * at most 1 KiB, so the header fits in the first 16 KiB.
+ */
 function readHeaderSync(file) {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(16384);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     const newline = buf.subarray(0, n).indexOf(10);
-    if (newline < 0) throw new Error('no object header');
-    return parseHeader(buf, newline);
+    if (newline < 0) throw new Error('no object header (the file is truncated or not an object)');
+    const header = parseHeader(buf, newline);
+    const body = fs.fstatSync(fd).size - header.headerBytes;
+    if (body !== header.size) throw new Error(sizeProblem(header.key, body, header.size));
+    return header;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const sizeProblem = (key, got, size) =>
+  `the object ${JSON.stringify(key)} has ${got} bytes on disk, ${got < size ? 'fewer' : 'more'} than the ${size} its header says ` +
+  `(a write cut short by a crash?)`;
+
+/** Thrown by Bucket.read for an object that turned out damaged: it is no longer indexed, and the caller answers 404. */
+class DamagedObjectError extends Error {}
+
+/** Flushes a directory's entries (a rename) to disk; a no-op where directories cannot be opened (Windows). */
+function fsyncDir(dir) {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    if (e.code !== 'EINVAL' && e.code !== 'EISDIR' && e.code !== 'EPERM') throw e;
   } finally {
     fs.closeSync(fd);
   }
@@ -111,26 +147,29 @@ class Bucket {
   }
 
   /**
-   * Writes the object whole (temp file + rename) and indexes it. Synchronous, like delete and read: files are small
-   * and in the page cache (no fsync), a sync call costs less than a trip through libuv's thread pool, and no read
-   * ever sees the index and the file disagree. A large object blocks the server while it is written.
+   * Writes the object whole (temp file, fsync, rename, fsync of the directory) and indexes it. Synchronous, like
+   * delete and read: files are small, a sync call costs less than a trip through libuv's thread pool, and no read
+   * ever sees the index and the file disagree. A large object blocks the server while it is written; the answer to
+   * the PUT goes out only once the object is on disk.
    */
   put(key, body, meta) {
     const header = Buffer.from(`${JSON.stringify({ key, ...meta })}\n`, 'utf8');
     const tmp = path.join(this.dir, `${TEMP_PREFIX}${process.pid}-${++tempCounter}`);
-    const fd = fs.openSync(tmp, 'wx');
     try {
-      fs.writeFileSync(fd, header);
-      fs.writeFileSync(fd, body);
-    } finally {
-      fs.closeSync(fd);
-    }
-    try {
+      const fd = fs.openSync(tmp, 'wx');
+      try {
+        fs.writeFileSync(fd, header);
+        fs.writeFileSync(fd, body);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
       fs.renameSync(tmp, this.file(key));
     } catch (e) {
       fs.rmSync(tmp, { force: true });
       throw e;
     }
+    fsyncDir(this.dir);
     const old = this.objects.get(key);
     if (old) this.uncache(old);
     else this.keys.splice(firstAfter(this.keys, key), 0, key);
@@ -141,6 +180,11 @@ class Bucket {
 
   delete(key) {
     fs.rmSync(this.file(key), { force: true });
+    this.forget(key);
+  }
+
+  /** Drops a key from the index (its file stays until a PUT or DELETE of the key replaces it). */
+  forget(key) {
     const old = this.objects.get(key);
     if (!old) return;
     this.uncache(old);
@@ -148,24 +192,39 @@ class Bucket {
     this.keys.splice(firstAfter(this.keys, key, true), 1);
   }
 
-  /** Bytes start..end (inclusive) of an indexed object: a Buffer, or a stream over the current file for large ranges. */
+  /**
+   * Bytes start..end (inclusive) of an indexed object: a Buffer, or a stream over the current file for large ranges.
+   * A file that is shorter or longer than its header says, or cannot be read, is dropped from the index (the reason
+   * on stderr) and a DamagedObjectError thrown: the object is absent from then on.
+   */
   read(key, start, end) {
     const meta = this.objects.get(key);
     if (meta.body) return meta.body.subarray(start, end + 1);
     const length = end - start + 1;
-    const fd = fs.openSync(this.file(key), 'r');
-    if (length > STREAM_ABOVE_BYTES) return fs.createReadStream('', { fd, start: meta.headerBytes + start, end: meta.headerBytes + end });
+    let fd;
     try {
+      fd = fs.openSync(this.file(key), 'r');
+      const onDisk = fs.fstatSync(fd).size - meta.headerBytes;
+      if (onDisk !== meta.size) throw new Error(sizeProblem(key, onDisk, meta.size));
+      if (length > STREAM_ABOVE_BYTES) {
+        const stream = fs.createReadStream('', { fd, start: meta.headerBytes + start, end: meta.headerBytes + end });
+        fd = undefined; // the stream closes it
+        return stream;
+      }
       const buf = Buffer.allocUnsafe(length);
       for (let off = 0; off < length;) {
         const n = fs.readSync(fd, buf, off, length - off, meta.headerBytes + start + off);
-        if (n === 0) throw new Error(`the file of ${key} is shorter than its header says`);
+        if (n === 0) throw new Error(sizeProblem(key, off, length));
         off += n;
       }
       if (length === meta.size) this.cacheBody(meta, buf);
       return buf;
+    } catch (e) {
+      this.forget(key);
+      process.stderr.write(`s3-server-process: ${this.name}/${key} treated as absent: ${e.code ?? e.message}\n`);
+      throw new DamagedObjectError(e.message);
     } finally {
-      fs.closeSync(fd);
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 }
@@ -198,7 +257,7 @@ class DiskStore {
             if (fileNameOf(key) !== f) throw new Error('file name is not the hash of its key');
             bucket.objects.set(key, meta);
           } catch (e) {
-            warnings.push(`skipped ${file}: ${e.message}`);
+            warnings.push(`${entry.name}/${f} treated as absent: ${e.code ?? e.message}`);
           }
         }
       }
@@ -237,4 +296,4 @@ class DiskStore {
   }
 }
 
-module.exports = { DiskStore, compareKeys, firstAfter, fileNameOf };
+module.exports = { DiskStore, DamagedObjectError, compareKeys, firstAfter, fileNameOf };

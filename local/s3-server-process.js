@@ -11,13 +11,14 @@
  * Usage: node s3-server-process.js --dir <dir> [--port <n>] [--bucket <name>]... [--remove-dir-on-exit]
  *   (--remove-dir-on-exit: the parent made <dir> as a temp dir; remove it even if the parent died)
  * with the one accepted key pair in REGSWEEP_S3_ACCESS_KEY_ID / REGSWEEP_S3_SECRET_ACCESS_KEY (never on the
- * command line, which other users can read). Prints `READY <port>` once listening. Exits on SIGTERM/SIGINT, or
+ * command line, which other users can read). Prints `WARN <text>` for each object file it could not load (treated
+ * as absent), then `READY <port>` once listening. Exits on SIGTERM/SIGINT, or
  * when stdin closes (the parent died), so it never outlives the process that started it.
  */
 const http = require('node:http');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { DiskStore, compareKeys, firstAfter } = require('./s3-disk');
+const { DiskStore, DamagedObjectError, compareKeys, firstAfter } = require('./s3-disk');
 const xml = require('./s3-xml');
 const { authenticate, checkBody } = require('./s3-auth');
 
@@ -28,6 +29,9 @@ const MAX_KEY_BYTES = 1024;
 const MAX_OBJECT_BYTES = 1024 ** 3;
 const MAX_DELETE_BODY_BYTES = 2 * 1024 ** 2;
 const OWNER = 'regsweep-local';
+const noSuchKey = (key) => new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+/** S3's message for a 500; what went wrong (with the paths of this machine) goes to stderr only. */
+const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
 const noSuchBucket = (bucket) => new S3Error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 
 function parseArgs(argv) {
@@ -113,7 +117,7 @@ function parseRange(header, size) {
 
 function getObject(req, res, bucket, key, head) {
   const meta = bucket.objects.get(key);
-  if (!meta) throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key });
+  if (!meta) throw noSuchKey(key);
   const ifMatch = req.headers['if-match'];
   const ifNoneMatch = req.headers['if-none-match'];
   if (ifMatch !== undefined && ifMatch !== '*' && !ifMatch.split(',').some((t) => t.trim() === meta.etag)) {
@@ -136,7 +140,13 @@ function getObject(req, res, bucket, key, head) {
     res.writeHead(range ? 206 : 200, headers);
     return res.end();
   }
-  const data = bucket.read(key, start, end);
+  let data;
+  try {
+    data = bucket.read(key, start, end);
+  } catch (e) {
+    if (e instanceof DamagedObjectError) throw noSuchKey(key); // a damaged object is absent (s3-disk.js)
+    throw e;
+  }
   res.writeHead(range ? 206 : 200, headers);
   if (Buffer.isBuffer(data)) return res.end(data);
   data.on('error', () => res.destroy());
@@ -229,7 +239,8 @@ async function deleteObjects(req, res, bucket) {
       bucket.delete(key);
       deleted.push(key);
     } catch (e) {
-      errors.push({ key, code: 'InternalError', message: e.message });
+      process.stderr.write(`s3-server-process: DeleteObjects ${bucket.name}/${key}: ${e && e.stack}\n`);
+      errors.push({ key, code: 'InternalError', message: INTERNAL_ERROR });
     }
   }
   sendXml(res, 200, xml.deleteResultXml(parsed.quiet ? [] : deleted, errors));
@@ -320,7 +331,7 @@ function handler(store, creds) {
       await authenticate(req, rawPath, query, creds, signers);
       await route(req, res, store, parsed.bucket, parsed.key, query);
     } catch (e) {
-      const err = e instanceof S3Error ? e : new S3Error(500, 'InternalError', `We encountered an internal error: ${e && e.message}`);
+      const err = e instanceof S3Error ? e : new S3Error(500, 'InternalError', INTERNAL_ERROR);
       if (err.status === 500) process.stderr.write(`s3-server-process: ${req.method} ${req.url}: ${e && e.stack}\n`);
       if (res.headersSent) return res.destroy();
       if (req.method === 'HEAD') {
@@ -337,7 +348,8 @@ async function main() {
   const { REGSWEEP_S3_ACCESS_KEY_ID: accessKeyId, REGSWEEP_S3_SECRET_ACCESS_KEY: secretAccessKey } = process.env;
   if (!accessKeyId || !secretAccessKey) throw new Error('REGSWEEP_S3_ACCESS_KEY_ID and REGSWEEP_S3_SECRET_ACCESS_KEY are required');
   const store = new DiskStore(args.dir);
-  for (const w of store.load()) process.stderr.write(`s3-server-process: ${w}\n`);
+  // Before READY, on stdout: local/s3server.ts hands them to its caller (a damaged record part: its trials run again).
+  for (const w of store.load()) process.stdout.write(`WARN ${w.replace(/\s+/g, ' ')}\n`);
 
   for (const b of args.buckets) if (!store.create(b)) throw new Error(`s3-server-process: invalid bucket name ${b}`);
   const server = http.createServer(handler(store, { accessKeyId, secretAccessKey }));

@@ -24,6 +24,8 @@ export interface LocalS3Server {
   port: number;
   /** Where the server keeps the data (`<dir>/<bucket>/<sha256 of the key>`, see local/s3-disk.js). */
   dir: string;
+  /** What the server found wrong in `dir` at start: object files it treats as absent (short, unreadable). */
+  warnings: readonly string[];
   /** Stops the server and waits for its process to exit; removes `dir` only if it was a fresh temp dir. */
   stop(): Promise<void>;
 }
@@ -145,6 +147,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
     if (ownDir) await rm(dir, { recursive: true, force: true });
   };
 
+  const warnings: string[] = [];
   let actualPort: number;
   try {
     actualPort = await new Promise<number>((resolve, reject) => {
@@ -154,6 +157,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
       const onData = (chunk: string) => {
         stdout += chunk;
         const m = /^READY (\d+)$/m.exec(stdout);
+        if (m) for (const w of stdout.matchAll(/^WARN (.*)$/gm)) warnings.push(w[1]);
         if (m) {
           done();
           resolve(Number(m[1]));
@@ -194,6 +198,7 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
     credentials,
     port: actualPort,
     dir,
+    warnings,
     stop() {
       stopping ??= (async () => {
         child.kill('SIGTERM');

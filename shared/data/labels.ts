@@ -8,7 +8,7 @@
  */
 import { DatasetError } from '../errors';
 import type { Task } from '../vocabulary';
-import { convertCell, missingMarkers, readCell, type Value } from './columns';
+import { convertCell, isBuiltInMissing, missingMarkers, readCell, type Value } from './columns';
 import { rowWhere, show, type RawRow, type RawTable } from './read';
 
 /** More than this share of rows without a target is an error, not a notice. */
@@ -28,7 +28,11 @@ export interface Target {
 }
 
 /** The target of every row that has one; errors name the file, row and column. */
-export function readTarget(rows: readonly RawRow[], index: number, opts: { file: string; target: string; task: Task; missing: ReadonlySet<string> }): Target {
+export function readTarget(
+  rows: readonly RawRow[],
+  index: number,
+  opts: { file: string; target: string; task: Task; missing: ReadonlySet<string>; markersGiven?: boolean },
+): Target {
   const { file, target, task } = opts;
   const col = `column ${JSON.stringify(target)}`;
   const kept: number[] = [];
@@ -56,7 +60,10 @@ export function readTarget(rows: readonly RawRow[], index: number, opts: { file:
   if (task === 'regression') {
     const y = values.map((v, i) => {
       const c = convertCell(v, 'numeric');
-      if (!c.ok) throw new DatasetError(`${file} ${rowWhere(kept[i], rows[kept[i]])}, ${col}: ${c.why} (a regression target must be a number)`);
+      if (!c.ok) {
+        const hint = c.range ? '' : ' (a regression target must be a number)';
+        throw new DatasetError(`${file} ${rowWhere(kept[i], rows[kept[i]])}, ${col}: ${c.why}${hint}`);
+      }
       return c.value as number;
     });
     if (y.every((v) => v === y[0])) {
@@ -71,7 +78,17 @@ export function readTarget(rows: readonly RawRow[], index: number, opts: { file:
     throw new DatasetError(`${file}, ${col}: only one class (${classNames[0]}) present; classification needs at least 2`);
   }
   const classOf = new Map(classNames.map((c, i) => [c, i]));
-  return { rows: kept, y: keys.map((k) => classOf.get(k) as number), classNames, notices };
+  const y = keys.map((k) => classOf.get(k) as number);
+  if (!opts.markersGiven) {
+    for (const name of classNames.filter(isBuiltInMissing)) {
+      const count = y.filter((c) => c === classOf.get(name)).length;
+      notices.push(
+        `class ${show(name)} (${count} row${count === 1 ? '' : 's'}) is kept as a class of ${JSON.stringify(target)}, though it reads as missing in a feature; ` +
+          `to drop those rows instead, set dataset.targetMissing: [${JSON.stringify(name)}]`,
+      );
+    }
+  }
+  return { rows: kept, y, classNames, notices };
 }
 
 /** The class a label names: numbers by value ("7", "7.0" and 7 are one class), anything else by its text. */

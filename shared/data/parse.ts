@@ -18,13 +18,18 @@ import {
   cellError,
   convertCell,
   DEFAULT_MAX_CATEGORIES,
+  inferDateFormat,
   inferRole,
   isUsed,
   missingMarkers,
   readCell,
+  targetMissingMarkers,
   roleOverrides,
   type ColumnOverrides,
+  type RoleOverride,
   type Converted,
+  type DateFormat,
+  type Inferred,
   type Role,
   type UsedRole,
 } from './columns';
@@ -52,6 +57,10 @@ export interface TypedColumn {
   readonly reason?: string;
   /** True when the spec set the role. */
   readonly declared: boolean;
+  /** The rule that decided the role (columns.ts inferRole), shown in the role table. */
+  readonly rule?: string;
+  /** A date column's format (columns.ts DATE_FORMATS), inferred on the non-test rows. */
+  readonly format?: DateFormat;
   /** One per dataset row (empty for a dropped column). */
   readonly values: ColumnValues;
 }
@@ -63,6 +72,8 @@ export interface Dataset extends Labeled {
   readonly classes?: number;
   /** Extra missing markers the file was read with (dataset.missing), to read new rows the same way. */
   readonly missing: string[];
+  /** Levels a categorical column keeps before the rarer are pooled into "(other)". @default DEFAULT_MAX_CATEGORIES */
+  readonly maxCategories?: number;
   readonly impute: Impute;
   /** Rows of the file dropped because their target is missing. */
   readonly droppedRows: number;
@@ -83,6 +94,8 @@ export interface ParseOptions extends ColumnOverrides {
   format?: DatasetFormat;
   /** Extra cell texts read as missing, such as "?" or ".". */
   missing?: string[];
+  /** Cell texts read as a missing target (see targetMissingMarkers). */
+  targetMissing?: string[];
   /** @default DEFAULT_MAX_CATEGORIES */
   maxCategories?: number;
   /** @default 'mean' */
@@ -169,6 +182,14 @@ export function columnValues(role: UsedRole, cells: readonly Converted[]): Colum
   return Float64Array.from(cells, (v) => (v === null ? NaN : (v as number)));
 }
 
+/** A role the spec gave: the rule says so, and a date column's format is inferred on `cells` (ISO when none fits). */
+function declaredRole(role: RoleOverride, cells: readonly (string | number | boolean | null)[]): Inferred {
+  const rule = 'declared in the spec';
+  if (role !== 'date') return { role, rule };
+  const texts = cells.filter((v): v is string => typeof v === 'string');
+  return { role, rule, format: inferDateFormat(texts) ?? 'YYYY-MM-DD' };
+}
+
 function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   const { name, target, task } = opts;
   const { columns } = table;
@@ -199,7 +220,8 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   const overrides = roleOverrides(opts, features, target, name);
 
   const missing = missingMarkers(opts.missing);
-  const tgt = readTarget(table.rows, targetIndex, { file: name, target, task, missing });
+  const targetMissing = targetMissingMarkers(task, missing, opts.targetMissing);
+  const tgt = readTarget(table.rows, targetIndex, { file: name, target, task, missing: targetMissing, markersGiven: opts.targetMissing !== undefined });
   const rows = tgt.rows.map((r) => table.rows[r]);
 
   let split: SplitLabel[] | undefined;
@@ -221,20 +243,23 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
   const typed = features.map((column, j): TypedColumn => {
     const cells = rows.map((row) => readCell(row.cells[featureIndex[j]], missing));
     const declared = overrides.get(column);
-    const inferred = declared
-      ? { role: declared }
+    const inferred: Inferred = declared
+      ? declaredRole(
+          declared,
+          inferRows.map((r) => cells[r]),
+        )
       : inferRole(
           inferRows.map((r) => cells[r]),
           maxCategories,
         );
-    const role = inferred.role;
-    if (!isUsed(role)) return { name: column, role, reason: 'reason' in inferred ? inferred.reason : 'dataset.drop', declared: !!declared, values: [] };
+    const { role, rule, format } = inferred;
+    if (!isUsed(role)) return { name: column, role, rule, reason: inferred.reason ?? 'dataset.drop', declared: !!declared, values: [] };
     const converted = cells.map((v, i) => {
-      const c = convertCell(v, role);
-      if (!c.ok) cellError(name, rowWhere(tgt.rows[i], rows[i]), column, role, c.why, !!declared);
+      const c = convertCell(v, role, format);
+      if (!c.ok) cellError(name, rowWhere(tgt.rows[i], rows[i]), column, role, c.why, !!declared, c.range);
       return c.value;
     });
-    return { name: column, role, declared: !!declared, values: columnValues(role, converted) };
+    return { name: column, role, rule, ...(format && { format }), declared: !!declared, values: columnValues(role, converted) };
   });
   const used = typed.filter((c) => isUsed(c.role));
   if (used.length === 0) {
@@ -248,6 +273,7 @@ function toDataset(table: RawTable, opts: ParseOptions): Dataset {
     columns: typed,
     ...(classes !== undefined && { classes }),
     missing: opts.missing ?? [],
+    maxCategories,
     impute: opts.impute ?? 'mean',
     droppedRows: table.rows.length - rows.length,
     notices,

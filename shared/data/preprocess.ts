@@ -6,14 +6,17 @@
  *                           when the column has missing values in the training rows
  *   categorical             one-hot `name=level` over the levels seen in the training rows (in text order), and a
  *                           `name (missing)` level when the training rows have missing values; a level never
- *                           seen in training (at validation, test or prediction time) encodes as all zeros
+ *                           seen in training (at validation, test or prediction time) encodes as all zeros.
+ *                           Beyond maxCategories levels, the maxCategories - 1 most frequent are kept and the
+ *                           rest pooled into one `name=(other)` column (OneHotEncoder's max_categories), which
+ *                           unseen levels then join
  * then standardization with the training rows' mean and population std (standardize.ts). No statistic ever
  * sees a validation or test row. The Preprocessor is plain JSON: best.json stores it, and applyPreprocessor
  * applies it to the raw rows of any file, matching columns by name.
  */
 import { z } from 'zod';
 import { DatasetError } from '../errors';
-import { cellError, convertCell, missingMarkers, readCell } from './columns';
+import { cellError, convertCell, DATE_FORMATS, DEFAULT_MAX_CATEGORIES, missingMarkers, readCell } from './columns';
 import { columnValues, type ColumnValues, type Dataset, type Impute } from './parse';
 import { rowWhere, type RawTable } from './read';
 import { fitStandardizer, standardizeRows } from './standardize';
@@ -26,6 +29,8 @@ export const ColumnEncodingSchema = z.discriminatedUnion('role', [
     fill: z.number(),
     /** Whether a `name (missing)` indicator column follows. */
     indicator: z.boolean(),
+    /** A date column's format (data/columns.ts DATE_FORMATS); absent: ISO 8601. */
+    format: z.enum(DATE_FORMATS).optional(),
   }),
   z.object({
     name: z.string(),
@@ -34,6 +39,8 @@ export const ColumnEncodingSchema = z.discriminatedUnion('role', [
     levels: z.array(z.string()),
     /** Whether a `name (missing)` level follows. */
     missingLevel: z.boolean(),
+    /** Whether an `(other)` level follows the levels: the rarer levels of the training rows and unseen ones pooled. */
+    other: z.boolean().optional(),
   }),
 ]);
 export type ColumnEncoding = z.output<typeof ColumnEncodingSchema>;
@@ -61,6 +68,21 @@ function center(values: number[], impute: Impute): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** The name of the pooled level of a categorical column with more than maxCategories levels. */
+export const OTHER_LEVEL = '(other)';
+
+/**
+ * The levels a categorical column keeps, in text order: all of them up to `max`, else the max - 1 most frequent
+ * (ties: text order) with `other` set, the rest pooled.
+ */
+function keptLevels(counts: ReadonlyMap<string, number>, max: number): { levels: string[]; other: boolean } {
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const all = [...counts.keys()].sort(byText);
+  if (all.length <= max) return { levels: all, other: false };
+  const frequent = all.sort((a, b) => (counts.get(b) as number) - (counts.get(a) as number) || byText(a, b)).slice(0, max - 1);
+  return { levels: frequent.sort(byText), other: true };
+}
+
 /** Fit the preprocessing of `ds` on `rows` (a fold's training rows) only. */
 export function fitPreprocessor(ds: Dataset, rows: readonly number[]): Preprocessor {
   if (rows.length === 0) throw new RangeError('fitPreprocessor needs at least 1 row');
@@ -69,17 +91,19 @@ export function fitPreprocessor(ds: Dataset, rows: readonly number[]): Preproces
   for (const c of ds.columns) {
     if (c.role === 'categorical') {
       const values = c.values as (string | null)[];
-      const seen = new Set(rows.map((r) => values[r]));
-      const missingLevel = seen.delete(null);
-      const levels = [...(seen as Set<string>)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      columns.push({ name: c.name, role: c.role, levels, missingLevel });
-      features.push(...levels.map((l) => `${c.name}=${l}`), ...(missingLevel ? [`${c.name} (missing)`] : []));
+      const counts = new Map<string | null, number>();
+      for (const r of rows) counts.set(values[r], (counts.get(values[r]) ?? 0) + 1);
+      const missingLevel = counts.delete(null);
+      const { levels, other } = keptLevels(counts as Map<string, number>, ds.maxCategories ?? DEFAULT_MAX_CATEGORIES);
+      columns.push({ name: c.name, role: c.role, levels, missingLevel, ...(other && { other }) });
+      features.push(...levels.map((l) => `${c.name}=${l}`), ...(other ? [`${c.name}=${OTHER_LEVEL}`] : []), ...(missingLevel ? [`${c.name} (missing)`] : []));
     } else if (c.role === 'numeric' || c.role === 'boolean' || c.role === 'date') {
       const values = c.values as Float64Array;
       const present: number[] = [];
       for (const r of rows) if (!Number.isNaN(values[r])) present.push(values[r]);
       const indicator = present.length < rows.length;
-      columns.push({ name: c.name, role: c.role, fill: center(present, ds.impute), indicator });
+      const format = c.role === 'date' && c.format && c.format !== 'YYYY-MM-DD' ? { format: c.format } : {};
+      columns.push({ name: c.name, role: c.role, fill: center(present, ds.impute), indicator, ...format });
       features.push(c.role === 'date' ? `${c.name} (days since 1970-01-01)` : c.name, ...(indicator ? [`${c.name} (missing)`] : []));
     }
   }
@@ -99,14 +123,16 @@ function encode(pre: Pick<Preprocessor, 'columns' | 'features'>, cols: readonly 
       const c = pre.columns[i];
       const v = cols[i][r];
       if (c.role === 'categorical') {
-        // a level never seen in training leaves every column of this one 0
+        // a level never seen in training (or pooled) sets the (other) column, or leaves every column of this one 0
+        const other = c.other ? 1 : 0;
         if (v === null) {
-          if (c.missingLevel) out[j + c.levels.length] = 1;
+          if (c.missingLevel) out[j + c.levels.length + other] = 1;
         } else {
           const k = levelIndex[i]!.get(v as string);
           if (k !== undefined) out[j + k] = 1;
+          else if (other) out[j + c.levels.length] = 1;
         }
-        j += c.levels.length + (c.missingLevel ? 1 : 0);
+        j += c.levels.length + other + (c.missingLevel ? 1 : 0);
       } else {
         const missing = Number.isNaN(v);
         out[j] = missing ? c.fill : (v as number);
@@ -150,13 +176,35 @@ export function applyPreprocessor(pre: Preprocessor, table: RawTable, name: stri
   const cols = pre.columns.map((c) => {
     const at = index.get(c.name) as number;
     const cells = table.rows.map((row, r) => {
-      const cell = convertCell(readCell(row.cells[at], missing), c.role);
+      const cell = convertCell(readCell(row.cells[at], missing), c.role, c.role === 'date' ? c.format : undefined);
       if (!cell.ok) cellError(name, rowWhere(r, row), c.name, c.role, cell.why, true);
       return cell.value;
     });
     return columnValues(c.role, cells);
   });
   const encoded = encode(pre, cols, range(table.rows.length));
+  const x = standardizeRows(pre.standardizer, encoded, range(encoded.length));
+  refuseUnscorable(pre, x, table, name);
   const needed = new Set(pre.columns.map((c) => c.name));
-  return { x: standardizeRows(pre.standardizer, encoded, range(encoded.length)), rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
+  return { x, rows: encoded.length, ignored: table.columns.filter((c) => !needed.has(c)) };
+}
+
+/**
+ * A value the model cannot score: one so far from the training rows that standardized it overflows float32 (the
+ * model's precision), which would print NaN or Infinity as a prediction. A DatasetError naming its row and column.
+ */
+function refuseUnscorable(pre: Preprocessor, x: Float32Array, table: RawTable, name: string): void {
+  const p = pre.features.length;
+  const columnOf = pre.columns.flatMap((c) =>
+    Array<string>(c.role === 'categorical' ? c.levels.length + (c.other ? 1 : 0) + (c.missingLevel ? 1 : 0) : c.indicator ? 2 : 1).fill(c.name),
+  );
+  const at = x.findIndex((v) => !Number.isFinite(v));
+  if (at < 0) return;
+  const r = Math.floor(at / p);
+  const column = columnOf[at % p];
+  const cell = table.rows[r].cells[table.columns.indexOf(column)];
+  throw new DatasetError(
+    `${name} ${rowWhere(r, table.rows[r])}, column ${JSON.stringify(column)}: ${String(cell)} is too far from the values the model was trained on ` +
+      `to score (standardized, it overflows float32): the model cannot predict this row`,
+  );
 }

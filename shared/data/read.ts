@@ -56,8 +56,13 @@ export function readTable(content: string | Uint8Array, name: string, format?: D
   return { format: f, table };
 }
 
-/** Bytes must be UTF-8 (a BOM is dropped); on failure, name the first line that is not. */
+/**
+ * Bytes must be UTF-8 (a BOM is dropped); on failure, name the first line that is not. UTF-16 (a UTF-16 BOM, or
+ * NUL bytes beside ASCII ones, which are valid UTF-8 but no table) is named as such.
+ */
 export function decode(content: string | Uint8Array, name: string): string {
+  const utf16 = utf16Of(content);
+  if (utf16) throw new DatasetError(`${name}: the file is UTF-16 (${utf16}) text, not UTF-8: save it as UTF-8 (in Excel: CSV UTF-8)`);
   if (typeof content === 'string') return content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(content); // drops a leading BOM
@@ -65,6 +70,28 @@ export function decode(content: string | Uint8Array, name: string): string {
     const line = firstNonUtf8Line(content);
     throw new DatasetError(`${name}${line ? ` line ${line}` : ''}: not valid UTF-8 text (save the file as UTF-8)`);
   }
+}
+
+/** `little-endian` or `big-endian` when `content` looks like UTF-16: its BOM, or NULs in every other byte of its start. */
+function utf16Of(content: string | Uint8Array): string | undefined {
+  if (typeof content === 'string') {
+    const start = content.slice(0, 200);
+    return start.length >= 4 && (start.match(/\0/g)?.length ?? 0) * 3 >= start.length ? 'with NUL characters between the letters' : undefined;
+  }
+  if (content[0] === 0xff && content[1] === 0xfe) return 'little-endian';
+  if (content[0] === 0xfe && content[1] === 0xff) return 'big-endian';
+  const n = Math.min(content.length, 200) & ~1;
+  if (n < 4) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (content[i] === 0) even++;
+    if (content[i + 1] === 0) odd++;
+  }
+  const half = n / 2; // ASCII text in UTF-16 has a NUL in (nearly) every high byte and in no low byte
+  if (odd >= 0.8 * half && even < 0.2 * half) return 'little-endian';
+  if (even >= 0.8 * half && odd < 0.2 * half) return 'big-endian';
+  return undefined;
 }
 
 /** The byte 0x0A never occurs inside a multi-byte UTF-8 sequence, so lines can be checked one by one. */
@@ -91,6 +118,8 @@ export function readCsv(text: string, name: string): RawTable {
     records = parseCsv(text, {
       bom: true,
       delimiter: sniffDelimiter(text),
+      // CRLF and LF both end a record, so a file whose lines mix them (a CRLF header over LF rows) reads as written
+      record_delimiter: ['\r\n', '\n', '\r'],
       info: true,
       trim: true,
       skip_empty_lines: true,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SpecError } from '../errors';
+import { userKeyedRecord } from '../util/user-keys';
 import {
   COLUMN_ROLES,
   DATASET_FORMATS,
@@ -100,15 +101,21 @@ export const SweepSpecSchema = z
         features: z.array(z.string().min(1)).min(1).optional(),
         format: z.enum(DATASET_FORMATS, { error: (i) => `must be one of ${DATASET_FORMATS.join(', ')}, got ${describe(i.input)}` }).optional(),
         /** Column roles that override inference (data/columns.ts): name -> numeric | boolean | categorical | date | drop. */
-        columns: z
-          .record(z.string(), z.enum(COLUMN_ROLES, { error: (i) => `unknown role ${describe(i.input)}; use one of ${COLUMN_ROLES.join(', ')}` }))
-          .optional(),
+        columns: userKeyedRecord(
+          z.enum(COLUMN_ROLES, { error: (i) => `unknown role ${describe(i.input)}; use one of ${COLUMN_ROLES.join(', ')}` }),
+          'column -> role',
+        ).optional(),
         /** Columns left out (the same as role drop). */
         drop: z.array(z.string().min(1)).optional(),
         /** Columns one-hot encoded whatever their values (the same as role categorical). */
         categorical: z.array(z.string().min(1)).optional(),
         /** Extra cell texts read as missing, such as "?" or "." (empty, null, NaN, NA, N/A and None always are). */
         missing: z.array(z.string()).optional(),
+        /**
+         * Cell texts read as a missing target (an empty cell always is). @default for regression the features'
+         * markers (NA, None, ...) and dataset.missing; for classification none, so a label such as None or NA is a class
+         */
+        targetMissing: z.array(z.string()).optional(),
         /** Distinct text values beyond which a column is free text (dropped). @default 50 */
         maxCategories: int(2, 100000).optional(),
         /** Missing numbers are imputed with the training rows' mean or median (plus a missing-indicator column). */

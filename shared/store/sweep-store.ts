@@ -20,6 +20,7 @@ import { asTrialRecord, mergeTrialRecords, type FailedTrial, type TrialRecord } 
 import { mapLimit } from '../util/concurrency';
 import { TrialItemSchema, type TrialItem } from '../search/grid';
 import { BestRecordSchema, type BestRecord } from '../study/best';
+import { TEMP_FILE_PREFIX, writeFileAtomic } from '../util/files';
 import {
   assertSweepId,
   bestKey,
@@ -420,7 +421,7 @@ export class DirectoryBlobs implements Blobs {
   async putBytes(key: string, body: Uint8Array): Promise<void> {
     const file = this.file(key);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    await fs.promises.writeFile(file, body);
+    await writeFileAtomic(file, body); // a failed export (a full disk) leaves what a resume reads intact
   }
 
   /** Keys under `sweeps/<id>/...`: the directory's files as keys of that sweep. */
@@ -435,7 +436,7 @@ export class DirectoryBlobs implements Blobs {
       for (const entry of await fs.promises.readdir(abs, { withFileTypes: true })) {
         const child = rel ? `${rel}/${entry.name}` : entry.name;
         if (entry.isDirectory()) await walk(child);
-        else if (entry.isFile()) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
+        else if (entry.isFile() && !entry.name.startsWith(TEMP_FILE_PREFIX)) out.push(child === 'best.json' ? `${sweep}best/best.json` : sweep + child);
       }
     };
     await walk('');

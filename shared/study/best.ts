@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PreprocessorSchema } from '../data/preprocess';
 import { ConfigSummarySchema, SELECTION_RULES } from '../study/leaderboard';
 import { jsonNumber } from './records';
+import { userKeyedRecord } from '../util/user-keys';
 
 /** Loss and scores as the refit stores them; an undefined score (ROC AUC with a class absent) is null, read as NaN. */
 const StoredMetricsSchema = z.object({
@@ -53,7 +54,7 @@ export const BestRecordSchema = z.object({
    * Absent in best.json files written before it existed.
    */
   preprocessing: PreprocessorSchema.optional(),
-  coefficients: z.record(z.string(), z.number()).optional(),
+  coefficients: userKeyedRecord(z.number(), 'feature -> coefficient').optional(),
   intercept: z.number().optional(),
   sparsity: z.number(),
   selectedFeatures: z.array(z.string()),

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RegConfigSchema } from '../search/grid';
+import { userKeyedRecord } from '../util/user-keys';
 
 const num = z.number();
 /** JSON turns NaN and Infinity into null; metrics that can be undefined are nullable. */
@@ -60,7 +61,7 @@ export const SucceededTrialSchema = z.object({
   selectedFeatures: z.array(z.string()),
   curves: z.object({ trainLoss: z.array(metric), valLoss: z.array(metric) }),
   /** Linear models: coefficients in standardized units, keyed by feature name, in feature order. */
-  coefficients: z.record(z.string(), num).optional(),
+  coefficients: userKeyedRecord(num, 'feature -> coefficient').optional(),
   intercept: num.optional(),
 });
 

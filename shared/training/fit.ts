@@ -178,8 +178,24 @@ function recordIdentity(input: Pick<TrialInput, 'sweepId' | 'reg' | 'fold' | 'se
 
 const finiteOrNull = (v: number | null | undefined) => (v === undefined || v === null || !Number.isFinite(v) ? null : v);
 
-/** The record of a trained model. */
+/** A trial whose loss is NaN or infinite: a failed trial with this cause, never a "succeeded" record with nulls. */
+export class NonFiniteLossError extends Error {
+  override readonly name = 'NonFiniteLossError';
+}
+
+/** The record of a trained model; a NonFiniteLossError when its training or validation loss is not a finite number. */
 export function buildRecord(input: TrialInput, result: FitResult, startedAt: Date): SucceededTrial {
+  for (const [rows, m] of [
+    ['training', result.train],
+    ['validation', result.validation],
+  ] as const) {
+    if (m && !Number.isFinite(m.loss)) {
+      throw new NonFiniteLossError(
+        `the ${rows} loss is ${m.loss} after ${result.epochsRun} epoch${result.epochsRun === 1 ? '' : 's'}: ` +
+          `the fit diverged or overflowed (a smaller learning rate or lambda, or rescaled columns, may help)`,
+      );
+    }
+  }
   const ds = input.dataset;
   const { features } = result;
   // Sparsity and coefficients in float64 from an exact solver; else read back from the model.

@@ -249,6 +249,33 @@ function catalogue(): Case[] {
     () => ['--spec', specOnData('huge.csv', 'a,b,y\n1,2,3\n4,1e999,6\n7,8,9\n')],
     /huge\.csv row 2 \(line 3\), column "b": value "1e999" overflows to Infinity/,
   );
+  // numbers in range (issue 24): refused at plan time naming the column and row, before any trial runs
+  both(
+    'a feature of 1e300 (its square overflows float64)',
+    () => ['--spec', specOnData('e300.csv', 'a,b,y\n1,2,3\n4,1e300,6\n7,8,9\n')],
+    /e300\.csv row 2 \(line 3\), column "b": 1e\+300 is beyond ±1e\+150, where its square overflows float64: rescale the column/,
+  );
+  both(
+    'a denormal feature (1e-320)',
+    () => ['--spec', specOnData('denormal.csv', 'a,b,y\n1,2,3\n4,5,6\n7,1e-320,9\n')],
+    /denormal\.csv row 3 \(line 4\), column "b": 1e-320 is denormal \(nonzero and below 2\.2250738585072014e-308 in magnitude\)/,
+  );
+  both(
+    'a regression target of 1e300',
+    () => ['--spec', specOnData('target-e300.csv', 'a,y\n1,2\n2,1e300\n3,4\n')],
+    /target-e300\.csv row 2 \(line 3\), column "y": 1e\+300 is beyond ±1e\+150/,
+  );
+  // tables as people write them (issue 24)
+  both(
+    'an impossible date (2020-02-30)',
+    () => ['--spec', specOnData('feb30.csv', 'd,y\n2020-02-28,1\n2020-02-30,2\n2020-03-01,3\n')],
+    /feb30\.csv row 2 \(line 3\), column "d": not a possible date or time \(YYYY-MM-DD\): "2020-02-30"/,
+  );
+  both(
+    'a UTF-16 file',
+    () => ['--spec', specOnData('utf16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,y\n1,2\n3,4\n5,6\n', 'utf16le')]))],
+    /utf16\.csv: the file is UTF-16 \(little-endian\) text, not UTF-8: save it as UTF-8/,
+  );
   validate(
     'a row with too many fields',
     () => ['--spec', specOnData('ragged.csv', 'a,b,y\n1,2,3\n4,5,6,7\n')],
@@ -278,6 +305,18 @@ function catalogue(): Case[] {
     'an unknown role in dataset.columns',
     () => ['--spec', spec({}, { columns: { x1: 'texte' } })],
     /dataset\.columns\.x1: unknown role "texte"; use one of numeric, boolean, categorical, date, drop/,
+  );
+  // A JS literal cannot hold an own `__proto__` key: these specs are written as JSON text, as a user writes them.
+  const protoSpec = (role: string) => file(`proto-${role}.json`, JSON.stringify(specWith({}, { columns: { PROTO: role } })).replace('"PROTO"', '"__proto__"'));
+  both(
+    'dataset.columns naming a column "__proto__" the file lacks',
+    () => ['--spec', protoSpec('drop')],
+    /dataset\.columns\.__proto__: no column "__proto__" in .*tiny\.csv; its columns: "x1", "x2", "x3"/,
+  );
+  validate(
+    'an unknown role for dataset.columns.__proto__',
+    () => ['--spec', protoSpec('texte')],
+    /dataset\.columns\.__proto__: unknown role "texte"; use one of numeric, boolean, categorical, date, drop/,
   );
   both(
     'an unknown target column',
@@ -412,6 +451,16 @@ function catalogue(): Case[] {
     'a column of the model missing from --data',
     () => [fakeSweep(), '--data', file('no-b.csv', 'a,y\n1,2\n')],
     /no-b\.csv: missing column "b" that the model was trained on/,
+  );
+  predict(
+    'an input of 1e308 (out of range)',
+    () => [fakeSweep(), '--data', file('p-e308.csv', 'a,b\n1,2\n1e308,3\n')],
+    /p-e308\.csv row 2 \(line 3\), column "a": 1e\+308 is beyond ±1e\+150/,
+  );
+  predict(
+    'an input the model cannot score (1e100 standardizes past float32)',
+    () => [fakeSweep(), '--data', file('p-e100.csv', 'a,b\n1,2\n3,-1e100\n')],
+    /p-e100\.csv row 2 \(line 3\), column "b": -1e100 is too far from the values the model was trained on to score/,
   );
   predict(
     'an unknown --format',

@@ -9,6 +9,7 @@
  */
 import { expect } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
@@ -255,6 +256,40 @@ describe('nothing lost: objects are written whole and validated on read', () => 
       const again = (await h.store.getJson(leaderboardKey('corrupt'))) as Leaderboard;
       expect(again.trials).toEqual({ planned: 6, succeeded: 6, failed: 0, missing: 0 });
       await accountForEveryTrial(h.store, 'corrupt');
+    });
+  });
+
+  it('a record part cut short on disk (a crash before fsync) is absent on resume: a note names it, and only its trial is trained again', async () => {
+    // Prepare: a finished sweep whose S3 data stays on disk, as `regsweep local` keeps it under --out
+    const s3Dir = fs.mkdtempSync(path.join(tmp, 's3-short-'));
+    const s = (source: string) => spec('short', source, { types: ['none', 'l2'], lambda: [1] });
+    let victim = '';
+    let file = '';
+    let before: Awaited<ReturnType<typeof trialObjects>> = new Map();
+    await withHarness({ s3Dir }, async (h, source) => {
+      expect((await h.runSweep(s(source))).status).toBe('SUCCEEDED');
+      before = await trialObjects(h.store, 'short');
+      const [item] = await plannedItems(h.store, 'short');
+      victim = item.trialId;
+      const [part] = await h.store.listKeys(batchPrefix('short', batchKeyOf(victim, 1)));
+      file = path.join(s3Dir, h.bucket, createHash('sha256').update(part).digest('hex'));
+    });
+    fs.truncateSync(file, fs.statSync(file).size - 40);
+    // Act: the same sweep again on the same data, as the printed resume command does
+    const lines: string[] = [];
+    await withHarness({ s3Dir, log: (l) => lines.push(l) }, async (h, source) => {
+      const result = await h.runSweep(s(source));
+      // Assess
+      expect(result.status).toBe('SUCCEEDED');
+      expect(lines.join('\n')).toMatch(/local S3 data: .* treated as absent: the object "sweeps\/short\/trials\/[^"]+" has \d+ bytes on disk, fewer than/);
+      const after = await trialObjects(h.store, 'short');
+      expect(after.size).toBe(before.size);
+      for (const [id, rec] of after) {
+        expect(rec?.status).toBe('succeeded');
+        if (id === victim) expect(rec!.finishedAt).not.toBe(before.get(id)!.finishedAt);
+        else expect(rec!.finishedAt).toBe(before.get(id)!.finishedAt);
+      }
+      await accountForEveryTrial(h.store, 'short');
     });
   });
 });

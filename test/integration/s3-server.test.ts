@@ -154,6 +154,23 @@ describe('authentication and integrity', () => {
     expect(await s3.store.getText('auth/obj')).toBe('before');
   });
 
+  it.each([
+    ['signed for 2020-01-01', new Date('2020-01-01T00:00:00Z')],
+    ['signed a year ahead', new Date(Date.now() + 365 * 86_400_000)],
+    ['replayed 16 minutes later', new Date(Date.now() - 16 * 60_000)],
+  ])('refuses a request %s with 403 RequestTimeTooSkewed (S3 allows 15 minutes), and stores nothing', async (_what, signingDate) => {
+    await s3.store.putText('auth/obj', 'before');
+    const res = await rawS3Request(s3.endpoint, s3.credentials, { ...put, signingDate });
+    expect([res.status, errorCode(res.text)]).toEqual([403, 'RequestTimeTooSkewed']);
+    expect(res.text).toContain('<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>');
+    expect(await s3.store.getText('auth/obj')).toBe('before');
+  });
+
+  it('accepts a request signed 14 minutes ago (inside the window)', async () => {
+    const res = await rawS3Request(s3.endpoint, s3.credentials, { ...put, signingDate: new Date(Date.now() - 14 * 60_000) });
+    expect(res.status).toBe(200);
+  });
+
   it('refuses a listing whose query was changed after signing', async () => {
     const res = await rawS3Request(s3.endpoint, s3.credentials, {
       method: 'GET',
@@ -296,6 +313,79 @@ describe('persistence and lifetime', () => {
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an object file shorter or longer than its header says is absent after a restart, with a warning naming its key', async () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'regsweep-s3-short-'));
+    try {
+      const a = await startS3Server({ dir, buckets: ['short'] });
+      const clientA = createS3Client({ endpoint: a.endpoint, credentials: a.credentials });
+      const storeA = new ObjectStore(clientA, 'short');
+      for (const k of ['cut', 'long', 'whole']) await storeA.putText(k, `the body of ${k}`.repeat(20));
+      clientA.destroy();
+      await a.stop();
+      const fileOf = (k: string) => path.join(dir, 'short', createHash('sha256').update(k).digest('hex'));
+      fs.truncateSync(fileOf('cut'), fs.statSync(fileOf('cut')).size - 7); // what a crash before the data reached the disk leaves
+      fs.appendFileSync(fileOf('long'), 'junk');
+      // Act
+      const b = await startS3Server({ dir, buckets: ['short'], credentials: a.credentials });
+      const clientB = createS3Client({ endpoint: b.endpoint, credentials: b.credentials });
+      try {
+        const storeB = new ObjectStore(clientB, 'short');
+        // Assess
+        expect(b.warnings).toHaveLength(2);
+        expect(b.warnings.join('\n')).toMatch(/treated as absent: the object "cut" has \d+ bytes on disk, fewer than the \d+ its header says/);
+        expect(b.warnings.join('\n')).toMatch(/the object "long" has \d+ bytes on disk, more than/);
+        expect(await storeB.listKeys('')).toEqual(['whole']);
+        expect(await storeB.getText('cut')).toBeUndefined();
+        expect(await storeB.getText('whole')).toBe('the body of whole'.repeat(20));
+        await storeB.putText('cut', 'written again'); // a PUT replaces the damaged file
+        expect(await storeB.getText('cut')).toBe('written again');
+      } finally {
+        clientB.destroy();
+        await b.stop();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an object found cut short or unreadable while the server runs is a 404 NoSuchKey from then on, not a 500', async () => {
+    // Prepare: bodies over 256 KB, which the server reads from their files (smaller ones stay cached in memory)
+    const big = randomBytes(300 * 1024);
+    await s3.store.putBytes('damaged/cut', big);
+    await s3.store.putBytes('damaged/gone', big);
+    const fileOf = (k: string) => path.join(s3.server.dir, BUCKET, createHash('sha256').update(k).digest('hex'));
+    fs.truncateSync(fileOf('damaged/cut'), fs.statSync(fileOf('damaged/cut')).size - 1000);
+    fs.rmSync(fileOf('damaged/gone'));
+    // Act
+    const cut = await rawS3Request(s3.endpoint, s3.credentials, { method: 'GET', path: `/${BUCKET}/damaged/cut` });
+    const gone = await rawS3Request(s3.endpoint, s3.credentials, { method: 'GET', path: `/${BUCKET}/damaged/gone` });
+    // Assess
+    expect([cut.status, errorCode(cut.text)]).toEqual([404, 'NoSuchKey']);
+    expect([gone.status, errorCode(gone.text)]).toEqual([404, 'NoSuchKey']);
+    expect(await s3.store.listKeys('damaged/')).toEqual([]);
+  });
+
+  it("a 500 InternalError's body names no path of the server's machine", async () => {
+    // Prepare: the bucket's directory replaced by a file, so that writing an object fails
+    const bucketDir = path.join(s3.server.dir, BUCKET);
+    const aside = `${bucketDir}.aside`;
+    fs.renameSync(bucketDir, aside);
+    fs.writeFileSync(bucketDir, 'not a directory');
+    try {
+      // Act
+      const res = await rawS3Request(s3.endpoint, s3.credentials, { method: 'PUT', path: `/${BUCKET}/fails`, body: Buffer.from('x') });
+      // Assess
+      expect([res.status, errorCode(res.text)]).toEqual([500, 'InternalError']);
+      expect(res.text).toContain('<Message>We encountered an internal error. Please try again.</Message>');
+      expect(res.text).not.toContain(s3.server.dir);
+      expect(res.text).not.toMatch(/ENOTDIR|\/tmp\//);
+    } finally {
+      fs.rmSync(bucketDir, { force: true });
+      fs.renameSync(aside, bucketDir);
     }
   });
 

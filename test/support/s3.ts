@@ -109,6 +109,8 @@ export interface RawS3Request {
   readonly body?: Buffer;
   /** Sign with these credentials instead of the server's; `null` sends no Authorization at all. */
   readonly credentials?: S3Credentials | null;
+  /** Sign as of this time (a skewed clock, an old request replayed). @default now */
+  readonly signingDate?: Date;
   /** Changes the signed request before it is sent (e.g. another body): what an attacker or a broken proxy would do. */
   readonly tamper?: (req: { headers: Record<string, string>; body?: Buffer; query: Record<string, string> }) => void;
 }
@@ -128,16 +130,19 @@ export async function rawS3Request(
   const creds = req.credentials === undefined ? credentials : req.credentials;
   if (creds) {
     const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service: 's3', sha256: Sha256, uriEscapePath: false });
-    const signed = await signer.sign({
-      method: req.method,
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: req.path,
-      query,
-      headers,
-      body: req.body,
-    });
+    const signed = await signer.sign(
+      {
+        method: req.method,
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: req.path,
+        query,
+        headers,
+        body: req.body,
+      },
+      req.signingDate ? { signingDate: req.signingDate } : {},
+    );
     headers = signed.headers;
   }
   const sent = { headers, body: req.body, query };

@@ -62,7 +62,7 @@ describe('column roles', () => {
       ['red', 'green'][i % 2],
       `2020-01-${String(i + 1).padStart(2, '0')}`,
       `id-${i}`,
-      `w${i % 12}`,
+      `note ${i % 20}`, // 20 distinct values in 24 rows: most rows have a value of their own
       i,
     ]);
 
@@ -72,7 +72,7 @@ describe('column roles', () => {
     // Assess
     expect(ds.columns.map((c) => c.role)).toEqual(['numeric', 'boolean', 'categorical', 'date', 'identifier', 'text']);
     expect(ds.columns[4].reason).toBe('a different value in every row (an identifier)');
-    expect(ds.columns[5].reason).toBe('free text: 12 distinct values, over 10 (dataset.maxCategories)');
+    expect(ds.columns[5].reason).toBe('free text: 20 distinct values, over 10 (dataset.maxCategories), and most of the 24 rows have a value of their own');
     expect(Array.from((ds.columns[1].values as Float64Array).slice(0, 2))).toEqual([0, 1]);
     expect(ds.columns[3].values[0]).toBe(18262); // 2020-01-01 is day 18262 after 1970-01-01
     expect(usedColumns(ds).map((c) => c.name)).toEqual(['num', 'flag', 'color', 'day']);
@@ -99,8 +99,8 @@ describe('column roles', () => {
     const ds = parse(mostlyText);
     expect(role(ds, 'c')).toBe('categorical');
     expect(ds.columns[0].values).toEqual(['low', 'high', '3', 'low']);
-    expect(inferRole([1, 2, 'x', null, null])).toEqual({ role: 'numeric' }); // 2 of 3 present cells are numbers
-    expect(inferRole([1, 'x', 'y'])).toEqual({ role: 'categorical' });
+    expect(inferRole([1, 2, 'x', null, null])).toEqual({ role: 'numeric', rule: 'most values numbers' }); // 2 of 3 present cells are numbers
+    expect(inferRole([1, 'x', 'y'])).toEqual({ role: 'categorical', rule: 'text of 3 levels' });
   });
 
   it('infers roles on the non-test rows only: a column empty there is dropped whatever its test rows hold', () => {
@@ -278,8 +278,8 @@ describe('the per-fold preprocessor', () => {
   it('summarizes roles and uses on the rows given', () => {
     const ds = parse(table);
     expect(summarizeDataset(ds, train).columns).toEqual([
-      { name: 'size', role: 'numeric', use: 'kept; 1 missing imputed (mean) + indicator' },
-      { name: 'origin', role: 'categorical', use: 'one-hot 2 levels + a missing level (1 missing)' },
+      { name: 'size', role: 'numeric', use: 'kept; 1 missing imputed (mean) + indicator', rule: 'every value a number' },
+      { name: 'origin', role: 'categorical', use: 'one-hot 2 levels + a missing level (1 missing)', rule: 'text of 3 levels' },
     ]);
   });
 });
