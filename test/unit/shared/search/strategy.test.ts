@@ -57,9 +57,7 @@ describe('the grid strategy', () => {
   });
 
   it('refuses a search over limits.maxTrials with its size, before anything runs', () => {
-    const spec = parseSpec(
-      specInput({ types: ['l2'], lambda: { min: 0.01, max: 10, count: 40 } }, { validation: { folds: 5 }, limits: { maxTrials: 100 } }),
-    );
+    const spec = parseSpec(specInput({ types: ['l2'], lambda: { min: 0.01, max: 10, count: 40 } }, { validation: { folds: 5 }, limits: { maxTrials: 100 } }));
     expect(() => gridStrategy.first({ spec, grid: resolveGrid(spec) })).toThrow(/41 configs x 5 folds = 205 trials, over limits.maxTrials = 100/);
   });
 
