@@ -3,7 +3,7 @@
  * test/fixtures/sklearn/make_fixtures.py): the estimator and parameters that solve the same problem as a linear
  * model of regsweep, features standardized with the training rows' population std and the target in its own
  * units (population std s_y). A regression is solved on its standardized target, so, in y's units, its objective
- * is (1/2m) RSS + A sum|w| + (B/2) sum w^2 with A = 2 s_y l1 and B = 2 l2 + p/(1 - p) (the config's weights,
+ * is (1/2m) RSS + A sum|w| + (B/2) sum w^2 with A = s_y l1 and B = 2 l2 + p/(1 - p) (the config's weights,
  * registry.ts; dropout's expectation adds p/(1 - p)). Classification is not scaled: m J is sum log-loss +
  * m (l1 sum|w| + l2 sum w^2), scikit-learn's LogisticRegression with C and l1_ratio.
  */
@@ -24,7 +24,7 @@ export function sklearnEquivalent(task: FitTask, c: RegConfig, m: number, target
     if (a === 0) return { estimator: 'LogisticRegression', params: { penalty: 'l2', C } };
     return { estimator: 'LogisticRegression', params: { penalty: 'elasticnet', C, l1_ratio: r } };
   }
-  const A = 2 * targetStd * w.l1;
+  const A = targetStd * w.l1;
   const B = 2 * w.l2 + dropout.ridgeWeight(c);
   if (A === 0 && B === 0) return { estimator: 'LinearRegression', params: {} };
   if (A === 0) return { estimator: 'Ridge', params: { alpha: m * B } }; // sum RSS + alpha |w|^2
