@@ -42,6 +42,9 @@ export const RegConfigSchema = z.object({
   l1Ratio: z.number(),
 });
 
+/** The exact solvers of a linear model (shared/training/linear/), the names a penalty's exactSolver answers with. */
+export const LINEAR_SOLVERS = ['closed-form', 'coordinate-descent', 'proximal-newton'] as const;
+
 /** The type every config is compared with (the grid always runs it). */
 export const BASELINE: RegType = 'none';
 

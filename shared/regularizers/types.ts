@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Task } from '../vocabulary';
-import type { RegConfigSchema, RegType } from './registry';
+import type { LINEAR_SOLVERS, RegConfigSchema, RegType } from './registry';
 
 export type { RegType };
 
@@ -21,8 +21,8 @@ export interface ConfigValues {
   readonly l1Ratio: number;
 }
 
-/** The exact solvers of a linear model (shared/training/linear/). */
-export type LinearSolverName = 'closed-form' | 'coordinate-descent' | 'proximal-newton';
+/** The exact solvers of a linear model (shared/training/linear/; registry.ts LINEAR_SOLVERS). */
+export type LinearSolverName = (typeof LINEAR_SOLVERS)[number];
 
 /**
  * A separable penalty's weights in the one convention of regsweep (docs/ARCHITECTURE.md, "The maths"), on the

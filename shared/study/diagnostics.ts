@@ -7,7 +7,7 @@ import type { RegConfig } from '../search/grid';
 import type { ConfigSummary, Diagnostic } from './leaderboard-schema';
 import type { SucceededTrial } from './records';
 import type { SelectionMetric } from '../vocabulary';
-import { pathOf, samePath } from '../regularizers';
+import { LINEAR_SOLVERS, pathOf, samePath } from '../regularizers';
 import { hasStdErr, metricStats, withinOneStdErr } from './selection';
 
 export { DiagnosticSchema, type Diagnostic } from './leaderboard-schema';
@@ -16,10 +16,9 @@ export { DiagnosticSchema, type Diagnostic } from './leaderboard-schema';
 export const EARLY_SHARE = 0.1;
 /** A trial at the epoch cap whose lowest validation loss is in this last share of its epochs was still improving. */
 export const LATE_SHARE = 0.1;
-const EXACT_SOLVERS = ['closed-form', 'coordinate-descent', 'proximal-newton'];
 
 /** Trained by SGD: the record names adam or sgd (records from before the exact solvers have no solver and were all SGD). */
-export const trainedBySgd = (r: SucceededTrial) => r.solver === undefined || !EXACT_SOLVERS.includes(r.solver);
+export const trainedBySgd = (r: SucceededTrial) => r.solver === undefined || !(LINEAR_SOLVERS as readonly string[]).includes(r.solver);
 
 /** The epoch (1-based) of the lowest validation loss, from the curve; the record's best epoch without one. */
 function lowestValEpoch(r: SucceededTrial): number {
