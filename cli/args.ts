@@ -1,6 +1,6 @@
 /** Option parsers for commander: each names the flag and the bad value in its error. */
 import { InvalidArgumentError } from 'commander';
-import { normalizeRegType, REG_TYPES, type RegType } from '../shared/search/spec';
+import { normalizeRegType, REG_TYPES, type RegType } from '../shared/regularizers';
 import { s3Uri } from '../shared/store/layout';
 
 const show = (v: string) => JSON.stringify(v);

@@ -2,9 +2,10 @@
  * How numbers, scores and the selection rule read, in the terminal and in the HTML report alike: one copy of
  * each helper, so the two never disagree. Missing values print as '-'.
  */
-import { hasDropout, hasPenalty, type SelectionMetric } from '../shared/search/spec';
+import { BASELINE, pathOf } from '../shared/regularizers';
+import type { SelectionMetric } from '../shared/search/spec';
 import { boardMetric, NOISE_STD_ERRS, type ConfigSummary, type Leaderboard, type Paired } from '../shared/study/leaderboard';
-import { higherIsBetter, metricStats, pathValueName } from '../shared/study/selection';
+import { higherIsBetter, metricStats } from '../shared/study/selection';
 
 type Task = Leaderboard['task'];
 type Maybe = number | null | undefined;
@@ -103,11 +104,8 @@ export function duration(ms: Maybe): string {
 
 /** A config's path: `l2+dropout p=0.3, λ varying`; `dropout, p varying`. */
 export function pathText(reg: Leaderboard['best']['reg']): string {
-  if (reg.type === 'none') return 'none';
-  const fixed: string[] = [reg.type];
-  if (reg.type.startsWith('elasticnet')) fixed.push(`l1Ratio=${reg.l1Ratio}`);
-  if (hasPenalty(reg.type) && hasDropout(reg.type)) fixed.push(`p=${reg.dropoutRate}`);
-  return `${fixed.join(' ')}, ${pathValueName(reg)} varying`;
+  const path = pathOf(reg);
+  return path.axis ? `${path.label}, ${path.axis.symbol} varying` : BASELINE;
 }
 
 /**
@@ -177,8 +175,8 @@ function pairedWords(label: string, p: Paired, metric: SelectionMetric): string 
 export function versusNoneText(board: Leaderboard): string {
   const chosen = board.best;
   const metric = boardMetric(board);
-  if (!board.configs.some((c) => c.reg.type === 'none')) return 'no paired comparison: none (no regularization) has no result on every fold';
-  if (chosen.reg.type === 'none') {
+  if (!board.configs.some((c) => c.reg.type === BASELINE)) return 'no paired comparison: none (no regularization) has no result on every fold';
+  if (chosen.reg.type === BASELINE) {
     return `no regularization has the ${metric === 'loss' ? 'lowest loss' : `highest ${metricName(metric)}`}: no config beat it on this data`;
   }
   if (!chosen.vsNone) return 'no paired comparison for the chosen config';

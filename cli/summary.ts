@@ -7,7 +7,8 @@ import Table from 'cli-table3';
 import type { BestRecord } from '../shared/study/best';
 import type { Diagnostic } from '../shared/study/diagnostics';
 import { boardMetric, type ConfigSummary, type Leaderboard, type Paired } from '../shared/study/leaderboard';
-import { hasPenalty, type SelectionMetric } from '../shared/search/spec';
+import { BASELINE, regularizerOf } from '../shared/regularizers';
+import type { SelectionMetric } from '../shared/search/spec';
 import {
   configScores,
   fmt,
@@ -48,7 +49,7 @@ function columns(board: Leaderboard): { head: string; cell: (c: ConfigSummary) =
       head: metric === 'loss' ? `val loss ± se (${lossName(task)})` : `val ${metricName(metric)} ± se`,
       cell: (c) => metricCell(board, c),
     },
-    { head: 'vs none (folds won)', cell: (c) => (c.reg.type === 'none' ? 'baseline' : pairedCell(c.vsNone, metric)) },
+    { head: 'vs none (folds won)', cell: (c) => (c.reg.type === BASELINE ? 'baseline' : pairedCell(c.vsNone, metric)) },
     ...(metric === 'loss' ? [] : [{ head: `val loss (${lossName(task)})`, cell: (c: ConfigSummary) => fmt(c.meanValLoss) }]),
     { head: 'train loss', cell: (c) => fmt(c.meanTrainLoss) },
     { head: 'gap', cell: (c) => signed(c.meanGap) },
@@ -133,7 +134,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
     lines.push('test:       none yet: the chosen config was not refit (no best.json)');
   }
   const reg = (best?.config ?? chosen).reg;
-  if (hasPenalty(reg.type) && reg.l1Ratio > 0) {
+  if (regularizerOf(reg.type).penalty.sparse) {
     lines.push(featureText(best?.selectedFeatures ?? chosen.selectedFeatures, best?.standardizer.features.length));
   }
   if (board.data?.classNames) lines.push(`classes:    ${board.data.classNames.join(', ')}`);

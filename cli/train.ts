@@ -7,7 +7,8 @@ import { holdoutSplit } from '../shared/data/splits';
 import { UsageError } from '../shared/errors';
 import { configLabel, type RegConfig } from '../shared/search/grid';
 import type { SucceededTrial } from '../shared/study/records';
-import { hasDropout, hasPenalty, type RegType, type Task } from '../shared/search/spec';
+import { hasDropout, hasPenalty, makeConfig, REG_TYPES, type RegType } from '../shared/regularizers';
+import type { Task } from '../shared/search/spec';
 import type { TrialInput } from '../shared/training/fit';
 import { exactLinearSolver } from '../shared/training/linear';
 import { choice, hiddenLayers, integer, number, regType } from './args';
@@ -41,7 +42,7 @@ export function registerTrain(program: Command): void {
     .requiredOption('--data <file>', 'dataset file (.csv with a header row, or .jsonl)')
     .requiredOption('--target <column>', 'target column')
     .option('--task <task>', 'regression or classification', choice('--task', ['regression', 'classification'] as const), 'regression')
-    .option('--reg <type>', 'none, l1, l2, elasticnet, dropout, l1+dropout, l2+dropout, elasticnet+dropout', regType, 'none')
+    .option('--reg <type>', REG_TYPES.join(', '), regType, 'none')
     .option(
       '--lambda <x>',
       'penalty strength lambda (for l1, l2, elasticnet)',
@@ -107,12 +108,7 @@ function regFromFlags(f: TrainFlags): RegConfig {
   if (hasDropout(f.reg) && f.dropout === undefined) throw new UsageError(`--reg ${f.reg} needs --dropout`);
   if (!hasPenalty(f.reg) && f.lambda !== undefined) throw new UsageError(`--lambda does not apply to --reg ${f.reg}`);
   if (!hasDropout(f.reg) && f.dropout !== undefined) throw new UsageError(`--dropout does not apply to --reg ${f.reg}`);
-  return {
-    type: f.reg,
-    lambda: hasPenalty(f.reg) ? f.lambda! : 0,
-    dropoutRate: hasDropout(f.reg) ? f.dropout! : 0,
-    l1Ratio: f.reg.startsWith('l1') ? 1 : f.reg.startsWith('elasticnet') ? f.l1Ratio : 0,
-  };
+  return makeConfig(f.reg, { lambda: f.lambda, dropoutRate: f.dropout, l1Ratio: f.l1Ratio });
 }
 
 async function trainOne(f: TrainFlags): Promise<SucceededTrial> {

@@ -17,7 +17,7 @@ import { shapeOf } from '../shared/plan/cost';
 import { columnLines, summarizeDataset, type DataSummary } from '../shared/data/summary';
 import { UsageError } from '../shared/errors';
 import { describeDefaults, resolveGrid, type ResolvedGrid } from '../shared/search/default-grid';
-import { expandConfigs, type TrialItem } from '../shared/search/grid';
+import { addsNone, expandConfigs, type TrialItem } from '../shared/search/grid';
 import { expandGrid } from '../shared/search/strategy';
 import { parseSpecText, stripBom, type SweepSpec } from '../shared/search/spec';
 import { gridOf } from '../shared/steps/context';
@@ -129,7 +129,7 @@ export async function validateSpec(file: string): Promise<{ json: ValidateJson; 
     `grid:     ${configs} config${configs === 1 ? '' : 's'} x ${folds} fold${folds === 1 ? '' : 's'} = ${items.length} trial${items.length === 1 ? '' : 's'} (limits.maxTrials ${spec.limits.maxTrials})`,
     ...describeDefaults(grid).map((line) => `note:     ${line}`),
   ];
-  if (!spec.search.types.includes('none')) lines.push('note:     none (no regularization) is added to the grid as the baseline every config is compared with');
+  if (addsNone(spec)) lines.push('note:     none (no regularization) is added to the grid as the baseline every config is compared with');
   if (isS3Source(source)) {
     json.dataset = { source, location: 's3' };
     lines.push(`dataset:  ${source} (in S3: not fetched here; PlanSweep checks it when the sweep starts)`);

@@ -3,8 +3,8 @@
  * one-standard-error band), train vs validation loss per config, the chosen config's learning curves, sparsity
  * against lambda. Every dataset is inline: the page loads nothing.
  */
-import type { ConfigSummary, Leaderboard } from '../../shared/study/leaderboard';
-import { hasDropout, hasPenalty } from '../../shared/search/spec';
+import type { Leaderboard } from '../../shared/study/leaderboard';
+import { BASELINE, DROPOUT_AXIS, hasDropout, onLambdaPath, pathAxisOf, regularizerOf } from '../../shared/regularizers';
 import { lossName, scoreName } from '../format';
 import type { SweepData } from '../sweep-files';
 import { bestEpochRows, configRows, curveRows, oneSeBand, type ConfigRow, type OneSeBand } from './rows';
@@ -96,11 +96,10 @@ const tooltip = (lossTitle: string, scoreTitle: string) => [
  */
 function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task'], band: OneSeBand | undefined): Spec | undefined {
   const lossTitle = lossName(task);
-  const lambdaRows = rows.filter((r) => hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda > 0);
-  const dropoutRows = rows.filter((r) => r.type === 'dropout');
-  const none = rows.filter(
-    (r) => r.type === 'none' || (hasPenalty(r.type as ConfigSummary['reg']['type']) && r.lambda === 0 && !hasDropout(r.type as ConfigSummary['reg']['type'])),
-  );
+  const lambdaRows = rows.filter((r) => onLambdaPath(r) && r.lambda > 0);
+  const dropoutRows = rows.filter((r) => pathAxisOf(r.type) === DROPOUT_AXIS);
+  // no regularization: none, and a penalty without dropout at lambda 0
+  const none = rows.filter((r) => r.type === BASELINE || (onLambdaPath(r) && r.lambda === 0 && !hasDropout(r.type)));
   if (lambdaRows.length === 0 && dropoutRows.length === 0) return undefined;
   const plotted = [...lambdaRows, ...dropoutRows, ...none];
   const yScale = lossScale([...plotted.flatMap((r) => [r.lo, r.hi, r.mean]), ...(band ? [band.lowest, band.bound] : [])]);
@@ -132,13 +131,13 @@ function lossVsStrengthSpec(rows: ConfigRow[], task: Leaderboard['task'], band: 
             ? [
                 {
                   data: { name: 'none' },
-                  transform: [{ filter: "datum.type === 'none'" }],
+                  transform: [{ filter: `datum.type === '${BASELINE}'` }],
                   mark: { type: 'rule', color: '#455a64', strokeWidth: 1.5 },
                   encoding: { x: { field: 'dropoutRate', type: 'quantitative' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } },
                 },
                 {
                   data: { name: 'none' },
-                  transform: [{ filter: "datum.type === 'none'" }],
+                  transform: [{ filter: `datum.type === '${BASELINE}'` }],
                   mark: { type: 'point', shape: 'diamond', filled: true, size: 70, color: '#455a64' },
                   encoding: { x: { field: 'dropoutRate', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, tooltip: tip },
                 },
@@ -359,7 +358,7 @@ function curvesSpec(data: SweepData): Spec | undefined {
 
 /** (d) Sparsity (share of exactly-zero weights) against lambda for the L1 and elastic-net families. */
 function sparsitySpec(rows: ConfigRow[]): Spec | undefined {
-  const l1Rows = rows.filter((r) => (r.type.startsWith('l1') || r.type.startsWith('elasticnet')) && r.lambda > 0);
+  const l1Rows = rows.filter((r) => regularizerOf(r.type).penalty.sparse && r.lambda > 0);
   if (l1Rows.length === 0) return undefined;
   const x = {
     field: 'lambda',

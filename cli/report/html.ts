@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { BASELINE } from '../../shared/regularizers';
 import { boardMetric, NOISE_STD_ERRS, type Leaderboard } from '../../shared/study/leaderboard';
 import { higherIsBetter, metricStats } from '../../shared/study/selection';
 import {
@@ -205,7 +206,7 @@ function versusNoneTable(board: Leaderboard): string {
       const p = c.vsNone;
       const chosen = c.configId === board.best.configId ? ' <span class="badge">chosen</span>' : '';
       const verdict = !p
-        ? c.reg.type === 'none'
+        ? c.reg.type === BASELINE
           ? 'baseline'
           : '-'
         : p.beyondNoise
@@ -216,7 +217,7 @@ function versusNoneTable(board: Leaderboard): string {
       return `<tr${p?.beyondNoise ? ' class="beyond"' : ''} data-config-id="${escapeHtml(c.configId)}">
   <td class="num">${escapeHtml(c.rank)}</td><td>${escapeHtml(c.label)}${chosen}</td>
   <td class="num">${p ? `${escapeHtml(signed(p.meanDiff))} <span class="se">± ${escapeHtml(num(p.stdErr, 3))}</span>` : '-'}</td>
-  <td class="num">${escapeHtml(c.reg.type === 'none' ? '-' : pairedCell(p, metric))}</td><td>${verdict}</td>
+  <td class="num">${escapeHtml(c.reg.type === BASELINE ? '-' : pairedCell(p, metric))}</td><td>${verdict}</td>
 </tr>`;
     })
     .join('\n');

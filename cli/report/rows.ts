@@ -4,8 +4,8 @@
  */
 import { boardMetric, type ConfigSummary, type Leaderboard } from '../../shared/study/leaderboard';
 import type { SucceededTrial } from '../../shared/study/records';
-import { hasDropout, hasPenalty } from '../../shared/search/spec';
-import { hasStdErr, samePath } from '../../shared/study/selection';
+import { onLambdaPath, pathOf, samePath, type RegType } from '../../shared/regularizers';
+import { hasStdErr } from '../../shared/study/selection';
 import type { SweepData } from '../sweep-files';
 
 /** The task's score of a config: mean accuracy for classification, mean R² for regression. */
@@ -16,7 +16,7 @@ export interface ConfigRow {
   rank: number;
   configId: string;
   label: string;
-  type: string;
+  type: RegType;
   /** Configs that differ only in lambda: `l2`, `l2+dropout p=0.3`, `elasticnet l1Ratio=0.5`. */
   family: string;
   lambda: number;
@@ -46,18 +46,14 @@ export interface OneSeBand {
   bound: number;
 }
 
-function familyOf(c: ConfigSummary): string {
-  const parts: string[] = [c.reg.type];
-  if (c.reg.type.startsWith('elasticnet')) parts.push(`l1Ratio=${c.reg.l1Ratio}`);
-  if (hasDropout(c.reg.type) && hasPenalty(c.reg.type)) parts.push(`p=${c.reg.dropoutRate}`);
-  return parts.join(' ');
-}
+/** A config's family: its path (shared/regularizers pathOf). */
+const familyOf = (c: ConfigSummary): string => pathOf(c.reg).label;
 
 /** Spread of the per-family nudge on the log lambda axis, in decades between neighbouring families. */
 const DODGE_DECADES = 0.05;
 
 export function configRows(board: Leaderboard): ConfigRow[] {
-  const families = [...new Set(board.configs.filter((c) => hasPenalty(c.reg.type)).map(familyOf))].sort();
+  const families = [...new Set(board.configs.filter((c) => onLambdaPath(c.reg)).map(familyOf))].sort();
   const dodge = (c: ConfigSummary) => {
     const i = families.indexOf(familyOf(c));
     return i < 0 ? c.reg.lambda : c.reg.lambda * 10 ** ((i - (families.length - 1) / 2) * DODGE_DECADES);

@@ -16,7 +16,8 @@
  * the handler's time guard (steps/trial.ts) keeps a larger batch within the Lambda timeout. The measurements
  * behind the defaults are in docs/ARCHITECTURE.md.
  */
-import { MAX_BATCH_SIZE, hasPenalty, type SweepSpec } from '../search/spec';
+import { onLambdaPath, pathOf } from '../regularizers';
+import { MAX_BATCH_SIZE, type SweepSpec } from '../search/spec';
 import type { TrialItem } from '../search/grid';
 import { exactLinearSolver } from '../training/linear';
 
@@ -30,10 +31,9 @@ export interface BatchDefaults {
 
 export const DEFAULT_BATCH_DEFAULTS: BatchDefaults = { exactBatchSize: 100, sgdBatchSize: 1 };
 
-/** The lambda path of a trial (undefined for a type without a penalty: it lies on no lambda path). */
-function pathOf(item: TrialItem): string | undefined {
-  const { type, dropoutRate, l1Ratio } = item.reg;
-  return hasPenalty(type) ? `${item.fold}|${type}|${dropoutRate}|${l1Ratio}` : undefined;
+/** The lambda path of a trial on its fold (undefined for a type without a penalty: it lies on no lambda path). */
+function lambdaPathOf(item: TrialItem): string | undefined {
+  return onLambdaPath(item.reg) ? `${item.fold}|${pathOf(item.reg).key}` : undefined;
 }
 
 /** The manifest in batch order (see the module comment): the same items, reordered. */
@@ -41,7 +41,7 @@ export function orderForBatches(items: readonly TrialItem[]): TrialItem[] {
   const paths = new Map<string, TrialItem[]>();
   const rest: TrialItem[] = [];
   for (const item of items) {
-    const key = pathOf(item);
+    const key = lambdaPathOf(item);
     if (key === undefined) rest.push(item);
     else paths.set(key, [...(paths.get(key) ?? []), item]);
   }
@@ -58,7 +58,7 @@ export function allExact(spec: SweepSpec, items: readonly TrialItem[]): boolean 
 function longestPath(items: readonly TrialItem[]): number {
   const lengths = new Map<string, number>();
   for (const item of items) {
-    const key = pathOf(item);
+    const key = lambdaPathOf(item);
     if (key !== undefined) lengths.set(key, (lengths.get(key) ?? 0) + 1);
   }
   return Math.max(0, ...lengths.values());

@@ -26,14 +26,29 @@
  */
 import { z } from 'zod';
 import { DatasetError } from '../errors';
-import { hasDropout, hasPenalty, lambdaValues, REG_TYPES, type RegType, type SweepSpec } from './spec';
+import {
+  exactFor,
+  hasDropout,
+  hasPenalty,
+  l1RatiosOf,
+  labelParts,
+  logPath,
+  makeConfig,
+  MLP_DIVISOR,
+  REG_TYPES,
+  regularizerOf,
+  sig4,
+  type PathFit,
+  type RegType,
+} from '../regularizers';
+import { lambdaValues, type SweepSpec } from './spec';
+
+export { logPath, MLP_DIVISOR };
 
 /** Default lambdas per exactly-solved path (glmnet's and scikit-learn's 100). */
 export const EXACT_PATH_COUNT = 100;
 /** Default lambdas per path trained by SGD (an MLP, or a linear classifier with dropout). */
 export const SGD_PATH_COUNT = 10;
-/** An MLP's default paths start this many times below a linear model's (its penalty covers every layer). */
-export const MLP_DIVISOR = 10;
 /** Default dropout rates: Srivastava et al. (2014) found 0.5 for hidden units and 0.2 for inputs near-optimal across tasks; 0.1 and 0.3 fill in for small networks. */
 export const DEFAULT_DROPOUT = [0.1, 0.2, 0.3, 0.5];
 
@@ -75,23 +90,10 @@ export const needsDefaultLambda = (spec: SweepSpec) => spec.search.lambda === un
  * Whether a path of this type is solved exactly (no SGD): the rule of training/linear's exactLinearSolver with
  * fit.ts's model check, for a whole path (a test keeps the two in step).
  */
-export const exactPath = (spec: SweepSpec, type: RegType) => spec.model.hidden.length === 0 && !(spec.dataset.task === 'classification' && hasDropout(type));
+export const exactPath = (spec: SweepSpec, type: RegType) => spec.model.hidden.length === 0 && exactFor(spec.dataset.task, type);
 
 /** eps of the default grid: 1e-3 with at least as many rows as features, else 1e-2 (glmnet). */
 export const defaultEpsilon = (rows: number, features: number) => (rows >= features ? 1e-3 : 1e-2);
-
-const sig4 = (v: number) => Number(v.toPrecision(4));
-const sig4Up = (v: number) => {
-  const unit = 10 ** (Math.floor(Math.log10(v)) - 3);
-  return sig4(Math.ceil(v / unit - 1e-9) * unit);
-};
-
-/** `count` values log-spaced from `top` down to `bottom` (4 significant digits, the top rounded up). */
-export function logPath(top: number, bottom: number, count: number): number[] {
-  if (count === 1) return [sig4Up(top)];
-  const ratio = Math.log(bottom / top);
-  return Array.from({ length: count }, (_, i) => (i === 0 ? sig4Up(top) : sig4(top * Math.exp((ratio * i) / (count - 1)))));
-}
 
 /**
  * The grid of a spec. `data` is needed when the spec leaves lambda to the default; without it (an S3 dataset
@@ -119,18 +121,12 @@ export function resolveGrid(spec: SweepSpec, data?: GridData): ResolvedGrid {
     lambda = { source: 'default', ...(data ? { lambdaMax: max, epsilon: eps, rows: data.rows, features: data.features } : {}) };
     lambdasOf = (type, rho) => {
       const exact = exactPath(spec, type);
-      const count = exact ? EXACT_PATH_COUNT : SGD_PATH_COUNT;
-      if (spec.model.hidden.length > 0) {
-        const scale = type.startsWith('l2') ? max : max / rho;
-        return logPath(scale / MLP_DIVISOR, scale * eps, count);
-      }
-      if (type.startsWith('l2')) return exact ? logPath(max / eps, max * eps, count) : logPath(max, max * eps, count);
-      return logPath(max / rho, (max * eps) / rho, count);
+      const fit: PathFit = spec.model.hidden.length > 0 ? 'mlp' : exact ? 'exact' : 'sgd';
+      const [top, bottom] = regularizerOf(type).penalty.defaultRange(max, eps, rho, fit);
+      return logPath(top, bottom, exact ? EXACT_PATH_COUNT : SGD_PATH_COUNT);
     };
   }
-  const paths = penalized.flatMap((type) =>
-    (type.startsWith('elasticnet') ? ratios : [type.startsWith('l1') ? 1 : 0]).map((l1Ratio) => ({ type, l1Ratio, lambdas: lambdasOf(type, l1Ratio) })),
-  );
+  const paths = penalized.flatMap((type) => l1RatiosOf(type, ratios).map((l1Ratio) => ({ type, l1Ratio, lambdas: lambdasOf(type, l1Ratio) })));
   const rates = spec.search.dropout ? [...new Set(spec.search.dropout)] : DEFAULT_DROPOUT;
   const dropout = types.some(hasDropout) ? { source: spec.search.dropout ? ('spec' as const) : ('default' as const), rates } : undefined;
   return { ...(lambda ? { lambda } : {}), paths, ...(dropout ? { dropout } : {}) };
@@ -145,7 +141,7 @@ export function describeDefaults(grid: ResolvedGrid): string[] {
   if (l?.source === 'default') {
     const paths = grid.paths.map(
       (p) =>
-        `${p.type}${p.type.startsWith('elasticnet') ? ` l1Ratio=${p.l1Ratio}` : ''} ${p.lambdas.length} values ${show(p.lambdas[0])} … ${show(p.lambdas[p.lambdas.length - 1])}`,
+        `${[p.type, ...labelParts(makeConfig(p.type, p)).fixed].join(' ')} ${p.lambdas.length} values ${show(p.lambdas[0])} … ${show(p.lambdas[p.lambdas.length - 1])}`,
     );
     lines.push(
       l.lambdaMax === undefined

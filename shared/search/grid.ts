@@ -5,24 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { BASELINE, labelOf, makeConfig, RegConfigSchema, regularizerOf, type RegConfig } from '../regularizers';
 import type { ResolvedGrid } from './default-grid';
-import { hasDropout, hasPenalty, REG_TYPES, type SweepSpec } from './spec';
+import type { SweepSpec } from './spec';
 
-/**
- * One point of the regularization grid. Fields that do not apply to the type are 0. The one shape of a config:
- * the type is inferred from this schema, which every stored object that holds a config (manifest items, trial
- * records, leaderboards, best.json) validates it with.
- */
-export const RegConfigSchema = z.object({
-  type: z.enum(REG_TYPES),
-  /** Penalty strength lambda (0 when the type has no L1/L2 term). */
-  lambda: z.number(),
-  /** Dropout rate p, the probability of dropping a unit (0 when the type has no dropout). */
-  dropoutRate: z.number(),
-  /** Weight of the L1 term: 1 for l1, 0 for l2, the spec's l1Ratio for elasticnet, 0 otherwise. */
-  l1Ratio: z.number(),
-});
-export type RegConfig = Readonly<z.output<typeof RegConfigSchema>>;
+/** One point of the regularization grid: its schema and type are the regularizers' (shared/regularizers/registry.ts). */
+export { RegConfigSchema, type RegConfig };
 
 /**
  * One trial: one config on one fold, an item of manifest.json, which the Distributed Map hands to the trial
@@ -58,16 +46,10 @@ export function trialId(c: RegConfig, fold: number, seed: number): string {
 }
 
 /** Short human label: `l2+dropout λ=0.1 p=0.3`. */
-export function configLabel(c: RegConfig): string {
-  const parts: string[] = [c.type];
-  if (hasPenalty(c.type)) parts.push(`λ=${c.lambda}`);
-  if (c.type.startsWith('elasticnet')) parts.push(`l1Ratio=${c.l1Ratio}`);
-  if (hasDropout(c.type)) parts.push(`p=${c.dropoutRate}`);
-  return parts.join(' ');
-}
+export const configLabel = (c: RegConfig): string => labelOf(c);
 
 /** Whether the grid adds `none`: the baseline every config is compared with runs even when the spec omits it. */
-export const addsNone = (spec: SweepSpec) => !spec.search.types.includes('none');
+export const addsNone = (spec: SweepSpec) => !spec.search.types.includes(BASELINE);
 
 /**
  * The distinct regularization configs of a spec on its resolved grid (default-grid.ts), in spec order (`none`
@@ -76,12 +58,13 @@ export const addsNone = (spec: SweepSpec) => !spec.search.types.includes('none')
 export function expandConfigs(spec: SweepSpec, grid: ResolvedGrid): RegConfig[] {
   const rates = grid.dropout?.rates ?? [];
   const out: RegConfig[] = [];
-  for (const type of addsNone(spec) ? (['none', ...spec.search.types] as const) : spec.search.types) {
-    const paths = hasPenalty(type) ? grid.paths.filter((p) => p.type === type) : [{ l1Ratio: 0, lambdas: [0] }];
+  for (const type of addsNone(spec) ? [BASELINE, ...spec.search.types] : spec.search.types) {
+    const r = regularizerOf(type);
+    const paths = r.penalty.penalized ? grid.paths.filter((p) => p.type === type) : [{ l1Ratio: 0, lambdas: [0] }];
     for (const { l1Ratio, lambdas } of paths) {
       for (const lambda of lambdas) {
-        for (const dropoutRate of hasDropout(type) ? rates : [0]) {
-          out.push({ type, lambda, dropoutRate, l1Ratio });
+        for (const dropoutRate of r.dropout ? rates : [0]) {
+          out.push(makeConfig(type, { lambda, dropoutRate, l1Ratio }));
         }
       }
     }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SpecError } from '../errors';
+import { hasDropout, normalizeRegType, REG_TYPES } from '../regularizers';
 import { userKeyedRecord } from '../util/user-keys';
 import {
   COLUMN_ROLES,
@@ -18,11 +19,8 @@ import {
 } from '../vocabulary';
 
 export { MAX_BATCH_SIZE, SELECTION_METRICS, SLUG_RE, type SelectionMetric, type Task } from '../vocabulary';
-
-export const BASE_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout'] as const;
-/** Regularization types: the base ones and their combinations with dropout. */
-export const REG_TYPES = ['none', 'l1', 'l2', 'elasticnet', 'dropout', 'l1+dropout', 'l2+dropout', 'elasticnet+dropout'] as const;
-export type RegType = (typeof REG_TYPES)[number];
+// The regularization types live in the registry (shared/regularizers/); re-exported for the code that reads them here.
+export { BASE_TYPES, hasDropout, hasPenalty, normalizeRegType, REG_TYPES, type RegType } from '../regularizers';
 
 /** Hard cap of `limits.maxDatasetBytes`: the text of a larger file would not fit in one JavaScript string. */
 const MAX_DATASET_BYTES_CAP = 500_000_000;
@@ -211,23 +209,6 @@ export type SweepSpecInput = z.input<typeof SweepSpecSchema>;
 export type SweepSpec = z.output<typeof SweepSpecSchema>;
 export type ModelSpec = SweepSpec['model'];
 export type TrainingSpec = SweepSpec['training'];
-
-/** `L2 + Dropout` -> `l2+dropout`; `dropout+l2` -> `l2+dropout`; undefined when unknown. */
-export function normalizeRegType(s: string): RegType | undefined {
-  const parts = s
-    .toLowerCase()
-    .split('+')
-    .map((p) => p.trim().replace(/[\s_-]/g, ''))
-    .map((p) => (p === 'elastic' || p === 'enet' ? 'elasticnet' : p));
-  const penalty = parts.filter((p) => p !== 'dropout');
-  const hasDropout = parts.length - penalty.length;
-  if (hasDropout > 1 || penalty.length > 1) return undefined;
-  const name = [...penalty, ...(hasDropout ? ['dropout'] : [])].join('+');
-  return (REG_TYPES as readonly string[]).includes(name) ? (name as RegType) : undefined;
-}
-
-export const hasPenalty = (t: RegType) => t.startsWith('l1') || t.startsWith('l2') || t.startsWith('elasticnet');
-export const hasDropout = (t: RegType) => t.endsWith('dropout');
 
 /**
  * A union's issue says only "Invalid input"; report the issues of the branch whose shape matched (the one

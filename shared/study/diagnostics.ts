@@ -7,7 +7,8 @@ import type { RegConfig } from '../search/grid';
 import type { ConfigSummary, Diagnostic } from './leaderboard-schema';
 import type { SucceededTrial } from './records';
 import type { SelectionMetric } from '../vocabulary';
-import { hasStdErr, metricStats, pathValue, pathValueName, samePath, withinOneStdErr } from './selection';
+import { LINEAR_SOLVERS, pathOf, samePath } from '../regularizers';
+import { hasStdErr, metricStats, withinOneStdErr } from './selection';
 
 export { DiagnosticSchema, type Diagnostic } from './leaderboard-schema';
 
@@ -15,10 +16,9 @@ export { DiagnosticSchema, type Diagnostic } from './leaderboard-schema';
 export const EARLY_SHARE = 0.1;
 /** A trial at the epoch cap whose lowest validation loss is in this last share of its epochs was still improving. */
 export const LATE_SHARE = 0.1;
-const EXACT_SOLVERS = ['closed-form', 'coordinate-descent', 'proximal-newton'];
 
 /** Trained by SGD: the record names adam or sgd (records from before the exact solvers have no solver and were all SGD). */
-export const trainedBySgd = (r: SucceededTrial) => r.solver === undefined || !EXACT_SOLVERS.includes(r.solver);
+export const trainedBySgd = (r: SucceededTrial) => r.solver === undefined || !(LINEAR_SOLVERS as readonly string[]).includes(r.solver);
 
 /** The epoch (1-based) of the lowest validation loss, from the curve; the record's best epoch without one. */
 function lowestValEpoch(r: SucceededTrial): number {
@@ -62,15 +62,14 @@ export function diagnose({ ranked, chosen, planned, trials, epochs, metric = 'lo
       message: `${share(capped, sgd.length)} SGD trials were still improving at the epoch cap (training.epochs = ${epochs}): under-trained; raise training.epochs or training.learningRate`,
     });
   }
-  const path = planned.filter((r) => samePath(r, chosen.reg)).map(pathValue);
-  const value = pathValue(chosen.reg);
+  const path = planned.filter((r) => samePath(r, chosen.reg)).map((r) => pathOf(r).value);
+  const { value, axis } = pathOf(chosen.reg);
   const top = value === Math.max(...path);
   // the bottom edge only when it can be extended: below 0 there is nothing
-  if (new Set(path).size > 1 && (top || (value === Math.min(...path) && value > 0))) {
-    const field = pathValueName(chosen.reg) === 'λ' ? 'search.lambda' : 'search.dropout';
+  if (axis && new Set(path).size > 1 && (top || (value === Math.min(...path) && value > 0))) {
     out.push({
       code: 'edge-of-grid',
-      message: `the chosen ${chosen.label} has the ${top ? 'largest' : 'smallest'} ${pathValueName(chosen.reg)} on its path: the best may lie beyond the grid; extend ${field} ${top ? 'above' : 'below'} ${value}`,
+      message: `the chosen ${chosen.label} has the ${top ? 'largest' : 'smallest'} ${axis.symbol} on its path: the best may lie beyond the grid; extend ${axis.specField} ${top ? 'above' : 'below'} ${value}`,
     });
   }
   const best = ranked[0];

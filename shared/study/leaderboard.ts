@@ -7,7 +7,8 @@
  */
 import { describeDefaults, type ResolvedGrid } from '../search/default-grid';
 import { configLabel, type RegConfig, type TrialItem } from '../search/grid';
-import type { RegType, SweepSpec } from '../search/spec';
+import { BASELINE, type RegType } from '../regularizers';
+import type { SweepSpec } from '../search/spec';
 import { strategyOf } from '../search/strategy';
 import type { SearchStrategyName, SelectionMetric, SelectionRule } from '../vocabulary';
 import { diagnose } from './diagnostics';
@@ -169,15 +170,15 @@ export function buildLeaderboard(
   const mean = (c: Omit<ConfigSummary, 'rank'>) => (metric === 'loss' ? c.meanValLoss : c.score!.mean);
   const sign = higherIsBetter(metric) ? -1 : 1;
   complete.sort((a, b) => sign * (mean(a) - mean(b)) || compareSimplicity(a.reg, b.reg));
-  const none = complete.find((c) => c.reg.type === 'none');
+  const none = complete.find((c) => c.reg.type === BASELINE);
   const noneValue = none && new Map(groups.get(none.configId)!.ok.map((r) => [r.fold, foldValue(r, metric)]));
   const configs: ConfigSummary[] = complete.map((c, i) => {
     const vsNone = none && noneValue && c !== none ? paired(groups.get(c.configId)!.ok, noneValue, mean(none), metric) : undefined;
     return { rank: i + 1, ...c, ...(vsNone ? { vsNone } : {}) };
   });
   const best = selectBest(configs, settings.rule, metric);
-  const nonePlanned = [...groups.values()].some((g) => g.reg.type === 'none');
-  if (nonePlanned && !settings.types.includes('none')) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
+  const nonePlanned = [...groups.values()].some((g) => g.reg.type === BASELINE);
+  if (nonePlanned && !settings.types.includes(BASELINE)) notes.push('none (no regularization) was added as the baseline: the spec did not list it');
   if (!none) notes.push('no paired comparison with no regularization: none has no result on every fold');
   if (!hasStdErr(configs[0])) {
     const rule = settings.rule === 'one-standard-error' ? 'the rule one-standard-error is min, and ' : '';

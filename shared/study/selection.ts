@@ -7,36 +7,21 @@
  * their scales are unrelated. With a single holdout there is no standard error and the rule is `min`. Selection
  * never sees the test split.
  */
-import type { RegConfig } from '../search/grid';
-import { hasPenalty, REG_TYPES, type SelectionMetric } from '../search/spec';
-import type { SelectionRule } from '../vocabulary';
+import { compareSimplicity, pathOf, samePath, type RegConfig } from '../regularizers';
+import type { SelectionMetric, SelectionRule } from '../vocabulary';
 import type { ConfigSummary } from './leaderboard-schema';
 
-const typeOrder = (t: RegConfig['type']) => REG_TYPES.indexOf(t);
-/** Number of hyperparameters a config's type adds: simpler configs win ties. */
-const complexity = (r: RegConfig) => (r.type === 'none' ? 0 : r.type.split('+').length + (r.type.startsWith('elasticnet') ? 1 : 0));
-
-/** Simpler first: fewer hyperparameters, then type order, then smaller lambda and dropout. */
-export function compareSimplicity(a: RegConfig, b: RegConfig): number {
-  return (
-    complexity(a) - complexity(b) || typeOrder(a.type) - typeOrder(b.type) || a.lambda - b.lambda || a.dropoutRate - b.dropoutRate || a.l1Ratio - b.l1Ratio
-  );
-}
+// Simplicity (ties) and paths are the regularizers' (shared/regularizers: compareSimplicity, pathOf, samePath).
+export { compareSimplicity, samePath };
 
 /**
  * The value that varies along a config's path: lambda for a type with a penalty, the dropout rate for the
  * dropout-only type; `none` is a path of one config (0).
  */
-export const pathValue = (r: RegConfig): number => (hasPenalty(r.type) ? r.lambda : r.dropoutRate);
+export const pathValue = (r: RegConfig): number => pathOf(r).value;
 
-/** The name of that value: `λ` or `p`. */
-export const pathValueName = (r: RegConfig): string => (hasPenalty(r.type) ? 'λ' : 'p');
-
-/** Whether two configs lie on the same path: same type, and the same values of everything but the path value. */
-export function samePath(a: RegConfig, b: RegConfig): boolean {
-  if (a.type !== b.type || a.l1Ratio !== b.l1Ratio) return false;
-  return hasPenalty(a.type) ? a.dropoutRate === b.dropoutRate : true;
-}
+/** The name of that value: `λ` or `p` (empty for `none`, which has none). */
+export const pathValueName = (r: RegConfig): string => pathOf(r).axis?.symbol ?? '';
 
 /** Whether the rule can use standard errors: more than one fold. With a single holdout `one-standard-error` is `min`. */
 export const hasStdErr = (c: ConfigSummary) => c.folds.planned > 1;

@@ -9,6 +9,7 @@ import type { Dataset } from '../data/parse';
 import { fitPreprocessor, transformRows, type Preprocessor } from '../data/preprocess';
 import { fitTargetScale, selectTargets, type TargetScale } from '../data/standardize';
 import { errorMessage } from '../errors';
+import { dropout } from '../regularizers';
 import { configId as makeConfigId, trialId as makeTrialId, type RegConfig } from '../search/grid';
 import type { ModelSpec, TrainingSpec } from '../search/spec';
 import type { FailedTrial, SucceededTrial } from '../study/records';
@@ -126,7 +127,7 @@ function fitLinear(input: TrialInput, data: TrainData, preprocessor: Preprocesso
   if (reg.dropoutRate > 0) {
     const m = input.trainRows.length;
     notices.push(
-      `dropout at rate ${reg.dropoutRate} solved exactly as its expected objective: an extra ridge term with lambda_eff = m*p/(1-p) = ${((m * reg.dropoutRate) / (1 - reg.dropoutRate)).toPrecision(6)}`,
+      `dropout at rate ${reg.dropoutRate} solved exactly as its expected objective: an extra ridge term with lambda_eff = m*p/(1-p) = ${dropout.lambdaEff(reg, m).toPrecision(6)}`,
     );
   }
   return {

@@ -1,21 +1,21 @@
 /**
  * The optimizer step on the host: Adam or plain SGD over the flat parameter vector (layout of model.ts: kernels
- * first), with the L2 term's gradient added and the L1 term applied as a proximal step (soft-thresholding),
- * as train.ts states them. A few thousand parameters are updated in one JavaScript loop faster than by the
+ * first), with the penalty applied on the kernels as the regularizer declares it (shared/regularizers: its smooth
+ * part's gradient added, its non-smooth part a proximal step after the update; for L1, soft-thresholding). A few thousand parameters are updated in one JavaScript loop faster than by the
  * dozen TensorFlow.js ops the same update takes on the device (each op costs 5-15 µs of dispatch on wasm;
  * bench/README.md), and the host then holds the parameters for early stopping without a read back.
  */
-import { softThreshold } from './linear/design';
+import { separablePenalty, type KernelPenalty, type PenaltyWeights } from '../regularizers';
 
-export interface OptimizerSettings {
+/** The penalty on the kernels: a regularizer's KernelPenalty, or a separable one's weights (c1 * sum|w| + c2 * sum w^2). */
+export type OptimizerPenalty = { readonly penalty: KernelPenalty } | PenaltyWeights;
+
+export type OptimizerSettings = OptimizerPenalty & {
   readonly kind: 'adam' | 'sgd';
   readonly learningRate: number;
-  /** Penalty coefficients: c1 * sum|w| + c2 * sum w^2 over the kernels. */
-  readonly l1: number;
-  readonly l2: number;
   /** The kernels are parameters [0, kernelSize) (penalized); the biases follow (never penalized). */
   readonly kernelSize: number;
-}
+};
 
 /** Adam's constants (as tf.train.adam's, with TensorFlow.js's epsilon). */
 const [B1, B2, EPS] = [0.9, 0.999, 1e-7];
@@ -26,18 +26,14 @@ const [B1, B2, EPS] = [0.9, 0.999, 1e-7];
  * step size, so a fixed point is a stationary point of J.
  */
 export function createOptimizer(size: number, s: OptimizerSettings): { step(theta: Float32Array, grad: Float32Array): void } {
-  const { learningRate: lr, l1, kernelSize } = s;
-  const twoL2 = 2 * s.l2;
-  // The L2 term's gradient 2 c2 w, on the kernels only.
-  const addL2 = (theta: Float32Array, grad: Float32Array) => {
-    if (twoL2 > 0) for (let i = 0; i < kernelSize; i++) grad[i] += twoL2 * theta[i];
-  };
+  const { learningRate: lr, kernelSize } = s;
+  const penalty = 'penalty' in s ? s.penalty : separablePenalty(s);
   if (s.kind === 'sgd') {
     return {
       step(theta, grad) {
-        addL2(theta, grad);
+        penalty.addGradient(theta, grad, kernelSize);
         for (let i = 0; i < size; i++) theta[i] -= lr * grad[i];
-        if (l1 > 0) for (let i = 0; i < kernelSize; i++) theta[i] = softThreshold(theta[i], l1 * lr);
+        penalty.prox(theta, kernelSize, lr);
       },
     };
   }
@@ -48,7 +44,7 @@ export function createOptimizer(size: number, s: OptimizerSettings): { step(thet
   return {
     step(theta, grad) {
       t++;
-      addL2(theta, grad);
+      penalty.addGradient(theta, grad, kernelSize);
       const lrT = (lr * Math.sqrt(1 - B2 ** t)) / (1 - B1 ** t);
       for (let i = 0; i < size; i++) {
         const g = grad[i];
@@ -57,7 +53,7 @@ export function createOptimizer(size: number, s: OptimizerSettings): { step(thet
         const r = (rate[i] = lrT / (Math.sqrt(vi) + EPS));
         theta[i] -= mi * r;
       }
-      if (l1 > 0) for (let i = 0; i < kernelSize; i++) theta[i] = softThreshold(theta[i], l1 * rate[i]);
+      penalty.prox(theta, kernelSize, rate);
     },
   };
 }

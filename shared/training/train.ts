@@ -1,6 +1,6 @@
 /**
  * Training with the regularization of one trial, following the formulas of docs/ARCHITECTURE.md (m = training rows, kernels
- * only, never biases):
+ * only, never biases; the penalty's weights and its steps are the regularizer's, shared/regularizers):
  *   L1:  J = (1/2m) sum (h - y)^2 + (lambda/2m) sum |w|
  *   L2:  J = (1/2m) sum (h - y)^2 + (lambda/2m) sum w^2
  *   elastic net: (lambda/2m) * (l1Ratio * sum |w| + (1 - l1Ratio) * sum w^2)
@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TargetScale } from '../data/standardize';
-import type { RegConfig } from '../search/grid';
+import { penaltyWeights, regularizerOf, type PenaltyWeights, type RegConfig } from '../regularizers';
 import {
   activationGrad,
   disposeModel,
@@ -36,17 +36,11 @@ import { createOptimizer } from './optimizer';
 import { createRng, deriveSeed, permutation } from '../util/random';
 import type { Task } from '../search/spec';
 
-/** The penalty's coefficients: c1 * sum|w| + c2 * sum w^2. */
-export interface PenaltyCoefficients {
-  readonly l1: number;
-  readonly l2: number;
-}
+/** The penalty's coefficients: c1 * sum|w| + c2 * sum w^2 (the registry's PenaltyWeights). */
+export type PenaltyCoefficients = PenaltyWeights;
 
-/** c1 = lambda * l1Ratio / 2m, c2 = lambda * (1 - l1Ratio) / 2m (both 0 for none and dropout). */
-export function penaltyCoefficients(reg: RegConfig, m: number): PenaltyCoefficients {
-  if (reg.lambda === 0) return { l1: 0, l2: 0 };
-  return { l1: (reg.lambda * reg.l1Ratio) / (2 * m), l2: (reg.lambda * (1 - reg.l1Ratio)) / (2 * m) };
-}
+/** c1 = lambda * l1Ratio / 2m, c2 = lambda * (1 - l1Ratio) / 2m (both 0 for none and dropout), as the config's regularizer weighs them. */
+export const penaltyCoefficients = (reg: RegConfig, m: number): PenaltyCoefficients => penaltyWeights(reg, m);
 
 /** c1 * sum|w| + c2 * sum w^2 over the kernels. */
 export function penaltyTerm(kernels: readonly tf.Tensor[], c: PenaltyCoefficients): tf.Scalar {
@@ -289,8 +283,7 @@ export function train(data: TrainData, opts: TrainOptions): TrainResult {
   const optimizer = createOptimizer(layout.size, {
     kind: opts.optimizer,
     learningRate: opts.learningRate,
-    l1: coeffs.l1,
-    l2: coeffs.l2,
+    penalty: regularizerOf(opts.reg.type).penalty.kernelPenalty(opts.reg, n),
     kernelSize: layout.kernelSize,
   });
 

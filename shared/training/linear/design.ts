@@ -56,5 +56,3 @@ export const dot = (a: Float64Array, b: Float64Array): number => {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 };
-
-export const softThreshold = (z: number, t: number): number => (z > t ? z - t : z < -t ? z + t : 0);

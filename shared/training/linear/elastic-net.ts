@@ -10,6 +10,7 @@
  * be dual-feasible, as scikit-learn's Lasso) is at most tol * (y'y/m); the KKT conditions are then checked on
  * every coordinate and reported. A warm start (the solution at a larger lambda of the same path) makes a path cheap.
  */
+import { softThreshold } from '../../regularizers';
 import type { Gram } from './gram';
 import type { LinearPenalty } from './penalty';
 
@@ -50,7 +51,7 @@ export function elasticNet(gram: Gram, pen: LinearPenalty, warm?: Float64Array, 
       const denom = a + l2[j];
       const old = w[j];
       const z = q[j] + a * old;
-      const next = denom > 0 ? (z > l1 ? z - l1 : z < -l1 ? z + l1 : 0) / denom : 0;
+      const next = denom > 0 ? softThreshold(z, l1) / denom : 0;
       const delta = next - old;
       if (delta !== 0) {
         for (let k = 0; k < p; k++) q[k] -= g[row + k] * delta;

@@ -1,5 +1,6 @@
 /**
- * Exact solvers for linear models (no hidden layer), chosen by task and penalty:
+ * Exact solvers for linear models (no hidden layer), chosen by task and penalty (each penalty declares its own:
+ * shared/regularizers, exactSolverOf):
  *   regression, no L1 (none, l2, dropout, l2+dropout)  -> closed form from one eigendecomposition per fold
  *   regression with L1 (l1, elasticnet, +dropout)      -> coordinate descent, warm-started along the path
  *   classification without dropout                    -> proximal Newton with coordinate descent
@@ -20,7 +21,7 @@
 import type { Dataset } from '../../data/parse';
 import { encodeRows, type Preprocessor } from '../../data/preprocess';
 import { fitTargetScale, type TargetScale } from '../../data/standardize';
-import type { RegConfig } from '../../search/grid';
+import { exactSolverOf, pathOf, type LinearSolverName, type RegConfig } from '../../regularizers';
 import { designOf, targetsOf, type Design } from './design';
 import { elasticNet } from './elastic-net';
 import { logistic } from './logistic';
@@ -28,7 +29,7 @@ import { linearPenalty, penaltyValue } from './penalty';
 import { gramOf, type Gram } from './gram';
 import { RidgePath } from './ridge';
 
-export type LinearSolverName = 'closed-form' | 'coordinate-descent' | 'proximal-newton';
+export type { LinearSolverName };
 
 export interface LinearSolution {
   readonly solver: LinearSolverName;
@@ -51,10 +52,7 @@ export interface LinearSolution {
 }
 
 /** The solver a linear model with this config gets, or undefined (a linear classifier with dropout: masked SGD). */
-export function exactLinearSolver(task: Dataset['task'], reg: RegConfig): LinearSolverName | undefined {
-  if (task === 'classification') return reg.dropoutRate > 0 ? undefined : 'proximal-newton';
-  return reg.lambda > 0 && reg.l1Ratio > 0 ? 'coordinate-descent' : 'closed-form';
-}
+export const exactLinearSolver = (task: Dataset['task'], reg: RegConfig): LinearSolverName | undefined => exactSolverOf(task, reg);
 
 interface FoldState {
   readonly design: Design;
@@ -64,7 +62,7 @@ interface FoldState {
   readonly labels?: Int32Array;
   gram?: Gram;
   ridge?: RidgePath;
-  /** Solutions by path (type, dropout, l1Ratio): lambda -> centred coefficients and intercepts. */
+  /** Solutions by path (regularizers' pathOf: type, dropout, l1Ratio): the path's value (lambda) -> centred coefficients and intercepts. */
   readonly paths: Map<string, Map<number, { w: Float64Array; b: Float64Array }>>;
 }
 
@@ -129,12 +127,10 @@ function rowsKey(rows: readonly number[]): string {
   return `${rows.length}:${h.toString(16)}`;
 }
 
-const pathKey = (reg: RegConfig) => `${reg.type}|${reg.dropoutRate}|${reg.l1Ratio}`;
-
-/** The stored solution at the smallest lambda larger than `lambda` on the path (the warm start). */
-function warmStart(path: Map<number, { w: Float64Array; b: Float64Array }> | undefined, lambda: number) {
-  let best: { lambda: number; w: Float64Array; b: Float64Array } | undefined;
-  for (const [l, s] of path ?? []) if (l >= lambda && (!best || l < best.lambda)) best = { lambda: l, ...s };
+/** The stored solution at the smallest value (lambda) at least `value` on the path, the nearest more regularized (the warm start). */
+function warmStart(path: Map<number, { w: Float64Array; b: Float64Array }> | undefined, value: number) {
+  let best: { value: number; w: Float64Array; b: Float64Array } | undefined;
+  for (const [v, s] of path ?? []) if (v >= value && (!best || v < best.value)) best = { value: v, ...s };
   return best;
 }
 
@@ -150,7 +146,7 @@ export function solveLinear(ds: Dataset, rows: readonly number[], pre: Preproces
   const { m, p } = design;
   const pen = linearPenalty(reg, m, design.colSq);
   const notices: string[] = [];
-  const key = pathKey(reg);
+  const { key, value } = pathOf(reg);
   const path = state.paths.get(key) ?? new Map<number, { w: Float64Array; b: Float64Array }>();
   state.paths.set(key, path);
   const toStandardized = (wc: Float64Array, bc: Float64Array, K: number) => {
@@ -180,7 +176,7 @@ export function solveLinear(ds: Dataset, rows: readonly number[], pre: Preproces
         );
       }
     } else {
-      const warm = warmStart(path, reg.lambda);
+      const warm = warmStart(path, value);
       state.gram ??= gramOf(design, ys);
       const r = elasticNet(state.gram, pen, warm?.w);
       ({ w, converged, kkt } = r);
@@ -189,7 +185,7 @@ export function solveLinear(ds: Dataset, rows: readonly number[], pre: Preproces
         notices.push(
           `coordinate descent stopped after ${r.passes} passes before converging (duality gap ${r.gap.toExponential(2)}, KKT violation ${kkt.toExponential(2)})`,
         );
-      path.set(reg.lambda, { w, b: new Float64Array(1) });
+      path.set(value, { w, b: new Float64Array(1) });
     }
     let rss = 0;
     for (let i = 0; i < m; i++) {
@@ -213,9 +209,9 @@ export function solveLinear(ds: Dataset, rows: readonly number[], pre: Preproces
 
   const classes = ds.classes ?? 2;
   const K = classes === 2 ? 1 : classes;
-  const warm = warmStart(path, reg.lambda);
+  const warm = warmStart(path, value);
   const r = logistic(design, state.labels!, classes, pen, warm ? { w: warm.w, b: warm.b } : undefined);
-  path.set(reg.lambda, { w: r.w, b: r.b });
+  path.set(value, { w: r.w, b: r.b });
   if (r.unbounded) {
     notices.push(
       'the training classes are perfectly separable and no penalty bounds the coefficients, so the loss has no minimum: stopped once every training row was classified correctly (add an L2 or L1 penalty for a finite answer)',

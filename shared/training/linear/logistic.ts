@@ -14,7 +14,8 @@
  * lowers it): the solver stops as soon as its current coefficients classify every training row correctly, or
  * once a coefficient passes `bound`, and says so.
  */
-import { softThreshold, type Design } from './design';
+import { softThreshold } from '../../regularizers';
+import type { Design } from './design';
 import { penaltyValue, type LinearPenalty } from './penalty';
 import { softmaxRows } from '../metrics';
 

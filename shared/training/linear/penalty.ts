@@ -1,14 +1,12 @@
 /**
- * The penalty of a linear fit, per coefficient: l1 * |w_j| + (l2_j / 2) * w_j^2, with the project's
- * convention J = data term + (lambda/2m) * (rho * sum|w| + (1 - rho) * sum w^2) (rho = l1Ratio), so
- *   l1   = lambda * rho / 2m
- *   l2_j = lambda * (1 - rho) / m  (+ a_j * p / (1 - p) with inverted dropout at rate p on the inputs)
- * Dropout on the inputs of a linear regression has, in expectation over the masks, exactly the objective of
- * ridge with that extra term: E||y - X (d * w) / (1-p)||^2 / 2m = ||y - X w||^2 / 2m + (p / (1-p)) * sum_j a_j w_j^2 / 2,
- * a_j = (1/m) sum_i x_ij^2 (= 1 on standardized columns, so lambda_eff = m * p / (1 - p)); Srivastava et al.
- * 2014, Wager, Wang and Liang 2013.
+ * The penalty of a linear fit as the solvers use it, per coefficient: l1 * |w_j| + (l2_j / 2) * w_j^2 (l2_j is
+ * the penalty's curvature, what a coordinate update divides by). From the config's weights in the one
+ * convention (shared/regularizers: c1 sum|w| + c2 sum w^2, c1 = lambda rho / 2m, c2 = lambda (1 - rho) / 2m):
+ *   l1   = c1
+ *   l2_j = 2 c2  (+ a_j * p / (1 - p) with inverted dropout at rate p on the inputs: regularizers/dropout.ts)
+ * a_j = (1/m) sum_i x_ij^2 (= 1 on standardized columns).
  */
-import type { RegConfig } from '../../search/grid';
+import { dropout as dropoutPart, penaltyWeights, type RegConfig } from '../../regularizers';
 
 export interface LinearPenalty {
   readonly l1: number;
@@ -19,10 +17,10 @@ export interface LinearPenalty {
 }
 
 export function linearPenalty(reg: RegConfig, m: number, colSq: Float64Array): LinearPenalty {
-  // RegConfig carries lambda 0 for none and dropout, and l1Ratio 1 for l1, 0 for l2 (search/grid.ts).
-  const dropout = reg.dropoutRate > 0 ? reg.dropoutRate / (1 - reg.dropoutRate) : 0;
-  const ridge = (reg.lambda * (1 - reg.l1Ratio)) / m;
-  return { l1: (reg.lambda * reg.l1Ratio) / (2 * m), l2: Float64Array.from(colSq, (a) => ridge + dropout * a), dropout };
+  const dropout = dropoutPart.ridgeWeight(reg);
+  const { l1, l2 } = penaltyWeights(reg, m);
+  const ridge = 2 * l2;
+  return { l1, l2: Float64Array.from(colSq, (a) => ridge + dropout * a), dropout };
 }
 
 /** l1 * sum|w| + sum (l2_j / 2) w_j^2 over one column of coefficients. */
