@@ -1,39 +1,27 @@
 /**
- * What the report tests share: the tiny sweep they read (test/unit/cli/report.test.ts on MemoryBlobs, test/integration/report.test.ts
- * on the local S3 server): a 8-unit MLP on diabetes.csv with none, l1 and l2 at 3 lambdas and dropout at 2 rates,
- * run through the real steps (plan, every trial as a batch of one, aggregate, refit); the charts' ids and the
- * parts of their specs the assertions read, and the JSON a page embeds.
+ * What the report tests share: the tiny sweep they read (test/unit/cli/report.test.ts on MemoryBlobs,
+ * test/integration/report.test.ts on the local S3 server), an 8-unit MLP on diabetes.csv with none, l1 and l2
+ * at 3 lambdas and dropout at 2 rates run through the real steps (test/support/steps.ts runSweep: every trial of
+ * an MLP sweep is a batch of one); the charts' ids, the parts of their specs the assertions read, and the JSON a
+ * page embeds.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
-import { createCaches } from '../../shared/steps/context';
-import { planSweep } from '../../shared/steps/plan';
-import { refitBest } from '../../shared/steps/refit';
 import type { BucketBlobs } from '../../shared/store/blobs';
-import { DATA_DIR, ready } from './tf';
-import { runTrial } from './trial';
+import { runSweep } from './steps';
+import { DATA_DIR } from './tf';
 
 /** Runs the sweep in `blobs` (its bucket named in the spec's dataset source); returns its trialIds in manifest order. */
 export async function runReportSweep(blobs: BucketBlobs, sweepId: string, opts: { folds: number; epochs: number }): Promise<string[]> {
-  await ready();
   await blobs.putBytes('datasets/diabetes.csv', fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
-  await planSweep(blobs, {
-    spec: {
-      sweepId,
-      dataset: { source: `s3://${blobs.bucket}/datasets/diabetes.csv`, target: 'progression', task: 'regression' },
-      model: { hidden: [8] },
-      training: { epochs: opts.epochs, batchSize: 32, learningRate: 0.05, patience: 5 },
-      validation: { folds: opts.folds, testFraction: 0.2, seed: 7 },
-      search: { types: ['none', 'l1', 'l2', 'dropout'], lambda: [1, 30, 1000], dropout: [0.1, 0.4] },
-    },
+  const { items } = await runSweep(blobs, {
+    sweepId,
+    dataset: { source: `s3://${blobs.bucket}/datasets/diabetes.csv`, target: 'progression', task: 'regression' },
+    model: { hidden: [8] },
+    training: { epochs: opts.epochs, batchSize: 32, learningRate: 0.05, patience: 5 },
+    validation: { folds: opts.folds, testFraction: 0.2, seed: 7 },
+    search: { types: ['none', 'l1', 'l2', 'dropout'], lambda: [1, 30, 1000], dropout: [0.1, 0.4] },
   });
-  const deps = { store: blobs, caches: createCaches(), backend: tf.getBackend() };
-  const items = await loadManifest(blobs, sweepId);
-  for (const item of items) await runTrial({ ...item, sweepId }, deps);
-  await aggregateSweep(blobs, sweepId);
-  await refitBest(blobs, sweepId, { backend: tf.getBackend() });
   return items.map((i) => i.trialId);
 }
 
