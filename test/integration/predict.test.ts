@@ -21,8 +21,6 @@ import { useLocalS3 } from '../support/s3';
 import { runSweep } from '../support/steps';
 import { DATA_DIR } from '../support/tf';
 
-jest.setTimeout(300_000);
-
 const VALIDATION = { folds: 2, testFraction: 0.2, seed: 3 };
 const CARS = { source: path.join(DATA_DIR, 'cars.json'), target: 'Miles_per_Gallon', task: 'regression' } as const;
 const PENGUINS = { source: path.join(DATA_DIR, 'penguins.json'), target: 'Species', task: 'classification', missing: ['.'] } as const;
