@@ -9,7 +9,7 @@ import { UsageError } from '../shared/errors';
 import type { BestRecord } from '../shared/study/best';
 import { SLUG_RE } from '../shared/search/spec';
 import { assertSweepId, leaderboardKey, parseS3Uri } from '../shared/store/layout';
-import type { ObjectStore } from '../shared/store/s3';
+import type { Blobs } from '../shared/store/blobs';
 import { DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 import type { Leaderboard } from '../shared/study/leaderboard';
 import type { SucceededTrial } from '../shared/study/records';
@@ -28,7 +28,7 @@ export interface SweepData {
  * Copy every object under sweeps/<sweepId>/ into `dir` (created when missing), keeping relative paths,
  * except map-results/; best/best.json becomes DIR/best.json. Existing files are overwritten.
  */
-export async function exportSweep(store: ObjectStore, sweepId: string, dir: string): Promise<void> {
+export async function exportSweep(store: Blobs, sweepId: string, dir: string): Promise<void> {
   await new SweepStore(store, sweepId).exportTo(dir);
 }
 

@@ -110,14 +110,67 @@ export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: stri
   const cacheDir = opts.cacheDir ?? path.join(REPO_ROOT, '.regsweep', 'cache');
   const dir = path.join(cacheDir, `assembly-${assemblyKey(overrides)}`);
   const templateFile = path.join(dir, STACK_TEMPLATE);
-  if (fs.existsSync(templateFile)) {
-    return { dir, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate, cached: true };
+  const cached = (): Assembly | undefined =>
+    fs.existsSync(templateFile) ? { dir, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate, cached: true } : undefined;
+  const hit = cached();
+  if (hit) return hit;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const release = awaitSynthLock(path.join(cacheDir, `lock-${path.basename(dir)}`), cached);
+  if (!release) return cached()!; // another process synthesized it while this one waited
+  try {
+    return cached() ?? synthesize(dir, overrides, cacheDir, opts.log);
+  } finally {
+    release();
   }
-  opts.log?.('synthesizing the CDK stack and bundling the functions (cached for the next run)...');
+}
+
+/** How long a process waits for another one synthesizing the same assembly before it synthesizes it itself. */
+const SYNTH_LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * Takes the lock of one assembly's synthesis (a directory made atomically, holding the owner's pid), so that
+ * processes starting at once (jest workers, `regsweep local` runs) synthesize and bundle it once, not once each:
+ * returns its release, or undefined as soon as `done` says the assembly exists (another process built it). A lock
+ * whose owner is gone (killed mid-synth) or older than SYNTH_LOCK_WAIT_MS is taken over.
+ */
+function awaitSynthLock(lock: string, done: () => unknown): (() => void) | undefined {
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return () => fs.rmSync(lock, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    if (done()) return undefined;
+    if (staleLock(lock)) fs.rmSync(lock, { recursive: true, force: true });
+    else Atomics.wait(sleep, 0, 0, 200); // a synchronous wait: loadAssembly is synchronous, and nothing else can run yet
+  }
+}
+
+function staleLock(lock: string): boolean {
+  let pid: number;
+  try {
+    if (Date.now() - fs.statSync(lock).mtimeMs > SYNTH_LOCK_WAIT_MS) return true;
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    return false; // just made, its pid not written yet (or just released)
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function synthesize(dir: string, overrides: StackOverrides, cacheDir: string, log?: (line: string) => void): Assembly {
+  const templateFile = path.join(dir, STACK_TEMPLATE);
+  log?.('synthesizing the CDK stack and bundling the functions (cached for the next run)...');
   // Loaded only on a cache miss: the CDK takes a second or two to import.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createRegsweepApp, cdkJsonContext, synthTemplate } = require('../infra/regsweep-app') as typeof import('../infra/regsweep-app');
-  fs.mkdirSync(cacheDir, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cacheDir, 'staging-'));
   const context = cdkJsonContext();
   const base = (context.regsweep ?? {}) as Record<string, unknown>;

@@ -1,14 +1,12 @@
-/** The TensorFlow.js backend of the functions that train (trial, refit), chosen from their environment. */
-import { initBackend, type BackendInfo, type BackendName } from '../../shared/training/backend';
+/** The TensorFlow.js backend of the functions that train (trial, refit), chosen from their settings (config.ts). */
+import { initBackend, type BackendInfo, type BackendOptions } from '../../shared/training/backend';
 
-/** Initialise TensorFlow.js once: REGSWEEP_BACKEND is the preferred backend, TFJS_WASM_DIR the .wasm folder. */
-export function backend(env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {
-  const preferred = env.REGSWEEP_BACKEND as BackendName | undefined;
-  return initBackend({
-    preferred: preferred === 'tensorflow' || preferred === 'wasm' || preferred === 'cpu' ? preferred : undefined,
-    wasmDir: env.TFJS_WASM_DIR || undefined,
-    log: (line) => console.log(line),
-  });
+/** Which backend to try first and where the .wasm files are: read from the environment by config.ts backendSettings. */
+export type BackendSettings = Pick<BackendOptions, 'preferred' | 'wasmDir'>;
+
+/** Initialise TensorFlow.js once with the given preferred backend and .wasm folder; the choice is logged. */
+export function backend(settings: BackendSettings): Promise<BackendInfo> {
+  return initBackend({ ...settings, log: (line) => console.log(line) });
 }
 
 /**
@@ -16,8 +14,8 @@ export function backend(env: NodeJS.ProcessEnv = process.env): Promise<BackendIn
  * initialises TensorFlow.js, not the first invocation. A failure is not lost: the invocation that awaits the
  * promise throws it.
  */
-export function backendAtInit(): Promise<BackendInfo> {
-  const ready = backend();
+export function backendAtInit(settings: BackendSettings): Promise<BackendInfo> {
+  const ready = backend(settings);
   ready.catch(() => undefined); // handled by the invocation's await, not an unhandled rejection at init
   return ready;
 }

@@ -1,12 +1,16 @@
 /**
- * The handlers' edge: configuration read from the environment once per container, and the clients built from
- * it. Domain code (shared/) receives these as arguments and never reads the environment itself.
+ * The handlers' edge and the ONE module of functions/ that reads the environment: configuration read once per
+ * container, and the clients built from it. Domain code (shared/) and the other functions/lib modules (backend,
+ * faults) receive their settings as arguments and never read the environment themselves.
  */
 import { COST_SETTINGS_ENV, type DeploySettings } from '../../shared/plan/cost';
 import { createCaches, type StepCaches } from '../../shared/steps/context';
 import { createS3Client, credentialsFromEnv, ObjectStore } from '../../shared/store/s3';
+import type { BackendSettings } from './backend';
+import { parseFaultRules, type FaultRule } from './faults';
 
 export interface HandlerContext {
+  /** The sweep bucket over S3: the BucketBlobs (shared/store/blobs.ts) every step takes. */
   readonly store: ObjectStore;
   readonly caches: StepCaches;
 }
@@ -34,4 +38,18 @@ export function handlerContext(env: NodeJS.ProcessEnv = process.env): HandlerCon
 export function costSettings(env: NodeJS.ProcessEnv = process.env): DeploySettings | undefined {
   const text = env[COST_SETTINGS_ENV];
   return text ? (JSON.parse(text) as DeploySettings) : undefined;
+}
+
+/** REGSWEEP_BACKEND (the backend to try first: tensorflow, wasm or cpu; anything else is ignored) and TFJS_WASM_DIR. */
+export function backendSettings(env: NodeJS.ProcessEnv = process.env): BackendSettings {
+  const preferred = env.REGSWEEP_BACKEND;
+  return {
+    preferred: preferred === 'tensorflow' || preferred === 'wasm' || preferred === 'cpu' ? preferred : undefined,
+    wasmDir: env.TFJS_WASM_DIR || undefined,
+  };
+}
+
+/** The test-only fault rules of REGSWEEP_FAULTS (functions/lib/faults.ts); none when unset, as the stack leaves it. */
+export function faultRules(env: NodeJS.ProcessEnv = process.env): FaultRule[] {
+  return parseFaultRules(env.REGSWEEP_FAULTS);
 }

@@ -1,6 +1,7 @@
 /**
  * Test-only fault injection for the trial function. Inert unless the environment variable REGSWEEP_FAULTS
- * holds a JSON list of rules; the stack never sets it (a test asserts so), only the local harness's tests do.
+ * holds a JSON list of rules (read by config.ts faultRules, at the handler's edge, and passed in here); the stack
+ * never sets it (a test asserts so), only the local harness's tests do.
  *
  *   [{ "match": { "type": "l2", "lambda": 1000, "fold": 0 }, "action": "fail" },
  *    { "match": { "lambda": 10 }, "action": "throttle-once", "markerDir": "/tmp/x" },
@@ -15,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TrialEvent } from '../../shared/steps/events';
 
-interface FaultRule {
+export interface FaultRule {
   readonly match: { readonly type?: string; readonly lambda?: number; readonly dropoutRate?: number; readonly fold?: number };
   readonly action: 'fail' | 'throttle-once' | 'sleep';
   readonly seconds?: number;
@@ -46,11 +47,14 @@ export interface FaultHooks {
   readonly beforeTrain?: (e: TrialEvent) => Promise<void>;
 }
 
-/** The hooks, or none when no fault is configured (production). */
-export function faultHooks(env: NodeJS.ProcessEnv = process.env): FaultHooks {
-  const text = env.REGSWEEP_FAULTS;
-  if (!text) return {};
-  const rules = JSON.parse(text) as FaultRule[];
+/** The rules of REGSWEEP_FAULTS' value (config.ts faultRules reads it), or none for an empty one. */
+export function parseFaultRules(text: string | undefined): FaultRule[] {
+  return text ? (JSON.parse(text) as FaultRule[]) : [];
+}
+
+/** The hooks of the rules, or none when no fault is configured (production). */
+export function faultHooks(rules: readonly FaultRule[]): FaultHooks {
+  if (rules.length === 0) return {};
   return {
     beforeBatch: (events) => {
       for (const e of events) {

@@ -2,9 +2,9 @@
 import { parseSweepEvent } from '../../shared/steps/events';
 import { refitBest } from '../../shared/steps/refit';
 import { backendAtInit } from '../lib/backend';
-import { handlerContext } from '../lib/config';
+import { backendSettings, handlerContext } from '../lib/config';
 
-const ready = backendAtInit();
+const ready = backendAtInit(backendSettings());
 
 export const handler = async (event: unknown) => {
   const { sweepId } = parseSweepEvent(event);

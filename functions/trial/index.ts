@@ -2,12 +2,12 @@
 import { parseTrialBatchEvent } from '../../shared/steps/events';
 import { runTrialBatch } from '../../shared/steps/trial';
 import { backendAtInit } from '../lib/backend';
-import { handlerContext } from '../lib/config';
+import { backendSettings, faultRules, handlerContext } from '../lib/config';
 import { faultHooks } from '../lib/faults';
 
-const { beforeBatch, beforeTrain } = faultHooks();
+const { beforeBatch, beforeTrain } = faultHooks(faultRules());
 
-const ready = backendAtInit();
+const ready = backendAtInit(backendSettings());
 
 export const handler = async (event: unknown, context?: { getRemainingTimeInMillis?: () => number }) => {
   const batch = parseTrialBatchEvent(event);

@@ -13,7 +13,7 @@ import type { ConfigSummary, Leaderboard } from '../study/leaderboard';
 import { buildLeaderboard, studySettings } from '../study/leaderboard';
 import type { TrialRecord } from '../study/records';
 import { leaderboardKey, mapResultsPrefix, trialsPrefix } from '../store/layout';
-import type { ObjectStore } from '../store/s3';
+import type { Blobs } from '../store/blobs';
 import { SweepStore } from '../store/sweep-store';
 
 export interface AggregateResult {
@@ -51,17 +51,9 @@ export function unfinishedTrials(items: readonly TrialItem[], records: readonly 
  * Aggregate a sweep. With `toleratedFailurePercentage`, more failed + missing trials than that share of the
  * planned ones returns a TooManyFailedResult instead of a leaderboard.
  */
-export async function aggregateSweep(objects: ObjectStore, sweepId: string): Promise<AggregateResult>;
-export async function aggregateSweep(
-  objects: ObjectStore,
-  sweepId: string,
-  toleratedFailurePercentage?: number,
-): Promise<AggregateResult | TooManyFailedResult>;
-export async function aggregateSweep(
-  objects: ObjectStore,
-  sweepId: string,
-  toleratedFailurePercentage?: number,
-): Promise<AggregateResult | TooManyFailedResult> {
+export async function aggregateSweep(objects: Blobs, sweepId: string): Promise<AggregateResult>;
+export async function aggregateSweep(objects: Blobs, sweepId: string, toleratedFailurePercentage?: number): Promise<AggregateResult | TooManyFailedResult>;
+export async function aggregateSweep(objects: Blobs, sweepId: string, toleratedFailurePercentage?: number): Promise<AggregateResult | TooManyFailedResult> {
   const sweep = new SweepStore(objects, sweepId);
   const spec = await sweep.requireSpec();
   const items = await sweep.requireManifest();
@@ -94,4 +86,4 @@ export async function aggregateSweep(
 }
 
 /** The planned trials of a sweep. */
-export const loadManifest = (objects: ObjectStore, sweepId: string) => new SweepStore(objects, sweepId).requireManifest();
+export const loadManifest = (objects: Blobs, sweepId: string) => new SweepStore(objects, sweepId).requireManifest();

@@ -1,6 +1,7 @@
 /**
  * What the steps share: per-container caches (a warm Lambda reuses them across invocations), the dataset of a
- * sweep read from its bucket, and the sweep's spec and splits.
+ * sweep read from its bucket (any BucketBlobs: S3's ObjectStore, or MemoryBlobs in unit tests), and the sweep's
+ * spec and splits.
  */
 import { fitPreprocessor } from '../data/preprocess';
 import { checkDatasetSize, datasetOptions, parseDataset, type Dataset } from '../data/parse';
@@ -10,7 +11,7 @@ import { DatasetError } from '../errors';
 import { needsDefaultLambda, resolveGrid, type ResolvedGrid } from '../search/default-grid';
 import type { SweepSpec } from '../search/spec';
 import { datasetLocation } from '../store/layout';
-import type { ObjectStore } from '../store/s3';
+import type { BucketBlobs } from '../store/blobs';
 import type { SweepStore } from '../store/sweep-store';
 import { LinearCache } from '../training/linear';
 import { lambdaMax } from '../training/linear/lambda-max';
@@ -26,8 +27,11 @@ export interface StepCaches {
 
 export const createCaches = (): StepCaches => ({ datasets: new Map(), specs: new Map(), linear: new LinearCache() });
 
-/** Load and parse the spec's dataset (cached by ETag), refusing one over limits.maxDatasetBytes. Errors name the S3 object. */
-export async function loadDataset(objects: ObjectStore, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {
+/**
+ * Load and parse the spec's dataset from the sweep's bucket (cached by ETag), refusing one over
+ * limits.maxDatasetBytes from its size before a byte is read. Errors name the object.
+ */
+export async function loadDataset(objects: BucketBlobs, spec: SweepSpec, caches?: StepCaches): Promise<Dataset> {
   const { key } = datasetLocation(spec, objects.bucket);
   const notFound = () => new DatasetError(`dataset ${objects.uri(key)} not found (upload it with regsweep upload-dataset)`);
   const head = await objects.head(key);

@@ -9,7 +9,7 @@ import { UnsafeIdError, SpecError } from '../errors';
 import { parseSpec, SLUG_RE, type SweepSpec } from '../search/spec';
 import { strategyOf } from '../search/strategy';
 import { manifestKey, newSweepId, specKey } from '../store/layout';
-import type { ObjectStore } from '../store/s3';
+import type { BucketBlobs } from '../store/blobs';
 import { SweepStore } from '../store/sweep-store';
 import { batchCount, DEFAULT_BATCH_DEFAULTS, orderForBatches, trialBatchSize, type BatchDefaults } from '../plan/batches';
 import { gridOf, loadDataset, splitsOf } from './context';
@@ -30,7 +30,7 @@ export interface PlanResult {
  * another spec it is refused. With the stack's `deploy` settings, a sweep estimated over its limits.maxCostUsd is refused.
  */
 export async function planSweep(
-  objects: ObjectStore,
+  objects: BucketBlobs,
   input: { spec: unknown; sweepId?: string; batching?: BatchDefaults },
   deploy?: DeploySettings,
 ): Promise<PlanResult> {

@@ -8,7 +8,7 @@ import { selectTargets } from '../data/standardize';
 import { configLabel, type RegConfig } from '../search/grid';
 import { storedMetrics, type BestRecord } from '../study/best';
 import { bestKey } from '../store/layout';
-import type { ObjectStore } from '../store/s3';
+import type { BucketBlobs } from '../store/blobs';
 import { SweepStore } from '../store/sweep-store';
 import { buildRecord, fitTrial, type TrialInput } from '../training/fit';
 import { disposeModel, toLayersModel } from '../training/model';
@@ -28,7 +28,7 @@ export interface RefitResult {
  * Train the chosen config on every non-test row for the epochs selection found, evaluate it once on the
  * held-out test split, and save the model (tfjs format: model.json + weights.bin) and best.json.
  */
-export async function refitBest(objects: ObjectStore, sweepId: string, deps: { backend: string; caches?: StepCaches }): Promise<RefitResult> {
+export async function refitBest(objects: BucketBlobs, sweepId: string, deps: { backend: string; caches?: StepCaches }): Promise<RefitResult> {
   const sweep = new SweepStore(objects, sweepId);
   const spec = await loadSpec(sweep, deps.caches);
   const board = await sweep.requireLeaderboard();

@@ -21,7 +21,7 @@ import { SpecError } from '../errors';
 import type { SweepSpec } from '../search/spec';
 import { trialId as makeTrialId } from '../search/grid';
 import { assertTrialId, batchKeyOf } from '../store/layout';
-import type { ObjectStore } from '../store/s3';
+import type { BucketBlobs } from '../store/blobs';
 import { SweepStore } from '../store/sweep-store';
 import type { FailedTrial, SucceededTrial, TrialRecord } from '../study/records';
 import { failedRecord, fitRecord, type TrialInput } from '../training/fit';
@@ -55,7 +55,8 @@ const summarize = (r: SucceededTrial, skipped: boolean): TrialSummary => ({
 });
 
 export interface TrialDeps {
-  readonly store: ObjectStore;
+  /** The sweep's bucket: the dataset, spec and records (ObjectStore in a handler, MemoryBlobs in unit tests). */
+  readonly store: BucketBlobs;
   readonly caches: StepCaches;
   /** The TensorFlow.js backend in use (recorded). */
   readonly backend: string;

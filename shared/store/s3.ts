@@ -1,5 +1,6 @@
 /**
- * The ONE module over @aws-sdk/client-s3. Everything else reads and writes S3 through ObjectStore.
+ * The ONE module over @aws-sdk/client-s3. Everything else reads and writes S3 through ObjectStore, the S3
+ * implementation of BucketBlobs (blobs.ts), the interface the steps and SweepStore take.
  *
  * Checksums: the SDK's default (`WHEN_SUPPORTED`) sends streaming uploads as aws-chunked bodies with a trailing
  * CRC32, which the local server (local/s3-server-process.js) does not decode: it refuses them with 501
@@ -23,6 +24,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import type { BucketBlobs } from './blobs';
 
 /** An access key pair (and session token) for S3. */
 export interface S3Credentials {
@@ -138,7 +140,7 @@ function isAccessDenied(e: unknown): boolean {
   return err.name === 'AccessDenied' || err.Code === 'AccessDenied' || err.$metadata?.httpStatusCode === 403;
 }
 
-export class ObjectStore {
+export class ObjectStore implements BucketBlobs {
   constructor(
     readonly client: S3Client,
     readonly bucket: string,

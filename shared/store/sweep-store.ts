@@ -4,8 +4,9 @@
  * files) through it, and nothing else parses them: each read is validated against the artifact's zod schema,
  * and a message about a bad object names where it is.
  *
- * The objects live in blobs: the sweep bucket (`ObjectStore`, keys from `layout.ts`) or a directory that
- * `exportTo` wrote (`DirectoryBlobs`), which holds the same objects under the sweep's relative paths.
+ * The objects live in blobs (blobs.ts): the sweep bucket (`ObjectStore`, keys from `layout.ts`), a bucket in
+ * memory (`MemoryBlobs`, for unit tests) or a directory that `exportTo` wrote (`DirectoryBlobs`), which holds
+ * the same objects under the sweep's relative paths.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,6 +22,7 @@ import { mapLimit } from '../util/concurrency';
 import { TrialItemSchema, type TrialItem } from '../search/grid';
 import { BestRecordSchema, type BestRecord } from '../study/best';
 import { TEMP_FILE_PREFIX, writeFileAtomic } from '../util/files';
+import type { Blobs } from './blobs';
 import {
   assertSweepId,
   bestKey,
@@ -38,15 +40,7 @@ import {
   trialsPrefix,
 } from './layout';
 
-/** Where objects are kept, by S3 key. `ObjectStore` is one; `DirectoryBlobs` another. */
-export interface Blobs {
-  getBytes(key: string): Promise<{ body: Uint8Array; etag: string } | undefined>;
-  putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void>;
-  /** Every key under the prefix (paginated as needed). */
-  listKeys(prefix: string): Promise<string[]>;
-  /** How to name a key in a message (an s3:// URI, or a file path). */
-  uri(key: string): string;
-}
+export type { Blobs, BucketBlobs } from './blobs';
 
 const decoder = new TextDecoder();
 

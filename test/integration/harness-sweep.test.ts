@@ -11,7 +11,11 @@ import type { Leaderboard } from '../../shared/study/leaderboard';
 import type { BestRecord } from '../../shared/study/best';
 import type { ObjectStore } from '../../shared/store/s3';
 import { SweepStore } from '../../shared/store/sweep-store';
+import { SMALL_DEPLOYMENT } from '../support/harness';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
+
+// A test's Harness.start synthesizes and bundles the stack when its deployment's assembly is not cached yet.
+jest.setTimeout(240_000);
 
 const spec = tinyDiabetesSpec;
 /** A sweep's trial records (its record parts merged: one per trial), by trialId. */
@@ -31,7 +35,7 @@ describe('a step that runs out of memory', () => {
   it('fails the sweep with the step, Runtime.OutOfMemory, its memory and the cdk.json setting that raises it', async () => {
     // Prepare: PlanSweep with 128 MB, and a CSV whose parsed rows need several times that
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-oom-'));
-    const h = await Harness.start({ workers: 1, overrides: { planMemoryMb: 128 } });
+    const h = await Harness.start({ workers: 1, overrides: SMALL_DEPLOYMENT }); // planMemoryMb 128
     try {
       const header = fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv'), 'utf8').split('\n')[0];
       const row = header
@@ -164,10 +168,10 @@ describe('trials in batches through the harness (a linear sweep, batches of one 
   it('a batch cut by its timeout mid-path, then the same sweep again: completed trials are skipped, the rest run', async () => {
     const s3Dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regsweep-batch-resume-'));
     try {
-      // 1. the fold-0 path sleeps at lambda 10 (its 5th trial) past the 15 s timeout: 9 of 20 trials in a failed batch.
+      // 1. the fold-0 path sleeps at lambda 10 (its 5th trial) past the 15 s timeout (SMALL_DEPLOYMENT): 9 of 20 trials in a failed batch.
       // (15 s, not less: the time guard would rightly refuse to start trials after a first one slowed by a cold start.)
       const sleep = [{ match: { type: 'l2', lambda: 10, fold: 0 }, action: 'sleep', seconds: 60 }];
-      const first = await Harness.start({ workers: 2, s3Dir, overrides: { trialTimeoutSeconds: 15 }, functionEnv: { REGSWEEP_FAULTS: JSON.stringify(sleep) } });
+      const first = await Harness.start({ workers: 2, s3Dir, overrides: SMALL_DEPLOYMENT, functionEnv: { REGSWEEP_FAULTS: JSON.stringify(sleep) } });
       let before: Map<string, unknown>;
       try {
         const source = await first.uploadDataset(path.join(DATA_DIR, 'diabetes.csv'));

@@ -1,6 +1,8 @@
 /**
  * `regsweep predict` through the real bin (issue #15): small linear sweeps on cars.json (regression) and
- * penguins.json (classification), run once, then their chosen models applied to raw rows. The predictions of
+ * penguins.json (classification), run once through the steps on a bucket in memory and exported as
+ * `regsweep local --out` exports them (the harness that runs them there is tested in harness-*.test.ts and
+ * cli-local-trust.test.ts), then their chosen models applied to raw rows. The predictions of
  * the held-out test rows must give back the test score the refit stored in best.json; one row is worked by
  * hand from the saved weights; the s3:// URI of the same sweep gives the same output.
  */
@@ -11,12 +13,13 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { readDatasetFile } from '../../shared/data/parse';
 import { planSplits } from '../../shared/data/splits';
 import type { BestRecord } from '../../shared/study/best';
+import { exportSweep } from '../../cli/sweep-files';
 import { bestKey, bestPrefix } from '../../shared/store/layout';
+import { MemoryBlobs } from '../../shared/store/memory-blobs';
 import { regsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';
+import { runSweep } from '../support/steps';
 import { DATA_DIR } from '../support/tf';
-
-jest.setTimeout(300_000);
 
 const VALIDATION = { folds: 2, testFraction: 0.2, seed: 3 };
 const CARS = { source: path.join(DATA_DIR, 'cars.json'), target: 'Miles_per_Gallon', task: 'regression' } as const;
@@ -24,16 +27,24 @@ const PENGUINS = { source: path.join(DATA_DIR, 'penguins.json'), target: 'Specie
 const CLASSES = ['Adelie', 'Chinstrap', 'Gentoo'];
 
 const s3 = useLocalS3();
+const blobs = new MemoryBlobs('regsweep-predict');
 let tmp: string;
 
-/** Run a small linear sweep; returns its results directory. */
-function sweep(sweepId: string, dataset: Record<string, unknown>): string {
-  const spec = { sweepId, dataset, model: { hidden: [] }, validation: VALIDATION, search: { types: ['none', 'l2'], lambda: [1, 10] } };
-  const file = path.join(tmp, `${sweepId}.json`);
-  fs.writeFileSync(file, JSON.stringify(spec));
-  const r = regsweep(['local', '--spec', file, '--out', path.join(tmp, 'out'), '--workers', '2'], { timeout: 280_000 });
-  if (r.code !== 0) throw new Error(`regsweep local exited ${r.code}: ${r.stderr}`);
-  return path.join(tmp, 'out', sweepId);
+/** Run a small linear sweep on the local dataset file; returns its results directory (what `regsweep local --out` writes). */
+async function sweep(sweepId: string, dataset: { source: string }): Promise<string> {
+  const name = path.basename(dataset.source);
+  await blobs.putBytes(`datasets/${name}`, fs.readFileSync(dataset.source));
+  const source = `s3://${blobs.bucket}/datasets/${name}`;
+  await runSweep(blobs, {
+    sweepId,
+    dataset: { ...dataset, source },
+    model: { hidden: [] },
+    validation: VALIDATION,
+    search: { types: ['none', 'l2'], lambda: [1, 10] },
+  });
+  const dir = path.join(tmp, 'out', sweepId);
+  await exportSweep(blobs, sweepId, dir);
+  return dir;
 }
 
 const readBest = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'best.json'), 'utf8')) as BestRecord;
@@ -75,8 +86,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('cars.json: regression', () => {
   let dir: string;
-  beforeAll(() => {
-    dir = sweep('cars-predict', CARS);
+  beforeAll(async () => {
+    dir = await sweep('cars-predict', CARS);
   });
 
   it("predicts every row of the file, in order; the test rows' MSE is best.json's test loss", async () => {
@@ -101,8 +112,8 @@ describe('penguins.json: classification', () => {
   let dir: string;
   let best: BestRecord;
   let base: Record<string, string>[];
-  beforeAll(() => {
-    dir = sweep('penguins-predict', PENGUINS);
+  beforeAll(async () => {
+    dir = await sweep('penguins-predict', PENGUINS);
     best = readBest(dir);
     base = predictCsv([dir, '--data', PENGUINS.source]).rows;
   });
@@ -219,7 +230,7 @@ describe('two classes: one sigmoid output', () => {
   it("gives p(first) = 1 - p(second), predicts the second over 0.5; the test rows' accuracy and loss are best.json's", async () => {
     const source = write('adelie-gentoo.json', JSON.stringify(rawRows(PENGUINS.source).filter((r) => r.Species !== 'Chinstrap')));
     const dataset = { ...PENGUINS, source };
-    const dir = sweep('two-species', dataset);
+    const dir = await sweep('two-species', dataset);
     const best = readBest(dir);
     expect(best.model.outputActivation).toBe('sigmoid');
     const { rows } = predictCsv([dir, '--data', source]);

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readStoredObjects, startS3Server } from '../../local/s3server';
 import { CorruptObjectError, createS3Client, ObjectStore, S3OperationError } from '../../shared/store/s3';
+import { blobsContract } from '../support/blobs-contract';
 import { rawS3Request, useLocalS3 } from '../support/s3';
 
 const BUCKET = 'regsweep-test';
@@ -34,6 +35,10 @@ function randomBytes(n: number, seed = 1): Uint8Array {
 }
 
 const FRAMING = /x-amz-checksum|chunk-signature|\r\n0\r\n/;
+
+describe('ObjectStore: the BucketBlobs contract (the same tests MemoryBlobs passes, test/unit/shared/store/memory-blobs.test.ts)', () => {
+  blobsContract(() => s3.store);
+});
 
 describe('ObjectStore on the local S3 server', () => {
   it('round-trips JSON, text and bytes', async () => {

@@ -1,6 +1,6 @@
 /**
  * Helpers for the reliability tests (test/integration/reliability.test.ts, load.test.ts, bad-input.test.ts):
- * tiny datasets, reading a sweep's trial records back from S3 or disk, the "nothing lost" check, and a load
+ * tiny datasets, reading a sweep's trial records back from its bucket (any Blobs) or disk, the "nothing lost" check, and a load
  * runner that runs one sweep through the harness in its own process and reports its time and peak memory.
  *
  * As a script (what load.test.ts spawns, so each measured sweep has a fresh process and its own peak RSS):
@@ -17,7 +17,7 @@ import type { MapRunEvent } from '../../local/runner';
 import { leaderboardKey, manifestKey, sweepPrefix, trialObjectOf, trialsPrefix } from '../../shared/store/layout';
 import { TrialEventSchema } from '../../shared/steps/events';
 import { mergeTrialRecords, type TrialRecord } from '../../shared/study/records';
-import type { ObjectStore } from '../../shared/store/s3';
+import type { Blobs } from '../../shared/store/blobs';
 import { inputTrialIds, recordsOfTrialObject, SweepStore } from '../../shared/store/sweep-store';
 import type { Leaderboard } from '../../shared/study/leaderboard';
 
@@ -45,23 +45,29 @@ export function writeTinyCsv(dir: string, name = 'tiny.csv', rows = 20): string 
 
 export type PlannedItem = ReturnType<typeof TrialEventSchema.parse>;
 
-export async function plannedItems(store: ObjectStore, sweepId: string): Promise<PlannedItem[]> {
-  const json = await store.getJson(manifestKey(sweepId));
+/** The parsed JSON of an object, or undefined when it does not exist (invalid JSON throws). */
+async function readJson(store: Blobs, key: string): Promise<unknown> {
+  const got = await store.getBytes(key);
+  return got && (JSON.parse(Buffer.from(got.body).toString('utf8')) as unknown);
+}
+
+export async function plannedItems(store: Blobs, sweepId: string): Promise<PlannedItem[]> {
+  const json = await readJson(store, manifestKey(sweepId));
   if (!Array.isArray(json)) throw new Error(`no manifest for sweep ${sweepId}`);
   return json.map((i) => TrialEventSchema.parse({ ...(i as object), sweepId }));
 }
 
 /** The records of a sweep, one per trial (SweepStore.trials: parts and legacy objects, merged), by trialId. */
-export async function trialObjects(store: ObjectStore, sweepId: string): Promise<Map<string, TrialRecord | undefined>> {
+export async function trialObjects(store: Blobs, sweepId: string): Promise<Map<string, TrialRecord | undefined>> {
   return new Map((await new SweepStore(store, sweepId).trials()).records.map((r) => [r.trialId, r]));
 }
 
 /** The map run's failed child executions (ResultWriter's FAILED_0.json files), by trialId of their batch: Error and Cause. */
-export async function mapRunFailures(store: ObjectStore, sweepId: string): Promise<Map<string, { error: string; cause: string }>> {
+export async function mapRunFailures(store: Blobs, sweepId: string): Promise<Map<string, { error: string; cause: string }>> {
   const out = new Map<string, { error: string; cause: string }>();
   for (const key of await store.listKeys(`${sweepPrefix(sweepId)}map-results/`)) {
     if (!/\/FAILED_\d+\.json$/.test(key)) continue;
-    const rows = (await store.getJson(key)) as { Input: string; Error?: string; Cause?: string }[];
+    const rows = (await readJson(store, key)) as { Input: string; Error?: string; Cause?: string }[];
     for (const r of rows) {
       for (const trialId of inputTrialIds(r.Input)) out.set(trialId, { error: String(r.Error ?? ''), cause: String(r.Cause ?? '') });
     }
@@ -85,7 +91,7 @@ export interface Accounting {
  * the first trial that is none of these. The leaderboard, when there is one, must agree: its failed trials are
  * those with failed records, its missing ones those with no valid record.
  */
-export async function accountForEveryTrial(store: ObjectStore, sweepId: string): Promise<Accounting> {
+export async function accountForEveryTrial(store: Blobs, sweepId: string): Promise<Accounting> {
   const items = await plannedItems(store, sweepId);
   const objects = await trialObjects(store, sweepId);
   const mapFailures = await mapRunFailures(store, sweepId);
@@ -102,7 +108,7 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
         `sweep ${sweepId}: trial ${item.trialId} (${JSON.stringify(item.reg)} fold ${item.fold}) is lost: no valid record and no failed execution`,
       );
   }
-  const board = (await store.getJson(leaderboardKey(sweepId))) as Leaderboard | undefined;
+  const board = (await readJson(store, leaderboardKey(sweepId))) as Leaderboard | undefined;
   if (board) {
     const failedIds = board.failedTrials.map((f) => f.trialId).sort();
     if (JSON.stringify(failedIds) !== JSON.stringify([...failed.keys()].sort())) {
@@ -118,7 +124,7 @@ export async function accountForEveryTrial(store: ObjectStore, sweepId: string):
 }
 
 /** Keys in the bucket that are neither a dataset nor under sweeps/<id>/ of one of the given sweeps. */
-export async function keysOutside(store: ObjectStore, sweepIds: readonly string[]): Promise<string[]> {
+export async function keysOutside(store: Blobs, sweepIds: readonly string[]): Promise<string[]> {
   const prefixes = sweepIds.map((id) => sweepPrefix(id));
   return (await store.listKeys('')).filter((k) => !/^datasets\/[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(k) && !prefixes.some((p) => k.startsWith(p)));
 }

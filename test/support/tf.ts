@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../shared/training/backend';
 import { readDatasetFile, type Dataset } from '../../shared/data/parse';
 import type { BestRecord } from '../../shared/study/best';
-import type { ObjectStore } from '../../shared/store/s3';
+import type { Blobs } from '../../shared/store/blobs';
 import { fitPreprocessor, transformRows } from '../../shared/data/preprocess';
 import { selectTargets } from '../../shared/data/standardize';
 import { SweepStore } from '../../shared/store/sweep-store';
@@ -41,7 +41,7 @@ export const tinyDiabetesSpec = (sweepId: string, source: string, search: Record
  * Load the tfjs model a refit saved under sweeps/<sweepId>/best/ (as `regsweep predict` does, with tf.loadLayersModel) and
  * return its mean squared error on `rows` of `ds`, preprocessed with best.json's preprocessing.
  */
-export async function savedModelMse(store: ObjectStore, sweepId: string, best: BestRecord, ds: Dataset, rows: readonly number[]): Promise<number> {
+export async function savedModelMse(store: Blobs, sweepId: string, best: BestRecord, ds: Dataset, rows: readonly number[]): Promise<number> {
   const model = await loadSavedModel((await new SweepStore(store, sweepId).model())!);
   const x = tf.tensor2d(transformRows(best.preprocessing!, ds, rows), [rows.length, best.standardizer.features.length]);
   const pred = model.predict(x) as tf.Tensor;

@@ -1,26 +1,26 @@
 /**
- * A spec with no lambda and no dropout rates through the real steps against the local S3 server: PlanSweep
+ * A spec with no lambda and no dropout rates through the real steps on a bucket in memory (MemoryBlobs): PlanSweep
  * resolves the default grid from lambda_max on the non-test rows, stores it in grid.json (spec.json stays the
  * spec as given, so re-planning resumes), every trial runs, and the leaderboard says which defaults it used.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readDatasetFile } from '../../shared/data/parse';
-import { planSplits } from '../../shared/data/splits';
-import { DEFAULT_DROPOUT, SGD_PATH_COUNT } from '../../shared/search/default-grid';
-import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
-import { createCaches } from '../../shared/steps/context';
-import { planSweep } from '../../shared/steps/plan';
-import { refitBest } from '../../shared/steps/refit';
-import { SweepStore } from '../../shared/store/sweep-store';
-import { lambdaMax } from '../../shared/training/linear/lambda-max';
-import { useLocalS3 } from '../support/s3';
-import { DATA_DIR, ready } from '../support/tf';
-import { runTrial } from '../support/trial';
+import { readDatasetFile } from '../../../../shared/data/parse';
+import { planSplits } from '../../../../shared/data/splits';
+import { DEFAULT_DROPOUT, SGD_PATH_COUNT } from '../../../../shared/search/default-grid';
+import { aggregateSweep, loadManifest } from '../../../../shared/steps/aggregate';
+import { createCaches } from '../../../../shared/steps/context';
+import { planSweep } from '../../../../shared/steps/plan';
+import { refitBest } from '../../../../shared/steps/refit';
+import { MemoryBlobs } from '../../../../shared/store/memory-blobs';
+import { SweepStore } from '../../../../shared/store/sweep-store';
+import { lambdaMax } from '../../../../shared/training/linear/lambda-max';
+import { DATA_DIR, ready } from '../../../support/tf';
+import { runTrial } from '../../../support/trial';
 
 const BUCKET = 'regsweep-default-grid';
-const s3 = useLocalS3(BUCKET);
+const blobs = new MemoryBlobs(BUCKET);
 const DATASET = 'datasets/diabetes.csv';
 const SWEEP = 'default-grid';
 const spec = {
@@ -34,20 +34,20 @@ const spec = {
 
 beforeAll(async () => {
   await ready();
-  await s3.store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
+  await blobs.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')));
 });
 
 it('plans the default grid from lambda_max, runs it, and the leaderboard and refit say so', async () => {
   // Act
-  const planned = await planSweep(s3.store, { spec });
-  const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-  const items = await loadManifest(s3.store, SWEEP);
+  const planned = await planSweep(blobs, { spec });
+  const deps = { store: blobs, caches: createCaches(), backend: tf.getBackend() };
+  const items = await loadManifest(blobs, SWEEP);
   for (const item of items) await runTrial({ ...item, sweepId: SWEEP }, deps);
-  await aggregateSweep(s3.store, SWEEP);
-  await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
+  await aggregateSweep(blobs, SWEEP);
+  await refitBest(blobs, SWEEP, { backend: tf.getBackend() });
 
   // Assess: lambda_max is the one of the non-test rows, computed here independently of the plan
-  const sweep = new SweepStore(s3.store, SWEEP);
+  const sweep = new SweepStore(blobs, SWEEP);
   const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const rows = planSplits(ds, { folds: 2, holdout: 0.2, testFraction: 0.2, seed: 42 }).trainval;
   const grid = (await sweep.grid())!;
@@ -68,5 +68,5 @@ it('plans the default grid from lambda_max, runs it, and the leaderboard and ref
 
   // spec.json is the spec as given (no lambda filled in): planning it again resumes instead of refusing
   expect(((await sweep.rawSpec()) as { search: Record<string, unknown> }).search.lambda).toBeUndefined();
-  await expect(planSweep(s3.store, { spec })).resolves.toMatchObject({ trialCount: planned.trialCount });
+  await expect(planSweep(blobs, { spec })).resolves.toMatchObject({ trialCount: planned.trialCount });
 });

@@ -1,36 +1,36 @@
 /**
- * A linear sweep through the real steps against the local S3 server: every trial and the refit are solved
+ * A linear sweep through the real steps on a bucket in memory (MemoryBlobs): every trial and the refit are solved
  * exactly (the solver in each record, coefficients equal to an independent fit on the same rows), and the saved
  * tfjs model (a Dense layer holding the exact weights) loads back and reproduces the refit's test score.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readDatasetFile } from '../../shared/data/parse';
-import { planSplits } from '../../shared/data/splits';
-import { fitPreprocessor } from '../../shared/data/preprocess';
-import { fitStandardizer } from '../../shared/data/standardize';
-import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
-import { createCaches } from '../../shared/steps/context';
-import { planSweep } from '../../shared/steps/plan';
-import { refitBest } from '../../shared/steps/refit';
-import { SweepStore } from '../../shared/store/sweep-store';
-import { solveLinear } from '../../shared/training/linear';
-import { rawMatrix } from '../support/data';
-import { useLocalS3 } from '../support/s3';
-import { DATA_DIR, ready, savedModelMse } from '../support/tf';
-import { runTrial } from '../support/trial';
+import { readDatasetFile } from '../../../../shared/data/parse';
+import { planSplits } from '../../../../shared/data/splits';
+import { fitPreprocessor } from '../../../../shared/data/preprocess';
+import { fitStandardizer } from '../../../../shared/data/standardize';
+import { aggregateSweep, loadManifest } from '../../../../shared/steps/aggregate';
+import { createCaches } from '../../../../shared/steps/context';
+import { planSweep } from '../../../../shared/steps/plan';
+import { refitBest } from '../../../../shared/steps/refit';
+import { MemoryBlobs } from '../../../../shared/store/memory-blobs';
+import { SweepStore } from '../../../../shared/store/sweep-store';
+import { solveLinear } from '../../../../shared/training/linear';
+import { rawMatrix } from '../../../support/data';
+import { DATA_DIR, ready, savedModelMse } from '../../../support/tf';
+import { runTrial } from '../../../support/trial';
 
 const BUCKET = 'regsweep-linear';
-const s3 = useLocalS3(BUCKET);
+const blobs = new MemoryBlobs(BUCKET);
 const DATASET = 'datasets/diabetes.csv';
 const SWEEP = 'linear-diabetes';
 const validation = { folds: 3, testFraction: 0.2, seed: 11 };
 
 beforeAll(async () => {
   await ready();
-  await s3.store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
-  await planSweep(s3.store, {
+  await blobs.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')));
+  await planSweep(blobs, {
     spec: {
       sweepId: SWEEP,
       dataset: { source: `s3://${BUCKET}/${DATASET}`, target: 'progression', task: 'regression' },
@@ -40,10 +40,10 @@ beforeAll(async () => {
       selection: { rule: 'min' },
     },
   });
-  const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-  for (const item of await loadManifest(s3.store, SWEEP)) await runTrial({ ...item, sweepId: SWEEP }, deps);
-  await aggregateSweep(s3.store, SWEEP);
-  await refitBest(s3.store, SWEEP, { backend: tf.getBackend() });
+  const deps = { store: blobs, caches: createCaches(), backend: tf.getBackend() };
+  for (const item of await loadManifest(blobs, SWEEP)) await runTrial({ ...item, sweepId: SWEEP }, deps);
+  await aggregateSweep(blobs, SWEEP);
+  await refitBest(blobs, SWEEP, { backend: tf.getBackend() });
 });
 
 const expectedSolver: Record<string, string> = {
@@ -55,7 +55,7 @@ const expectedSolver: Record<string, string> = {
 };
 
 it('every trial names its exact solver and its coefficients equal a fresh exact fit on its fold', async () => {
-  const sweep = new SweepStore(s3.store, SWEEP);
+  const sweep = new SweepStore(blobs, SWEEP);
   const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const plan = planSplits(ds, { ...validation, holdout: 0.2 });
   const { records } = await sweep.trials();
@@ -76,7 +76,7 @@ it('every trial names its exact solver and its coefficients equal a fresh exact 
 });
 
 it("the leaderboard names each config's exact solver and gives no epoch warnings: exact solvers have no epochs", async () => {
-  const board = (await new SweepStore(s3.store, SWEEP).leaderboard())!;
+  const board = (await new SweepStore(blobs, SWEEP).leaderboard())!;
   for (const c of board.configs) expect(c.solver).toBe(expectedSolver[c.reg.type]);
   const codes = (board.diagnostics ?? []).map((d) => d.code);
   expect(codes).not.toContain('early-stopping'); // every record has epochsRun = bestEpoch = 1 of training.epochs 200
@@ -84,7 +84,7 @@ it("the leaderboard names each config's exact solver and gives no epoch warnings
 });
 
 it('the refit is exact and its saved model loads and reproduces the test score', async () => {
-  const sweep = new SweepStore(s3.store, SWEEP);
+  const sweep = new SweepStore(blobs, SWEEP);
   const best = (await sweep.best())!;
   const ds = await readDatasetFile(path.join(DATA_DIR, 'diabetes.csv'), { target: 'progression', task: 'regression' });
   const plan = planSplits(ds, { ...validation, holdout: 0.2 });
@@ -93,12 +93,12 @@ it('the refit is exact and its saved model loads and reproduces the test score',
   const coef = pre.features.map((f) => best.coefficients![f]);
   expect(Math.max(...coef.map((c, j) => Math.abs(c - fresh.weights[j]))) / Math.max(...Array.from(fresh.weights, Math.abs))).toBeLessThan(1e-9);
 
-  const mse = await savedModelMse(s3.store, SWEEP, best, ds, plan.test);
+  const mse = await savedModelMse(blobs, SWEEP, best, ds, plan.test);
   expect(Math.abs(mse - best.test.loss) / best.test.loss).toBeLessThan(1e-4);
 });
 
 it('a linear classifier is solved by proximal Newton; with dropout it is trained by masked SGD and says so', async () => {
-  const { fitRecord } = await import('../../shared/training/fit');
+  const { fitRecord } = await import('../../../../shared/training/fit');
   const ds = await readDatasetFile(path.join(DATA_DIR, 'breast_cancer.csv'), { target: 'malignant', task: 'classification' });
   const rows = ds.y.map((_, i) => i);
   const input = (reg: { type: 'l2' | 'dropout'; lambda: number; dropoutRate: number; l1Ratio: number }) => ({
@@ -129,8 +129,8 @@ describe('a linear classification sweep selected by balanced accuracy', () => {
   const clsValidation = { folds: 3, testFraction: 0.2, seed: 5 };
 
   beforeAll(async () => {
-    await s3.store.putBytes(CLS_DATASET, fs.readFileSync(path.join(DATA_DIR, 'breast_cancer.csv')), 'text/csv');
-    await planSweep(s3.store, {
+    await blobs.putBytes(CLS_DATASET, fs.readFileSync(path.join(DATA_DIR, 'breast_cancer.csv')));
+    await planSweep(blobs, {
       spec: {
         sweepId: CLS_SWEEP,
         dataset: { source: `s3://${BUCKET}/${CLS_DATASET}`, target: 'malignant', task: 'classification' },
@@ -140,17 +140,17 @@ describe('a linear classification sweep selected by balanced accuracy', () => {
         selection: { rule: 'one-standard-error', metric: 'balancedAccuracy' },
       },
     });
-    const deps = { store: s3.store, caches: createCaches(), backend: tf.getBackend() };
-    for (const item of await loadManifest(s3.store, CLS_SWEEP)) await runTrial({ ...item, sweepId: CLS_SWEEP }, deps);
-    await aggregateSweep(s3.store, CLS_SWEEP);
-    await refitBest(s3.store, CLS_SWEEP, { backend: tf.getBackend() });
+    const deps = { store: blobs, caches: createCaches(), backend: tf.getBackend() };
+    for (const item of await loadManifest(blobs, CLS_SWEEP)) await runTrial({ ...item, sweepId: CLS_SWEEP }, deps);
+    await aggregateSweep(blobs, CLS_SWEEP);
+    await refitBest(blobs, CLS_SWEEP, { backend: tf.getBackend() });
   });
 
   it("records each fold's scores, computed on its validation rows: ROC AUC and balanced accuracy from the record's coefficients by hand", async () => {
     const ds = await readDatasetFile(path.join(DATA_DIR, 'breast_cancer.csv'), { target: 'malignant', task: 'classification' });
     const plan = planSplits(ds, { ...clsValidation, holdout: 0.2 });
     const { x, features } = rawMatrix(ds);
-    const { records } = await new SweepStore(s3.store, CLS_SWEEP).trials();
+    const { records } = await new SweepStore(blobs, CLS_SWEEP).trials();
     expect(records).toHaveLength(4 * 3);
     for (const r of records) {
       if (r.status !== 'succeeded') throw new Error(`trial ${r.trialId} failed: ${r.error.message}`);
@@ -173,7 +173,7 @@ describe('a linear classification sweep selected by balanced accuracy', () => {
   });
 
   it('ranks by mean balanced accuracy, highest first, records the metric and the means, and the refit tests every score', async () => {
-    const sweep = new SweepStore(s3.store, CLS_SWEEP);
+    const sweep = new SweepStore(blobs, CLS_SWEEP);
     const board = (await sweep.leaderboard())!;
     const { records } = await sweep.trials();
     expect(board.metric).toBe('balancedAccuracy');

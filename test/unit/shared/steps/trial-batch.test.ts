@@ -1,5 +1,5 @@
 /**
- * Trials in batches, through the real steps against the local S3 server: one record per trial (written in parts
+ * Trials in batches, through the real steps on a bucket in memory (MemoryBlobs): one record per trial (written in parts
  * of the batch's records), resume inside a batch (one LIST of its parts), a crash losing only the records not yet
  * written, a failing trial isolated from the rest of its batch, the time guard, a record that does not depend on
  * the batch it ran in, a part that cannot be written failing the batch, and Aggregate's tolerated failures
@@ -9,25 +9,23 @@ import { expect } from '@jest/globals';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { CreateBucketCommand, DeleteBucketCommand } from '@aws-sdk/client-s3';
-import { trialId } from '../../shared/search/grid';
-import { failedRecord } from '../../shared/training/fit';
-import { aggregateSweep, loadManifest } from '../../shared/steps/aggregate';
-import { createCaches } from '../../shared/steps/context';
-import { planSweep } from '../../shared/steps/plan';
-import type { TrialEvent } from '../../shared/steps/events';
-import { RECORD_FLUSH_MS } from '../../shared/store/layout';
-import { FailureNotRecordedError, runTrialBatch, TIME_GUARD_MARGIN_MS } from '../../shared/steps/trial';
-import { batchKeyOf, batchPrefix, leaderboardKey } from '../../shared/store/layout';
-import { ObjectStore } from '../../shared/store/s3';
-import { SweepStore } from '../../shared/store/sweep-store';
-import type { SucceededTrial, TrialRecord } from '../../shared/study/records';
-import { useLocalS3 } from '../support/s3';
-import { DATA_DIR, ready } from '../support/tf';
-import { runTrial } from '../support/trial';
+import { trialId } from '../../../../shared/search/grid';
+import { failedRecord } from '../../../../shared/training/fit';
+import { aggregateSweep, loadManifest } from '../../../../shared/steps/aggregate';
+import { createCaches } from '../../../../shared/steps/context';
+import { planSweep } from '../../../../shared/steps/plan';
+import type { TrialEvent } from '../../../../shared/steps/events';
+import { FailureNotRecordedError, runTrialBatch, TIME_GUARD_MARGIN_MS } from '../../../../shared/steps/trial';
+import { batchKeyOf, batchPrefix, RECORD_FLUSH_MS } from '../../../../shared/store/layout';
+import type { BucketBlobs } from '../../../../shared/store/blobs';
+import { MemoryBlobs } from '../../../../shared/store/memory-blobs';
+import { SweepStore } from '../../../../shared/store/sweep-store';
+import type { SucceededTrial, TrialRecord } from '../../../../shared/study/records';
+import { DATA_DIR, ready } from '../../../support/tf';
+import { runTrial } from '../../../support/trial';
 
 const BUCKET = 'regsweep-batches';
-const s3 = useLocalS3(BUCKET);
+const blobs = new MemoryBlobs(BUCKET);
 const DATASET = 'datasets/diabetes.csv';
 
 const linearSpec = (sweepId: string) => ({
@@ -38,35 +36,44 @@ const linearSpec = (sweepId: string) => ({
   search: { types: ['l1', 'elasticnet', 'l2'], lambda: [0.1, 1, 10, 100] },
 });
 
-const deps = () => ({ store: s3.store, caches: createCaches(), backend: tf.getBackend() });
-const batchOf = async (sweepId: string) => ({ Items: await loadManifest(s3.store, sweepId), BatchInput: { sweepId } });
+const deps = () => ({ store: blobs, caches: createCaches(), backend: tf.getBackend() });
+const batchOf = async (sweepId: string) => ({ Items: await loadManifest(blobs, sweepId), BatchInput: { sweepId } });
 /** Every trial's record (SweepStore.trials: the parts merged, one record per trial). */
-const recordsOf = async (sweepId: string) => new Map((await new SweepStore(s3.store, sweepId).trials()).records.map((r) => [r.trialId, r]));
+const recordsOf = async (sweepId: string) => new Map((await new SweepStore(blobs, sweepId).trials()).records.map((r) => [r.trialId, r]));
 /** The parts a batch wrote, in write order: their keys and records as stored. */
 async function partsOf(sweepId: string, batchKey: string): Promise<{ key: string; ids: string[] }[]> {
-  const keys = await s3.store.listKeys(batchPrefix(sweepId, batchKey));
-  return Promise.all(keys.map(async (key) => ({ key, ids: ((await s3.store.getJson(key)) as { records: TrialRecord[] }).records.map((r) => r.trialId) })));
+  const keys = await blobs.listKeys(batchPrefix(sweepId, batchKey));
+  const recordsIn = async (key: string) => (JSON.parse(Buffer.from((await blobs.getBytes(key))!.body).toString('utf8')) as { records: TrialRecord[] }).records;
+  return Promise.all(keys.map(async (key) => ({ key, ids: (await recordsIn(key)).map((r) => r.trialId) })));
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The real store until `dead`: then every PUT fails, as nothing a killed invocation would still write lands. */
-class DyingStore extends ObjectStore {
+/** The bucket until `dead`: then every PUT fails, as nothing a killed invocation would still write lands. */
+class DyingBlobs implements BucketBlobs {
   dead = false;
-  override async putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void> {
-    if (this.dead) throw new Error(`the invocation died before writing ${key} (injected)`);
-    return super.putBytes(key, body, contentType);
+  constructor(private readonly inner: BucketBlobs) {}
+  get bucket() {
+    return this.inner.bucket;
+  }
+  uri = (key: string) => this.inner.uri(key);
+  getBytes = (key: string) => this.inner.getBytes(key);
+  head = (key: string) => this.inner.head(key);
+  listKeys = (prefix: string) => this.inner.listKeys(prefix);
+  putBytes(key: string, body: Uint8Array, contentType?: string): Promise<void> {
+    if (this.dead) return Promise.reject(new Error(`the invocation died before writing ${key} (injected)`));
+    return this.inner.putBytes(key, body, contentType);
   }
 }
 
 beforeAll(async () => {
   await ready();
-  await s3.store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
+  await blobs.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')));
 });
 
 describe('a batch of trials', () => {
   it('writes one record per trial, each equal to the trial run alone (warm starts along the path change nothing beyond 1e-6)', async () => {
     // Prepare: 3 types x 4 lambdas x 2 folds + none x 2 folds = 26 trials, all in one batch
-    const plan = await planSweep(s3.store, { spec: linearSpec('batch-all') });
+    const plan = await planSweep(blobs, { spec: linearSpec('batch-all') });
     expect(plan).toMatchObject({ trialCount: 26, batchSize: 100 - (100 % 4), batchCount: 1 });
     const batch = await batchOf('batch-all');
 
@@ -80,9 +87,9 @@ describe('a batch of trials', () => {
     expect([...records.keys()].sort()).toEqual(batch.Items.map((i) => i.trialId).sort());
     const parts = await partsOf('batch-all', batchKeyOf(batch.Items[0].trialId, 26));
     expect(parts.flatMap((p) => p.ids).sort()).toEqual(batch.Items.map((i) => i.trialId).sort()); // every trial, none twice
-    expect((await s3.store.listKeys('sweeps/batch-all/trials/')).length).toBe(parts.length); // nothing but the parts
+    expect((await blobs.listKeys('sweeps/batch-all/trials/')).length).toBe(parts.length); // nothing but the parts
     // Each trial alone, in a fresh container (no cache, so no warm start), gives the same answer.
-    await planSweep(s3.store, { spec: linearSpec('batch-alone') });
+    await planSweep(blobs, { spec: linearSpec('batch-alone') });
     for (const item of batch.Items) await runTrial({ ...item, sweepId: 'batch-alone' }, deps());
     const aloneRecords = await recordsOf('batch-alone');
     for (const item of batch.Items) {
@@ -98,12 +105,12 @@ describe('a batch of trials', () => {
   it('a batch that dies after its first part loses only the records not yet written; run again, it skips the written trials and writes only the rest', async () => {
     // Prepare: trial 5 is slow (past RECORD_FLUSH_MS), so trials 0-4 are written as a part while it runs; trials
     // 5-8 complete and wait for the next part; at trial 9 the invocation dies: from then on nothing it writes lands
-    // (the store below refuses every PUT, as a killed process makes none; the S3 server behind it is the real one)
-    await planSweep(s3.store, { spec: linearSpec('batch-crash') });
+    // (the store below refuses every PUT, as a killed process makes none)
+    await planSweep(blobs, { spec: linearSpec('batch-crash') });
     const batch = await batchOf('batch-crash');
     const batchKey = batchKeyOf(batch.Items[0].trialId, 26);
     const ids = batch.Items.map((i) => i.trialId);
-    const dying = new DyingStore(s3.store.client, s3.store.bucket);
+    const dying = new DyingBlobs(blobs);
     const beforeTrain = async (e: TrialEvent) => {
       const i = ids.indexOf(e.trialId);
       if (i === 5) await sleep(RECORD_FLUSH_MS + 100);
@@ -127,7 +134,7 @@ describe('a batch of trials', () => {
   });
 
   it('records completed before a trial that hangs are written within RECORD_FLUSH_MS, not held back until it ends', async () => {
-    await planSweep(s3.store, { spec: linearSpec('batch-hang') });
+    await planSweep(blobs, { spec: linearSpec('batch-hang') });
     const batch = await batchOf('batch-hang');
     const ids = batch.Items.map((i) => i.trialId);
     let release!: () => void;
@@ -140,7 +147,7 @@ describe('a batch of trials', () => {
   });
 
   it('a failing trial writes its failed record and the rest of its batch goes on', async () => {
-    await planSweep(s3.store, { spec: linearSpec('batch-fail') });
+    await planSweep(blobs, { spec: linearSpec('batch-fail') });
     const batch = await batchOf('batch-fail');
     // a real failure inside the trial: an item whose fold does not exist, in the middle of the batch
     const [a, b, ...rest] = batch.Items;
@@ -166,7 +173,7 @@ describe('a batch of trials', () => {
   });
 
   it('the time guard starts no trial the invocation is unlikely to finish: it records it failed, and a resume runs it', async () => {
-    await planSweep(s3.store, { spec: linearSpec('batch-guard') });
+    await planSweep(blobs, { spec: linearSpec('batch-guard') });
     const batch = await batchOf('batch-guard');
     const items = batch.Items.slice(0, 3);
 
@@ -188,19 +195,16 @@ describe('a batch of trials', () => {
   });
 
   it('a part that cannot be written fails the batch, naming the failed trial whose record would be lost', async () => {
-    // Prepare: a sweep in a bucket of its own, removed (every object, then the bucket) just before the last trial
-    const bucket = 'regsweep-batches-doomed';
-    await s3.store.client.send(new CreateBucketCommand({ Bucket: bucket }));
-    const store = new ObjectStore(s3.store.client, bucket);
-    await store.putBytes(DATASET, fs.readFileSync(path.join(DATA_DIR, 'diabetes.csv')), 'text/csv');
-    await planSweep(store, { spec: { ...linearSpec('batch-doomed'), dataset: { ...linearSpec('x').dataset, source: `s3://${bucket}/${DATASET}` } } });
-    const [a, b] = await loadManifest(store, 'batch-doomed');
+    // Prepare: a store that refuses every PUT from just before the last trial on (on S3: the bucket removed, a
+    // network cut; what S3 answers then is ObjectStore's business, test/integration/s3.test.ts)
+    await planSweep(blobs, { spec: linearSpec('batch-doomed') });
+    const [a, b] = await loadManifest(blobs, 'batch-doomed');
     const broken = { ...a, fold: 9, trialId: trialId(a.reg, 9, a.seed) };
+    const store = new DyingBlobs(blobs);
     const beforeTrain = async (e: TrialEvent) => {
       if (e.trialId !== broken.trialId) return;
       await sleep(200); // any part in flight lands first
-      await store.deletePrefix('');
-      await s3.store.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      store.dead = true;
     };
 
     // Act
@@ -218,10 +222,10 @@ describe("Aggregate's tolerated failures, trial by trial", () => {
   it('over the percentage: no leaderboard, and a cause naming the failed and missing trials; at it: the leaderboard', async () => {
     // Prepare: 26 trials; 2 fail, each twice (two failed records in two parts: still one failed trial each), 1 never
     // runs, and 1 failed before it succeeded (a succeeded trial): 3/26 = 11.5%
-    await planSweep(s3.store, { spec: linearSpec('tolerance') });
+    await planSweep(blobs, { spec: linearSpec('tolerance') });
     const batch = await batchOf('tolerance');
     const batchKey = batchKeyOf(batch.Items[0].trialId, 26);
-    const sweep = new SweepStore(s3.store, 'tolerance');
+    const sweep = new SweepStore(blobs, 'tolerance');
     const failed = (attempts: number) =>
       batch.Items.slice(0, 3).map((item) => failedRecord({ ...item, sweepId: 'tolerance' }, new Error('x'), new Date(), attempts));
     await sweep.writeTrialPart(batchKey, failed(1));
@@ -229,8 +233,8 @@ describe("Aggregate's tolerated failures, trial by trial", () => {
     await runTrialBatch({ ...batch, Items: batch.Items.slice(2, -1) }, deps());
 
     // Act
-    const over = await aggregateSweep(s3.store, 'tolerance', 11);
-    const at = await aggregateSweep(s3.store, 'tolerance', 11.6);
+    const over = await aggregateSweep(blobs, 'tolerance', 11);
+    const at = await aggregateSweep(blobs, 'tolerance', 11.6);
 
     // Assess
     expect(over).toEqual({
@@ -240,6 +244,6 @@ describe("Aggregate's tolerated failures, trial by trial", () => {
       cause: expect.stringMatching(/^3 of 26 trials failed \(2 with a failed record, 1 without a record\): 11\.5% is over the tolerated 11%/),
     });
     expect(at).toMatchObject({ tooManyFailed: false, trials: { planned: 26, succeeded: 23, failed: 2, missing: 1 } });
-    expect(await s3.store.getJson(leaderboardKey('tolerance'))).toBeDefined();
+    expect(await sweep.leaderboard()).toBeDefined();
   });
 });
