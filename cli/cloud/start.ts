@@ -26,7 +26,7 @@ import { resolveGrid } from '../../shared/search/default-grid';
 import type { CostEstimate } from '../../shared/cost/estimate';
 import { shapeOf } from '../../shared/cost/sweep';
 import { sweepCost, type SweepCost } from '../cost';
-import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
+import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../../api/validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';
 
 export interface StartOptions {
