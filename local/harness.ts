@@ -118,7 +118,9 @@ export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: stri
   const dir = path.join(cacheDir, `assembly-${assemblyKey(overrides)}`);
   const templateFile = path.join(dir, STACK_TEMPLATE);
   if (fs.existsSync(templateFile)) {
-    return { dir, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate, cached: true };
+    const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate;
+    touch(dir); // in use: not pruned as a stale assembly of another checkout
+    return { dir, template, cached: true };
   }
   opts.log?.('synthesizing the CDK stack and bundling the functions (cached for the next run)...');
   // Loaded only on a cache miss: the CDK takes a second or two to import.
@@ -136,6 +138,7 @@ export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: stri
   });
   const template = synthTemplate(app, stack) as CfnTemplate;
   fs.writeFileSync(path.join(staging, STACK_TEMPLATE), JSON.stringify(template));
+  fs.writeFileSync(path.join(staging, SOURCES_FILE), SOURCE_ROOT);
   try {
     fs.renameSync(staging, dir);
   } catch (e) {
@@ -147,17 +150,47 @@ export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: stri
   return { dir, template, cached: false };
 }
 
-/** Keep the few most recent assemblies (each holds the bundles, ~100 MB); remove older ones and stale staging. */
+/** The file of an assembly naming the sources it was built from (the cache is shared by every checkout). */
+const SOURCES_FILE = 'sources';
+
+/** Marks a cached assembly as used now (best effort: a read-only cache is still usable). */
+function touch(dir: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(dir, now, now);
+  } catch {
+    // read-only: it may be pruned by another checkout after a week unused, then synthesized again
+  }
+}
+
+/**
+ * Keep the few most recent assemblies of these sources (each holds the bundles, ~100 MB) and remove older ones,
+ * stale staging dirs, and other checkouts' (or removed packages') assemblies unused for a week: the user cache
+ * directory is shared by every checkout and installed package, which must not prune each other's in use.
+ */
 function pruneAssemblies(cacheDir: string, current: string, keep = 3): void {
+  const sourcesOf = (p: string) => {
+    try {
+      return fs.readFileSync(path.join(p, SOURCES_FILE), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   const entries = fs
     .readdirSync(cacheDir)
     .filter((f) => f.startsWith('assembly-') || f.startsWith('staging-'))
     .map((f) => path.join(cacheDir, f))
     .filter((p) => p !== current)
-    .map((p) => ({ p, mtime: fs.statSync(p).mtimeMs }))
+    .map((p) => ({ p, mtime: fs.statSync(p).mtimeMs, staging: path.basename(p).startsWith('staging-'), mine: sourcesOf(p) === SOURCE_ROOT }))
     .sort((a, b) => b.mtime - a.mtime);
   const hourAgo = Date.now() - 3600_000;
-  const old = entries.filter((e, i) => (path.basename(e.p).startsWith('staging-') ? e.mtime < hourAgo : i >= keep - 1));
+  const weekAgo = Date.now() - 7 * 86_400_000;
+  const mine = entries.filter((e) => !e.staging && e.mine);
+  const old = [
+    ...entries.filter((e) => e.staging && e.mtime < hourAgo),
+    ...mine.slice(keep - 1),
+    ...entries.filter((e) => !e.staging && !e.mine && e.mtime < weekAgo),
+  ];
   for (const e of old) fs.rmSync(e.p, { recursive: true, force: true });
 }
 
