@@ -136,10 +136,10 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   checkFlags(flags);
   let progress: ReturnType<typeof progressReporter> | undefined;
-  // Ctrl-C stops the sweep (its data stays, to resume); once the workflow has ended it stops the process at once.
+  // Ctrl-C while the workflow runs stops the sweep (its data stays, to resume); before and after, it stops the
+  // process at once.
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
-  process.once('SIGINT', onInterrupt);
   const onEvent = (e: LocalSweepEvent) => {
     if (e.type === 'dataset') {
       if (e.guessedTask) {
@@ -150,8 +150,10 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     } else if (e.type === 'start') {
       log(`regsweep: sweep ${e.sweepId}: ${e.trials} trials on ${e.source.startsWith('s3://') ? e.source : shown(e.source)}`);
     } else if (e.type === 'log') log(e.line);
-    else if (e.type === 'running') progress = progressReporter(e.total, !!flags.json);
-    else if (e.type === 'progress') progress?.update(e.done, e.failed);
+    else if (e.type === 'running') {
+      process.once('SIGINT', onInterrupt);
+      progress = progressReporter(e.total, !!flags.json);
+    } else if (e.type === 'progress') progress?.update(e.done, e.failed);
     else if (e.type === 'finished') {
       progress?.stop();
       process.removeListener('SIGINT', onInterrupt);
