@@ -116,6 +116,7 @@ export interface LocalSweepFailure {
   readonly message: string;
 }
 
+/** What {@link runLocalSweep} returns: written results, or why there are none (bad input throws instead). */
 export type LocalSweepResult = LocalSweepSuccess | LocalSweepFailure;
 
 /** The spec to run: the spec file, or the default grid on the dataset, or the embedded default; with sources resolved. */
