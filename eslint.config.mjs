@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '**/cdk.out/', '.regsweep/', 'regsweep-out/', 'coverage/', 'cli/report/*.js'] },
+  { ignores: ['node_modules/', 'cdk.out/', '**/cdk.out/', '.regsweep/', 'regsweep-out/', 'dist/', 'coverage/', 'cli/report/*.js'] },
   // An eslint-disable comment that disables nothing is an error, so none outlives its reason.
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   {

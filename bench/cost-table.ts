@@ -4,8 +4,8 @@
  * Usage: npx tsx bench/cost-table.ts    (prints a markdown table; no benchmark: it times nothing)
  */
 import * as path from 'node:path';
-import { deployedConfig } from '../cli/cost';
-import { checkGrid, checkLocalDataset, readSpecFile, resolveLocalDataset } from '../cli/validate';
+import { deployedConfig } from '../api/cost';
+import { checkGrid, checkLocalDataset, readSpecFile, resolveLocalDataset } from '../api/validate';
 import { deploySettings } from '../infra/config';
 import { formatUsd } from '../shared/cost/estimate';
 import { estimateSweep, shapeOf } from '../shared/plan/cost';

@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * The `regsweep` command. It runs the TypeScript CLI from one CommonJS bundle of its sources (esbuild; npm
- * packages stay external and load from node_modules), kept in .regsweep/cache/cli-<hash of the sources>/ and
- * built again whenever a source file changes: starting through tsx's loader instead costs ~0.5 s of CPU at every
- * command (bench/README.md section 11). Each bundled module keeps its own __dirname and __filename, so paths
- * next to a source file (the report's CSS, the worker script, the S3 server script) resolve as from source.
- * If the bundle cannot be built, the CLI runs through tsx as before.
+ * The `regsweep` command, in one of two ways:
+ *
+ *  - In an installed package (no cli/main.ts beside this folder): the compiled CLI, dist/cli/main.js
+ *    (`npm run build`, which npm's `prepare` runs on `npm ci` and `npm pack`).
+ *  - In a checkout: always the current sources, so an edit needs no build step. They run from one CommonJS
+ *    bundle (esbuild; npm packages stay external and load from node_modules), kept in the user cache directory
+ *    (local/cache-dir.js) as cli-<hash of the sources and the checkout's place>/ and built again whenever a
+ *    source file changes (~0.3 s): starting through tsx's loader instead costs ~0.5 s of CPU at every command
+ *    (bench/README.md section 11). Each bundled module keeps its own __dirname and __filename, so paths next to a
+ *    source file (the report's CSS, the worker script, the S3 server script) resolve as from source. If the
+ *    bundle cannot be built, the CLI runs through tsx.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const SOURCE_DIRS = ['cli', 'local', 'infra', 'shared', 'functions'];
-const SOURCE_FILES = ['package-lock.json', 'tsconfig.json', 'bin/regsweep.js'];
+const SOURCE_DIRS = ['api', 'cli', 'local', 'infra', 'shared', 'functions'];
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'bin/regsweep.js'];
 
 /** Every file under `dir` (relative to ROOT), sorted. */
 function filesUnder(dir) {
@@ -53,7 +58,7 @@ const sourceDirname = {
 
 /** The bundle of cli/main.ts for the current sources: from the cache, or built now (and older ones removed). */
 async function cliBundle() {
-  const cache = path.join(ROOT, '.regsweep', 'cache');
+  const cache = require('../local/cache-dir.js').userCacheDir();
   const name = `cli-${sourceHash()}`;
   const file = path.join(cache, name, 'main.js');
   if (fs.existsSync(file)) return file;
@@ -70,13 +75,24 @@ async function cliBundle() {
     plugins: [sourceDirname],
     logLevel: 'silent',
   });
+  fs.writeFileSync(path.join(staging, 'root'), ROOT);
   try {
+    fs.mkdirSync(cache, { recursive: true });
     fs.renameSync(staging, path.join(cache, name));
   } catch {
     fs.rmSync(staging, { recursive: true, force: true }); // another command built the same bundle first
   }
+  // Bundles of this checkout's older sources go; other checkouts' (other hashes of ROOT) stay a day.
   for (const old of fs.readdirSync(cache)) {
-    if (old.startsWith('cli-') && old !== name) fs.rmSync(path.join(cache, old), { recursive: true, force: true });
+    if (!old.startsWith('cli-') || old === name || old.endsWith('.tmp')) continue;
+    const dir = path.join(cache, old);
+    let mine = false;
+    try {
+      mine = fs.readFileSync(path.join(dir, 'root'), 'utf8') === ROOT;
+    } catch {
+      // a bundle without its root file: judged by age alone
+    }
+    if (mine || Date.now() - fs.statSync(dir).mtimeMs > 86_400_000) fs.rmSync(dir, { recursive: true, force: true });
   }
   return file;
 }
@@ -87,14 +103,17 @@ function fromSources() {
 }
 
 process.env.REGSWEEP_CLI_ENTRY = '1';
-cliBundle().then(
-  (bundle) => {
-    try {
-      require(bundle);
-    } catch (e) {
-      if (e.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(bundle)) throw e;
-      fromSources(); // removed by a command that built newer sources in the meantime
-    }
-  },
-  () => fromSources(), // no esbuild, a read-only checkout, a build error: tsx compiles the sources instead
-);
+const compiled = path.join(ROOT, 'dist', 'cli', 'main.js');
+if (!fs.existsSync(path.join(ROOT, 'cli', 'main.ts'))) require(compiled);
+else
+  cliBundle().then(
+    (bundle) => {
+      try {
+        require(bundle);
+      } catch (e) {
+        if (e.code !== 'MODULE_NOT_FOUND' || !String(e.message).includes(bundle)) throw e;
+        fromSources(); // removed by a command that built newer sources in the meantime
+      }
+    },
+    () => fromSources(), // no esbuild, a read-only checkout, a build error: tsx compiles the sources instead
+  );

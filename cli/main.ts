@@ -1,9 +1,11 @@
 /**
- * The `regsweep` command. Bad input (a UserInputError or a usage error): one line on stderr, exit 2. A
+ * The `regsweep` command: parses the arguments and hands each command to its module, which calls the API (api/)
+ * and prints. Bad input (a UserInputError or a usage error): one line on stderr, exit 2. A
  * command that fails for another reason (a sweep that fails): its cause on stderr, exit 1. Interrupted (Ctrl-C):
  * exit 130. No stack traces unless REGSWEEP_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../api/paths';
 import { isUserInputError } from '../shared/errors';
 import { registerCloud } from './cloud';
 import { registerReport } from './report/command';
@@ -15,6 +17,7 @@ import { registerValidate } from './validate';
 export function buildProgram(): Command {
   const program = new Command('regsweep')
     .description('hyperparameter search for regularization: none, L1, L2, elastic net, dropout')
+    .version(packageVersion(), '-V, --version', 'print the version of regsweep')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `regsweep: ${s}` : s) });

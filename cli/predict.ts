@@ -1,19 +1,16 @@
 /**
  * `regsweep predict SWEEP --data FILE`: the chosen model of a finished sweep (a results directory, or an s3://
- * sweep prefix) applied to the raw rows of FILE (CSV, JSON Lines or a JSON array), one prediction per row in
- * FILE's order, as CSV (or JSON Lines with --json) on stdout or in --out. What the columns hold:
- * shared/training/predict.ts. Columns the model does not use (the target among them) are ignored, said on stderr.
+ * sweep prefix) applied to the raw rows of FILE (api/predict.ts), one prediction per row in FILE's order, as CSV
+ * (or JSON Lines with --json) on stdout or in --out. What the columns hold: shared/training/predict.ts. Columns
+ * the model does not use (the target among them) are ignored, said on stderr.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
-import { readDataBytes } from '../shared/data/parse';
-import { checkColumnNames, DATASET_FORMATS, listColumns, readTable, type DatasetFormat } from '../shared/data/read';
+import { predict, type Predictions } from '../api/predict';
+import { DATASET_FORMATS, listColumns, type DatasetFormat } from '../shared/data/read';
 import { UsageError } from '../shared/errors';
-import { bestKey, bestPrefix } from '../shared/store/layout';
-import type { Predictions } from '../shared/training/predict';
 import { choice, s3Endpoint } from './args';
-import { checkS3EndpointSource, withSweep } from './sweep-files';
+import { checkS3EndpointSource } from './sweep-files';
 
 interface PredictFlags {
   data: string;
@@ -38,34 +35,17 @@ export function registerPredict(program: Command): void {
       if (flags.out !== undefined && fs.statSync(flags.out, { throwIfNoEntry: false })?.isDirectory()) {
         throw new UsageError(`--out ${flags.out} is a directory: give the file to write`);
       }
-      const { best, files } = await withSweep(source, { s3Endpoint: flags.s3Endpoint }, async (sweep) => {
-        const best = await sweep.best();
-        if (!best) throw new UsageError(`no best model: ${sweep.uri(bestKey(sweep.sweepId))} not found (was the sweep refit?)`);
-        const files = await sweep.model();
-        if (!files) throw new UsageError(`no saved model: ${sweep.uri(bestPrefix(sweep.sweepId))}model.json or weights.bin not found`);
-        return { best, files };
+      const predictions = await predict({
+        sweep: source,
+        data: flags.data,
+        format: flags.format,
+        s3Endpoint: flags.s3Endpoint,
+        onIgnoredColumns: (ignored, { file, target }) => {
+          const isTarget = ignored.includes(target) ? ` (${JSON.stringify(target)} is the target)` : '';
+          process.stderr.write(`regsweep: note: ${file}: columns the model does not use, ignored: ${listColumns([...ignored])}${isTarget}\n`);
+        },
+        log: (line) => process.stderr.write(line + '\n'),
       });
-      const name = path.basename(flags.data);
-      const { table } = readTable(await readDataBytes(flags.data, name, Infinity), name, flags.format);
-      checkColumnNames(table, name);
-      // Loaded only now, so bad input is refused before tfjs starts.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { loadSavedModel, predictRows, prepareRows } = require('../shared/training/predict') as typeof import('../shared/training/predict');
-      const prepared = prepareRows(best, table, name);
-      if (prepared.ignored.length > 0) {
-        const target = prepared.ignored.includes(best.target) ? ` (${JSON.stringify(best.target)} is the target)` : '';
-        process.stderr.write(`regsweep: note: ${name}: columns the model does not use, ignored: ${listColumns(prepared.ignored)}${target}\n`);
-      }
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { initBackend } = require('../shared/training/backend') as typeof import('../shared/training/backend');
-      await initBackend({ log: (line) => process.stderr.write(line + '\n') });
-      const model = await loadSavedModel(files);
-      let predictions: Predictions;
-      try {
-        predictions = predictRows(best, model, prepared);
-      } finally {
-        model.dispose();
-      }
       const text = flags.json ? toJsonLines(predictions) : toCsv(predictions);
       if (flags.out === undefined) process.stdout.write(text);
       else {

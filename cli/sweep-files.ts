@@ -1,86 +1,14 @@
 /**
- * A sweep's results as plain files: what `regsweep local --out DIR` writes and what `regsweep report` reads.
- * The layout and every parse are the sweep store's (shared/store/sweep-store.ts: `DirectoryBlobs`); this module
- * only picks the source (a directory, or an `s3://bucket/sweeps/<sweepId>/` URI) and gathers what the report
- * and the summaries need.
+ * The CLI's side of a sweep's files: the `--s3-endpoint` check. Reading and exporting a sweep is the API's
+ * (api/results.ts), re-exported here for the report modules and the tests that import it from the CLI.
  */
-import * as path from 'node:path';
 import { UsageError } from '../shared/errors';
-import type { BestRecord } from '../shared/study/best';
-import { SLUG_RE } from '../shared/search/spec';
-import { assertSweepId, leaderboardKey, parseS3Uri } from '../shared/store/layout';
-import type { Blobs } from '../shared/store/blobs';
-import { DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
-import type { Leaderboard } from '../shared/study/leaderboard';
-import type { SucceededTrial } from '../shared/study/records';
 
-export interface SweepData {
-  readonly leaderboard: Leaderboard;
-  /** The refit's record (absent when the sweep was not refit). */
-  readonly best?: BestRecord;
-  /** Succeeded trial records, validated; failed, partial or corrupt records are left out. */
-  readonly trials: SucceededTrial[];
-  /** The spec the sweep ran with, as written (not re-validated). */
-  readonly spec?: unknown;
-}
-
-/**
- * Copy every object under sweeps/<sweepId>/ into `dir` (created when missing), keeping relative paths,
- * except map-results/; best/best.json becomes DIR/best.json. Existing files are overwritten.
- */
-export async function exportSweep(store: Blobs, sweepId: string, dir: string): Promise<void> {
-  await new SweepStore(store, sweepId).exportTo(dir);
-}
-
-/** `s3://bucket/sweeps/<sweepId>/` (the trailing slash is optional) -> bucket and sweepId. */
-export function parseSweepUri(uri: string): { bucket: string; sweepId: string } {
-  const m = /^s3:\/\/[^/]+\/sweeps\/([^/]+)\/?$/.exec(uri);
-  if (!m) throw new UsageError(`invalid sweep URI ${JSON.stringify(uri)}: expected s3://<bucket>/sweeps/<sweepId>/`);
-  const { bucket } = parseS3Uri(uri);
-  assertSweepId(m[1]);
-  return { bucket, sweepId: m[1] };
-}
-
-/** Everything the report and the summaries read of one sweep. */
-export async function readSweep(sweep: SweepStore): Promise<SweepData> {
-  const leaderboard = await sweep.leaderboard();
-  if (!leaderboard) throw new UsageError(`no leaderboard: ${sweep.uri(leaderboardKey(sweep.sweepId))} not found (was the sweep aggregated?)`);
-  const best = await sweep.best();
-  const spec = await sweep.rawSpec();
-  // A trial record that is partial or corrupt counts as missing, as it does for aggregate: left out.
-  const trials = (await sweep.trials()).records.filter((r): r is SucceededTrial => r.status === 'succeeded');
-  return { leaderboard, ...(best ? { best } : {}), trials, ...(spec !== undefined ? { spec } : {}) };
-}
+export { exportSweep, loadSweep, parseSweepUri, readSweep, withSweep, type SweepData } from '../api/results';
 
 /** `--s3-endpoint` names where an s3:// sweep lives; with a directory it is a mistake (UsageError). */
 export function checkS3EndpointSource(source: string, s3Endpoint: string | undefined): void {
   if (s3Endpoint !== undefined && !source.startsWith('s3://')) {
     throw new UsageError(`--s3-endpoint applies to an s3:// source, got the directory ${source}`);
   }
-}
-
-/**
- * Run `use` on the sweep store of a directory written by exportSweep, or of an `s3://bucket/sweeps/<sweepId>/`
- * URI (through ObjectStore; `s3Endpoint` for a local server; the client is closed afterwards). Errors name the path.
- */
-export async function withSweep<T>(source: string, opts: { s3Endpoint?: string }, use: (sweep: SweepStore) => Promise<T>): Promise<T> {
-  if (source.startsWith('s3://')) {
-    const { bucket, sweepId } = parseSweepUri(source);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createS3Client, credentialsFromEnv, ObjectStore } = require('../shared/store/s3') as typeof import('../shared/store/s3');
-    const client = createS3Client(opts.s3Endpoint ? { endpoint: opts.s3Endpoint, credentials: credentialsFromEnv(process.env) } : {});
-    try {
-      return await use(new SweepStore(new ObjectStore(client, bucket), sweepId));
-    } finally {
-      client.destroy();
-    }
-  }
-  // A directory holds one sweep whatever its name; the store needs an id only to build keys.
-  const name = path.basename(path.resolve(source));
-  return use(new SweepStore(DirectoryBlobs.open(source), SLUG_RE.test(name) ? name : 'sweep'));
-}
-
-/** Load a sweep's results from a directory or an s3:// sweep URI (see withSweep). */
-export async function loadSweep(source: string, opts: { s3Endpoint?: string } = {}): Promise<SweepData> {
-  return withSweep(source, opts, readSweep);
 }

@@ -1,16 +1,12 @@
-/** `regsweep train`: one config on a local file, printed as a trial record. */
-import * as path from 'node:path';
+/** `regsweep train`: one config on a local file (api/train.ts trainConfig), printed as a trial record. */
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { readDatasetFile } from '../shared/data/parse';
-import { holdoutSplit } from '../shared/data/splits';
+import { exactSolverFor, trainConfig } from '../api/train';
 import { UsageError } from '../shared/errors';
 import { configLabel, type RegConfig } from '../shared/search/grid';
 import type { SucceededTrial } from '../shared/study/records';
 import { hasDropout, hasPenalty, makeConfig, REG_TYPES, type RegType } from '../shared/regularizers';
-import type { Task } from '../shared/search/spec';
-import type { TrialInput } from '../shared/training/fit';
-import { exactLinearSolver } from '../shared/training/linear';
+import type { Task } from '../shared/vocabulary';
 import { choice, hiddenLayers, integer, number, regType } from './args';
 import { fmt, scoreColumns } from './format';
 
@@ -84,7 +80,7 @@ export function registerTrain(program: Command): void {
       const given = SGD_FLAGS.filter(([key]) => cmd.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
       const reg = regFromFlags(flags);
       if (flags.hidden.length === 0 && given.length > 0) {
-        const solver = exactLinearSolver(flags.task, reg);
+        const solver = exactSolverFor(flags.task, reg);
         if (solver)
           process.stderr.write(`regsweep: note: ${given.join(', ')} ignored: a linear ${flags.task} with ${reg.type} is solved exactly (${solver})\n`);
       }
@@ -111,34 +107,23 @@ function regFromFlags(f: TrainFlags): RegConfig {
   return makeConfig(f.reg, { lambda: f.lambda, dropoutRate: f.dropout, l1Ratio: f.l1Ratio });
 }
 
-async function trainOne(f: TrainFlags): Promise<SucceededTrial> {
-  const reg = regFromFlags(f);
+function trainOne(f: TrainFlags): Promise<SucceededTrial> {
   const features = f.features
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const dataset = await readDatasetFile(f.data, { name: path.basename(f.data), target: f.target, task: f.task, features });
-  const split = holdoutSplit(dataset, f.holdout, f.seed);
-  // TensorFlow.js is loaded only when a command trains (it takes about half a second).
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { initBackend } = require('../shared/training/backend') as typeof import('../shared/training/backend');
-  const { fitRecord } = require('../shared/training/fit') as typeof import('../shared/training/fit');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const { name: backend } = await initBackend({ log: (line) => process.stderr.write(line + '\n') });
-  const input: TrialInput = {
-    dataset,
-    settings: {
-      model: { hidden: f.hidden, activation: f.activation },
-      training: { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, optimizer: f.optimizer, patience: f.patience },
-    },
-    reg,
-    trainRows: split.train,
-    validationRows: split.validation,
-    fold: 0,
+  return trainConfig({
+    data: f.data,
+    target: f.target,
+    task: f.task,
+    reg: regFromFlags(f),
+    model: { hidden: f.hidden, activation: f.activation },
+    training: { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.learningRate, optimizer: f.optimizer, patience: f.patience },
     seed: f.seed,
-    backend,
-  };
-  return fitRecord(input).record;
+    holdout: f.holdout,
+    features,
+    log: (line) => process.stderr.write(line + '\n'),
+  });
 }
 
 function describeRecord(r: SucceededTrial): string {

@@ -18,8 +18,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BuildOptions } from 'esbuild';
 
-/** The repository root (the NodejsFunction project root, and the trial image's build context). */
-export const REPO_ROOT = path.resolve(__dirname, '..');
+/**
+ * The folder holding infra/, functions/ and shared/ as this module runs: the repository (from source), or the
+ * package's dist/ (compiled, in an installed package). The handlers' entries and the assembly's cache key are here.
+ */
+export const SOURCE_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * The package root: the folder with package.json, cdk.json and examples/ (the NodejsFunction project root, and the
+ * trial image's build context). The repository from source; the installed package's folder from dist/.
+ */
+export const REPO_ROOT = fs.existsSync(path.join(SOURCE_ROOT, 'package.json')) ? SOURCE_ROOT : path.dirname(SOURCE_ROOT);
+
+/**
+ * The lock file NodejsFunction is given: package-lock.json in a checkout; an installed package has none (npm never
+ * packs it), and its package.json stands in (NodejsFunction only reads the file's name, to pick npm).
+ */
+export function depsLockFile(root: string = REPO_ROOT): string {
+  const lock = path.join(root, 'package-lock.json');
+  return fs.existsSync(lock) ? lock : path.join(root, 'package.json');
+}
 
 export const HANDLER_NAMES = ['plan', 'trial', 'aggregate', 'refit'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
@@ -42,9 +60,10 @@ export const LAMBDA_TASK_ROOT = '/var/task/';
 /** Name of the exported handler in every bundle. */
 export const HANDLER_EXPORT = 'handler';
 
-/** The handler's source file. */
-export function handlerEntry(name: HandlerName, root: string = REPO_ROOT): string {
-  return path.join(root, 'functions', name, 'index.ts');
+/** The handler's source file: index.ts from source, index.js in the compiled package (dist/). */
+export function handlerEntry(name: HandlerName, root: string = SOURCE_ROOT): string {
+  const ts = path.join(root, 'functions', name, 'index.ts');
+  return fs.existsSync(ts) ? ts : path.join(root, 'functions', name, 'index.js');
 }
 
 /** True for the functions that train with TensorFlow.js in a zip bundle (and so need the .wasm files). */
@@ -52,14 +71,22 @@ export function needsWasm(name: HandlerName, trial: TrialPackaging = 'zip'): boo
   return name === 'refit' || (name === 'trial' && trial === 'zip');
 }
 
-/** The folder holding tfjs-backend-wasm's `.wasm` files in a project. */
+/**
+ * The folder holding tfjs-backend-wasm's `.wasm` files: under the project's node_modules in a checkout, else where
+ * Node resolves the package from here (an installed regsweep: the dependencies are hoisted beside it).
+ */
 export function wasmSourceDir(root: string = REPO_ROOT): string {
-  return path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  const local = path.join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  if (fs.existsSync(local)) return local;
+  return path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
-/** Shell command (run by NodejsFunction's afterBundling hook) that copies the .wasm files into the bundle. */
+/**
+ * Shell command (run by NodejsFunction's afterBundling hook) that copies the .wasm files into the bundle. Bundling
+ * is local (esbuild is a dependency), so the folder is resolved on this machine (wasmSourceDir).
+ */
 export function copyWasmCommand(inputDir: string, outputDir: string): string {
-  return `cp "${inputDir}/node_modules/@tensorflow/tfjs-backend-wasm/dist/"*.wasm "${outputDir}/"`;
+  return `cp "${wasmSourceDir(inputDir)}/"*.wasm "${outputDir}/"`;
 }
 
 /** Copies the .wasm files into `outDir` (the harness's equivalent of copyWasmCommand). Returns the files copied. */
@@ -101,7 +128,7 @@ export const BUNDLE_SETTINGS = {
  * esbuild options that build `name` the way the stack does, into `outDir/index.js` (copy the .wasm files with
  * copyWasmFiles when needsWasm). For the local harness.
  */
-export function esbuildOptions(name: HandlerName, outDir: string, root: string = REPO_ROOT): BuildOptions {
+export function esbuildOptions(name: HandlerName, outDir: string, root: string = SOURCE_ROOT): BuildOptions {
   return {
     entryPoints: [handlerEntry(name, root)],
     outfile: path.join(outDir, 'index.js'),
@@ -119,7 +146,7 @@ export function esbuildOptions(name: HandlerName, outDir: string, root: string =
 }
 
 /** Bundles `name` into `outDir` (plus the .wasm files when it trains). Returns the bundle's path. */
-export async function bundleHandler(name: HandlerName, outDir: string, root: string = REPO_ROOT): Promise<string> {
+export async function bundleHandler(name: HandlerName, outDir: string, root: string = SOURCE_ROOT): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   const options = esbuildOptions(name, outDir, root);

@@ -27,6 +27,7 @@ import {
   TRIAL_IMAGE_EXCLUDE,
   copyWasmCommand,
   functionEnvironment,
+  depsLockFile,
   handlerEntry,
   needsWasm,
   type HandlerName,
@@ -211,7 +212,7 @@ export class SweepFunctions extends Construct {
         handler: HANDLER_EXPORT,
         runtime: NODE_RUNTIME,
         projectRoot: REPO_ROOT,
-        depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+        depsLockFilePath: depsLockFile(),
         bundling: nodejsBundling(name, trialRuntime),
       });
     };

@@ -8,7 +8,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { REPO_ROOT } from './bundling';
 import { DEFAULT_STACK_NAME } from './contract';
 import { RegsweepStack } from './stack';
@@ -42,7 +41,13 @@ export function createRegsweepApp(opts: CreateRegsweepAppOptions = {}): { app: A
   // Environment-agnostic: `cdk deploy` targets the account and region of the credentials in use, and the template
   // (and so the nag acknowledgements, which name its ARNs) is the same wherever it is synthesized.
   const stack = new RegsweepStack(app, stackName);
-  if (opts.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (opts.nag ?? true) {
+    // Loaded only for a checked synth: cdk-nag is a development dependency, absent from an installed package,
+    // whose local harness synthesizes without it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AwsSolutionsChecks } = require('cdk-nag') as typeof import('cdk-nag');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
   return { app, stack };
 }
 

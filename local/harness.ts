@@ -8,9 +8,10 @@
  *  - Lambda: the very bundles NodejsFunction built during synth (cdk.out/asset.<hash>/index.js) in a pool of
  *    worker threads, each with its function's timeout, memory and environment from the template.
  *
- * The synthesized cloud assembly is cached under .regsweep/cache/<hash>, keyed by the sources it depends on
- * (infra/, functions/, shared/, cdk.json, package-lock.json and the overrides), so a warm start does not load
- * the CDK at all.
+ * The synthesized cloud assembly is cached under the user cache directory (local/cache-dir.js:
+ * REGSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/regsweep, else ~/.cache/regsweep) as assembly-<hash>, keyed by the
+ * sources it depends on (infra/, functions/, shared/, cdk.json, package-lock.json or package.json, and the
+ * overrides), so a warm start does not load the CDK at all, and nothing is written into the package's folder.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -20,7 +21,8 @@ import { fakeRefsFromTemplate, bucketRef, resolveIntrinsics, stateMachineDefinit
 import { functionNameFromArn, LambdaFunctionError, LambdaPool, type LambdaFunctionConfig } from './lambda-pool';
 import { prepareDefinition, runStateMachine, validateDefinition, type ExecutionEvent, type MapRunEvent, type RunResult } from './runner';
 import { startS3Server, type LocalS3Server } from './s3server';
-import { HANDLER_NAMES, REPO_ROOT } from '../infra/bundling';
+import { userCacheDir } from './cache-dir';
+import { HANDLER_NAMES, REPO_ROOT, SOURCE_ROOT } from '../infra/bundling';
 import { CONFIG_CONTEXT_KEY, type RegsweepConfig } from '../infra/config';
 import { DEFAULT_STACK_NAME, STATE_NAMES } from '../infra/contract';
 import { createS3Client, ObjectStore } from '../shared/store/s3';
@@ -54,7 +56,7 @@ export interface HarnessOptions {
   /** Worker threads running Lambda invocations. @default os.availableParallelism() */
   readonly workers?: number;
   readonly overrides?: StackOverrides;
-  /** Where synthesized assemblies are cached. @default <repo>/.regsweep/cache */
+  /** Where synthesized assemblies are cached. @default userCacheDir() (REGSWEEP_CACHE_DIR, XDG_CACHE_HOME/regsweep, ~/.cache/regsweep) */
   readonly cacheDir?: string;
   /** Extra environment for every function (test-only fault hooks go here). */
   readonly functionEnv?: Readonly<Record<string, string>>;
@@ -84,17 +86,22 @@ function listFiles(dir: string, exts: string[]): string[] {
   return out.sort();
 }
 
-/** Hash of the sources the synthesized assembly depends on. */
-export function assemblyKey(overrides: StackOverrides, root = REPO_ROOT): string {
+/**
+ * Hash of the sources the synthesized assembly depends on: the sources under `sources` (the repository, or an
+ * installed package's dist/) and the package files under `root` that exist (an installed package has no lock
+ * file: its package.json, whose version changes with its contents, stands in). The place itself is hashed too,
+ * since the bundles are built from it.
+ */
+export function assemblyKey(overrides: StackOverrides, root = REPO_ROOT, sources = SOURCE_ROOT): string {
   const h = createHash('sha256');
   h.update(JSON.stringify(overrides));
+  h.update(sources);
   const files = [
-    ...['infra', 'functions', 'shared'].flatMap((d) => listFiles(path.join(root, d), ['.ts', '.js', 'Dockerfile'])),
-    path.join(root, 'cdk.json'),
-    path.join(root, 'package-lock.json'),
+    ...['infra', 'functions', 'shared'].flatMap((d) => listFiles(path.join(sources, d), ['.ts', '.js', 'Dockerfile'])),
+    ...['cdk.json', 'package-lock.json', 'package.json'].map((f) => path.join(root, f)).filter((f) => fs.existsSync(f)),
   ];
   for (const f of files) {
-    h.update(path.relative(root, f));
+    h.update(path.relative(sources, f));
     h.update(fs.readFileSync(f));
   }
   return h.digest('hex').slice(0, 20);
@@ -107,11 +114,15 @@ const STACK_TEMPLATE = `${DEFAULT_STACK_NAME}.template.json`;
  */
 export function loadAssembly(opts: { overrides?: StackOverrides; cacheDir?: string; log?: (line: string) => void } = {}): Assembly {
   const overrides = opts.overrides ?? {};
-  const cacheDir = opts.cacheDir ?? path.join(REPO_ROOT, '.regsweep', 'cache');
+  const cacheDir = opts.cacheDir ?? userCacheDir();
   const dir = path.join(cacheDir, `assembly-${assemblyKey(overrides)}`);
   const templateFile = path.join(dir, STACK_TEMPLATE);
-  const cached = (): Assembly | undefined =>
-    fs.existsSync(templateFile) ? { dir, template: JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate, cached: true } : undefined;
+  const cached = (): Assembly | undefined => {
+    if (!fs.existsSync(templateFile)) return undefined;
+    const template = JSON.parse(fs.readFileSync(templateFile, 'utf8')) as CfnTemplate;
+    touch(dir); // in use: not pruned as a stale assembly of another checkout
+    return { dir, template, cached: true };
+  };
   const hit = cached();
   if (hit) return hit;
   fs.mkdirSync(cacheDir, { recursive: true });
@@ -182,6 +193,7 @@ function synthesize(dir: string, overrides: StackOverrides, cacheDir: string, lo
   });
   const template = synthTemplate(app, stack) as CfnTemplate;
   fs.writeFileSync(path.join(staging, STACK_TEMPLATE), JSON.stringify(template));
+  fs.writeFileSync(path.join(staging, SOURCES_FILE), SOURCE_ROOT);
   try {
     fs.renameSync(staging, dir);
   } catch (e) {
@@ -193,17 +205,47 @@ function synthesize(dir: string, overrides: StackOverrides, cacheDir: string, lo
   return { dir, template, cached: false };
 }
 
-/** Keep the few most recent assemblies (each holds the bundles, ~100 MB); remove older ones and stale staging. */
+/** The file of an assembly naming the sources it was built from (the cache is shared by every checkout). */
+const SOURCES_FILE = 'sources';
+
+/** Marks a cached assembly as used now (best effort: a read-only cache is still usable). */
+function touch(dir: string): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(dir, now, now);
+  } catch {
+    // read-only: it may be pruned by another checkout after a week unused, then synthesized again
+  }
+}
+
+/**
+ * Keep the few most recent assemblies of these sources (each holds the bundles, ~100 MB) and remove older ones,
+ * stale staging dirs, and other checkouts' (or removed packages') assemblies unused for a week: the user cache
+ * directory is shared by every checkout and installed package, which must not prune each other's in use.
+ */
 function pruneAssemblies(cacheDir: string, current: string, keep = 3): void {
+  const sourcesOf = (p: string) => {
+    try {
+      return fs.readFileSync(path.join(p, SOURCES_FILE), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   const entries = fs
     .readdirSync(cacheDir)
     .filter((f) => f.startsWith('assembly-') || f.startsWith('staging-'))
     .map((f) => path.join(cacheDir, f))
     .filter((p) => p !== current)
-    .map((p) => ({ p, mtime: fs.statSync(p).mtimeMs }))
+    .map((p) => ({ p, mtime: fs.statSync(p).mtimeMs, staging: path.basename(p).startsWith('staging-'), mine: sourcesOf(p) === SOURCE_ROOT }))
     .sort((a, b) => b.mtime - a.mtime);
   const hourAgo = Date.now() - 3600_000;
-  const old = entries.filter((e, i) => (path.basename(e.p).startsWith('staging-') ? e.mtime < hourAgo : i >= keep - 1));
+  const weekAgo = Date.now() - 7 * 86_400_000;
+  const mine = entries.filter((e) => !e.staging && e.mine);
+  const old = [
+    ...entries.filter((e) => e.staging && e.mtime < hourAgo),
+    ...mine.slice(keep - 1),
+    ...entries.filter((e) => !e.staging && !e.mine && e.mtime < weekAgo),
+  ];
   for (const e of old) fs.rmSync(e.p, { recursive: true, force: true });
 }
 

@@ -26,7 +26,7 @@ import { resolveGrid } from '../../shared/search/default-grid';
 import type { CostEstimate } from '../../shared/cost/estimate';
 import { shapeOf } from '../../shared/plan/cost';
 import { sweepCost, type SweepCost } from '../cost';
-import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../validate';
+import { checkGrid, checkLocalDataset, isS3Source, readSpecFile, resolveLocalDataset } from '../../api/validate';
 import { action, awsOptions, carriedFlags, kb, note, out, putDataset, quote, readLocalFile, stackOption, withAwsOptions, type CommonFlags } from './common';
 
 export interface StartOptions {
@@ -97,7 +97,7 @@ export async function startSweep(o: StartOptions): Promise<StartResult> {
     }
     const { dataset, plan } = await checkLocalDataset(spec, file);
     o.log(`${source}: ${dataset.y.length} rows, ${usedColumns(dataset).length} features; ${plan.test.length} test rows held out`);
-    cost = sweepCost(spec, grid.items, shapeOf(plan, dataset), o.specFile);
+    cost = sweepCost(spec, grid.worstCase, shapeOf(plan, dataset), o.specFile);
     local = { name, bytes: readLocalFile(file, 'dataset.source') };
   }
 

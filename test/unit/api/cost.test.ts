@@ -1,8 +1,8 @@
-/** The stack settings the CLI's cost estimate is for: cdk.json's `context.regsweep`. */
+/** The stack settings the API's cost estimate is for: cdk.json's `context.regsweep`. */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { deployedConfig } from '../../../cli/cost';
+import { deployedConfig } from '../../../api/cost';
 import { DEFAULT_CONFIG } from '../../../infra/config';
 import { UsageError } from '../../../shared/errors';
 
