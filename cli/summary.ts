@@ -109,7 +109,7 @@ function featureText(features: readonly string[], total: number | undefined): st
 /**
  * The decision in a few lines: the chosen config and its rank, the rule that chose it, its validation loss,
  * whether it beat no regularization beyond noise, its test score and rows (when refit), for L1 / elastic net the
- * input features it kept, then the leaderboard's notes and warnings.
+ * input features it kept, the search that ran (its strategy), then the leaderboard's notes and warnings.
  */
 export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
   const chosen = board.best;
@@ -138,6 +138,7 @@ export function decisionLines(board: Leaderboard, best?: BestRecord): string[] {
     lines.push(featureText(best?.selectedFeatures ?? chosen.selectedFeatures, best?.standardizer.features.length));
   }
   if (board.data?.classNames) lines.push(`classes:    ${board.data.classNames.join(', ')}`);
+  if (board.search) lines.push(`search:     ${board.search.description}`);
   for (const n of board.notes ?? []) lines.push(`note:       ${n}`);
   for (const d of board.diagnostics ?? []) lines.push(`warning:    ${d.message} [${d.code}]`);
   return lines;

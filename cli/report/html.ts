@@ -149,6 +149,7 @@ function header(data: SweepData): string {
   <p class="why">Chosen by rule <b>${escapeHtml(board.rule)}</b>: ${escapeHtml(ruleText(board))}.
   ${featureList(features, featureCount)}</p>
   <p class="vs-none" id="vs-none-words"><b>Against no regularization:</b> ${escapeHtml(versusNoneText(board))}.</p>
+  ${board.search ? `<p class="search" id="search"><b>Search:</b> ${escapeHtml(board.search.description)}.</p>` : ''}
   ${warnings(board)}
   ${howToRead(board)}
   <div class="cards">${cards.join('')}</div>

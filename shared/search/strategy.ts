@@ -72,7 +72,7 @@ export const gridStrategy: SearchStrategy = {
   describe(space) {
     const configs = expandConfigs(space.spec, space.grid).length;
     const folds = foldCount(space.spec);
-    return `search: grid, every one of ${configs} configs on ${folds === 1 ? 'the holdout' : `all ${folds} folds`} (${configs * folds} trials), proposed once`;
+    return `grid, every one of ${configs} configs on ${folds === 1 ? 'the holdout' : `all ${folds} folds`} (${configs * folds} trials), proposed once`;
   },
 };
 

@@ -55,6 +55,7 @@ describe('regsweep validate', () => {
       trials: 28,
       configs: 7,
       folds: 4,
+      search: { strategy: 'grid', description: 'grid, every one of 7 configs on all 4 folds (28 trials), proposed once' },
       grid: {
         lambda: { source: 'spec' },
         paths: [
@@ -64,8 +65,10 @@ describe('regsweep validate', () => {
       },
       dataset: { source: 's3://some-bucket/datasets/x.csv', location: 's3' },
     });
-    // the text says why the grid has one config more than the spec lists
-    expect(regsweep(['validate', '--spec', spec]).stdout).toMatch(/note:\s+none \(no regularization\) is added to the grid as the baseline/);
+    // the text says which search runs, and why the grid has one config more than the spec lists
+    const text = regsweep(['validate', '--spec', spec]).stdout;
+    expect(text).toContain('search:   grid, every one of 7 configs on all 4 folds (28 trials), proposed once');
+    expect(text).toMatch(/note:\s+none \(no regularization\) is added to the grid as the baseline/);
   });
 
   it('a spec with only dataset, model and types: prints the default grid from lambda_max and its trial count', () => {

@@ -236,6 +236,15 @@ describe('renderReport', () => {
     expect(html).toMatch(/<p class="how" id="how-to-read">[^]*more than 2 standard errors below zero, over more than one fold/);
   });
 
+  it('says which search ran: the strategy and its counts, from the leaderboard the sweep aggregated', () => {
+    const search = data.leaderboard.search!;
+    const configs = data.leaderboard.configs.length;
+    expect(search.strategy).toBe('grid');
+    expect(search.description).toMatch(new RegExp(`^grid, every one of ${configs} configs on all \\d+ folds \\(${trialIds.length} trials\\), proposed once$`));
+    expect(html).toContain(`<p class="search" id="search"><b>Search:</b> ${escapeHtml(search.description)}.</p>`);
+    expect(renderReport({ ...data, leaderboard: { ...data.leaderboard, search: undefined } })).not.toContain('id="search"');
+  });
+
   it('shows the leaderboard notes and diagnostics as warnings by the decision, escaped', () => {
     const hostile = '<img src=x onerror=alert(1)>';
     const board = data.leaderboard;

@@ -224,6 +224,13 @@ describe('decisionLines: against no regularization, notes and warnings', () => {
     );
   });
 
+  it('names the search that ran before the notes, and says nothing of it for a leaderboard from before strategies', () => {
+    const description = 'grid, every one of 4 configs on all 3 folds (12 trials), proposed once';
+    const lines = decisionLines(board({ search: { strategy: 'grid', description, rungs: 1 }, notes: ['a note'] }));
+    expect(lines.slice(-2)).toEqual(['search:     grid, every one of 4 configs on all 3 folds (12 trials), proposed once', 'note:       a note']);
+    expect(decisionLines(board()).some((l) => l.startsWith('search:'))).toBe(false);
+  });
+
   it("ends with the leaderboard's notes and its warnings with their codes", () => {
     const b = board({
       notes: ['none (no regularization) was added as the baseline: the spec did not list it'],

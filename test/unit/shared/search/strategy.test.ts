@@ -64,7 +64,7 @@ describe('the grid strategy', () => {
   it('describes itself in one sentence with the counts, which the leaderboard carries', () => {
     const space = spaceOf({ types: ['l2'], lambda: [1, 10] }, { folds: 2 });
     const description = gridStrategy.describe(space);
-    expect(description).toBe('search: grid, every one of 3 configs on all 2 folds (6 trials), proposed once');
+    expect(description).toBe('grid, every one of 3 configs on all 2 folds (6 trials), proposed once');
 
     const items = gridStrategy.first(space).items;
     const records = items.map((i) => succeededTrial(i, 1 + i.reg.lambda / 100 + i.fold / 1000));
