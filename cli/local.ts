@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { runLocalSweep, type LocalSweepEvent, type LocalSweepFailure } from '../api/local';
+import { MAX_WORKERS, runLocalSweep, type LocalSweepEvent, type LocalSweepFailure } from '../api/local';
 import { SpecError, UsageError } from '../shared/errors';
 import { choice, columnList, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
@@ -46,7 +46,7 @@ export function registerLocal(program: Command): void {
     .option('--drop <columns>', 'comma-separated columns to leave out, for --data (the spec: dataset.drop)', columnList('--drop'))
     .option('--categorical <columns>', 'comma-separated columns to one-hot encode, for --data (the spec: dataset.categorical)', columnList('--categorical'))
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
-    .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
+    .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, MAX_WORKERS))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
     .option(
       '--keep',

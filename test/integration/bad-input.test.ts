@@ -332,8 +332,8 @@ function catalogue(): Case[] {
 
   // ---- command-line arguments: local
   local('--sweep-id ../x', () => ['--spec', spec(), '--sweep-id', '../x'], /--sweep-id: unsafe sweepId "\.\.\/x"/);
-  local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 256, got "0"/);
-  local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 256, got "abc"/);
+  local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 32, got "0"/);
+  local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 32, got "abc"/);
   local(
     '--task foo',
     () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--task', 'foo'],
