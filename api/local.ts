@@ -242,7 +242,6 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
   // limits.maxCostUsd as PlanSweep would (the harness runs it with the stack's settings).
   const checked = datasetFile ? await checkLocalDataset(spec, datasetFile) : undefined;
   const items = expandGrid(parseSpec({ ...spec, sweepId }), checked?.grid ?? resolveGrid(spec)); // refuses a grid over the limit before anything starts
-  const trials = items.length;
   if (checked && spec.limits.maxCostUsd !== undefined) estimateCost(spec, items, shapeOf(checked.plan, checked.dataset), o.specFile ?? 'spec');
   const outArg = o.out ?? 'regsweep-out';
   const out = prepareOut(outArg, sweepId);
@@ -285,6 +284,7 @@ export function localDatasetName(file: string): string {
   const slug =
     stem
       .normalize('NFKD')
+      .replace(/\p{M}/gu, '') // accents off their letters: données -> donnees
       .replace(/[^A-Za-z0-9_-]+/g, '-')
       .replace(/^[-_]+|-+$/g, '')
       .slice(0, 60) || 'dataset';
@@ -327,7 +327,10 @@ async function runLockedSweep(o: LocalSweepOptions, c: CheckedSweep, emit: (e: L
   const wanted = o.workers ?? os.availableParallelism();
   const workers = Math.max(1, Math.min(wanted, batches));
   if (o.workers !== undefined && workers < o.workers)
-    emit({ type: 'log', line: `regsweep: note: --workers ${o.workers}: ${workers} used, the sweep has ${batches} batch${batches === 1 ? '' : 'es'} of trials` });
+    emit({
+      type: 'log',
+      line: `regsweep: note: --workers ${o.workers}: ${workers} used, the sweep has ${batches} batch${batches === 1 ? '' : 'es'} of trials`,
+    });
   const started = Date.now();
   emit({ type: 'start', sweepId, trials, source: datasetFile || spec.dataset.source, workers });
   // The local server keeps its data under `out` (not in a temp dir), so that it outlives a run that fails to

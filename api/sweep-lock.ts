@@ -86,7 +86,5 @@ export function lockSweep(dir: string, sweepId: string, outArg: string): SweepLo
 
 function refused(holder: LockHolder | undefined, file: string, sweepId: string, outArg: string): UsageError {
   const who = holder ? `process ${holder.pid} (started ${holder.started})` : 'another process';
-  return new UsageError(
-    `--out ${outArg}: sweep ${sweepId} is already running in ${who}; wait for it to end, or give another --sweep-id (its lock: ${file})`,
-  );
+  return new UsageError(`--out ${outArg}: sweep ${sweepId} is already running in ${who}; wait for it to end, or give another --sweep-id (its lock: ${file})`);
 }

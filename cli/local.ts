@@ -199,7 +199,7 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   }
   if (result.status !== 'SUCCEEDED') {
     printOutcome(result, flags);
-    return result.status === 'INTERRUPTED' ? SIGNAL_EXIT_CODES[(abort.signal.reason as StopSignal | undefined) ?? 'SIGINT'] ?? 130 : 1;
+    return result.status === 'INTERRUPTED' ? (SIGNAL_EXIT_CODES[(abort.signal.reason as StopSignal | undefined) ?? 'SIGINT'] ?? 130) : 1;
   }
   const { data, results, report = path.join(results, 'report.html') } = result;
   const board = data.leaderboard;
