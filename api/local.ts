@@ -2,8 +2,11 @@
  * A whole sweep on this machine through the emulated harness (local S3 server, the synthesized state machine,
  * the deployed bundles in worker threads), its files exported to a directory: what `regsweep local` runs.
  *
- * Trust: the inputs and `out` are checked before anything runs; a sweep id already in `out` (or in the kept S3
- * data) with another spec is refused, so two sweeps never mix. The local S3 data (`<out>/<sweepId>.s3`, or
+ * Trust: the inputs and `out` are checked before anything runs (nothing, `out` included, is created before); one
+ * run per sweep (api/sweep-lock.ts: `<out>/<sweepId>.lock`, a second run is refused naming the holder); a sweep
+ * id already in `out` (or in the kept S3 data) with another spec is refused, so two sweeps never mix. A local S3
+ * server that ends on its own ends the sweep at once (its data kept). A failed sweep's map-run results are copied
+ * to `<out>/<sweepId>/map-results/`, and its cause names them there. The local S3 data (`<out>/<sweepId>.s3`, or
  * `<out>/s3` with `keep`) is removed only once the results are written to `<out>/<sweepId>/`; when they are not (an
  * export that failed, an abort) it is kept, so running the same sweep id again resumes it.
  */
@@ -111,7 +114,10 @@ export interface LocalSweepSuccess {
 export interface LocalSweepFailure {
   readonly status: 'FAILED' | 'INTERRUPTED';
   readonly sweepId: string;
-  /** The workflow's error (e.g. `TooManyTrialsFailed`), or `ExportError`, `ReportError`, `Interrupted`. */
+  /**
+   * The workflow's error (e.g. `TooManyTrialsFailed`), or `ExportError`, `ReportError`, `Interrupted` (the cause:
+   * the signal's reason, e.g. `SIGTERM`), `LocalChildDied` (the local S3 server ended on its own: the cause says how).
+   */
   readonly error: string;
   readonly cause: string;
   /** The directory the sweep's files were exported to, when they were. */
