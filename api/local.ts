@@ -28,6 +28,7 @@ import { assertSweepId, DATASET_NAME_RE, datasetKey, newSweepId, sweepPrefix } f
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 import { regularFileSize } from '../shared/util/files';
 import type { Harness as HarnessType } from '../local/harness';
+import type { ObjectStore } from '../shared/store/s3';
 import type { MapRunEvent } from '../local/runner';
 import { deployedConfig, estimateCost } from './cost';
 import { lockSweep } from './sweep-lock';
@@ -388,7 +389,7 @@ async function runLockedSweep(o: LocalSweepOptions, c: CheckedSweep, emit: (e: L
     }
     if (result.status !== 'SUCCEEDED') {
       // The map run's results (map-results/, which the export leaves out) are what a failure's cause points at.
-      const localCause = await keepMapResults(harness, sweepId, outDir, causeMessage(result.cause ?? ''));
+      const localCause = await keepMapResults(harness.store, sweepId, outDir, causeMessage(result.cause ?? ''));
       written = true;
       const error = result.error ?? 'Error';
       const cause = localCause;
@@ -420,20 +421,20 @@ async function runLockedSweep(o: LocalSweepOptions, c: CheckedSweep, emit: (e: L
  * the cause with their S3 URIs replaced by those files, so that what it names can be read once the local S3 data
  * is gone. Best effort: a cause is returned as it is when nothing could be copied.
  */
-async function keepMapResults(harness: HarnessType, sweepId: string, outDir: string, cause: string): Promise<string> {
+export async function keepMapResults(store: ObjectStore, sweepId: string, outDir: string, cause: string): Promise<string> {
   const prefix = `${sweepPrefix(sweepId)}map-results/`;
   try {
-    const keys = await harness.store.listKeys(prefix);
+    const keys = await store.listKeys(prefix);
     if (keys.length === 0) return cause;
     for (const key of keys) {
-      const got = await harness.store.getBytes(key);
+      const got = await store.getBytes(key);
       if (!got) continue;
       const file = path.join(outDir, 'map-results', key.slice(prefix.length));
       if (!file.startsWith(path.join(outDir, 'map-results') + path.sep)) continue;
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, got.body);
     }
-    return cause.split(harness.store.uri(prefix)).join(path.join(outDir, 'map-results') + path.sep);
+    return cause.split(store.uri(prefix)).join(path.join(outDir, 'map-results') + path.sep);
   } catch {
     return cause;
   }
