@@ -16,7 +16,7 @@
  */
 
 // Run a sweep locally (the emulated AWS workflow), with progress as events.
-export { runLocalSweep } from './local';
+export { MAX_WORKERS, runLocalSweep } from './local';
 export type { LocalDataset, LocalSweepEvent, LocalSweepFailure, LocalSweepOptions, LocalSweepResult, LocalSweepSuccess } from './local';
 
 // Train one config.

@@ -2,31 +2,42 @@
  * A whole sweep on this machine through the emulated harness (local S3 server, the synthesized state machine,
  * the deployed bundles in worker threads), its files exported to a directory: what `regsweep local` runs.
  *
- * Trust: the inputs and `out` are checked before anything runs; a sweep id already in `out` (or in the kept S3
- * data) with another spec is refused, so two sweeps never mix. The local S3 data (`<out>/<sweepId>.s3`, or
+ * Trust: the inputs and `out` are checked before anything runs (nothing, `out` included, is created before); one
+ * run per sweep (api/sweep-lock.ts: `<out>/<sweepId>.lock`, a second run is refused naming the holder); a sweep
+ * id already in `out` (or in the kept S3 data) with another spec is refused, so two sweeps never mix. A local S3
+ * server that ends on its own ends the sweep at once (its data kept). A failed sweep's map-run results are copied
+ * to `<out>/<sweepId>/map-results/`, and its cause names them there. The local S3 data (`<out>/<sweepId>.s3`, or
  * `<out>/s3` with `keep`) is removed only once the results are written to `<out>/<sweepId>/`; when they are not (an
  * export that failed, an abort) it is kept, so running the same sweep id again resumes it.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { taskOfTarget } from '../shared/data/labels';
 import { DEFAULT_MAX_DATASET_BYTES } from '../shared/data/parse';
-import { readTable } from '../shared/data/read';
+import { detectFormat, readTable } from '../shared/data/read';
 import { summarizeDataset, type DataSummary } from '../shared/data/summary';
 import { DatasetError, SpecError, UsageError } from '../shared/errors';
 import { shapeOf } from '../shared/plan/cost';
 import { resolveGrid } from '../shared/search/default-grid';
+import type { TrialItem } from '../shared/search/grid';
+import { batchCount, trialBatchSize } from '../shared/plan/batches';
 import { parseSpec, type SweepSpec, type Task } from '../shared/search/spec';
-import { assertSweepId, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
+import { assertSweepId, DATASET_NAME_RE, datasetKey, newSweepId, sweepPrefix } from '../shared/store/layout';
 import { causeMessage, DirectoryBlobs, SweepStore } from '../shared/store/sweep-store';
 import { regularFileSize } from '../shared/util/files';
 import type { Harness as HarnessType } from '../local/harness';
+import type { ObjectStore } from '../shared/store/s3';
 import type { MapRunEvent } from '../local/runner';
-import { estimateCost } from './cost';
+import { deployedConfig, estimateCost } from './cost';
+import { lockSweep } from './sweep-lock';
 import { DEFAULT_SPEC, PACKAGE_ROOT } from './paths';
 import { exportSweep, loadSweep, type SweepData } from './results';
 import { checkGrid, checkLocalDataset, readSpecFile, resolveLocalDataset } from './validate';
+
+/** The most worker threads a local sweep runs (each holds a TensorFlow.js runtime, ~70 MB). */
+export const MAX_WORKERS = 32;
 
 /** A dataset file to run the default grid on (instead of a spec). */
 export interface LocalDataset {
@@ -50,7 +61,7 @@ export interface LocalSweepOptions {
   readonly data?: LocalDataset;
   /** Where the results go (`<out>/<sweepId>/`). @default 'regsweep-out' */
   readonly out?: string;
-  /** Worker threads running trials. @default os.availableParallelism() */
+  /** Worker threads running trials, from 1 to MAX_WORKERS; never more than the sweep's batches of trials. @default os.availableParallelism() */
   readonly workers?: number;
   /** The sweep id; the same id with the same spec resumes. @default the spec's sweepId, or a new one */
   readonly sweepId?: string;
@@ -104,7 +115,10 @@ export interface LocalSweepSuccess {
 export interface LocalSweepFailure {
   readonly status: 'FAILED' | 'INTERRUPTED';
   readonly sweepId: string;
-  /** The workflow's error (e.g. `TooManyTrialsFailed`), or `ExportError`, `ReportError`, `Interrupted`. */
+  /**
+   * The workflow's error (e.g. `TooManyTrialsFailed`), or `ExportError`, `ReportError`, `Interrupted` (the cause:
+   * the signal's reason, e.g. `SIGTERM`), `LocalChildDied` (the local S3 server ended on its own: the cause says how).
+   */
   readonly error: string;
   readonly cause: string;
   /** The directory the sweep's files were exported to, when they were. */
@@ -227,6 +241,8 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
       throw new UsageError(`--sweep-id: ${(e as Error).message}`);
     }
   }
+  if (o.workers !== undefined && !(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= MAX_WORKERS))
+    throw new UsageError(`--workers must be an integer from 1 to ${MAX_WORKERS}, got ${JSON.stringify(String(o.workers))}`);
   const { spec, datasetFile, guessedTask } = loadLocalSpec(o);
   const sweepId = o.sweepId ?? spec.sweepId ?? newSweepId(spec);
   // Check the data here, so a bad file fails at once with its row and column; refuse a sweep over
@@ -234,16 +250,75 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
   const checked = datasetFile ? await checkLocalDataset(spec, datasetFile) : undefined;
   // the strategy's first rung: refuses a search over limits.maxTrials before anything starts
   const { items, worstCase } = checkGrid(parseSpec({ ...spec, sweepId }), checked?.grid ?? resolveGrid(spec));
-  const trials = items.length;
   if (checked && spec.limits.maxCostUsd !== undefined) estimateCost(spec, worstCase, shapeOf(checked.plan, checked.dataset), o.specFile ?? 'spec');
   const outArg = o.out ?? 'regsweep-out';
   const out = prepareOut(outArg, sweepId);
   const outDir = path.join(out, sweepId);
+  // One run per sweep: held until this function returns (or the process exits).
+  const lock = lockSweep(out, sweepId, outArg);
+  try {
+    if (lock.tookOver) {
+      const who = lock.tookOver === 'unreadable' ? 'an unreadable lock' : `the lock of process ${lock.tookOver.pid} (started ${lock.tookOver.started})`;
+      emit({ type: 'log', line: `regsweep: note: took over ${who}: that process is not running (${lock.file})` });
+    }
+    return await runLockedSweep(o, { spec, datasetFile, guessedTask, sweepId, checked, items, out, outDir }, emit);
+  } finally {
+    lock.release();
+  }
+}
+
+/** What runLocalSweep has checked, for the part that runs under the sweep's lock. */
+interface CheckedSweep {
+  readonly spec: SweepSpec;
+  readonly datasetFile: string;
+  readonly guessedTask?: Task;
+  readonly sweepId: string;
+  readonly checked: Awaited<ReturnType<typeof checkLocalDataset>> | undefined;
+  readonly items: readonly TrialItem[];
+  readonly out: string;
+  readonly outDir: string;
+}
+
+/**
+ * The name of a local dataset in S3 (datasets/<name>): the file's own name when it is a safe one, else a slug of
+ * it, a short hash of the whole name (so that two names with the same slug differ) and the extension of its
+ * format, which is what the sweep's PlanSweep reads it as.
+ */
+export function localDatasetName(file: string): string {
+  const base = path.basename(file);
+  if (DATASET_NAME_RE.test(base) && !base.includes('..')) return base;
+  const format = detectFormat(base, sniffText(file));
+  const stem = base.replace(/\.[^.]*$/, '') || base;
+  const slug =
+    stem
+      .normalize('NFKD')
+      .replace(/\p{M}/gu, '') // accents off their letters: données -> donnees
+      .replace(/[^A-Za-z0-9_-]+/g, '-')
+      .replace(/^[-_]+|-+$/g, '')
+      .slice(0, 60) || 'dataset';
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${slug}-${hash}.${format}`;
+}
+
+/** The first bytes of a file as text: enough for detectFormat to tell JSON from CSV. */
+function sniffText(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function runLockedSweep(o: LocalSweepOptions, c: CheckedSweep, emit: (e: LocalSweepEvent) => void): Promise<LocalSweepResult> {
+  const { spec, datasetFile, guessedTask, sweepId, checked, items, out, outDir } = c;
+  const trials = items.length;
 
   // Loaded here, not at start-up: the harness pulls in the workflow interpreter and the AWS SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Harness, DEFAULT_BUCKET } = require('../local/harness') as typeof import('../local/harness');
-  const datasetName = datasetFile ? path.basename(datasetFile) : '';
+  const datasetName = datasetFile ? localDatasetName(datasetFile) : '';
   // The execution input, and the spec as PlanSweep will store it (what a resumed sweep must match).
   const input: SweepSpec = {
     ...spec,
@@ -255,7 +330,15 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
 
   // Everything is checked: say what becomes of the data's columns before the sweep runs.
   if (checked) emit({ type: 'dataset', file: datasetFile, summary: summarizeDataset(checked.dataset, checked.plan.trainval), guessedTask });
-  const workers = o.workers ?? os.availableParallelism();
+  // No more workers than batches of trials (the map runs one child per batch; an idle worker costs ~70 MB).
+  const batches = batchCount(trials, trialBatchSize(spec, items, deployedConfig()));
+  const wanted = o.workers ?? os.availableParallelism();
+  const workers = Math.max(1, Math.min(wanted, batches));
+  if (o.workers !== undefined && workers < o.workers)
+    emit({
+      type: 'log',
+      line: `regsweep: note: --workers ${o.workers}: ${workers} used, the sweep has ${batches} batch${batches === 1 ? '' : 'es'} of trials`,
+    });
   const started = Date.now();
   emit({ type: 'start', sweepId, trials, source: datasetFile || spec.dataset.source, workers });
   // The local server keeps its data under `out` (not in a temp dir), so that it outlives a run that fails to
@@ -281,13 +364,19 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
     emit({ type: 'running', total: trials });
     const running = harness.runSweep(input, { executionName: sweepId, onEvent: progressCounter(trials, emit) });
     running.catch(() => undefined); // abandoned when stopped
-    const result = await Promise.race([running, interrupted]).finally(() => {
+    const died = harness.childDied.then((cause) => ({ died: cause }));
+    const result = await Promise.race([running, interrupted, died]).finally(() => {
       o.signal?.removeEventListener('abort', onAbort);
       emit({ type: 'finished' });
     });
     if (result === 'interrupted') {
       const message = `interrupted: sweep ${sweepId} stopped before it finished`;
-      return { status: 'INTERRUPTED', sweepId, error: 'Interrupted', cause: 'SIGINT', kept, message };
+      const reason: unknown = o.signal?.reason;
+      return { status: 'INTERRUPTED', sweepId, error: 'Interrupted', cause: typeof reason === 'string' ? reason : 'SIGINT', kept, message };
+    }
+    if ('died' in result) {
+      // Every S3 call fails from now on: stop at once, with the data as it is (the trials that finished are kept).
+      return { status: 'FAILED', sweepId, error: 'LocalChildDied', cause: result.died, kept, message: `sweep ${sweepId} stopped: ${result.died}` };
     }
 
     // Whatever the outcome, the sweep's objects (records of failed trials too) are copied out; a sweep that died
@@ -300,9 +389,11 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
       return { status: 'FAILED', sweepId, error: 'ExportError', cause: (e as Error).message, kept, message };
     }
     if (result.status !== 'SUCCEEDED') {
+      // The map run's results (map-results/, which the export leaves out) are what a failure's cause points at.
+      const localCause = await keepMapResults(harness.store, sweepId, outDir, causeMessage(result.cause ?? ''));
       written = true;
       const error = result.error ?? 'Error';
-      const cause = causeMessage(result.cause ?? '');
+      const cause = localCause;
       const results = hasFiles ? outDir : undefined;
       return { status: 'FAILED', sweepId, error, cause, ...(results ? { results } : {}), message: `sweep ${sweepId} failed: ${error}: ${cause}` };
     }
@@ -323,5 +414,29 @@ export async function runLocalSweep(o: LocalSweepOptions = {}): Promise<LocalSwe
     await harness.close();
     // The sweep's local S3 data goes once its results are written, unless asked to keep it.
     if (written && !o.keep && s3Dir) fs.rmSync(s3Dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies a failed sweep's map-run results (`sweeps/<id>/map-results/...`) to `<outDir>/map-results/` and returns
+ * the cause with their S3 URIs replaced by those files, so that what it names can be read once the local S3 data
+ * is gone. Best effort: a cause is returned as it is when nothing could be copied.
+ */
+export async function keepMapResults(store: ObjectStore, sweepId: string, outDir: string, cause: string): Promise<string> {
+  const prefix = `${sweepPrefix(sweepId)}map-results/`;
+  try {
+    const keys = await store.listKeys(prefix);
+    if (keys.length === 0) return cause;
+    for (const key of keys) {
+      const got = await store.getBytes(key);
+      if (!got) continue;
+      const file = path.join(outDir, 'map-results', key.slice(prefix.length));
+      if (!file.startsWith(path.join(outDir, 'map-results') + path.sep)) continue;
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, got.body);
+    }
+    return cause.split(store.uri(prefix)).join(path.join(outDir, 'map-results') + path.sep);
+  } catch {
+    return cause;
   }
 }

@@ -102,6 +102,16 @@ function fromSources() {
   require('../cli/main.ts');
 }
 
+// From the first millisecond: SIGINT, SIGTERM and SIGHUP end the process with a line saying so and 128 + the
+// signal's number, until a command handles them itself (regsweep local, while it runs: cli/local.ts).
+for (const [sig, code] of Object.entries({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 })) {
+  process.on(sig, function beforeTheCommand() {
+    if (process.listenerCount(sig) > 1) return; // the command's own handler acts
+    process.stderr.write(`regsweep: interrupted (${sig})\n`);
+    process.exit(code);
+  });
+}
+
 process.env.REGSWEEP_CLI_ENTRY = '1';
 const compiled = path.join(ROOT, 'dist', 'cli', 'main.js');
 if (!fs.existsSync(path.join(ROOT, 'cli', 'main.ts'))) require(compiled);

@@ -1,20 +1,23 @@
 /**
  * `regsweep local`: a whole sweep on this machine (api/local.ts runLocalSweep), then the leaderboard, the chosen
  * config, its test score and an HTML report. This module parses the flags, draws the progress and prints; a
- * failed sweep exits 1, an interrupted one (Ctrl-C) 130, with the command that resumes it when its data is kept.
+ * failed sweep exits 1, an interrupted one 130 (SIGINT, Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP), with the command
+ * that resumes it when its data is kept.
  */
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { runLocalSweep, type LocalSweepEvent, type LocalSweepFailure } from '../api/local';
+import { MAX_WORKERS, runLocalSweep, type LocalSweepEvent, type LocalSweepFailure } from '../api/local';
 import { SpecError, UsageError } from '../shared/errors';
 import { choice, columnList, integer, s3Endpoint } from './args';
 import { writeReport } from './report/html';
 import { decisionLines, leaderboardTable, sweepSummary } from './summary';
 import { datasetLines } from './validate';
 
-/** Exit code of an interrupted run (128 + SIGINT). */
-const INTERRUPTED = 130;
+/** Exit codes of a run stopped by a signal: 128 + its number, as a shell reports it. */
+export const SIGNAL_EXIT_CODES = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT_CODES;
+const STOP_SIGNALS = Object.keys(SIGNAL_EXIT_CODES) as StopSignal[];
 
 interface LocalFlags {
   spec?: string;
@@ -46,7 +49,7 @@ export function registerLocal(program: Command): void {
     .option('--drop <columns>', 'comma-separated columns to leave out, for --data (the spec: dataset.drop)', columnList('--drop'))
     .option('--categorical <columns>', 'comma-separated columns to one-hot encode, for --data (the spec: dataset.categorical)', columnList('--categorical'))
     .option('--out <dir>', 'where results and the report are written', 'regsweep-out')
-    .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, 256))
+    .option('--workers <n>', 'worker threads running trials (default: one per core)', integer('--workers', 1, MAX_WORKERS))
     .option('--sweep-id <id>', 'sweep id (default: from the spec, or generated); rerunning an id with the same spec resumes it')
     .option(
       '--keep',
@@ -136,10 +139,22 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
   const log = (line: string) => process.stderr.write(line + '\n');
   checkFlags(flags);
   let progress: ReturnType<typeof progressReporter> | undefined;
-  // Ctrl-C while the workflow runs stops the sweep (its data stays, to resume); before and after, it stops the
-  // process at once.
+  // SIGINT (Ctrl-C), SIGTERM (timeout, CI cancel, docker stop) and SIGHUP (a closed terminal) while the workflow
+  // runs stop the sweep (its data stays, to resume) and exit 128 + the signal's number; a second one, or one
+  // before or after the workflow, stops the process at once, with the same exit code and a line saying so (and
+  // how to resume once the sweep's data exists). Before this module runs, bin/regsweep.js does the same.
   const abort = new AbortController();
-  const onInterrupt = () => abort.abort();
+  let running = false;
+  let started: string | undefined;
+  const onSignal = (sig: StopSignal) => {
+    if (running && !abort.signal.aborted) return abort.abort(sig);
+    progress?.stop();
+    const resume = started ? `; to resume: ${resumeCommand(flags, started)}` : '';
+    process.stderr.write(`regsweep: interrupted (${sig})${resume}\n`);
+    process.exit(SIGNAL_EXIT_CODES[sig]);
+  };
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   const onEvent = (e: LocalSweepEvent) => {
     if (e.type === 'dataset') {
       if (e.guessedTask) {
@@ -148,15 +163,16 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
       }
       for (const line of datasetLines(shown(e.file), e.summary)) log(line);
     } else if (e.type === 'start') {
+      started = e.sweepId;
       log(`regsweep: sweep ${e.sweepId}: ${e.trials} trials on ${e.source.startsWith('s3://') ? e.source : shown(e.source)}`);
     } else if (e.type === 'log') log(e.line);
     else if (e.type === 'running') {
-      process.once('SIGINT', onInterrupt);
+      running = true;
       progress = progressReporter(e.total, !!flags.json);
     } else if (e.type === 'progress') progress?.update(e.done, e.failed);
     else if (e.type === 'finished') {
       progress?.stop();
-      process.removeListener('SIGINT', onInterrupt);
+      running = false;
     }
   };
   let result;
@@ -179,11 +195,11 @@ export async function runLocal(flags: LocalFlags): Promise<number> {
     throw field && flags.data ? new UsageError(e.message.replace(/^dataset\./, '--')) : e;
   } finally {
     progress?.stop();
-    process.removeListener('SIGINT', onInterrupt);
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
   }
   if (result.status !== 'SUCCEEDED') {
     printOutcome(result, flags);
-    return result.status === 'INTERRUPTED' ? INTERRUPTED : 1;
+    return result.status === 'INTERRUPTED' ? (SIGNAL_EXIT_CODES[(abort.signal.reason as StopSignal | undefined) ?? 'SIGINT'] ?? 130) : 1;
   }
   const { data, results, report = path.join(results, 'report.html') } = result;
   const board = data.leaderboard;

@@ -2,7 +2,7 @@
  * The `regsweep` command: parses the arguments and hands each command to its module, which calls the API (api/)
  * and prints. Bad input (a UserInputError or a usage error): one line on stderr, exit 2. A
  * command that fails for another reason (a sweep that fails): its cause on stderr, exit 1. Interrupted (Ctrl-C):
- * exit 130. No stack traces unless REGSWEEP_DEBUG=1.
+ * exit 130 (SIGTERM 143, SIGHUP 129). No stack traces unless REGSWEEP_DEBUG=1.
  */
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../api/paths';
@@ -60,6 +60,6 @@ if (require.main === module || process.env.REGSWEEP_CLI_ENTRY === '1') {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
     // Interrupted: leave now, without waiting for the work that was abandoned (a stopped sweep's pending calls).
-    if (code === 130) process.exit(code);
+    if (code === 129 || code === 130 || code === 143) process.exit(code);
   });
 }

@@ -353,6 +353,13 @@ export function explainOutOfMemory(e: unknown, hints: ReadonlyMap<string, Memory
 export class Harness {
   /** Set while stopS3() has the local server down; restartS3() brings it back on the same port and dir. */
   private s3Stopped = false;
+  private childDeath?: (cause: string) => void;
+  /**
+   * Resolves with the cause when a child process the harness depends on ends on its own: the local S3 server
+   * (killed, crashed; not stopS3()). Every S3 call fails from then on, so a sweep should stop at once rather
+   * than fail its trials one by one. Never resolves with an external endpoint.
+   */
+  readonly childDied: Promise<string> = new Promise((resolve) => (this.childDeath = resolve));
 
   private constructor(
     readonly store: ObjectStore,
@@ -365,7 +372,13 @@ export class Harness {
     /** The local server's temp data dir, made by start() (no s3Dir given): removed at close. */
     private readonly ownS3Dir: string | undefined,
     private readonly bucketsToCreate: string[],
-  ) {}
+  ) {
+    this.watch(server);
+  }
+
+  private watch(server: LocalS3Server | undefined): void {
+    server?.onUnexpectedExit((how) => this.childDeath?.(`the local S3 server (pid ${server.pid}) ended unexpectedly (${how})`));
+  }
 
   /** Where the local S3 server keeps its data (`<dir>/<bucket>/<sha256 of the key>`, local/s3-disk.js); undefined with s3Endpoint. */
   get s3Dir(): string | undefined {
@@ -463,6 +476,10 @@ export class Harness {
         opts.onEvent?.(e);
       },
       retryIntervalOverrides: opts.retryIntervalOverrides,
+      // As many map children at once as there are workers: a child's TrainTrial then starts its TimeoutSeconds
+      // when a worker starts the invocation, as in Lambda, instead of while it queues for one (MaxConcurrency is
+      // 100 and the pool has a few workers).
+      mapConcurrencyCap: this.pool.size,
     });
     const output = result.output as { sweepId?: string } | undefined;
     return { ...result, sweepId: output?.sweepId ?? (typeof spec.sweepId === 'string' ? spec.sweepId : undefined) };
@@ -519,9 +536,11 @@ export class Harness {
     if (!this.s3Stopped) await this.stopS3();
     this.server = await startS3Server({ dir: old.dir, port: old.port, buckets: this.bucketsToCreate, credentials: old.credentials });
     this.s3Stopped = false;
+    this.watch(this.server);
   }
 
   async close(): Promise<void> {
+    this.childDeath = undefined; // a server stopped from here on is no surprise
     await this.pool.close();
     if (!this.s3Stopped) await this.server?.stop();
     if (this.ownS3Dir) removeDir(this.ownS3Dir);

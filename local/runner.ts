@@ -75,6 +75,8 @@ export interface RunStateMachineOptions {
    * it makes runStateMachine reject once the execution has ended.
    */
   readonly onEvent?: (event: ExecutionEvent | MapRunEvent) => void;
+  /** Distributed Map children running at once, at most (MapRunEnvironment.concurrencyCap). @default MaxConcurrency alone */
+  readonly mapConcurrencyCap?: number;
 }
 
 export interface RunResult {
@@ -354,6 +356,7 @@ export async function runStateMachine(opts: RunStateMachineOptions): Promise<Run
             contextObject,
             stateMachineArn,
             onEvent: opts.onEvent,
+            concurrencyCap: opts.mapConcurrencyCap,
           })) as never;
       } else {
         taskHandlers[name] = taskHandlerFor(state, name, opts.invokeLambda);

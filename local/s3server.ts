@@ -26,6 +26,13 @@ export interface LocalS3Server {
   dir: string;
   /** What the server found wrong in `dir` at start: object files it treats as absent (short, unreadable). */
   warnings: readonly string[];
+  /** The server's process id. */
+  pid: number;
+  /**
+   * Calls `listener` once if the server's process ends on its own (killed, crashed), not after stop(): the
+   * description says how (`exit code 1`, `signal SIGKILL`). Called at once if it has already ended so.
+   */
+  onUnexpectedExit(listener: (how: string) => void): void;
   /** Stops the server and waits for its process to exit; removes `dir` only if it was a fresh temp dir. */
   stop(): Promise<void>;
 }
@@ -193,12 +200,24 @@ export async function startS3Server(opts: StartS3ServerOptions = {}): Promise<Lo
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
 
   let stopping: Promise<void> | undefined;
+  let died: string | undefined;
+  const onDeath: ((how: string) => void)[] = [];
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    died = signal ? `signal ${signal}` : `exit code ${code}`;
+    for (const l of onDeath.splice(0)) l(died);
+  });
   return {
     endpoint: `http://127.0.0.1:${actualPort}`,
     credentials,
     port: actualPort,
     dir,
     warnings,
+    pid: child.pid as number,
+    onUnexpectedExit(listener) {
+      if (died !== undefined) listener(died);
+      else if (!stopping) onDeath.push(listener);
+    },
     stop() {
       stopping ??= (async () => {
         child.kill('SIGTERM');

@@ -128,7 +128,7 @@ export async function runDistributedMap(stateName: string, state: AslState, inpu
     }
   };
 
-  const lanes = Math.min(total, limit);
+  const lanes = Math.min(total, limit, env.concurrencyCap ?? Infinity);
   let fatal: { error: unknown } | undefined;
   await Promise.all(
     Array.from({ length: lanes }, async () => {

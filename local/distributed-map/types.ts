@@ -59,6 +59,12 @@ export interface MapRunEnvironment {
   /** ARN of the parent state machine, for MapRunArn and the child execution ARNs. */
   readonly stateMachineArn: string;
   readonly onEvent?: (e: MapRunEvent) => void;
+  /**
+   * The most children that run at once whatever MaxConcurrency says: the Lambda workers there are. A child
+   * that waited for a worker inside its Task would spend its TimeoutSeconds queueing, which Lambda (that runs
+   * every invocation it accepts at once) never does. @default - MaxConcurrency alone
+   */
+  readonly concurrencyCap?: number;
 }
 
 /** Names of one map run: its id and ARN, and those of its child executions. */

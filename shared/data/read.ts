@@ -38,13 +38,15 @@ export const rowWhere = (index: number, row: RawRow): string => `row ${index + 1
 
 /**
  * The format of a file: `format` when given; else `.jsonl` / `.ndjson` -> jsonl, `.json` -> json, and any
- * other name -> json when the text starts with `[` (a JSON array), csv otherwise.
+ * other name (.csv, .tsv, .txt, none) by its content: json when the text starts with `[` (a JSON array), jsonl
+ * when it starts with `{` (an object per line), csv otherwise (its delimiter is sniffed: comma, semicolon, tab).
  */
 export function detectFormat(name: string, text: string, format?: DatasetFormat): DatasetFormat {
   if (format) return format;
   if (/\.(jsonl|ndjson)$/i.test(name)) return 'jsonl';
   if (/\.json$/i.test(name)) return 'json';
-  return text.trimStart().startsWith('[') ? 'json' : 'csv';
+  const start = text.replace(/^\uFEFF/, '').trimStart();
+  return start.startsWith('[') ? 'json' : start.startsWith('{') ? 'jsonl' : 'csv';
 }
 
 /** Decode and read a file's content as a table of its format (see detectFormat); an empty file is refused. */

@@ -7,8 +7,8 @@
  * option, an invalid option value, a missing required option); errors about the content of inputs have none.
  * Every case runs with (fake) AWS credentials in the environment, which must never be printed.
  *
- * `local` cases run with `--keep --out <dir>`: the harness would create <dir>/s3 for its S3 server, so its absence
- * shows the input was refused before the harness started.
+ * `local` cases run with `--keep --out <dir>`: <dir> is created only once every check has passed (and the harness
+ * would create <dir>/s3 for its S3 server), so its absence shows the input was refused before anything ran.
  *
  * The cases run in one child process per core, each running its share of the command lines one after another
  * through the CLI's `main` (test/support/cli-batch.ts): starting the CLI costs ~0.7 s of CPU, so a process per
@@ -371,8 +371,20 @@ function catalogue(): Case[] {
 
   // ---- command-line arguments: local
   local('--sweep-id ../x', () => ['--spec', spec(), '--sweep-id', '../x'], /--sweep-id: unsafe sweepId "\.\.\/x"/);
-  local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 256, got "0"/);
-  local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 256, got "abc"/);
+  local('--workers 0', () => ['--spec', spec(), '--workers', '0'], /--workers must be an integer from 1 to 32, got "0"/);
+  local('--workers abc', () => ['--workers', 'abc'], /--workers must be an integer from 1 to 32, got "abc"/);
+  local('--workers 256 (each worker holds ~70 MB)', () => ['--spec', spec(), '--workers', '256'], /--workers must be an integer from 1 to 32, got "256"/);
+  // Any file name is accepted (spaces, unicode, .txt, none): what is refused is the content, named by the file
+  local(
+    'a dataset named "my data.txt" with one column',
+    () => ['--data', file('my data.txt', 'y\n1\n2\n3\n'), '--target', 'y'],
+    /my data\.txt: no feature columns \(only "y"\)/,
+  );
+  local(
+    'a dataset without an extension whose JSON Lines row is not an object',
+    () => ['--spec', spec({}, { source: file('données', '{"a":1,"y":2}\n[1,2]\n') })],
+    /données row 2 \(line 2\): not a JSON object, got an array/,
+  );
   local(
     '--task foo',
     () => ['--data', path.join(tmp, 'tiny.csv'), '--target', 'y', '--task', 'foo'],
@@ -578,6 +590,6 @@ describe('the bad-input catalogue', () => {
     expect(lines.length).toBeLessThanOrEqual(2);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     for (const secret of Object.values(FAKE_CREDENTIALS)) expect(r.stdout + r.stderr).not.toContain(secret);
-    if (c.command === 'local') expect(fs.existsSync(path.join(r.out!, 's3'))).toBe(false); // refused before the harness started
+    if (c.command === 'local') expect(fs.existsSync(r.out!)).toBe(false); // refused before anything was created, --out included
   });
 });

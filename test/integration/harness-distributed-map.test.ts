@@ -101,6 +101,53 @@ describe('Distributed Map emulation', () => {
       await run(def, s3, sweep);
       expect(sweep.maxInFlight).toBe(6);
     });
+    describe('with fewer Lambda workers than MaxConcurrency (the local pool)', () => {
+      /** TrialFn behind a pool of `workers` (invocations beyond them wait in a queue, as in local/lambda-pool.ts), its Task timing out after 1 s. */
+      async function queued(workers: number, mapConcurrencyCap?: number) {
+        const s3 = new MemoryS3();
+        const sweep = fakeSweep(s3, { items: 6, trialMs: 400 });
+        let busy = 0;
+        const waiting: (() => void)[] = [];
+        const invokeLambda = async (fn: string, payload: unknown) => {
+          if (!fn.endsWith(':TrialFn')) return sweep.invokeLambda(fn, payload);
+          if (busy >= workers) await new Promise<void>((r) => waiting.push(r));
+          busy++;
+          try {
+            return await sweep.invokeLambda(fn, payload);
+          } finally {
+            busy--;
+            waiting.shift()?.();
+          }
+        };
+        const def = withoutCatch(sweepDefinition());
+        runTrials(def).MaxConcurrency = 0;
+        (runTrials(def).ItemProcessor as { States: { TrainTrial: Record<string, unknown> } }).States.TrainTrial.TimeoutSeconds = 1;
+        const res = await runStateMachine({
+          definition: def,
+          invokeLambda,
+          readJson: s3.readJson,
+          writeJson: s3.writeJson,
+          input: { sweepId: 'sw-1' },
+          retryIntervalOverrides: { RunTrials: 0, TrainTrial: 0 },
+          validate: false,
+          mapConcurrencyCap,
+        });
+        return { res, sweep };
+      }
+
+      it('without a cap, children queued for a worker spend their Task timeout waiting (what the cap prevents)', async () => {
+        const { res } = await queued(1);
+        expect(res).toMatchObject({ status: 'FAILED', error: 'States.ExceedToleratedFailureThreshold' });
+        expect(res.cause).toMatch(/[2-6] of 6 items failed/);
+      });
+
+      it('capped to the workers, a Task timeout starts when a worker starts the invocation: every trial succeeds', async () => {
+        const { res, sweep } = await queued(1, 1);
+        expect(res.status).toBe('SUCCEEDED');
+        expect(sweep.trialCalls()).toHaveLength(6);
+        expect(sweep.maxInFlight).toBe(1);
+      });
+    });
   });
 
   describe('ToleratedFailurePercentage / ToleratedFailureCount', () => {
