@@ -114,7 +114,10 @@ export const SweepSpecSchema = z
          * markers (NA, None, ...) and dataset.missing; for classification none, so a label such as None or NA is a class
          */
         targetMissing: z.array(z.string()).optional(),
-        /** Distinct text values beyond which a column is free text (dropped). @default 50 */
+        /**
+         * Levels a categorical column one-hots before the rarer are pooled into "(other)"; past it, a column mostly
+         * unique or long is free text (dropped). @default 50
+         */
         maxCategories: int(2, 100000).optional(),
         /** Missing numbers are imputed with the training rows' mean or median (plus a missing-indicator column). */
         impute: z.enum(['mean', 'median'], { error: (i) => `must be mean or median, got ${describe(i.input)}` }).optional(),
