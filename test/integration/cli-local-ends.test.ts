@@ -6,24 +6,17 @@
  * Every child is killed when a test ends, passed or not.
  */
 import { expect } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../support/cli';
+import { resumeArgs, spawnRegsweep, type LocalRun } from '../support/cli';
 import { trialRecordsInDir } from '../support/reliability';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
 
 jest.setTimeout(240_000);
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Milliseconds from the spawn to the exit. */
-  ms: number;
-}
+type Run = LocalRun;
 
 /** Children of the tests still running: killed after each test. */
 const children = new Set<ChildProcess>();
@@ -32,37 +25,13 @@ afterEach(() => {
   children.clear();
 });
 
-/** Runs the real bin (at most 200 s); `onStderr` sees stderr as it grows (and may signal the child). */
-function regsweep(args: string[], onStderr?: (stderr: string, child: ChildProcess) => void, onSpawn?: (child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, REGSWEEP_DEBUG: undefined };
-    const t0 = Date.now();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'regsweep.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the real bin through spawnRegsweep; the child is killed after the test if it still runs. */
+const regsweep = (args: string[], onStderr?: (stderr: string, child: ChildProcess) => void, onSpawn?: (child: ChildProcess) => void) =>
+  spawnRegsweep(args, onStderr, (child) => {
     children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
+    child.on('close', () => children.delete(child));
     onSpawn?.(child);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 });
-    });
   });
-}
-
-/** The `regsweep local ...` command a message gives to resume, as arguments for the bin (the test's paths need no quoting). */
-function resumeArgs(stderr: string): string[] {
-  const m = /to resume: regsweep (local .*)$/m.exec(stderr);
-  if (!m) throw new Error(`no resume command in:\n${stderr}`);
-  return m[1].split(' ');
-}
 
 let tmp: string;
 const diabetes = path.join(DATA_DIR, 'diabetes.csv');

@@ -5,11 +5,10 @@
  * and Ctrl-C says "interrupted" (exit 130) with the command that resumes.
  */
 import { expect } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../support/cli';
+import { resumeArgs, spawnRegsweep } from '../support/cli';
 import { useLocalS3 } from '../support/s3';
 import { trialRecordsInDir, trialRecordsOnDisk } from '../support/reliability';
 import { DATA_DIR, tinyDiabetesSpec } from '../support/tf';
@@ -19,40 +18,7 @@ jest.setTimeout(240_000);
 
 const BUCKET = 'regsweep-local';
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real bin; `onStderr` sees stderr as it grows (and may signal the child). */
-function regsweep(args: string[], onStderr?: (stderr: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, REGSWEEP_DEBUG: undefined };
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'regsweep.js'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      onStderr?.(stderr, child);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 200_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-/** The `regsweep local ...` command a message gives to resume, as arguments for the bin. */
-function resumeArgs(stderr: string): string[] {
-  const m = /to resume: regsweep (local .*)$/m.exec(stderr);
-  if (!m) throw new Error(`no resume command in:\n${stderr}`);
-  return m[1].split(' '); // the test's paths need no quoting
-}
+const regsweep = spawnRegsweep;
 
 /** The lines of stderr that are not progress: the sweep's header line and trial counts are left out. */
 /** The lines of stderr that say something about the outcome: not progress, not the first run's synthesis of the stack. */
