@@ -61,7 +61,7 @@ export interface SearchStrategy {
 export const gridStrategy: SearchStrategy = {
   name: 'grid',
   first(space) {
-    return { index: 0, items: checkedItems(space), last: true };
+    return { index: 0, items: withinLimits(space, gridStrategy.worstCase(space)), last: true };
   },
   next() {
     return undefined;
@@ -90,13 +90,11 @@ export function strategyOf(spec: SweepSpec): SearchStrategy {
 export const expandGrid = (spec: SweepSpec, grid: ResolvedGrid): TrialItem[] => [...gridStrategy.first({ spec, grid }).items];
 
 /**
- * The worst case's trials, refused over `limits.maxTrials` with the count (and, for a default λ grid, how to make
- * it smaller), or when the search space is empty.
+ * A search's trials (its worst case), refused over `limits.maxTrials` with the count (and, for a default λ grid,
+ * how to make it smaller), or when the search space is empty.
  */
-function checkedItems(space: SearchSpace): readonly TrialItem[] {
+function withinLimits(space: SearchSpace, items: readonly TrialItem[]): readonly TrialItem[] {
   const { spec } = space;
-  const s = strategyOf(spec);
-  const items = s.worstCase(space);
   if (items.length === 0) throw new SpecError('invalid spec: search: the grid is empty');
   if (items.length > spec.limits.maxTrials) {
     const configs = new Set(items.map((i) => i.configId)).size;

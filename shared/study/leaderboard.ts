@@ -42,13 +42,16 @@ export interface StudySettings {
   readonly search?: { readonly strategy: SearchStrategyName; readonly description: string };
 }
 
-export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettings => ({
-  rule: spec.selection.rule,
-  metric: spec.selection.metric,
-  epochs: spec.training.epochs,
-  types: spec.search.types,
-  ...(grid ? { gridNotes: describeDefaults(grid), search: { strategy: strategyOf(spec).name, description: strategyOf(spec).describe({ spec, grid }) } } : {}),
-});
+export const studySettings = (spec: SweepSpec, grid?: ResolvedGrid): StudySettings => {
+  const strategy = strategyOf(spec);
+  return {
+    rule: spec.selection.rule,
+    metric: spec.selection.metric,
+    epochs: spec.training.epochs,
+    types: spec.search.types,
+    ...(grid ? { gridNotes: describeDefaults(grid), search: { strategy: strategy.name, description: strategy.describe({ spec, grid }) } } : {}),
+  };
+};
 
 /** The metric a leaderboard ranked by (the loss for leaderboards from before it could be chosen). */
 export const boardMetric = (board: Pick<Leaderboard, 'metric'>): SelectionMetric => board.metric ?? 'loss';
